@@ -1,0 +1,71 @@
+# Aktsom: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run serve test test-postgres test-browser ci lint translations translations-update migration clean
+
+install: $(VENV)/.installed static/vendor/.installed translations/.compiled
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Designsystemet and Inter are copied, never committed: static/vendor/ is git-ignored.
+static/vendor/.installed: node_modules/.installed
+	@mkdir -p static/vendor/ds static/vendor/fonts
+	cp node_modules/@digdir/designsystemet-css/dist/src/index.css static/vendor/ds/designsystemet.css
+	cp node_modules/@digdir/designsystemet-css/dist/theme/designsystemet.css static/vendor/ds/theme.css
+	cp node_modules/@fontsource/inter/files/inter-latin-{400,500,600}-normal.woff2 \
+	   node_modules/@fontsource/inter/files/inter-latin-ext-400-normal.woff2 static/vendor/fonts/
+	@touch $@
+
+translations/.compiled: $(VENV)/.installed $(wildcard translations/*/LC_MESSAGES/messages.po)
+	$(BIN)/pybabel compile -d translations
+	@touch $@
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+	@echo "Aktsom is at http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -m "not browser" -q
+
+test-postgres: install
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser" -q
+
+test-browser: install
+	$(BIN)/pytest -m browser -q -p no:randomly --screenshot only-on-failure --output test-results
+
+ci:
+	bash .ci/run
+
+lint: install
+	$(BIN)/ruff check portal tests bench wsgi.py
+
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_pgettext:1c,2 -o translations/messages.pot --sort-by-file --no-location --omit-header .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+translations: translations/.compiled
+
+# Usage: make migration m="add response table"
+migration: install
+	$(FLASK) db migrate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor test-results translations/.compiled
+	find translations -name '*.mo' -delete

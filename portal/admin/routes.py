@@ -1,0 +1,382 @@
+"""Registers kept by the municipality: suppliers, users, agreements and priority risks.
+
+Reviewers may read every register; only administrators change them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from portal import notifications
+from portal.access import get_or_404, require_roles, role_required
+from portal.admin import services
+from portal.admin.forms import (
+    ActionForm,
+    AgreementForm,
+    EditUserForm,
+    InviteUserForm,
+    PriorityRiskForm,
+    SupplierForm,
+)
+from portal.auth import services as accounts
+from portal.codes import DFO_CATEGORIES
+from portal.extensions import db
+from portal.models import Agreement, PriorityRisk, Role, Supplier, User
+from portal.pagination import paginate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+require_roles(bp, Role.REVIEWER, Role.ADMIN)
+admin_only = role_required(Role.ADMIN)
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() else 1
+
+
+def _supplier_choices(blank: bool) -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).all()
+    choices = [(row.id, row.name) for row in rows]
+    return [(0, _("Choose a supplier"))] + choices if blank else choices
+
+
+def _staff_choices() -> list[tuple[int, str]]:
+    staff = db.session.scalars(
+        select(User).where(User.role.in_([Role.REVIEWER.value, Role.ADMIN.value]), User.is_active)
+        .order_by(User.name)
+    )
+    return [(0, _("No contract manager"))] + [(u.id, u.display_name) for u in staff]
+
+
+# Suppliers
+
+
+@bp.route("/suppliers")
+def list_suppliers() -> str:
+    """Search and page through the supplier register."""
+    q = (request.args.get("q") or "").strip()[:100]
+    query = select(Supplier).order_by(Supplier.name)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Supplier.name.ilike(like), Supplier.org_number.ilike(like),
+                                Supplier.registry_id.ilike(like)))
+    page = paginate(query, _page_number(), int(_config("PAGE_SIZE")))
+    return render_template("admin/list_suppliers.html", page=page, q=q)
+
+
+@bp.route("/suppliers/new", methods=["GET", "POST"])
+@admin_only
+def new_supplier() -> Response | str:
+    """Register a supplier."""
+    form = SupplierForm()
+    if form.validate_on_submit():
+        try:
+            supplier = services.create_supplier(_supplier_values(form), actor=current_user)
+        except services.DuplicateError:
+            form.org_number.errors.append(_("A supplier with this organisation number is already registered"))
+        else:
+            db.session.commit()
+            flash(_("The supplier %(name)s is registered.", name=supplier.name), "success")
+            return redirect(url_for("admin.view_supplier", supplier_id=supplier.id))
+    return render_template("admin/edit_supplier.html", form=form, supplier=None)
+
+
+@bp.route("/suppliers/<int:supplier_id>")
+def view_supplier(supplier_id: int) -> str:
+    """A supplier with its users and agreements."""
+    supplier = db.session.scalar(
+        select(Supplier).where(Supplier.id == supplier_id)
+        .options(selectinload(Supplier.users), selectinload(Supplier.agreements))
+    ) or abort(404)
+    return render_template("admin/view_supplier.html", supplier=supplier)
+
+
+@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_supplier(supplier_id: int) -> Response | str:
+    """Change a supplier's details."""
+    supplier = get_or_404(Supplier, supplier_id)
+    form = SupplierForm(obj=supplier)
+    if form.validate_on_submit():
+        try:
+            services.update_supplier(supplier, _supplier_values(form), actor=current_user)
+        except services.DuplicateError:
+            form.org_number.errors.append(_("A supplier with this organisation number is already registered"))
+        else:
+            db.session.commit()
+            flash(_("The changes are saved."), "success")
+            return redirect(url_for("admin.view_supplier", supplier_id=supplier.id))
+    return render_template("admin/edit_supplier.html", form=form, supplier=supplier)
+
+
+def _supplier_values(form: SupplierForm) -> dict[str, Any]:
+    return {name: getattr(form, name).data for name in services.SUPPLIER_FIELDS}
+
+
+# Users
+
+
+@bp.route("/users")
+@admin_only
+def list_users() -> str:
+    """Every account, with role, supplier and status."""
+    q = (request.args.get("q") or "").strip()[:100]
+    query = select(User).options(selectinload(User.supplier)).order_by(User.email)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(User.email.ilike(like), User.name.ilike(like)))
+    page = paginate(query, _page_number(), int(_config("PAGE_SIZE")))
+    return render_template("admin/list_users.html", page=page, q=q, action_form=ActionForm())
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@admin_only
+def invite_user() -> Response | str:
+    """Invite a supplier user, reviewer or administrator by e-mail."""
+    form = InviteUserForm()
+    form.supplier_id.choices = _supplier_choices(blank=True)
+    if request.method == "GET" and request.args.get("supplier", "").isdigit():
+        form.supplier_id.data = int(request.args["supplier"])
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        supplier = db.session.get(Supplier, form.supplier_id.data) if role == Role.SUPPLIER else None
+        try:
+            user = accounts.invite_user(form.email.data, role=role, supplier=supplier,
+                                        locale=form.locale.data, name=form.name.data or "",
+                                        actor=current_user)
+        except accounts.AccountError:
+            form.email.errors.append(_("A user with this e-mail address already exists"))
+        else:
+            db.session.commit()
+            notifications.send_invitation(user)
+            flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
+            return redirect(url_for("admin.list_users"))
+    return render_template("admin/invite_user.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def edit_user(user_id: int) -> Response | str:
+    """Change a user's role; deactivate or reactivate the account."""
+    user = get_or_404(User, user_id)
+    form = EditUserForm(obj=user)
+    form.supplier_id.choices = _supplier_choices(blank=True)
+    if request.method == "GET":
+        form.supplier_id.data = user.supplier_id or 0
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        supplier = db.session.get(Supplier, form.supplier_id.data) if role == Role.SUPPLIER else None
+        if user.id == current_user.id and role != Role.ADMIN:
+            form.role.errors.append(_("You cannot remove your own administrator role"))
+        else:
+            accounts.change_role(user, role, supplier, actor=current_user)
+            db.session.commit()
+            flash(_("The role is saved."), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/edit_user.html", form=form, user=user, action_form=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@admin_only
+def deactivate_user(user_id: int) -> Response:
+    """Stop a user from signing in; nothing they wrote is deleted."""
+    return _set_active(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/activate", methods=["POST"])
+@admin_only
+def activate_user(user_id: int) -> Response:
+    """Let a deactivated user sign in again."""
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool) -> Response:
+    user = get_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        try:
+            accounts.set_active(user, active, actor=current_user)
+        except accounts.AccountError:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            db.session.commit()
+            if active:
+                flash(_("%(email)s can sign in again.", email=user.email), "success")
+            else:
+                flash(_("%(email)s is deactivated and signed out everywhere.", email=user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/resend", methods=["POST"])
+@admin_only
+def resend_invitation(user_id: int) -> Response:
+    """Send a new invitation link; the earlier link stops working."""
+    user = get_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        if user.has_accepted_invitation:
+            flash(_("%(email)s has already accepted the invitation.", email=user.email), "info")
+        else:
+            accounts.invite_user(user.email, role=Role(user.role), supplier=user.supplier,
+                                 locale=user.locale, actor=current_user)
+            db.session.commit()
+            notifications.send_invitation(user)
+            flash(_("A new invitation has been sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# Agreements
+
+AGREEMENT_STATUSES = ("active", "ended")
+
+
+@bp.route("/agreements")
+def list_agreements() -> str:
+    """Agreements, filterable by category, status and supplier."""
+    category = request.args.get("category", "")
+    status = request.args.get("status", "")
+    supplier_arg = request.args.get("supplier", "")
+    query = select(Agreement).options(selectinload(Agreement.suppliers)).order_by(Agreement.name_nb)
+    if category in DFO_CATEGORIES:
+        query = query.where(Agreement.dfo_category == category)
+    today = date.today()
+    if status == "active":
+        query = query.where(Agreement.start_date <= today,
+                            or_(Agreement.end_date.is_(None), Agreement.end_date >= today))
+    elif status == "ended":
+        query = query.where(Agreement.end_date < today)
+    if supplier_arg.isdigit():
+        query = query.where(Agreement.suppliers.any(Supplier.id == int(supplier_arg)))
+    page = paginate(query, _page_number(), int(_config("PAGE_SIZE")))
+    return render_template(
+        "admin/list_agreements.html", page=page, categories=DFO_CATEGORIES,
+        category=category, status=status, supplier=supplier_arg,
+        suppliers=_supplier_choices(blank=False), today=today,
+    )
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+@admin_only
+def new_agreement() -> Response | str:
+    """Register an agreement with its ethical requirements."""
+    form = _agreement_form()
+    if form.validate_on_submit():
+        try:
+            agreement = services.create_agreement(_agreement_values(form), form.supplier_ids.data or [],
+                                                  actor=current_user)
+        except services.DuplicateError:
+            form.reference.errors.append(_("Another agreement already has this reference number"))
+        else:
+            db.session.commit()
+            flash(_("The agreement is registered."), "success")
+            return redirect(url_for("admin.view_agreement", agreement_id=agreement.id))
+    return render_template("admin/edit_agreement.html", form=form, agreement=None)
+
+
+@bp.route("/agreements/<int:agreement_id>")
+def view_agreement(agreement_id: int) -> str:
+    """An agreement with its requirements and suppliers."""
+    agreement = db.session.scalar(
+        select(Agreement).where(Agreement.id == agreement_id)
+        .options(selectinload(Agreement.suppliers), selectinload(Agreement.contract_manager))
+    ) or abort(404)
+    return render_template("admin/view_agreement.html", agreement=agreement, today=date.today())
+
+
+@bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_agreement(agreement_id: int) -> Response | str:
+    """Change an agreement."""
+    agreement = get_or_404(Agreement, agreement_id)
+    form = _agreement_form(agreement)
+    if form.validate_on_submit():
+        try:
+            services.update_agreement(agreement, _agreement_values(form), form.supplier_ids.data or [],
+                                      actor=current_user)
+        except services.DuplicateError:
+            form.reference.errors.append(_("Another agreement already has this reference number"))
+        else:
+            db.session.commit()
+            flash(_("The changes are saved."), "success")
+            return redirect(url_for("admin.view_agreement", agreement_id=agreement.id))
+    return render_template("admin/edit_agreement.html", form=form, agreement=agreement)
+
+
+def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
+    form = AgreementForm(obj=agreement)
+    form.supplier_ids.choices = _supplier_choices(blank=False)
+    form.contract_manager_id.choices = _staff_choices()
+    if agreement is not None and request.method == "GET":
+        form.supplier_ids.data = [s.id for s in agreement.suppliers]
+        form.contract_manager_id.data = agreement.contract_manager_id or 0
+        form.dfo_category.data = agreement.dfo_category or ""
+    return form
+
+
+def _agreement_values(form: AgreementForm) -> dict[str, Any]:
+    return {name: getattr(form, name).data for name in services.AGREEMENT_FIELDS}
+
+
+# Priority risks (2.A.3)
+
+
+@bp.route("/risks")
+def list_risks() -> str:
+    """The municipality's priority risks, as in table 2.A.3 of the annual report."""
+    risks = db.session.scalars(select(PriorityRisk).order_by(PriorityRisk.position, PriorityRisk.id)).all()
+    return render_template("admin/list_risks.html", risks=risks, action_form=ActionForm())
+
+
+@bp.route("/risks/new", methods=["GET", "POST"])
+@admin_only
+def new_risk() -> Response | str:
+    """Add a priority risk."""
+    form = PriorityRiskForm()
+    if form.validate_on_submit():
+        services.save_priority_risk(None, _risk_values(form), actor=current_user)
+        db.session.commit()
+        flash(_("The risk is saved."), "success")
+        return redirect(url_for("admin.list_risks"))
+    return render_template("admin/edit_risk.html", form=form, risk=None)
+
+
+@bp.route("/risks/<int:risk_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_risk(risk_id: int) -> Response | str:
+    """Change a priority risk."""
+    risk = get_or_404(PriorityRisk, risk_id)
+    form = PriorityRiskForm(obj=risk)
+    if form.validate_on_submit():
+        services.save_priority_risk(risk, _risk_values(form), actor=current_user)
+        db.session.commit()
+        flash(_("The risk is saved."), "success")
+        return redirect(url_for("admin.list_risks"))
+    return render_template("admin/edit_risk.html", form=form, risk=risk)
+
+
+@bp.route("/risks/<int:risk_id>/delete", methods=["POST"])
+@admin_only
+def delete_risk(risk_id: int) -> Response:
+    """Remove a priority risk from the table."""
+    risk = get_or_404(PriorityRisk, risk_id)
+    if ActionForm().validate_on_submit():
+        services.delete_priority_risk(risk, actor=current_user)
+        db.session.commit()
+        flash(_("The risk is removed."), "success")
+    return redirect(url_for("admin.list_risks"))
+
+
+def _risk_values(form: PriorityRiskForm) -> dict[str, Any]:
+    return {name: getattr(form, name).data for name in services.RISK_FIELDS}
+
+
+def _config(key: str) -> Any:
+    from flask import current_app
+
+    return current_app.config[key]

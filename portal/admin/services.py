@@ -1,0 +1,168 @@
+"""Suppliers, agreements and priority risks: create and change, with an audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db
+from portal.models import Agreement, PriorityRisk, Supplier, User
+
+SUPPLIER_FIELDS = ("name", "org_number", "country", "registry_id", "address", "postal_code", "city")
+AGREEMENT_FIELDS = (
+    "name_nb", "name_en", "reference", "kind", "dfo_category", "estimated_value", "start_date",
+    "end_date", "contract_manager_id", "qualification_requirement", "award_criterion",
+    "contract_condition", "social_dialogue_required", "social_dialogue_wording",
+    "questionnaire_variant", "product_scope",
+)
+
+
+class DuplicateError(Exception):
+    """A unique value (organisation number, reference) is already in use."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _apply(obj: Any, fields: tuple[str, ...], values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name in fields:
+        if name not in values:
+            continue
+        old, new = getattr(obj, name), values[name]
+        if old != new:
+            changes[name] = (_jsonable(old), _jsonable(new))
+            setattr(obj, name, new)
+    return changes
+
+
+def _clean_supplier(values: dict[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    values["org_number"] = values.get("org_number") or None
+    values["registry_id"] = values.get("registry_id") or None
+    for key in ("address", "postal_code", "city"):
+        values[key] = values.get(key) or ""
+    return values
+
+
+def _check_org_number(org_number: str | None, exclude_id: int | None) -> None:
+    if not org_number:
+        return
+    query = select(Supplier.id).where(Supplier.org_number == org_number)
+    if exclude_id is not None:
+        query = query.where(Supplier.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise DuplicateError("org_number")
+
+
+def create_supplier(values: dict[str, Any], *, actor: User | None) -> Supplier:
+    values = _clean_supplier(values)
+    _check_org_number(values["org_number"], None)
+    supplier = Supplier()
+    _apply(supplier, SUPPLIER_FIELDS, values)
+    db.session.add(supplier)
+    db.session.flush()
+    audit.record("supplier.created", supplier, actor=actor, supplier_id=supplier.id,
+                 after={k: _jsonable(getattr(supplier, k)) for k in SUPPLIER_FIELDS})
+    return supplier
+
+
+def update_supplier(supplier: Supplier, values: dict[str, Any], *, actor: User) -> None:
+    values = _clean_supplier(values)
+    _check_org_number(values["org_number"], supplier.id)
+    changes = _apply(supplier, SUPPLIER_FIELDS, values)
+    if changes:
+        audit.record("supplier.updated", supplier, actor=actor, supplier_id=supplier.id,
+                     before={k: v[0] for k, v in changes.items()},
+                     after={k: v[1] for k, v in changes.items()})
+
+
+def _clean_agreement(values: dict[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    values["dfo_category"] = values.get("dfo_category") or None
+    values["contract_manager_id"] = values.get("contract_manager_id") or None
+    for key in ("social_dialogue_wording", "product_scope"):
+        values[key] = values.get(key) or ""
+    return values
+
+
+def _check_reference(reference: str, exclude_id: int | None) -> None:
+    query = select(Agreement.id).where(Agreement.reference == reference)
+    if exclude_id is not None:
+        query = query.where(Agreement.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise DuplicateError("reference")
+
+
+def _set_suppliers(agreement: Agreement, supplier_ids: list[int]) -> tuple[list[int], list[int]]:
+    before = sorted(s.id for s in agreement.suppliers)
+    suppliers = list(db.session.scalars(select(Supplier).where(Supplier.id.in_(supplier_ids)))) if supplier_ids else []
+    agreement.suppliers = suppliers
+    return before, sorted(s.id for s in suppliers)
+
+
+def create_agreement(values: dict[str, Any], supplier_ids: list[int], *, actor: User | None) -> Agreement:
+    values = _clean_agreement(values)
+    _check_reference(values["reference"], None)
+    agreement = Agreement()
+    _apply(agreement, AGREEMENT_FIELDS, values)
+    db.session.add(agreement)
+    _set_suppliers(agreement, supplier_ids)
+    db.session.flush()
+    audit.record("agreement.created", agreement, actor=actor,
+                 after={**{k: _jsonable(getattr(agreement, k)) for k in AGREEMENT_FIELDS},
+                        "suppliers": sorted(supplier_ids)})
+    return agreement
+
+
+def update_agreement(agreement: Agreement, values: dict[str, Any], supplier_ids: list[int], *, actor: User) -> None:
+    values = _clean_agreement(values)
+    _check_reference(values["reference"], agreement.id)
+    changes = _apply(agreement, AGREEMENT_FIELDS, values)
+    before, after = _set_suppliers(agreement, supplier_ids)
+    if before != after:
+        changes["suppliers"] = (before, after)
+    if changes:
+        audit.record("agreement.updated", agreement, actor=actor,
+                     before={k: v[0] for k, v in changes.items()},
+                     after={k: v[1] for k, v in changes.items()})
+
+
+RISK_FIELDS = ("impact_nb", "impact_en", "themes", "geography", "position")
+
+
+def save_priority_risk(risk: PriorityRisk | None, values: dict[str, Any], *, actor: User | None) -> PriorityRisk:
+    values = dict(values)
+    values["position"] = int(values.get("position") or 0)
+    values["impact_en"] = values.get("impact_en") or ""
+    values["geography"] = values.get("geography") or ""
+    created = risk is None
+    risk = risk or PriorityRisk()
+    if created:
+        db.session.add(risk)
+    changes = _apply(risk, RISK_FIELDS, values)
+    db.session.flush()
+    if changes:
+        audit.record("risk.created" if created else "risk.updated", risk, actor=actor,
+                     before=None if created else {k: v[0] for k, v in changes.items()},
+                     after={k: v[1] for k, v in changes.items()})
+    return risk
+
+
+def delete_priority_risk(risk: PriorityRisk, *, actor: User) -> None:
+    audit.record("risk.deleted", risk, actor=actor,
+                 before={k: _jsonable(getattr(risk, k)) for k in RISK_FIELDS})
+    db.session.delete(risk)

@@ -1,0 +1,294 @@
+"""Signing in and out, invitations, password reset and the profile page."""
+
+from __future__ import annotations
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal import access, notifications
+from portal.auth import services
+from portal.auth.forms import (
+    ChangePasswordForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ResetPasswordForm,
+    SetPasswordForm,
+    TwoFactorForm,
+)
+from portal.extensions import db, limiter
+from portal.models import User, utcnow
+from portal.security import safe_next
+from portal.tokens import INVITATION, PASSWORD_RESET, invitation_max_age, load_token, reset_max_age
+
+bp = Blueprint("auth", __name__)
+bp.before_app_request(access.staff_two_factor_gate)
+
+PENDING_2FA_SECONDS = 300
+
+
+def _login_limit_per_account() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+
+
+def _login_limit_per_address() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _home_for(user: User) -> str:
+    return url_for("supplier.home") if user.is_supplier else url_for("main.index")
+
+
+def _start_session(user: User, next_url: str | None) -> Response:
+    """A fresh session (new id) for the signed-in user."""
+    session.clear()
+    login_user(user)
+    session["last_seen"] = utcnow().timestamp()
+    services.record_login(user)
+    db.session.commit()
+    return redirect(safe_next(next_url, _home_for(user)))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit_per_address, methods=["POST"])
+@limiter.limit(_login_limit_per_account, key_func=_account_key, methods=["POST"])
+def login() -> Response | str:
+    """Sign in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    form = LoginForm()
+    next_url = request.args.get("next")
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            db.session.commit()  # keep the failure count
+            current_app.logger.info("login_failed")
+            form.password.errors.append(
+                _("The e-mail address or password is wrong. After many attempts, "
+                  "sign-in is paused for a few minutes.")
+            )
+            return render_template("auth/login.html", form=form), 200
+        if user.is_totp_enabled:
+            db.session.commit()
+            session.clear()
+            session["pending_2fa"] = {"uid": user.id, "v": user.session_token,
+                                      "at": utcnow().timestamp(), "next": next_url}
+            return redirect(url_for("auth.two_factor"))
+        return _start_session(user, next_url)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(_login_limit_per_address, methods=["POST"])
+def two_factor() -> Response | str:
+    """Second step of signing in for accounts with an authenticator app."""
+    pending = session.get("pending_2fa")
+    if not isinstance(pending, dict) or utcnow().timestamp() - float(pending.get("at", 0)) > PENDING_2FA_SECONDS:
+        session.pop("pending_2fa", None)
+        flash(_("Sign in again to continue."), "info")
+        return redirect(url_for("auth.login"))
+    user = db.session.get(User, int(pending["uid"]))
+    if user is None or not user.is_active or user.session_token != pending.get("v"):
+        session.pop("pending_2fa", None)
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if services.check_totp(user, form.code.data):
+            return _start_session(user, pending.get("next"))
+        form.code.errors.append(_("The code is wrong or has expired. Enter the newest code from the app."))
+    return render_template("auth/two_factor.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    """Sign out and end every session of this user."""
+    if current_user.is_authenticated:
+        user = db.session.get(User, current_user.id)
+        if user is not None:
+            services.end_all_sessions(user)
+            db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit_per_address, methods=["POST"])
+def accept_invitation(token: str) -> Response | str:
+    """Complete an invited account: name, password and language."""
+    user = load_token(INVITATION, token, invitation_max_age())
+    if user is None or user.has_accepted_invitation:
+        return render_template("auth/link_invalid.html", kind="invitation"), 404
+    form = SetPasswordForm(locale=user.locale, name=user.name)
+    form._user_email = user.email
+    if form.validate_on_submit():
+        services.accept_invitation(
+            user, name=form.name.data, job_title=form.job_title.data or "",
+            password=form.password.data, locale=form.locale.data,
+        )
+        db.session.commit()
+        flash(_("Welcome to Aktsom. Your account is ready."), "success")
+        return _start_session(user, None)
+    return render_template("auth/accept_invitation.html", form=form, invited=user)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit_per_address, methods=["POST"])
+def forgot_password() -> Response | str:
+    """Ask for a password-reset link; the answer is the same whether the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.is_active and user.has_accepted_invitation:
+            notifications.send_password_reset(user)
+        flash(
+            _("If the address belongs to an account, we have sent a link to reset the password. "
+              "The link works once and for a limited time."),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit_per_address, methods=["POST"])
+def reset_password(token: str) -> Response | str:
+    """Choose a new password from a reset link."""
+    user = load_token(PASSWORD_RESET, token, reset_max_age())
+    if user is None:
+        return render_template("auth/link_invalid.html", kind="reset"), 404
+    form = ResetPasswordForm()
+    form._user_email = user.email
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data, actor=user)
+        db.session.commit()
+        flash(_("Your password is changed. Sign in with the new password."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/profile")
+@login_required
+def profile() -> str:
+    """The signed-in user's own settings."""
+    return render_template(
+        "auth/profile.html",
+        password_form=ChangePasswordForm(),
+        language_form=LanguageForm(locale=current_user.locale),
+        disable_form=DisableTwoFactorForm(),
+    )
+
+
+@bp.route("/profile/password", methods=["POST"])
+@login_required
+def change_password() -> Response | str:
+    """Change the password; every other session of the user ends."""
+    form = ChangePasswordForm()
+    form._user_email = current_user.email
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except services.AccountError:
+            form.current_password.errors.append(_("The current password is wrong"))
+        else:
+            db.session.commit()
+            login_user(current_user)
+            session["last_seen"] = utcnow().timestamp()
+            flash(_("Your password is changed. You have been signed out everywhere else."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template(
+        "auth/profile.html",
+        password_form=form,
+        language_form=LanguageForm(locale=current_user.locale),
+        disable_form=DisableTwoFactorForm(),
+    ), 200
+
+
+@bp.route("/profile/language", methods=["POST"])
+@login_required
+def change_language() -> Response | str:
+    """Save the language used for screens, e-mails and PDFs."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        services.set_locale(current_user, form.locale.data)
+        db.session.commit()
+        session["locale"] = form.locale.data
+        flash(_("Language saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template(
+        "auth/profile.html",
+        password_form=ChangePasswordForm(),
+        language_form=form,
+        disable_form=DisableTwoFactorForm(),
+    ), 200
+
+
+@bp.route("/profile/two-factor", methods=["GET", "POST"])
+@login_required
+def setup_two_factor() -> Response | str:
+    """Turn on sign-in with an authenticator app (staff accounts)."""
+    if not current_user.is_staff:
+        abort(403)
+    if current_user.is_totp_enabled:
+        return redirect(url_for("auth.profile"))
+    secret = session.get("totp_setup_secret")
+    if not isinstance(secret, str):
+        secret = services.new_totp_secret()
+        session["totp_setup_secret"] = secret
+    form = EnableTwoFactorForm()
+    if form.validate_on_submit():
+        if services.check_totp(current_user, form.code.data, secret=secret):
+            services.enable_totp(current_user, secret)
+            db.session.commit()
+            session.pop("totp_setup_secret", None)
+            flash(_("Two-factor sign-in is on."), "success")
+            return redirect(url_for("auth.profile"))
+        form.code.errors.append(_("The code is wrong or has expired. Enter the newest code from the app."))
+    uri = services.totp_uri(current_user, secret)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=5, dark="#000", light="#fff")
+    return render_template("auth/setup_two_factor.html", form=form, secret=secret, qr=qr)
+
+
+@bp.route("/profile/two-factor/disable", methods=["POST"])
+@login_required
+def disable_two_factor() -> Response | str:
+    """Turn off sign-in with an authenticator app, unless policy requires it."""
+    if current_app.config["REQUIRE_STAFF_2FA"] and current_user.is_staff:
+        flash(_("Two-factor sign-in is required for staff accounts and cannot be turned off."), "error")
+        return redirect(url_for("auth.profile"))
+    form = DisableTwoFactorForm()
+    if form.validate_on_submit():
+        from portal.passwords import verify_password
+
+        if verify_password(current_user.password_hash, form.current_password.data):
+            services.disable_totp(current_user)
+            db.session.commit()
+            flash(_("Two-factor sign-in is off."), "success")
+            return redirect(url_for("auth.profile"))
+        form.current_password.errors.append(_("The current password is wrong"))
+    return render_template(
+        "auth/profile.html",
+        password_form=ChangePasswordForm(),
+        language_form=LanguageForm(locale=current_user.locale),
+        disable_form=form,
+    ), 200

@@ -1,0 +1,59 @@
+"""Command-line tasks: ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data_command() -> None:
+    """Load the demo municipality, suppliers, agreements, risks and logins (idempotent)."""
+    from portal.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is refused in production (PORTAL_ENV=production).")
+    created = load_demo_data()
+    db.session.commit()
+    summary = ", ".join(f"{n} {kind}" for kind, n in created.items())
+    click.echo(f"Demo data loaded ({summary} created).")
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for login in DEMO_LOGINS:
+        click.echo(f"  {login.email:<36} {login.description}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--locale", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@with_appcontext
+def create_admin_command(email: str, locale: str) -> None:
+    """Create the first administrator and print the link to set a password."""
+    from email_validator import EmailNotValidError, validate_email
+    from sqlalchemy import func, select
+
+    from portal.models import Role, User, utcnow
+    from portal.tokens import INVITATION, make_token
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from error
+    if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
+        raise click.ClickException(f"A user with the e-mail {email} already exists.")
+    user = User(email=email, role=Role.ADMIN.value, locale=locale, invited_at=utcnow())
+    db.session.add(user)
+    db.session.commit()
+    token = make_token(INVITATION, user)
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    click.echo(f"Administrator {email} created. Set the password within "
+               f"{current_app.config['INVITATION_MAX_AGE_DAYS']} days at:")
+    click.echo(f"  {base.rstrip('/')}/invitation/{token}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(create_admin_command)

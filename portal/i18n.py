@@ -1,0 +1,31 @@
+"""Locale selection and locale-aware formatting.
+
+The locale is the user's saved choice, else the session's, else the browser's
+Accept-Language, else Bokmål. Browsers send no/nn/nb for Norwegian: all mean nb here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.extensions import babel
+from portal.models import LOCALES
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
+    if session.get("locale") in LOCALES:
+        return str(session["locale"])
+    best = request.accept_languages.best_match(["nb", "no", "nn", "en"])
+    return "en" if best == "en" else "nb"
+
+
+def current_locale() -> str:
+    return str(get_locale() or "nb")
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)

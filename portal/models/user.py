@@ -1,0 +1,102 @@
+"""User accounts: supplier users, reviewers and administrators."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from portal.models.supplier import Supplier
+
+
+class Role(StrEnum):
+    SUPPLIER = "supplier"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+LOCALES = ("nb", "en")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'supplier') = (supplier_id IS NOT NULL)", name="supplier_role_has_supplier"
+        ),
+        CheckConstraint("role IN ('supplier', 'reviewer', 'admin')", name="role_known"),
+        CheckConstraint("locale IN ('nb', 'en')", name="locale_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="nb")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie; rotating it ends every session of the user.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    is_totp_enabled: Mapped[bool] = mapped_column(default=False)
+    totp_last_step: Mapped[int | None] = mapped_column()
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    invited_at: Mapped[datetime | None] = mapped_column()
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    supplier: Mapped[Supplier | None] = relationship(back_populates="users")
+    invited_by: Mapped[User | None] = relationship(remote_side=[id])
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.role == Role.SUPPLIER
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.REVIEWER, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def has_accepted_invitation(self) -> bool:
+        return self.password_hash is not None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def can_view_supplier(self, supplier_id: int) -> bool:
+        return self.is_staff or self.supplier_id == supplier_id
+
+    def can_invite_to(self, supplier_id: int | None) -> bool:
+        """Admins invite anyone; supplier users invite colleagues of their own supplier."""
+        if self.is_admin:
+            return True
+        return self.is_supplier and supplier_id is not None and supplier_id == self.supplier_id
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

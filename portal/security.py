@@ -1,0 +1,76 @@
+"""Security headers, idle-session expiry and safe redirects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from portal.models import utcnow
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+DOWNLOAD_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path inside this portal: no scheme, no host, no backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None, default: str) -> str:
+    return target if target and is_safe_next(target) else default
+
+
+def _expire_idle_session() -> Response | None:
+    if not current_user.is_authenticated:
+        return None
+    now = utcnow().timestamp()
+    idle = timedelta(minutes=float(_app_config("IDLE_TIMEOUT_MINUTES"))).total_seconds()
+    last_seen = session.get("last_seen")
+    if last_seen is not None and now - float(last_seen) > idle:
+        logout_user()
+        session.clear()
+        flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.login"))
+    session["last_seen"] = now
+    return None
+
+
+def _app_config(key: str) -> object:
+    from flask import current_app
+
+    return current_app.config[key]
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure or _app_config("ENV_NAME") == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_expire_idle_session)
+    app.after_request(_security_headers)

@@ -1,0 +1,78 @@
+"""Jinja globals and filters shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+
+def _date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, fmt)
+    return format_date(value, fmt)
+
+
+def _number(value: int | float | Decimal | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return _("Yes") if value else _("No")
+
+
+def _url_with_locale(locale: str) -> str:
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return url_for("main.set_language", lang=locale, next=next_path)
+
+
+def navigation() -> list[tuple[str, str]]:
+    """(endpoint, label) pairs for the signed-in user's role."""
+    if not current_user.is_authenticated:
+        return []
+    items: list[tuple[str, str]] = []
+    if current_user.is_supplier:
+        items.append(("supplier.home", _("Our company")))
+    if current_user.is_staff:
+        items.append(("admin.list_suppliers", _("Suppliers")))
+        items.append(("admin.list_agreements", _("Agreements")))
+    if current_user.is_admin:
+        items.append(("admin.list_users", _("Users")))
+        items.append(("admin.list_risks", _("Priority risks")))
+    items.append(("auth.profile", _("Profile")))
+    return items
+
+
+def role_label(role: str) -> str:
+    return {"supplier": _("Supplier user"), "reviewer": _("Reviewer"), "admin": _("Administrator")}.get(
+        role, role
+    )
+
+
+def init_app(app: Flask) -> None:
+    from portal.codes import DFO_CATEGORIES, PROCUREMENT_KINDS, QUESTIONNAIRE_VARIANTS, THEMES
+    from portal.countries import country_name
+
+    app.jinja_env.globals.update(
+        get_locale=lambda: str(get_locale() or "nb"),
+        navigation=navigation,
+        url_with_locale=_url_with_locale,
+        role_label=role_label,
+        country_name=country_name,
+        dfo_category_label=DFO_CATEGORIES.label,
+        procurement_kind_label=PROCUREMENT_KINDS.label,
+        variant_label=QUESTIONNAIRE_VARIANTS.label,
+    )
+    app.jinja_env.filters.update(
+        date=_date, number=_number, yes_no=_yes_no, theme_label=THEMES.label
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

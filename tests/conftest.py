@@ -1,0 +1,147 @@
+"""Shared fixtures: one app per test session, an empty database per test.
+
+Set TEST_DATABASE_URL to run the same suite on PostgreSQL
+(``make test-postgres``); otherwise a SQLite file in a temporary folder is used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db as _db
+from portal.extensions import limiter
+from portal.models import Base
+from tests.factories import Factories
+
+PASSWORD = "correct horse battery staple"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _database_url(tmp: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+
+
+def test_config(tmp: Path, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp),
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-123456",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+        "SERVER_NAME": None,
+        "PUBLIC_BASE_URL": "http://aktsom.test",
+        # Cheap hashing in tests; the production profile is measured in bench/.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("instance")
+    app = create_app(test_config(tmp))
+    with app.app_context():
+        Base.metadata.drop_all(_db.engine)
+        _drop_alembic_version()
+        Base.metadata.create_all(_db.engine)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _drop_alembic_version() -> None:
+    with _db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _empty_all_tables() -> None:
+    _db.session.rollback()
+    _db.session.remove()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with _db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - our table names
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """An application context over an empty database."""
+    with app.app_context():
+        yield _db
+        _empty_all_tables()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(app: Flask) -> Iterator[None]:
+    limiter.reset()
+    app.extensions["aktsom_sent_mail"] = []
+    saved = dict(app.config)
+    yield
+    app.config.clear()
+    app.config.update(saved)
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make(db: Any) -> Factories:
+    return Factories(db, PASSWORD)
+
+
+@pytest.fixture
+def sent_mail(app: Flask) -> list[Any]:
+    return app.extensions["aktsom_sent_mail"]
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any], *, token_from: str | None = None,
+              **kwargs: Any) -> Any:
+    """POST like a browser: fetch the page for its CSRF token, then send the form."""
+    data = {"csrf_token": csrf_token(client, token_from or path), **data}
+    return client.post(path, data=data, **kwargs)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    return post_form(client, "/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make: Factories) -> Callable[..., Any]:
+    """Create a user of the given role and sign the test client in as them."""
+
+    def _login_as(role: str = "reviewer", **kwargs: Any) -> Any:
+        user = make.user(role=role, **kwargs)
+        _db.session.commit()
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login_as
