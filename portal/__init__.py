@@ -59,10 +59,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
+    from portal.responses.routes import bp as responses_bp
+    from portal.rounds.routes import bp as rounds_bp
     from portal.supplier.routes import bp as supplier_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(supplier_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(responses_bp)
     return app

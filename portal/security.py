@@ -40,14 +40,28 @@ def _expire_idle_session() -> Response | None:
     idle = timedelta(minutes=float(_app_config("IDLE_TIMEOUT_MINUTES"))).total_seconds()
     last_seen = session.get("last_seen")
     if last_seen is not None and now - float(last_seen) > idle:
+        kept = _keep_posted_answers()
         logout_user()
         session.clear()
         flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
-        if request.method == "GET":
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if request.method == "GET" or kept:
+            target = request.path if kept else request.full_path.rstrip("?")
+            return redirect(url_for("auth.login", next=target))
         return redirect(url_for("auth.login"))
     session["last_seen"] = now
     return None
+
+
+def _keep_posted_answers() -> bool:
+    """A questionnaire save that arrives after the session expired is kept for after sign-in."""
+    if request.method != "POST" or request.endpoint != "responses.edit_section":
+        return False
+    from portal.extensions import db
+    from portal.responses.services import keep_pending_input
+
+    keep_pending_input(current_user, request.path, request.form.to_dict(flat=False))
+    db.session.commit()
+    return True
 
 
 def _app_config(key: str) -> object:

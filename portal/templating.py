@@ -51,6 +51,35 @@ def navigation() -> list[tuple[str, str]]:
     return items
 
 
+def _filesize(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return _("%(n)s bytes", n=size)
+    if size < 1024 * 1024:
+        return _("%(n)s kB", n=format_decimal(round(size / 1024)))
+    return _("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+def response_status_label(status: str) -> str:
+    return {
+        "not_started": _("Not started"),
+        "in_progress": _("In progress"),
+        "submitted": _("Submitted"),
+        "returned": _("Returned for clarification"),
+        "resubmitted": _("Resubmitted"),
+        "accepted": _("Accepted"),
+    }.get(status, status)
+
+
+def section_status_label(status: str) -> str:
+    return {
+        "not_started": _("Not started"),
+        "in_progress": _("Not complete"),
+        "complete": _("Complete"),
+    }.get(status, status)
+
+
 def role_label(role: str) -> str:
     return {"supplier": _("Supplier user"), "reviewer": _("Reviewer"), "admin": _("Administrator")}.get(
         role, role
@@ -70,9 +99,13 @@ def init_app(app: Flask) -> None:
         dfo_category_label=DFO_CATEGORIES.label,
         procurement_kind_label=PROCUREMENT_KINDS.label,
         variant_label=QUESTIONNAIRE_VARIANTS.label,
+        response_status_label=response_status_label,
+        section_status_label=section_status_label,
+        today=date.today,
     )
     app.jinja_env.filters.update(
-        date=_date, number=_number, yes_no=_yes_no, theme_label=THEMES.label
+        date=_date, number=_number, yes_no=_yes_no, theme_label=THEMES.label,
+        filesize=_filesize,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

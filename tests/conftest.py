@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -50,10 +50,27 @@ def test_config(tmp: Path, **overrides: Any) -> dict[str, Any]:
     return config
 
 
+class Client(FlaskClient):
+    """A test client whose requests never see the previous request's ``g``.
+
+    Tests hold an application context open (to query the database between
+    requests); Flask then reuses it for each request, so values cached in ``g``
+    (Flask-WTF's CSRF token, Flask-Login's user) would leak from one request to
+    the next in a way no browser could see. Clearing ``g`` restores real behaviour.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            for name in list(g):
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("instance")
     app = create_app(test_config(tmp))
+    app.test_client_class = Client
     with app.app_context():
         Base.metadata.drop_all(_db.engine)
         _drop_alembic_version()

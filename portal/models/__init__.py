@@ -3,13 +3,35 @@
 from portal.models.agreement import Agreement, agreement_supplier
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
+from portal.models.followup import (
+    AWAITING_REVIEW,
+    EDITABLE_STATUSES,
+    Answer,
+    EvidenceFile,
+    FollowUpRound,
+    PendingInput,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Submission,
+)
 from portal.models.risk import PriorityRisk
 from portal.models.supplier import Supplier
 from portal.models.user import LOCALES, Role, User
 
 __all__ = [
+    "AWAITING_REVIEW",
+    "EDITABLE_STATUSES",
     "LOCALES",
     "Agreement",
+    "Answer",
+    "EvidenceFile",
+    "FollowUpRound",
+    "PendingInput",
+    "QuestionnaireVersion",
+    "Response",
+    "ResponseStatus",
+    "Submission",
     "AuditEvent",
     "Base",
     "PriorityRisk",

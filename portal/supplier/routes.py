@@ -10,11 +10,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal import notifications
-from portal.access import require_roles
+from portal.access import require_roles, signed_in_user
 from portal.admin.forms import InviteColleagueForm
 from portal.auth import services as accounts
 from portal.extensions import db
 from portal.models import Role, Supplier
+from portal.responses.overview import response_overview
 
 bp = Blueprint("supplier", __name__, url_prefix="/company")
 require_roles(bp, Role.SUPPLIER)
@@ -31,8 +32,9 @@ def _own_supplier() -> Supplier:
 
 @bp.route("/")
 def home() -> str:
-    """The supplier's start page: company, colleagues and agreements."""
-    return render_template("supplier/home.html", supplier=_own_supplier())
+    """The supplier's start page: its responses with progress, its agreements and colleagues."""
+    supplier = _own_supplier()
+    return render_template("supplier/home.html", supplier=supplier, responses=response_overview(supplier.id))
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -50,7 +52,7 @@ def invite_colleague() -> Response | str:
             try:
                 user = accounts.invite_user(form.email.data, role=Role.SUPPLIER, supplier=supplier,
                                             locale=form.locale.data, name=form.name.data or "",
-                                            actor=current_user)
+                                            actor=signed_in_user())
             except accounts.AccountError:
                 form.email.errors.append(_("Your colleague already has an account"))
             else:

@@ -1,0 +1,149 @@
+"""Questionnaire logic over a response: what is shown, what is missing, what is wrong.
+
+Pure functions over a parsed definition and the raw answers; no database access,
+so the fill-in pages, the submit check, the review screens and the PDF agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from portal.questionnaires.definition import Definition, Question, Section, parse_definition
+from portal.questionnaires.types import Checked, Context, FileLike, Shown, TableType, type_of
+
+Answers = Mapping[str, Mapping[str, Any]]
+
+
+@lru_cache(maxsize=16)
+def _parse_cached(content: str, filename: str, content_hash: str) -> Definition:
+    return parse_definition(content, filename)
+
+
+def definition_of(version: Any) -> Definition:
+    """The parsed definition of a stored QuestionnaireVersion (cached by its hash)."""
+    return _parse_cached(version.content, version.filename or f"{version.key}-{version.version}.yaml",
+                         version.content_hash)
+
+
+def sections_for_agreement(definition: Definition, agreement: Any) -> tuple[Section, ...]:
+    return definition.sections_for(agreement.questionnaire_variant, agreement.social_dialogue_required)
+
+
+def is_shown(question: Question, answers: Answers) -> bool:
+    """Conditional questions are shown only when their condition is met; answers are kept either way."""
+    condition = question.condition
+    if condition is None:
+        return True
+    return condition.matches(answers.get(condition.question, {}).get(condition.part))
+
+
+@dataclass
+class QuestionState:
+    question: Question
+    shown: bool
+    answered: bool
+    complete: bool
+    missing_parts: list[str] = field(default_factory=list)
+    errors: dict[str, Checked] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(not checked.ok for checked in self.errors.values())
+
+
+def question_state(question: Question, answers: Answers, ctx: Context) -> QuestionState:
+    ctx.question_id = question.id
+    raw = answers.get(question.id, {})
+    shown = is_shown(question, answers)
+    errors: dict[str, Checked] = {}
+    filled: dict[str, bool] = {}
+    for part in question.parts:
+        part_type = type_of(part)
+        value = raw.get(part.id)
+        filled[part.id] = not part_type.is_empty(value, part, ctx)
+        if isinstance(part_type, TableType) and filled[part.id]:
+            rows = [r for r in value or [] if part_type._row_has_content(r, part, ctx)]
+            filled[part.id] = len(rows) >= part_type.required_rows(part) or not part.required
+        checked = part_type.check(value, part, ctx)
+        if not checked.ok:
+            errors[part.id] = checked
+    answered = any(filled.values())
+    required_parts = [p for p in question.parts if p.required]
+    if question.required and not required_parts:
+        missing = [] if answered else [question.parts[0].id]
+    else:
+        missing = [p.id for p in required_parts if not filled[p.id]] if (question.required or answered) else []
+    complete = not missing and not errors
+    return QuestionState(question, shown, answered, complete, missing, errors)
+
+
+@dataclass
+class SectionState:
+    section: Section
+    questions: list[QuestionState]
+
+    @property
+    def shown(self) -> list[QuestionState]:
+        return [q for q in self.questions if q.shown]
+
+    @property
+    def required_total(self) -> int:
+        return sum(1 for q in self.shown if q.question.required)
+
+    @property
+    def required_answered(self) -> int:
+        return sum(1 for q in self.shown if q.question.required and q.complete)
+
+    @property
+    def problems(self) -> list[QuestionState]:
+        """Shown questions that block submission: missing required parts or invalid input."""
+        return [q for q in self.shown if q.missing_parts or q.has_errors]
+
+    @property
+    def status(self) -> str:
+        if not any(q.answered for q in self.shown):
+            return "not_started"
+        return "complete" if not self.problems else "in_progress"
+
+
+def response_state(
+    sections: Sequence[Section],
+    answers: Answers,
+    files: Mapping[tuple[str, str], Sequence[FileLike]],
+    locale: str,
+) -> list[SectionState]:
+    ctx = Context(locale=locale, answers=answers, files=files)
+    return [
+        SectionState(section, [question_state(q, answers, ctx) for q in section.questions])
+        for section in sections
+    ]
+
+
+def progress(states: Sequence[SectionState]) -> tuple[int, int]:
+    """(required questions answered, required questions in total) over shown questions."""
+    return (sum(s.required_answered for s in states), sum(s.required_total for s in states))
+
+
+def show_answer(question: Question, answers: Answers, files: Mapping[tuple[str, str], Sequence[FileLike]],
+                locale: str) -> list[tuple[Any, Shown]]:
+    """Each part with its readable answer, for review screens, receipts and exports."""
+    ctx = Context(locale=locale, answers=answers, files=files, question_id=question.id)
+    raw = answers.get(question.id, {})
+    return [(part, type_of(part).show(raw.get(part.id), part, ctx)) for part in question.parts]
+
+
+def condition_text(definition: Definition, question: Question, locale: str) -> str:
+    """The answer a conditional question depends on, in words (e.g. «Ja» for A3)."""
+    condition = question.condition
+    if condition is None:
+        return ""
+    try:
+        part = definition.question(condition.question).part(condition.part)
+    except KeyError:
+        return ", ".join(condition.values)
+    from portal.questionnaires.types import option_label
+
+    return ", ".join(option_label(part, value, locale) for value in condition.values)

@@ -1,0 +1,428 @@
+"""Filling in a response section by section, with evidence, and submitting it with a receipt.
+
+Suppliers see only their own company's responses (others get 404). Staff can
+open every response read-only; the review itself lives in the review area.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as HttpResponse
+
+from portal import mail
+from portal.extensions import db
+from portal.i18n import current_locale
+from portal.models import EvidenceFile, Response, Submission
+from portal.pdf import render_pdf
+from portal.questionnaires import engine
+from portal.questionnaires.definition import Definition, Question, Section
+from portal.questionnaires.types import TableType, key_for, new_row_id, type_of
+from portal.responses import services
+from portal.responses.views import build_question
+from portal.security import DOWNLOAD_CSP
+from portal.uploads import UploadRefused, path_of, store_upload
+
+bp = Blueprint("responses", __name__, url_prefix="/responses")
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in user; each route then checks the response."""
+
+
+def _load(response_id: int) -> Response:
+    response = services.load_response(response_id)
+    if response is None or not response.can_view(current_user):
+        abort(404)
+    return response
+
+
+def _definition(response: Response) -> tuple[Definition, tuple[Section, ...]]:
+    definition = engine.definition_of(response.round.questionnaire_version)
+    return definition, engine.sections_for_agreement(definition, response.agreement)
+
+
+def _section(sections: tuple[Section, ...], section_id: str) -> Section:
+    for section in sections:
+        if section.id == section_id:
+            return section
+    abort(404)
+
+
+@bp.route("/<int:response_id>")
+def view_response(response_id: int) -> str:
+    """A response's overview: sections and their state, progress, deadline and receipts."""
+    response = _load(response_id)
+    definition, sections = _definition(response)
+    answers, files = services.answers_of(response), services.files_of(response)
+    states = engine.response_state(sections, answers, files, current_locale())
+    can_copy = (
+        response.can_edit(current_user)
+        and not any(a.value for a in response.answers)
+        and services.previous_submission(response) is not None
+    )
+    return render_template(
+        "responses/view_response.html", response=response, definition=definition, states=states,
+        progress=engine.progress(states), can_copy=can_copy,
+        copied=sum(1 for a in response.answers if a.is_copied),
+    )
+
+
+def _read_section(
+    section: Section, response: Response, form: MultiDict[str, str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, int | None], set[str]]:
+    values: dict[str, dict[str, Any]] = {}
+    revisions: dict[str, int | None] = {}
+    confirmed: set[str] = set()
+    for question in section.questions:
+        if not response.can_edit_question(current_user, question.id):
+            continue
+        if f"present-{question.id}" not in form:
+            continue  # the question was not on the page the user saw
+        values[question.id] = {
+            part.id: type_of(part).read(form, key_for(question.id, part.id), part)
+            for part in question.parts
+            if part.type != "file"
+        }
+        raw_revision = form.get(f"rev-{question.id}", "")
+        revisions[question.id] = int(raw_revision) if raw_revision.isdigit() else None
+        if form.get(f"confirm-{question.id}"):
+            confirmed.add(question.id)
+    return values, revisions, confirmed
+
+
+def _apply_table_action(action: str, section: Section, values: dict[str, dict[str, Any]]) -> str | None:
+    """Add or remove a table row from a plain button press; returns the anchor to return to."""
+    kind, _sep, target = action.partition(":")
+    question_id, _sep, rest = target.partition(":")
+    part_id, _sep, row_id = rest.partition(":")
+    if kind not in ("add_row", "remove_row") or question_id not in values:
+        return None
+    question = next((q for q in section.questions if q.id == question_id), None)
+    if question is None or part_id not in {p.id for p in question.parts if p.type == "table"}:
+        return None
+    rows = list(values[question_id].get(part_id) or [])
+    if kind == "add_row":
+        part = question.part(part_id)
+        if part.max_rows is None or len(rows) < part.max_rows:
+            rows.append({"_id": new_row_id(), **{c.id: _empty_cell(c) for c in part.columns if c.type != "file"}})
+        anchor = key_for(question_id, part_id, rows[-1]["_id"]) if rows else f"q-{question_id}"
+    else:
+        rows = [row for row in rows if row.get("_id") != row_id]
+        anchor = f"q-{question_id}"
+    values[question_id] = {**values[question_id], part_id: rows}
+    return anchor
+
+
+def _empty_cell(column: Any) -> Any:
+    if column.type in ("multi",) or (column.type == "ref" and column.multiple):
+        return []
+    if column.default is not None and not isinstance(column.default, tuple):
+        return str(column.default)
+    return ""
+
+
+def _handle_uploads(response: Response, section: Section) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for question in section.questions:
+        if not response.can_edit_question(current_user, question.id):
+            continue
+        for part in question.parts:
+            if part.type != "file":
+                continue
+            key = key_for(question.id, part.id, "upload")
+            for upload in request.files.getlist(key):
+                if not upload or not upload.filename:
+                    continue
+                tag = request.form.get(key_for(question.id, part.id, "tag"), "").strip()
+                try:
+                    stored = store_upload(upload.stream, upload.filename)
+                except UploadRefused as refused:
+                    errors[key] = _("%(file)s: %(reason)s", file=_display_name(upload.filename), reason=str(refused))
+                    continue
+                services.add_evidence(response, question.id, part.id, stored, tag, actor=current_user)
+    return errors
+
+
+def _display_name(filename: str) -> str:
+    return filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
+
+
+def _remove_file_action(response: Response, action: str) -> None:
+    kind, _sep, file_id = action.partition(":")
+    if kind != "remove_file" or not file_id.isdigit():
+        return
+    evidence = next((f for f in response.files if f.id == int(file_id) and f.removed_at is None), None)
+    if evidence is None:
+        return
+    try:
+        services.remove_evidence(response, evidence, actor=current_user)
+    except services.ResponseStateError:
+        flash(_("This file can no longer be removed."), "error")
+    else:
+        flash(_("The file %(name)s was removed.", name=evidence.original_name), "success")
+
+
+@bp.route("/<int:response_id>/sections/<section_id>", methods=["GET", "POST"])
+def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tuple[str, int]:
+    """Answer one section. Save keeps exactly what was typed, also when it is incomplete."""
+    response = _load(response_id)
+    definition, sections = _definition(response)
+    section = _section(sections, section_id)
+    if request.method == "GET":
+        overlay: dict[str, dict[str, Any]] = {}
+        pending = services.pending_input(current_user, request.path) if response.can_edit(current_user) else None
+        if pending is not None:
+            posted = MultiDict([(k, v) for k, values in pending.form.items() for v in values])
+            overlay, _revisions, _confirmed = _read_section(section, response, posted)
+            flash(_("You were signed out before your last changes were saved. We have filled in what you "
+                    "typed: check it and press Save."), "warning")
+        return _render_section(response, definition, sections, section, overlay=overlay)
+
+    if not response.can_edit(current_user):
+        if current_user.is_supplier:
+            flash(_("The response has been submitted and can no longer be changed. Nothing was saved."), "error")
+            return redirect(url_for("responses.view_response", response_id=response.id))
+        abort(403)
+    values, revisions, confirmed = _read_section(section, response, request.form)
+    action = request.form.get("action", "save")
+    anchor = _apply_table_action(action, section, values)
+    _remove_file_action(response, action)
+    upload_errors = _handle_uploads(response, section)
+    result = services.save_answers(response, values, revisions, confirmed, actor=current_user)
+    services.discard_pending_input(current_user, request.path)
+    db.session.commit()
+    if result.conflicts or upload_errors:
+        overlay = {c.question_id: c.mine for c in result.conflicts}
+        if result.conflicts:
+            flash(_("Someone else changed some answers while you were working. Nothing of theirs was "
+                    "overwritten: compare the two versions below and save again."), "error")
+        if upload_errors:
+            flash(_("Your answers were saved, but some files could not be uploaded. See the messages below."), "error")
+        return _render_section(response, definition, sections, section, overlay=overlay,
+                               conflicts={c.question_id: c for c in result.conflicts},
+                               upload_errors=upload_errors), 409 if result.conflicts else 200
+    if not anchor:
+        flash(_("Saved."), "success")
+    if action == "next":
+        index = sections.index(section)
+        if index + 1 < len(sections):
+            return redirect(url_for("responses.edit_section", response_id=response.id,
+                                    section_id=sections[index + 1].id))
+        return redirect(url_for("responses.check_submit", response_id=response.id))
+    return redirect(url_for("responses.edit_section", response_id=response.id, section_id=section.id,
+                            _anchor=anchor))
+
+
+def _render_section(
+    response: Response,
+    definition: Definition,
+    sections: tuple[Section, ...],
+    section: Section,
+    *,
+    overlay: dict[str, dict[str, Any]] | None = None,
+    conflicts: dict[str, services.Conflict] | None = None,
+    upload_errors: dict[str, str] | None = None,
+) -> str:
+    conflicts = conflicts or {}
+    answers = services.answers_of(response)
+    answers.update(overlay or {})
+    files = services.files_of(response)
+    locale = current_locale()
+    states = engine.response_state(sections, answers, files, locale)
+    state = next(s for s in states if s.section.id == section.id)
+    stored = {a.question_id: a for a in response.answers}
+    editable = {q.id: response.can_edit_question(current_user, q.id) for q in section.questions}
+
+    def view(question_state: engine.QuestionState, values: dict[str, dict[str, Any]], can_edit: bool) -> Any:
+        question = question_state.question
+        answer = stored.get(question.id)
+        return build_question(
+            definition, question, question_state, values, files, locale=locale, editable=can_edit,
+            response_id=response.id, revision=answer.revision if answer else None,
+            is_copied=bool(answer and answer.is_copied), upload_errors=upload_errors or {},
+        )
+
+    questions = [view(qs, answers, editable[qs.question.id]) for qs in state.questions]
+    theirs = {}
+    for question_id, conflict in conflicts.items():
+        their_answers = {**answers, question_id: conflict.theirs}
+        ctx_state = engine.response_state([section], their_answers, files, locale)[0]
+        their_state = next(q for q in ctx_state.questions if q.question.id == question_id)
+        theirs[question_id] = view(their_state, their_answers, False)
+    index = sections.index(section)
+    return render_template(
+        "responses/edit_section.html", response=response, definition=definition, sections=sections,
+        section=section, state=state, states=states, questions=questions, locale=locale,
+        conflicts=conflicts, theirs=theirs, upload_errors=upload_errors or {},
+        previous_section=sections[index - 1] if index else None,
+        next_section=sections[index + 1] if index + 1 < len(sections) else None,
+        key_for=key_for, editable=editable,
+    )
+
+
+@bp.route("/<int:response_id>/copy-previous", methods=["POST"])
+def copy_previous(response_id: int) -> HttpResponse:
+    """Start from last year's submitted answers; each copied answer is marked until confirmed."""
+    response = _load(response_id)
+    if not response.can_edit(current_user):
+        abort(403)
+    _definition_, sections = _definition(response)
+    questions = [q for s in sections for q in s.questions]
+    copied = services.copy_previous_answers(response, questions, actor=current_user)
+    db.session.commit()
+    if copied:
+        flash(ngettext("%(num)s answer was copied from last year. Check each one and confirm or change it.",
+                       "%(num)s answers were copied from last year. Check each one and confirm or change it.",
+                       copied), "success")
+    else:
+        flash(_("There were no earlier answers to copy."), "info")
+    return redirect(url_for("responses.view_response", response_id=response.id))
+
+
+@bp.route("/<int:response_id>/files/<int:file_id>")
+def download_file(response_id: int, file_id: int) -> HttpResponse:
+    """Download an evidence file, always as an attachment."""
+    response = _load(response_id)
+    evidence = db.session.get(EvidenceFile, file_id)
+    if evidence is None or evidence.response_id != response.id:
+        abort(404)
+    path = path_of(evidence.stored_name)
+    if not path.is_file():
+        abort(404)
+    reply = send_file(path, mimetype=evidence.mimetype, as_attachment=True,
+                      download_name=evidence.original_name, max_age=0)
+    reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    reply.headers["X-Content-Type-Options"] = "nosniff"
+    return reply
+
+
+def _declaration_questions(sections: tuple[Section, ...]) -> list[Question]:
+    return [q for s in sections for q in s.questions if any(p.type == "confirm" for p in q.parts)]
+
+
+@bp.route("/<int:response_id>/submit", methods=["GET", "POST"])
+def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
+    """Check every section for missing answers, then confirm and submit."""
+    response = _load(response_id)
+    if not response.can_submit(current_user):
+        if current_user.is_supplier:
+            flash(_("This response cannot be submitted now."), "info")
+            return redirect(url_for("responses.view_response", response_id=response.id))
+        abort(403)
+    definition, sections = _definition(response)
+    declarations = _declaration_questions(sections)
+    status = 200
+    if request.method == "POST":
+        values: dict[str, dict[str, Any]] = {}
+        for question in declarations:
+            if response.can_edit_question(current_user, question.id):
+                values[question.id] = {p.id: type_of(p).read(request.form, key_for(question.id, p.id), p)
+                                       for p in question.parts if p.type != "file"}
+        services.save_answers(response, values, {}, set(), actor=current_user)
+        db.session.flush()
+        states = engine.response_state(sections, services.answers_of(response), services.files_of(response),
+                                       current_locale())
+        if not any(s.problems for s in states):
+            submission = services.submit_response(response, sections, actor=current_user,
+                                                  locale=current_user.locale)
+            _make_receipt(response, definition, sections, submission)
+            db.session.commit()
+            _send_receipt(response, submission)
+            flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
+                    email=current_user.email), "success")
+            return redirect(url_for("responses.view_response", response_id=response.id))
+        db.session.commit()  # keep the declaration as typed
+        flash(_("The response cannot be submitted yet. Complete the answers listed below."), "error")
+        status = 422
+    answers, files = services.answers_of(response), services.files_of(response)
+    locale = current_locale()
+    states = engine.response_state(sections, answers, files, locale)
+    by_id = {q.question.id: q for s in states for q in s.questions}
+    stored = {a.question_id: a for a in response.answers}
+    declaration_views = [
+        build_question(definition, q, by_id[q.id], answers, files, locale=locale,
+                       editable=response.can_edit_question(current_user, q.id), response_id=response.id,
+                       revision=stored[q.id].revision if q.id in stored else None,
+                       is_copied=False, upload_errors={})
+        for q in declarations
+    ]
+    return render_template(
+        "responses/check_submit.html", response=response, states=states, locale=locale,
+        declaration_views=declaration_views, progress=engine.progress(states),
+        submitted=request.method == "POST",
+    ), status
+
+
+def _receipt_dir() -> Path:
+    folder = Path(current_app.instance_path) / "receipts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _make_receipt(response: Response, definition: Definition, sections: tuple[Section, ...],
+                  submission: Submission) -> None:
+    """Render the receipt once, in the submitter's language, and store it with its hash."""
+    locale = submission.locale
+    files = services.files_of(response)
+    pdf = render_pdf("pdf/receipt.html", locale, response=response, definition=definition,
+                     sections=sections, submission=submission, answers=submission.answers,
+                     files=files, engine=engine)
+    name = secrets.token_hex(16)
+    (_receipt_dir() / name).write_bytes(pdf)
+    submission.receipt_name = name
+    submission.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
+
+
+def _receipt_filename(response: Response, submission: Submission) -> str:
+    return f"aktsom-kvittering-{response.id}-{submission.number}.pdf"
+
+
+def _send_receipt(response: Response, submission: Submission) -> None:
+    user = submission.submitted_by
+    if user is None or submission.receipt_name is None:
+        return
+    content = (_receipt_dir() / submission.receipt_name).read_bytes()
+    mail.send_mail(
+        "response_submitted", user.locale, user.email,
+        attachments=[mail.Attachment(_receipt_filename(response, submission), content)],
+        user=user, response=response, submission=submission,
+        link=url_for("responses.view_response", response_id=response.id, _external=True),
+    )
+
+
+@bp.route("/<int:response_id>/submissions/<int:number>/receipt.pdf")
+def receipt(response_id: int, number: int) -> HttpResponse:
+    """The stored receipt of one submission."""
+    response = _load(response_id)
+    submission = next((s for s in response.submissions if s.number == number), None)
+    if submission is None or submission.receipt_name is None:
+        abort(404)
+    path = _receipt_dir() / submission.receipt_name
+    if not path.is_file() or not submission.receipt_name.isalnum():
+        abort(404)
+    reply = send_file(path, mimetype="application/pdf", as_attachment=True,
+                      download_name=_receipt_filename(response, submission), max_age=0)
+    reply.headers["X-Content-Type-Options"] = "nosniff"
+    return reply
+

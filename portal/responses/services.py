@@ -1,0 +1,287 @@
+"""Filling in and submitting a response: every change is kept and audited.
+
+Drafts keep the raw input exactly as typed. A save based on an older revision
+of an answer that someone else has changed since is a conflict: nothing is
+overwritten, and both values are returned for the user to choose.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.extensions import db
+from portal.models import (
+    Answer,
+    EvidenceFile,
+    PendingInput,
+    Response,
+    ResponseStatus,
+    Submission,
+    User,
+    utcnow,
+)
+from portal.questionnaires.definition import Question, Section
+from portal.uploads import StoredFile
+
+
+class ResponseStateError(Exception):
+    """The response is not in a state that allows this action."""
+
+
+@dataclass
+class Conflict:
+    question_id: str
+    mine: dict[str, Any]
+    theirs: dict[str, Any]
+    revision: int
+    updated_by: str
+    updated_at: datetime | None
+
+
+@dataclass
+class SaveResult:
+    saved: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def _blank(value: Mapping[str, Any]) -> bool:
+    return all(v in (None, "", [], {}) for v in value.values())
+
+
+def answers_of(response: Response) -> dict[str, dict[str, Any]]:
+    return {a.question_id: dict(a.value or {}) for a in response.answers}
+
+
+def files_of(response: Response) -> dict[tuple[str, str], list[EvidenceFile]]:
+    grouped: dict[tuple[str, str], list[EvidenceFile]] = defaultdict(list)
+    for f in response.files:
+        if f.removed_at is None:
+            grouped[(f.question_id, f.part_id)].append(f)
+    return dict(grouped)
+
+
+def load_response(response_id: int) -> Response | None:
+    """A response with everything the fill-in and review pages need, in a fixed number of queries."""
+    return db.session.scalar(
+        select(Response)
+        .where(Response.id == response_id)
+        .options(
+            selectinload(Response.answers),
+            selectinload(Response.files),
+            selectinload(Response.submissions),
+            selectinload(Response.round),
+            selectinload(Response.agreement),
+            selectinload(Response.supplier),
+        )
+    )
+
+
+def _mark_started(response: Response) -> None:
+    if response.status == ResponseStatus.NOT_STARTED:
+        response.status = ResponseStatus.IN_PROGRESS.value
+        response.started_at = utcnow()
+
+
+def save_answers(
+    response: Response,
+    values: Mapping[str, dict[str, Any]],
+    base_revisions: Mapping[str, int | None],
+    confirmed: set[str],
+    *,
+    actor: User,
+) -> SaveResult:
+    """Store exactly what was typed for the given questions; report conflicts instead of overwriting."""
+    if not response.can_edit(actor):
+        raise ResponseStateError(response.status)
+    existing = {a.question_id: a for a in response.answers}
+    result = SaveResult()
+    now = utcnow()
+    for question_id, value in values.items():
+        if not response.can_edit_question(actor, question_id):
+            continue
+        answer = existing.get(question_id)
+        if answer is None:
+            if _blank(value):
+                continue
+            answer = Answer(question_id=question_id, value=value, revision=1, updated_at=now, updated_by=actor)
+            response.answers.append(answer)
+            audit.record("answer.changed", response, actor=actor, supplier_id=response.supplier_id,
+                         field=question_id, before=None, after=value)
+            result.saved.append(question_id)
+            continue
+        base = base_revisions.get(question_id)
+        if value != answer.value and base is not None and base != answer.revision:
+            result.conflicts.append(Conflict(
+                question_id=question_id, mine=value, theirs=dict(answer.value or {}),
+                revision=answer.revision,
+                updated_by=answer.updated_by.display_name if answer.updated_by else "",
+                updated_at=answer.updated_at,
+            ))
+            continue
+        if value != answer.value:
+            audit.record("answer.changed", response, actor=actor, supplier_id=response.supplier_id,
+                         field=question_id, before=answer.value, after=value)
+            answer.value = value
+            answer.revision += 1
+            answer.is_copied = False
+            answer.updated_at = now
+            answer.updated_by = actor
+            result.saved.append(question_id)
+        elif answer.is_copied and question_id in confirmed:
+            answer.is_copied = False
+            answer.revision += 1
+            answer.updated_at = now
+            answer.updated_by = actor
+            audit.record("answer.confirmed", response, actor=actor, supplier_id=response.supplier_id,
+                         field=question_id)
+            result.saved.append(question_id)
+    if result.saved:
+        _mark_started(response)
+    return result
+
+
+def add_evidence(
+    response: Response, question_id: str, part_id: str, stored: StoredFile, tag: str, *, actor: User
+) -> EvidenceFile:
+    if not response.can_edit_question(actor, question_id):
+        raise ResponseStateError(response.status)
+    evidence = EvidenceFile(
+        question_id=question_id, part_id=part_id, original_name=stored.original_name,
+        stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
+        mimetype=stored.mimetype, tag=tag[:200], uploaded_by=actor, uploaded_at=utcnow(),
+    )
+    response.files.append(evidence)
+    _mark_started(response)
+    db.session.flush()
+    audit.record("file.uploaded", response, actor=actor, supplier_id=response.supplier_id,
+                 field=question_id, after={"file_id": evidence.id, "name": stored.original_name,
+                                           "sha256": stored.sha256, "size": stored.size})
+    return evidence
+
+
+def remove_evidence(response: Response, evidence: EvidenceFile, *, actor: User) -> None:
+    """Detach a file from a draft. The stored file stays: earlier submissions may list it."""
+    if evidence.response_id != response.id or not response.can_edit_question(actor, evidence.question_id):
+        raise ResponseStateError(response.status)
+    evidence.removed_at = utcnow()
+    audit.record("file.removed", response, actor=actor, supplier_id=response.supplier_id,
+                 field=evidence.question_id, before={"file_id": evidence.id, "name": evidence.original_name})
+
+
+def previous_submission(response: Response) -> Submission | None:
+    """The supplier's latest submission in an earlier round: same agreement first, else any."""
+    base = (
+        select(Submission)
+        .join(Response, Submission.response_id == Response.id)
+        .where(Response.supplier_id == response.supplier_id, Response.id != response.id,
+               Response.round_id != response.round_id)
+        .order_by(Submission.submitted_at.desc())
+        .limit(1)
+    )
+    same = db.session.scalar(base.where(Response.agreement_id == response.agreement_id))
+    return same or db.session.scalar(base)
+
+
+def copy_previous_answers(response: Response, questions: Sequence[Question], *, actor: User) -> int:
+    """Fill unanswered questions from last year's submission; each copy is marked until confirmed."""
+    if not response.can_edit(actor):
+        raise ResponseStateError(response.status)
+    source = previous_submission(response)
+    if source is None:
+        return 0
+    answered = {a.question_id for a in response.answers if not _blank(a.value or {})}
+    wanted = {q.id for q in questions} - answered
+    now = utcnow()
+    copied = 0
+    for question_id, value in source.answers.items():
+        if question_id not in wanted or not isinstance(value, dict) or _blank(value):
+            continue
+        existing = next((a for a in response.answers if a.question_id == question_id), None)
+        if existing is None:
+            response.answers.append(Answer(question_id=question_id, value=value, is_copied=True,
+                                           updated_at=now, updated_by=actor))
+        else:
+            existing.value, existing.is_copied = value, True
+            existing.revision += 1
+        copied += 1
+    old_files = {f["id"]: f for f in source.files if f.get("question_id") in wanted}
+    if old_files:
+        originals = db.session.scalars(select(EvidenceFile).where(EvidenceFile.id.in_(old_files))).all()
+        for original in originals:
+            response.files.append(EvidenceFile(
+                question_id=original.question_id, part_id=original.part_id,
+                original_name=original.original_name, stored_name=original.stored_name,
+                size=original.size, sha256=original.sha256, mimetype=original.mimetype,
+                tag=original.tag, uploaded_by=actor, uploaded_at=now, copied_from_id=original.id,
+            ))
+    if copied:
+        _mark_started(response)
+        audit.record("answers.copied", response, actor=actor, supplier_id=response.supplier_id,
+                     after={"from_response": source.response_id, "submission": source.number,
+                            "questions": copied})
+    return copied
+
+
+def snapshot_files(response: Response) -> list[dict[str, Any]]:
+    return [
+        {"id": f.id, "question_id": f.question_id, "part_id": f.part_id, "name": f.original_name,
+         "size": f.size, "sha256": f.sha256, "tag": f.tag,
+         "uploaded_at": f.uploaded_at.isoformat() if f.uploaded_at else None,
+         "uploaded_by": f.uploaded_by.display_name if f.uploaded_by else ""}
+        for f in response.files if f.removed_at is None
+    ]
+
+
+def submit_response(response: Response, sections: Sequence[Section], *, actor: User, locale: str) -> Submission:
+    """Freeze an immutable snapshot of the shown answers and files; the response becomes read-only."""
+    if not response.can_submit(actor):
+        raise ResponseStateError(response.status)
+    shown_ids = {q.id for s in sections for q in s.questions}
+    answers = {a.question_id: a.value for a in response.answers if a.question_id in shown_ids}
+    submission = Submission(
+        number=len(response.submissions) + 1, submitted_at=utcnow(), submitted_by=actor,
+        answers=answers, files=snapshot_files(response), locale=locale,
+    )
+    response.submissions.append(submission)
+    before = response.status
+    response.status = (ResponseStatus.RESUBMITTED if before == ResponseStatus.RETURNED
+                       else ResponseStatus.SUBMITTED).value
+    response.submitted_at = submission.submitted_at
+    response.submitted_by = actor
+    response.reopened_questions = []
+    for answer in response.answers:
+        answer.is_copied = False
+    db.session.flush()
+    audit.record("response.submitted", response, actor=actor, supplier_id=response.supplier_id,
+                 field="status", before=before, after=response.status)
+    return submission
+
+
+def keep_pending_input(user: User, path: str, form: dict[str, list[str]]) -> None:
+    """Keep what was posted when the session had expired, so it can be restored after sign-in."""
+    for existing in db.session.scalars(select(PendingInput).where(PendingInput.user_id == user.id,
+                                                                  PendingInput.path == path)):
+        db.session.delete(existing)
+    db.session.add(PendingInput(user_id=user.id, path=path,
+                                form={k: v for k, v in form.items() if k != "csrf_token"}))
+
+
+def pending_input(user: User, path: str) -> PendingInput | None:
+    return db.session.scalar(
+        select(PendingInput).where(PendingInput.user_id == user.id, PendingInput.path == path)
+        .order_by(PendingInput.created_at.desc()).limit(1)
+    )
+
+
+def discard_pending_input(user: User, path: str) -> None:
+    for existing in db.session.scalars(select(PendingInput).where(PendingInput.user_id == user.id,
+                                                                  PendingInput.path == path)):
+        db.session.delete(existing)

@@ -1,0 +1,160 @@
+"""Evidence uploads: the type is judged from the content, files are stored under generated names.
+
+A file is accepted when its extension is on the list below and its content is
+of that kind (magic bytes for binary formats; decodable text without markup for
+CSV and plain text). Files live in UPLOAD_DIR, outside static/, named by a
+random token; the original name is kept only for display and download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import IO
+
+import filetype
+from flask import current_app
+from flask_babel import gettext as _
+
+# extension → (stored MIME type, kinds that filetype may report for it)
+ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
+    "pdf": ("application/pdf", frozenset({"application/pdf"})),
+    "png": ("image/png", frozenset({"image/png"})),
+    "jpg": ("image/jpeg", frozenset({"image/jpeg"})),
+    "jpeg": ("image/jpeg", frozenset({"image/jpeg"})),
+    "gif": ("image/gif", frozenset({"image/gif"})),
+    "webp": ("image/webp", frozenset({"image/webp"})),
+    "heic": ("image/heic", frozenset({"image/heic"})),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", frozenset({"zip:word/"})),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", frozenset({"zip:xl/"})),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", frozenset({"zip:ppt/"})),
+    "odt": ("application/vnd.oasis.opendocument.text", frozenset({"odf:application/vnd.oasis.opendocument.text"})),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", frozenset({"odf:application/vnd.oasis.opendocument.spreadsheet"})),
+    "doc": ("application/msword", frozenset({"ole"})),
+    "xls": ("application/vnd.ms-excel", frozenset({"ole"})),
+    "csv": ("text/csv", frozenset({"text"})),
+    "txt": ("text/plain", frozenset({"text"})),
+}
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+MARKUP_HINTS = (b"<html", b"<script", b"<svg", b"<!doctype", b"<?xml", b"<body", b"<iframe")
+MAX_NAME = 200
+
+
+class UploadRefused(Exception):
+    """The upload cannot be accepted; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    original_name: str
+    stored_name: str
+    size: int
+    sha256: str
+    mimetype: str
+
+
+def allowed_extensions() -> list[str]:
+    return sorted(ALLOWED)
+
+
+def _kind_of(head: bytes, data_for_zip: bytes) -> str | None:
+    if head.startswith(OLE_MAGIC):
+        return "ole"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(data_for_zip)
+    guess = filetype.guess(head)
+    if guess is not None:
+        return str(guess.mime)
+    return None
+
+
+def _zip_kind(data: bytes) -> str | None:
+    """Office Open XML and OpenDocument are zips; tell them apart by their members."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            names = archive.namelist()
+            if len(names) > 5000:
+                return None
+            if "mimetype" in names:
+                return "odf:" + archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+            for prefix in ("word/", "xl/", "ppt/"):
+                if any(name.startswith(prefix) for name in names):
+                    return "zip:" + prefix
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    return None
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    lowered = text[:4096].lower().encode("utf-8", "ignore")
+    return not any(hint in lowered for hint in MARKUP_HINTS)
+
+
+def check_name(filename: str | None) -> tuple[str, str]:
+    """The display name and its extension; refuses names that carry a path."""
+    if not filename or not filename.strip():
+        raise UploadRefused(_("Choose a file to upload"))
+    name = filename.strip()
+    if "/" in name or "\\" in name or name.startswith(".") or ".." in name or any(ord(c) < 32 for c in name):
+        raise UploadRefused(_("The file name must not contain a folder path. Rename the file and try again."))
+    if len(name) > MAX_NAME:
+        raise UploadRefused(_("The file name is too long. Use at most %(n)s characters.", n=MAX_NAME))
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED:
+        raise UploadRefused(
+            _("Files of this type cannot be uploaded. Use PDF, an image (PNG, JPG), an office document "
+              "(Word, Excel, PowerPoint, OpenDocument), CSV or plain text.")
+        )
+    return name, extension
+
+
+def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
+    """Check and store one uploaded file; raises UploadRefused with a message for the user."""
+    name, extension = check_name(filename)
+    limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
+    data = stream.read(limit + 1)
+    if not data:
+        raise UploadRefused(_("The file is empty. Choose a file with content."))
+    if len(data) > limit:
+        raise UploadRefused(_("The file is larger than %(mb)s MB. Make it smaller or split it, and try again.",
+                              mb=current_app.config["UPLOAD_MAX_MB"]))
+    mimetype, kinds = ALLOWED[extension]
+    if "text" in kinds:
+        content_ok = _looks_like_text(data)
+    else:
+        content_ok = _kind_of(data[:8192], data) in kinds
+    if not content_ok:
+        raise UploadRefused(
+            _("The content of the file does not match its name (.%(ext)s). Check that it is the right file.",
+              ext=extension)
+        )
+    stored_name = secrets.token_hex(16)
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored_name).write_bytes(data)
+    return StoredFile(
+        original_name=name,
+        stored_name=stored_name,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        mimetype=mimetype,
+    )
+
+
+def path_of(stored_name: str) -> Path:
+    if not stored_name.isalnum():
+        raise ValueError("invalid stored name")
+    return Path(current_app.config["UPLOAD_DIR"]) / stored_name
