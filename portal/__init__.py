@@ -58,8 +58,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.deviations.routes import bp as deviations_bp
     from portal.main.routes import bp as main_bp
+    from portal.reports.routes import bp as reports_bp
     from portal.responses.routes import bp as responses_bp
+    from portal.review.routes import bp as review_bp
     from portal.rounds.routes import bp as rounds_bp
     from portal.supplier.routes import bp as supplier_bp
 
@@ -69,4 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(supplier_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(responses_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(deviations_bp)
+    app.register_blueprint(reports_bp)
     return app

@@ -15,6 +15,15 @@ from portal.models.followup import (
     ResponseStatus,
     Submission,
 )
+from portal.models.review import (
+    Attachment,
+    Clarification,
+    Deviation,
+    DeviationUpdate,
+    FollowUpActivity,
+    QuestionReview,
+    ReportText,
+)
 from portal.models.risk import PriorityRisk
 from portal.models.supplier import Supplier
 from portal.models.user import LOCALES, Role, User
@@ -25,6 +34,13 @@ __all__ = [
     "LOCALES",
     "Agreement",
     "Answer",
+    "Attachment",
+    "Clarification",
+    "Deviation",
+    "DeviationUpdate",
+    "FollowUpActivity",
+    "QuestionReview",
+    "ReportText",
     "EvidenceFile",
     "FollowUpRound",
     "PendingInput",
