@@ -57,8 +57,10 @@ lint: install
 	$(BIN)/ruff check portal tests bench wsgi.py
 
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_pgettext:1c,2 -o translations/messages.pot --sort-by-file --no-location --omit-header .
+	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 --ignore-dirs='.* __pycache__ node_modules' -o translations/messages.pot --sort-by-file --no-location --omit-header .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m portal.i18n_catalogs fill-english translations/en/LC_MESSAGES/messages.po
+	$(BIN)/python -m portal.i18n_catalogs check translations || echo "Translate the new nb entries above, then run make translations."
 
 translations: translations/.compiled
 

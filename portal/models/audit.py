@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from portal.models.base import Base, utcnow
 from portal.models.user import User
@@ -30,6 +30,8 @@ class AuditEvent(Base):
     field: Mapped[str | None] = mapped_column(String(80))
     before: Mapped[Any | None] = mapped_column(JSON)
     after: Mapped[Any | None] = mapped_column(JSON)
+    # Lets the events of one request be inserted in one statement on every database.
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
     actor: Mapped[User | None] = relationship()
 

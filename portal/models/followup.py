@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from portal.models.base import Base, TimestampMixin, utcnow
 
@@ -186,6 +186,8 @@ class Answer(Base):
     is_copied: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Lets a save insert all new answers in one statement on every database.
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
     response: Mapped[Response] = relationship(back_populates="answers")
     updated_by: Mapped[User | None] = relationship()
