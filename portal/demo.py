@@ -87,14 +87,14 @@ AGREEMENTS = [
          product_scope="Penner og tusjer\nBatterier\nPapirprodukter", suppliers=["office"]),
     dict(reference="LK-2021-0155", name_nb="Arbeidstøy til teknisk sektor",
          name_en="Workwear for the technical sector", kind="framework", dfo_category="workwear",
-         estimated_value=Decimal("30000000"), start_date=date(2021, 5, 1), end_date=date(2025, 4, 30),
+         estimated_value=Decimal("30000000"), start_date=date(2021, 5, 1), end_date=date(2027, 4, 30),
          qualification_requirement=True, contract_condition=True, social_dialogue_required=True,
          social_dialogue_wording=SOCIAL_DIALOGUE_WORDING, questionnaire_variant="full",
          product_scope="Arbeidsbukser\nVarselklær\nVernesko", suppliers=["workwear"]),
     dict(reference="LK-2021-0156", name_nb="Arbeidstøy til kjøkken og helsesektoren",
          name_en="Workwear for kitchens and the health sector", kind="framework",
          dfo_category="workwear", estimated_value=Decimal("25000000"), start_date=date(2021, 5, 1),
-         end_date=date(2025, 4, 30), qualification_requirement=True, contract_condition=True,
+         end_date=date(2027, 4, 30), qualification_requirement=True, contract_condition=True,
          social_dialogue_required=True, social_dialogue_wording=SOCIAL_DIALOGUE_WORDING,
          questionnaire_variant="full", product_scope="Kokkeklær\nUniformer helse\nTresko",
          suppliers=["workwear"]),
@@ -153,7 +153,7 @@ def _user(email: str, name: str, role: Role, supplier: Supplier | None, password
 
 def load_demo_data() -> dict[str, int]:
     """Create whatever of the demo data is missing; return how many records were created."""
-    created = {"suppliers": 0, "agreements": 0, "users": 0, "risks": 0}
+    created = {"suppliers": 0, "agreements": 0, "users": 0, "risks": 0, "rounds": 0}
     suppliers: dict[str, Supplier] = {}
     for key, name, org_number, city in SUPPLIERS:
         supplier = db.session.scalar(select(Supplier).where(Supplier.org_number == org_number))
@@ -193,5 +193,7 @@ def load_demo_data() -> dict[str, int]:
                                         themes=themes, geography=geography))
             created["risks"] += 1
     db.session.flush()
-    del admin
+    from portal.demo_followup import load_demo_followup
+
+    created["rounds"] = load_demo_followup(reviewer, admin)
     return created

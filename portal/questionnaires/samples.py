@@ -24,6 +24,18 @@ def _number(part: Part, rng: random.Random) -> str:
     return str(rng.randint(max(low, 1 if high >= 1 else low), high))
 
 
+TEXTS = {
+    "name": "Kari Nordmann",
+    "job_title": "Bærekraftsansvarlig",
+    "email": "kari.nordmann@leverandor.example",
+    "products": "Arbeidsbukser, varselklær",
+    "indicator": "Andel arbeidere som har deltatt i dialogmøter",
+    "target": "Alle fabrikker har valgt arbeiderkomité",
+    "responsible": "Innkjøpssjef",
+    "description": "Avvik registrert ved revisjon; tiltaksplan avtalt med fabrikken.",
+}
+
+
 def sample_part(part: Part, rng: random.Random, today: date, rows: dict[str, list[str]]) -> Any:
     """A valid raw value for one part (never for file parts, which are evidence rows)."""
     options = [o.value for o in options_of(part)]
@@ -34,7 +46,9 @@ def sample_part(part: Part, rng: random.Random, today: date, rows: dict[str, lis
     if part.type == "multi":
         return options[: max(1, min(3, len(options)))]
     if part.type == "text":
-        return "Beskrevet i vedlagt rutine, revidert av ledelsen i år." if part.multiline else "Kari Nordmann"
+        if part.id in TEXTS:
+            return TEXTS[part.id]
+        return "Beskrevet i vedlagt rutine, revidert av ledelsen i år." if part.multiline else "Se vedlegg"
     if part.type == "number":
         return _number(part, rng)
     if part.type == "date":

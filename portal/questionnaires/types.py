@@ -23,6 +23,7 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from portal.questionnaires.definition import BUILTIN_OPTIONS, Option, Part
@@ -241,7 +242,7 @@ class DateType(PartType):
     def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
         result = Checked()
         if raw and (parsed := parse_date(raw)) is None:
-            result.add(_("Enter a real date, for example 31.01.2025"))
+            result.add(_("Enter a valid date, for example 31.01.2025"))
         elif raw and parsed is not None and not 1900 <= parsed.year <= 2100:
             result.add(_("Enter a date between 1900 and 2100"))
         return result
@@ -308,7 +309,7 @@ class ConfirmType(PartType):
             if not raw.get("title"):
                 result.add(_("Enter the job title of the person confirming"), "title")
         if raw.get("date") and parse_date(raw["date"]) is None:
-            result.add(_("Enter a real date, for example 31.01.2025"), "date")
+            result.add(_("Enter a valid date, for example 31.01.2025"), "date")
         return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
@@ -352,12 +353,17 @@ class RefType(PartType):
         return Shown(text=", ".join(labels.get(v, v) for v in chosen))
 
 
-def row_title(row: Mapping[str, Any], index: int) -> str:
-    """A row's name for references: the first text cell that has content."""
+def row_name(row: Mapping[str, Any]) -> str | None:
+    """The first text cell of a row that has content, which names the row (e.g. a site's name)."""
     for key, value in row.items():
         if key != "_id" and isinstance(value, str) and value and not value.isdigit():
             return value
-    return _("Row %(number)s", number=index)
+    return None
+
+
+def row_title(row: Mapping[str, Any], index: int) -> str:
+    """A row's name for references, or its number when nothing names it yet."""
+    return row_name(row) or _("Row %(number)s", number=index)
 
 
 def new_row_id() -> str:
@@ -397,7 +403,9 @@ class TableType(PartType):
         result = Checked()
         rows = [row for row in raw or [] if self._row_has_content(row, part, ctx)]
         if part.max_rows is not None and len(rows) > part.max_rows:
-            result.add(_("Remove rows: the table can have at most %(n)s", n=part.max_rows))
+            result.add(ngettext("The table can have at most %(num)s row. Remove the rows you do not need.",
+                                "The table can have at most %(num)s rows. Remove the rows you do not need.",
+                                part.max_rows))
         for row in rows:
             for column in part.columns:
                 if column.type == "file":

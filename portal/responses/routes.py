@@ -6,15 +6,11 @@ open every response read-only; the review itself lives in the review area.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,10 +28,9 @@ from portal import mail
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import EvidenceFile, Response, Submission
-from portal.pdf import render_pdf
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
-from portal.questionnaires.types import TableType, key_for, new_row_id, type_of
+from portal.questionnaires.types import key_for, new_row_id, type_of
 from portal.responses import services
 from portal.responses.views import build_question
 from portal.security import DOWNLOAD_CSP
@@ -346,7 +341,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         if not any(s.problems for s in states):
             submission = services.submit_response(response, sections, actor=current_user,
                                                   locale=current_user.locale)
-            _make_receipt(response, definition, sections, submission)
+            services.store_receipt(response, definition, sections, submission)
             db.session.commit()
             _send_receipt(response, submission)
             flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
@@ -374,26 +369,6 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     ), status
 
 
-def _receipt_dir() -> Path:
-    folder = Path(current_app.instance_path) / "receipts"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _make_receipt(response: Response, definition: Definition, sections: tuple[Section, ...],
-                  submission: Submission) -> None:
-    """Render the receipt once, in the submitter's language, and store it with its hash."""
-    locale = submission.locale
-    files = services.files_of(response)
-    pdf = render_pdf("pdf/receipt.html", locale, response=response, definition=definition,
-                     sections=sections, submission=submission, answers=submission.answers,
-                     files=files, engine=engine)
-    name = secrets.token_hex(16)
-    (_receipt_dir() / name).write_bytes(pdf)
-    submission.receipt_name = name
-    submission.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
-
-
 def _receipt_filename(response: Response, submission: Submission) -> str:
     return f"aktsom-kvittering-{response.id}-{submission.number}.pdf"
 
@@ -402,7 +377,7 @@ def _send_receipt(response: Response, submission: Submission) -> None:
     user = submission.submitted_by
     if user is None or submission.receipt_name is None:
         return
-    content = (_receipt_dir() / submission.receipt_name).read_bytes()
+    content = services.receipt_path(submission.receipt_name).read_bytes()
     mail.send_mail(
         "response_submitted", user.locale, user.email,
         attachments=[mail.Attachment(_receipt_filename(response, submission), content)],
@@ -418,8 +393,10 @@ def receipt(response_id: int, number: int) -> HttpResponse:
     submission = next((s for s in response.submissions if s.number == number), None)
     if submission is None or submission.receipt_name is None:
         abort(404)
-    path = _receipt_dir() / submission.receipt_name
-    if not path.is_file() or not submission.receipt_name.isalnum():
+    if not submission.receipt_name.isalnum():
+        abort(404)
+    path = services.receipt_path(submission.receipt_name)
+    if not path.is_file():
         abort(404)
     reply = send_file(path, mimetype="application/pdf", as_attachment=True,
                       download_name=_receipt_filename(response, submission), max_age=0)

@@ -7,12 +7,16 @@ overwritten, and both values are returned for the user to choose.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -28,7 +32,9 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.questionnaires.definition import Question, Section
+from portal.pdf import render_pdf
+from portal.questionnaires import engine
+from portal.questionnaires.definition import Definition, Question, Section
 from portal.uploads import StoredFile
 
 
@@ -285,3 +291,21 @@ def discard_pending_input(user: User, path: str) -> None:
     for existing in db.session.scalars(select(PendingInput).where(PendingInput.user_id == user.id,
                                                                   PendingInput.path == path)):
         db.session.delete(existing)
+
+
+def receipt_path(name: str) -> Path:
+    folder = Path(current_app.instance_path) / "receipts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def store_receipt(response: Response, definition: Definition, sections: Sequence[Section],
+                  submission: Submission) -> None:
+    """Render the receipt once, in the submitter's language, and keep it with its hash."""
+    pdf = render_pdf("pdf/receipt.html", submission.locale, response=response, definition=definition,
+                     sections=sections, submission=submission, answers=submission.answers,
+                     files=files_of(response), engine=engine)
+    name = secrets.token_hex(16)
+    receipt_path(name).write_bytes(pdf)
+    submission.receipt_name = name
+    submission.receipt_sha256 = hashlib.sha256(pdf).hexdigest()

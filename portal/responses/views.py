@@ -18,7 +18,7 @@ from portal.questionnaires.types import (
     Shown,
     key_for,
     options_of,
-    row_title,
+    row_name,
     type_of,
 )
 
@@ -114,7 +114,7 @@ def build_question(
         errors = checked.errors if checked else {}
         view = PartView(
             question=question, part=part, key=key, label=label, raw=raw_answer.get(part.id),
-            locale=locale, editable=editable, label_hidden=from_question and single,
+            locale=locale, editable=editable, label_hidden=from_question,
             optional=not part.required and not (question.required and single),
             messages=list(errors.get("", [])),
             sub_messages={k: v for k, v in errors.items() if k and "." not in k},
@@ -158,8 +158,8 @@ def _rows(
                 cell.ref_choices = ref.choices(column, ctx)
             cells.append(cell)
         title = f"{table.row_label.capitalize()} {index}"
-        name = row_title(row, index)
-        if name and not name.startswith(_("Row")):
+        name = row_name(row)
+        if name:
             title = f"{title}: {name}"
         rows.append(RowView(id=row_id, key=key_for(question.id, part.id, row_id), title=title, cells=cells))
     return rows
