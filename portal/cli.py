@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal.extensions import db
+from portal.rounds import cli as rounds_cli
 
 
 @click.command("demo-data")
@@ -57,3 +58,4 @@ def create_admin_command(email: str, locale: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
+    rounds_cli.init_app(app)

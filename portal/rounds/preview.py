@@ -1,0 +1,176 @@
+"""A questionnaire definition made readable for the admin preview, in one language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+
+from portal.questionnaires.definition import (
+    SOCIAL_DIALOGUE,
+    Condition,
+    Definition,
+    Part,
+    Question,
+    Section,
+    Text,
+)
+from portal.questionnaires.types import options_of
+from portal.rounds.labels import PART_TYPES
+
+
+@dataclass(frozen=True)
+class PartView:
+    id: str
+    label: str
+    type_label: str
+    required: bool
+    details: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    columns: list[PartView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: str
+    text: str
+    help: str
+    parts: list[PartView]
+    required: bool
+    simplified: bool
+    gate: bool
+    scored: bool
+    clause: str
+    law: str
+    condition: str
+    review: list[tuple[str, str]]
+    deviation: str
+
+
+@dataclass(frozen=True)
+class SectionView:
+    id: str
+    title: str
+    intro: str
+    clause: str
+    social_dialogue_only: bool
+    questions: list[QuestionView]
+
+
+def _t(text: Text | None, lang: str) -> str:
+    return text.get(lang) if text is not None else ""
+
+
+def _number(value: float) -> str:
+    return format_decimal(value)
+
+
+def _part_details(part: Part) -> list[str]:
+    details: list[str] = []
+    if part.type == "number":
+        if part.min is not None and part.max is not None:
+            details.append(_("From %(min)s to %(max)s", min=_number(part.min), max=_number(part.max)))
+        elif part.min is not None:
+            details.append(_("At least %(min)s", min=_number(part.min)))
+        elif part.max is not None:
+            details.append(_("At most %(max)s", max=_number(part.max)))
+        if part.integer:
+            details.append(_("Whole numbers"))
+        if part.percent:
+            details.append(_("Percent"))
+    if part.type == "text":
+        if part.multiline:
+            details.append(_("Several lines"))
+        if part.max_length:
+            details.append(_("At most %(num)s characters", num=part.max_length))
+    if part.type == "file":
+        details.append(_("Several files") if part.multiple else _("One file"))
+        if part.tag_free:
+            details.append(_("Each file can get a tag in free text"))
+    if part.type == "table":
+        if part.min_rows:
+            details.append(ngettext("At least %(num)s row", "At least %(num)s rows", part.min_rows))
+        if part.max_rows is not None:
+            details.append(ngettext("At most %(num)s row", "At most %(num)s rows", part.max_rows))
+    if part.type == "ref" and part.table:
+        details.append(_("Rows chosen from the table in %(question)s", question=part.table))
+    return details
+
+
+def _part_view(part: Part, lang: str) -> PartView:
+    options: list[str] = []
+    details = _part_details(part)
+    if part.options_from == "iso3166":
+        details.append(
+            ngettext("Country list (ISO 3166, %(num)s country)",
+                     "Country list (ISO 3166, %(num)s countries)", len(part.options))
+        )
+    elif part.type in ("single", "multi", "yes_no", "yes_no_unknown"):
+        options = [option.label.get(lang) for option in options_of(part)]
+    if part.tags:
+        details.append(_("Tags: %(tags)s", tags=", ".join(tag.label.get(lang) for tag in part.tags)))
+    return PartView(
+        id=part.id,
+        label=_t(part.label, lang),
+        type_label=PART_TYPES.label(part.type),
+        required=part.required,
+        details=details,
+        options=options,
+        columns=[_part_view(column, lang) for column in part.columns],
+    )
+
+
+def describe_condition(definition: Definition, condition: Condition, lang: str) -> str:
+    try:
+        part = definition.question(condition.question).part(condition.part)
+        labels = [part.option(value).label.get(lang) for value in condition.values]
+    except KeyError:
+        labels = list(condition.values)
+    return _(
+        "Shown only when the answer to %(question)s is %(values)s",
+        question=condition.question,
+        values=" / ".join(f"“{label}”" for label in labels),
+    )
+
+
+def _question_view(definition: Definition, question: Question, lang: str) -> QuestionView:
+    review = [
+        (label, _t(text, lang))
+        for label, text in (
+            (_("Meets the requirement"), question.review.meets),
+            (_("Partly meets the requirement"), question.review.partly),
+            (_("Does not meet the requirement"), question.review.not_met),
+            (_("Note for the reviewer"), question.review.note),
+        )
+        if text is not None
+    ]
+    return QuestionView(
+        id=question.id,
+        text=question.text.get(lang),
+        help=_t(question.help, lang),
+        parts=[_part_view(part, lang) for part in question.parts],
+        required=question.required,
+        simplified=question.simplified,
+        gate=question.gate,
+        scored=question.scored,
+        clause=", ".join(question.clause),
+        law=question.law or "",
+        condition=describe_condition(definition, question.condition, lang) if question.condition else "",
+        review=review,
+        deviation=question.deviation_on_not_met or "",
+    )
+
+
+def preview(definition: Definition, sections: tuple[Section, ...], lang: str) -> list[SectionView]:
+    return [
+        SectionView(
+            id=section.id,
+            title=section.title.get(lang),
+            intro=_t(section.intro, lang),
+            clause=", ".join(section.clause),
+            social_dialogue_only=section.requires == SOCIAL_DIALOGUE,
+            questions=[_question_view(definition, q, lang) for q in section.questions],
+        )
+        for section in sections
+    ]

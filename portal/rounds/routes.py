@@ -1,0 +1,341 @@
+"""Follow-up rounds and questionnaire versions, for municipal staff.
+
+Reviewers see everything here and may extend a response's deadline; only
+administrators create rounds, add agreements and import questionnaire versions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
+from werkzeug.wrappers import Response as HttpResponse
+
+from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
+from portal.extensions import db
+from portal.forms import select_choices
+from portal.i18n import current_locale
+from portal.models import (
+    Agreement,
+    FollowUpRound,
+    QuestionnaireVersion,
+    Response,
+    Role,
+    Supplier,
+)
+from portal.questionnaires.definition import VARIANTS, DefinitionError
+from portal.questionnaires.engine import definition_of
+from portal.rounds import notify, queries, services
+from portal.rounds.forms import (
+    AddAgreementForm,
+    AddAgreementsBulkForm,
+    CreateRoundForm,
+    ExtendDeadlineForm,
+    ImportVersionForm,
+    PreviewOptionsForm,
+)
+from portal.rounds.labels import RESPONSE_STATUSES, STATUS_COLORS
+from portal.rounds.preview import preview
+
+bp = Blueprint("rounds", __name__)
+require_roles(bp, Role.REVIEWER, Role.ADMIN)
+admin_only = role_required(Role.ADMIN)
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {"status_label": RESPONSE_STATUSES.label, "status_color": STATUS_COLORS.get}
+
+
+def _created_message(created: int, sent: int) -> str:
+    return " ".join((
+        ngettext("%(num)s response was created.", "%(num)s responses were created.", created),
+        ngettext("%(num)s invitation e-mail was sent.", "%(num)s invitation e-mails were sent.", sent),
+    ))
+
+
+# Rounds
+
+
+@bp.route("/rounds")
+def list_rounds() -> str:
+    """Every follow-up round, newest year first, with its responses counted by status."""
+    rounds = db.session.scalars(
+        select(FollowUpRound)
+        .options(selectinload(FollowUpRound.questionnaire_version))
+        .order_by(FollowUpRound.year.desc(), FollowUpRound.id.desc())
+    ).all()
+    today = date.today()
+    counts = queries.round_counts([r.id for r in rounds], today)
+    return render_template(
+        "rounds/list_rounds.html", rounds=rounds, counts=counts, statuses=list(RESPONSE_STATUSES),
+        empty=queries.RoundCounts(),
+    )
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@admin_only
+def new_round() -> HttpResponse | str:
+    """Create a follow-up round: year, names, questionnaire version, deadline, introduction."""
+    versions = queries.stored_versions()
+    form = CreateRoundForm()
+    form.questionnaire_version_id.choices = select_choices(
+        [(0, _("Choose a version"))] + [(v.id, v.label) for v in versions]
+    )
+    if request.method == "GET":
+        form.year.data = form.year.data or date.today().year
+        if len(versions) == 1:
+            form.questionnaire_version_id.data = versions[0].id
+    if form.validate_on_submit():
+        version = get_or_404(QuestionnaireVersion, form.questionnaire_version_id.data)
+        round = services.create_round(
+            year=form.year.data,
+            name_nb=form.name_nb.data,
+            name_en=form.name_en.data,
+            version=version,
+            deadline=form.deadline.data,
+            intro_nb=form.intro_nb.data or "",
+            intro_en=form.intro_en.data or "",
+            actor=signed_in_user(),
+        )
+        db.session.commit()
+        flash(_("The round %(name)s is created. Add the agreements to follow up.", name=round.name),
+              "success")
+        return redirect(url_for("rounds.view_round", round_id=round.id))
+    return render_template("rounds/new_round.html", form=form, versions=versions)
+
+
+def _round_or_404(round_id: int) -> FollowUpRound:
+    round = db.session.scalar(
+        select(FollowUpRound)
+        .where(FollowUpRound.id == id_or_404(round_id))
+        .options(selectinload(FollowUpRound.questionnaire_version))
+    )
+    if round is None:
+        abort(404)
+    return round
+
+
+def _agreement_choices(round: FollowUpRound) -> list[Any]:
+    agreements = queries.agreements_to_add(round, date.today())
+    return select_choices(
+        [(0, _("Choose an agreement"))] + [(a.id, f"{a.name} ({a.reference})") for a in agreements]
+    )
+
+
+def _render_round(
+    round: FollowUpRound,
+    add_form: AddAgreementForm | None = None,
+    bulk_form: AddAgreementsBulkForm | None = None,
+) -> str:
+    responses = db.session.scalars(
+        select(Response)
+        .join(Response.agreement)
+        .join(Response.supplier)
+        .where(Response.round_id == round.id)
+        .options(contains_eager(Response.agreement), contains_eager(Response.supplier))
+        .order_by(Agreement.name_nb, Supplier.name, Response.id)
+    ).all()
+    if current_user.is_admin:
+        if add_form is None:
+            add_form = AddAgreementForm(formdata=None)
+            add_form.agreement_id.choices = _agreement_choices(round)
+        bulk_form = bulk_form or AddAgreementsBulkForm(formdata=None)
+    return render_template(
+        "rounds/view_round.html",
+        round=round,
+        responses=responses,
+        today=date.today(),
+        add_form=add_form,
+        bulk_form=bulk_form,
+    )
+
+
+@bp.route("/rounds/<int:round_id>")
+def view_round(round_id: int) -> str:
+    """A round with every response (agreement, supplier, status, deadline) and forms to add agreements."""
+    return _render_round(_round_or_404(round_id))
+
+
+@bp.route("/rounds/<int:round_id>/agreements", methods=["POST"])
+@admin_only
+def add_agreement(round_id: int) -> HttpResponse | str:
+    """Add one agreement: a response for each of its suppliers, and invitations by e-mail."""
+    round = _round_or_404(round_id)
+    form = AddAgreementForm()
+    form.agreement_id.choices = _agreement_choices(round)
+    if not form.validate_on_submit():
+        return _render_round(round, add_form=form)
+    agreement = get_or_404(Agreement, form.agreement_id.data)
+    created = services.add_agreement_to_round(round, agreement, actor=signed_in_user())
+    db.session.commit()
+    sent = notify.send_round_invitations(created)
+    flash(_created_message(len(created), sent), "success")
+    return redirect(url_for("rounds.view_round", round_id=round.id))
+
+
+@bp.route("/rounds/<int:round_id>/agreements/bulk", methods=["POST"])
+@admin_only
+def add_agreements_bulk(round_id: int) -> HttpResponse | str:
+    """Add every active agreement with the contract condition, or every one in a DFØ category."""
+    round = _round_or_404(round_id)
+    form = AddAgreementsBulkForm()
+    if not form.validate_on_submit():
+        return _render_round(round, bulk_form=form)
+    created = services.add_agreements_in_bulk(
+        round,
+        rule=form.rule.data,
+        category=form.category.data if form.rule.data == services.BULK_CATEGORY else None,
+        actor=signed_in_user(),
+    )
+    db.session.commit()
+    if not created:
+        flash(_("No responses were created: every supplier on those agreements is already in the round."),
+              "info")
+    else:
+        sent = notify.send_round_invitations(created)
+        flash(_created_message(len(created), sent), "success")
+    return redirect(url_for("rounds.view_round", round_id=round.id))
+
+
+@bp.route("/responses/<int:response_id>/deadline", methods=["GET", "POST"])
+def extend_deadline(response_id: int) -> HttpResponse | str:
+    """Give one response a later deadline, with the reason kept in the audit trail."""
+    response = db.session.scalar(
+        select(Response)
+        .where(Response.id == id_or_404(response_id))
+        .options(
+            selectinload(Response.round),
+            selectinload(Response.agreement),
+            selectinload(Response.supplier),
+        )
+    )
+    if response is None:
+        abort(404)
+    back = url_for("rounds.view_round", round_id=response.round_id)
+    if not response.is_editable:
+        flash(_("Only a response that is not yet submitted can get a later deadline."), "error")
+        return redirect(back)
+    form = ExtendDeadlineForm(current_deadline=response.deadline)
+    if form.validate_on_submit():
+        try:
+            services.extend_deadline(
+                response, form.new_deadline.data, actor=signed_in_user(), reason=form.reason.data
+            )
+        except services.DeadlineError:
+            form.new_deadline.errors.append(_("The new deadline must be later than the current deadline"))
+        else:
+            db.session.commit()
+            sent = notify.send_deadline_extended(response)
+            flash(
+                " ".join((
+                    _("The deadline is moved to %(date)s.", date=_long_date(response.deadline)),
+                    ngettext("%(num)s e-mail was sent to the supplier.",
+                             "%(num)s e-mails were sent to the supplier.", sent),
+                )),
+                "success",
+            )
+            return redirect(back)
+    return render_template("rounds/extend_deadline.html", form=form, response=response, back=back)
+
+
+def _long_date(value: date) -> str:
+    return format_date(value, "long")
+
+
+# Questionnaire versions
+
+
+@bp.route("/questionnaires")
+def list_versions() -> str:
+    """The stored questionnaire versions; a stored version never changes."""
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .options(selectinload(QuestionnaireVersion.published_by))
+        .order_by(QuestionnaireVersion.published_at.desc(), QuestionnaireVersion.id.desc())
+    ).all()
+    usage = queries.version_usage([v.id for v in versions])
+    return render_template("rounds/list_versions.html", versions=versions, usage=usage)
+
+
+def _upload_name(filename: str | None) -> str:
+    # Browsers may send a full Windows path; only the last component is the file's name.
+    return PurePosixPath((filename or "").replace("\\", "/")).name or "upload.yaml"
+
+
+@bp.route("/questionnaires/import", methods=["GET", "POST"])
+@admin_only
+def import_version() -> HttpResponse | str:
+    """Register a new questionnaire version from a YAML or JSON definition file."""
+    form = ImportVersionForm()
+    problem: DefinitionError | None = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        filename = _upload_name(upload.filename)
+        try:
+            content = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors.append(_("The file must be text encoded as UTF-8"))
+        else:
+            try:
+                stored = services.store_version(content, filename, actor=signed_in_user())
+            except DefinitionError as error:
+                problem = error
+                form.file.errors.append(
+                    ngettext(
+                        "The file cannot be used: %(num)s problem was found. Nothing was stored; fix the file and import it again.",
+                        "The file cannot be used: %(num)s problems were found. Nothing was stored; fix the file and import it again.",
+                        len(error.errors),
+                    )
+                )
+            except services.VersionExists as error:
+                form.file.errors.append(
+                    _("Version %(version)s of %(key)s is already stored with other content. A stored version never changes: give the edited file a new version number.",
+                      version=error.version, key=error.key)
+                )
+            else:
+                db.session.commit()
+                version = stored.version
+                if stored.created:
+                    flash(_("Version %(version)s of %(title)s is stored.", version=version.version,
+                            title=version.title), "success")
+                else:
+                    flash(_("This file is already stored as version %(version)s of %(title)s.",
+                            version=version.version, title=version.title), "info")
+                return redirect(url_for("rounds.view_version", version_id=version.id))
+    return render_template("rounds/import_version.html", form=form, problem=problem)
+
+
+@bp.route("/questionnaires/<int:version_id>")
+def view_version(version_id: int) -> str:
+    """A read-only preview of a whole questionnaire version, in the current language."""
+    version = db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.id == id_or_404(version_id))
+        .options(selectinload(QuestionnaireVersion.published_by))
+    )
+    if version is None:
+        abort(404)
+    definition = definition_of(version)
+    options = PreviewOptionsForm(formdata=request.args or None)
+    if options.variant.data not in VARIANTS:
+        options.variant.data = "full"
+    sections = definition.sections_for(options.variant.data, bool(options.social_dialogue.data))
+    lang = current_locale()
+    return render_template(
+        "rounds/view_version.html",
+        version=version,
+        definition=definition,
+        description=definition.description.get(lang) if definition.description else "",
+        sections=preview(definition, sections, lang),
+        question_count=sum(len(section.questions) for section in sections),
+        options=options,
+    )
+

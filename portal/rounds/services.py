@@ -1,0 +1,400 @@
+"""Questionnaire versions, follow-up rounds, invitations, deadlines and reminders.
+
+Functions here flush and never commit; the route or the CLI commits once and
+sends the e-mails that belong to the change (reminders excepted: they are a
+cron job, see ``send_due_reminders``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.codes import DFO_CATEGORIES
+from portal.extensions import db
+from portal.models import (
+    EDITABLE_STATUSES,
+    Agreement,
+    FollowUpRound,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    User,
+    utcnow,
+)
+from portal.questionnaires.definition import parse_definition, shipped_definitions
+
+log = logging.getLogger(__name__)
+
+#: Rules for adding agreements in bulk.
+BULK_CONTRACT_CONDITION = "contract_condition"
+BULK_CATEGORY = "category"
+BULK_RULES = (BULK_CONTRACT_CONDITION, BULK_CATEGORY)
+
+#: Reminder stages, in the order a response meets them.
+REMIND_14 = "14_days"
+REMIND_3 = "3_days"
+REMIND_OVERDUE = "overdue"
+REMINDER_DAYS = {REMIND_14: 14, REMIND_3: 3}
+
+
+class VersionExists(Exception):
+    """The file's key and version are already registered with different content."""
+
+    def __init__(self, key: str, version: str) -> None:
+        super().__init__(f"{key} {version} is already registered with different content")
+        self.key = key
+        self.version = version
+
+
+class DeadlineError(ValueError):
+    """A deadline extension that cannot be made (not later, or the response is closed)."""
+
+
+# Questionnaire versions
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    version: QuestionnaireVersion
+    created: bool
+
+
+def store_version(content: str, filename: str, *, actor: User | None) -> StoredVersion:
+    """Register a definition file and say whether it was new; see ``register_version``."""
+    definition = parse_definition(content, filename)
+    same = db.session.scalar(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.content_hash == definition.content_hash)
+    )
+    if same is not None:
+        return StoredVersion(same, created=False)
+    clash = db.session.scalar(
+        select(QuestionnaireVersion.id).where(
+            QuestionnaireVersion.key == definition.id,
+            QuestionnaireVersion.version == definition.version,
+        )
+    )
+    if clash is not None:
+        raise VersionExists(definition.id, definition.version)
+    version = QuestionnaireVersion(
+        key=definition.id,
+        version=definition.version,
+        title_nb=definition.title.nb[:300],
+        title_en=definition.title.en[:300],
+        content=content,
+        content_hash=definition.content_hash,
+        filename=Path(filename).name[:200],
+        published_at=utcnow(),
+        published_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    audit.record(
+        "questionnaire.registered",
+        version,
+        actor=actor,
+        after={
+            "key": version.key,
+            "version": version.version,
+            "content_hash": version.content_hash,
+            "filename": version.filename,
+        },
+    )
+    return StoredVersion(version, created=True)
+
+
+def register_version(content: str, filename: str, *, actor: User | None) -> QuestionnaireVersion:
+    """Store a definition file as a published version.
+
+    A ``DefinitionError`` from the parser propagates. Registering identical content
+    again returns the stored row; the same key and version with other content raises
+    ``VersionExists``, because a published version never changes.
+    """
+    return store_version(content, filename, actor=actor).version
+
+
+def ensure_shipped_versions(actor: User | None = None) -> list[QuestionnaireVersion]:
+    """Register every definition shipped with the code (idempotent)."""
+    return [
+        register_version(path.read_text(encoding="utf-8"), path.name, actor=actor)
+        for path in shipped_definitions()
+    ]
+
+
+# Rounds
+
+
+def create_round(
+    *,
+    year: int,
+    name_nb: str,
+    name_en: str,
+    version: QuestionnaireVersion,
+    deadline: date,
+    intro_nb: str = "",
+    intro_en: str = "",
+    actor: User | None,
+) -> FollowUpRound:
+    round = FollowUpRound(
+        year=year,
+        name_nb=name_nb,
+        name_en=name_en,
+        questionnaire_version=version,
+        deadline=deadline,
+        intro_nb=intro_nb or "",
+        intro_en=intro_en or "",
+        created_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(round)
+    db.session.flush()
+    audit.record(
+        "round.created",
+        round,
+        actor=actor,
+        after={
+            "year": year,
+            "name_nb": name_nb,
+            "name_en": name_en,
+            "questionnaire_version_id": version.id,
+            "deadline": deadline.isoformat(),
+        },
+    )
+    return round
+
+
+def _existing_pairs(round: FollowUpRound) -> set[tuple[int, int]]:
+    rows = db.session.execute(
+        select(Response.agreement_id, Response.supplier_id).where(Response.round_id == round.id)
+    )
+    return {(row.agreement_id, row.supplier_id) for row in rows}
+
+
+def _add_agreement(
+    round: FollowUpRound,
+    agreement: Agreement,
+    existing: set[tuple[int, int]],
+    actor: User | None,
+) -> list[Response]:
+    created: list[Response] = []
+    now = utcnow()
+    for supplier in agreement.suppliers:
+        if (agreement.id, supplier.id) in existing:
+            continue
+        response = Response(
+            round=round,
+            agreement=agreement,
+            supplier=supplier,
+            status=ResponseStatus.NOT_STARTED.value,
+            deadline=round.deadline,
+            invited_at=now,
+        )
+        db.session.add(response)
+        existing.add((agreement.id, supplier.id))
+        created.append(response)
+    if created:
+        db.session.flush()
+    for response in created:
+        audit.record(
+            "response.created",
+            response,
+            actor=actor,
+            supplier_id=response.supplier_id,
+            after={
+                "round_id": round.id,
+                "agreement_id": agreement.id,
+                "supplier_id": response.supplier_id,
+                "deadline": response.deadline.isoformat(),
+            },
+        )
+    return created
+
+
+def add_agreement_to_round(
+    round: FollowUpRound, agreement: Agreement, *, actor: User | None
+) -> list[Response]:
+    """One response per supplier on the agreement; suppliers already in the round are skipped.
+
+    Returns only the responses created now, so the caller invites exactly those.
+    """
+    return _add_agreement(round, agreement, _existing_pairs(round), actor)
+
+
+def active_agreements_query(today: date) -> Select[tuple[Agreement]]:
+    """Agreements running on ``today`` (started, not ended)."""
+    return select(Agreement).where(
+        Agreement.start_date <= today,
+        or_(Agreement.end_date.is_(None), Agreement.end_date >= today),
+    )
+
+
+def add_agreements_in_bulk(
+    round: FollowUpRound,
+    *,
+    rule: str,
+    category: str | None = None,
+    actor: User | None,
+    today: date | None = None,
+) -> list[Response]:
+    """Add every active agreement with the contract condition, or every one in a DFØ category."""
+    today = today or date.today()
+    query = active_agreements_query(today).options(selectinload(Agreement.suppliers))
+    if rule == BULK_CONTRACT_CONDITION:
+        query = query.where(Agreement.contract_condition.is_(True))
+    elif rule == BULK_CATEGORY:
+        if category not in DFO_CATEGORIES:
+            raise ValueError(f"unknown DFØ category {category!r}")
+        query = query.where(Agreement.dfo_category == category)
+    else:
+        raise ValueError(f"unknown bulk rule {rule!r}")
+    existing = _existing_pairs(round)
+    created: list[Response] = []
+    for agreement in db.session.scalars(query.order_by(Agreement.name_nb, Agreement.id)):
+        created += _add_agreement(round, agreement, existing, actor)
+    return created
+
+
+# Deadlines and reminders
+
+
+def _clear_stale_reminders(response: Response, today: date) -> list[str]:
+    """Forget reminders whose moment lies ahead again under the response's deadline."""
+    days_left = (response.deadline - today).days
+    cleared = []
+    if days_left >= 0 and response.reminded_overdue_at is not None:
+        response.reminded_overdue_at = None
+        cleared.append(REMIND_OVERDUE)
+    if days_left > REMINDER_DAYS[REMIND_3] and response.reminded_3_at is not None:
+        response.reminded_3_at = None
+        cleared.append(REMIND_3)
+    if days_left > REMINDER_DAYS[REMIND_14] and response.reminded_14_at is not None:
+        response.reminded_14_at = None
+        cleared.append(REMIND_14)
+    return cleared
+
+
+def extend_deadline(
+    response: Response,
+    new_deadline: date,
+    *,
+    actor: User | None,
+    reason: str,
+    today: date | None = None,
+) -> None:
+    """Move one response's deadline later; reminders not yet due again are re-armed."""
+    if not response.is_editable:
+        raise DeadlineError("only a response that is not yet submitted can get a later deadline")
+    if new_deadline <= response.deadline:
+        raise DeadlineError("the new deadline must be later than the current one")
+    before = response.deadline
+    response.deadline = new_deadline
+    cleared = _clear_stale_reminders(response, today or date.today())
+    db.session.flush()
+    audit.record(
+        "response.deadline_extended",
+        response,
+        actor=actor,
+        supplier_id=response.supplier_id,
+        field="deadline",
+        before={"deadline": before.isoformat()},
+        after={"deadline": new_deadline.isoformat(), "reason": reason, "reminders_reset": cleared},
+    )
+
+
+def reminder_stage(response: Response, today: date) -> str | None:
+    """The reminder due for a response today, or None; each stage is sent at most once.
+
+    Only the latest stage reached counts: a response first seen two days before its
+    deadline gets the 3-day reminder and never a late 14-day one.
+    """
+    if response.status not in EDITABLE_STATUSES:
+        return None
+    days_left = (response.deadline - today).days
+    if days_left < 0:
+        return REMIND_OVERDUE if response.reminded_overdue_at is None else None
+    if days_left <= REMINDER_DAYS[REMIND_3]:
+        return REMIND_3 if response.reminded_3_at is None else None
+    if days_left <= REMINDER_DAYS[REMIND_14]:
+        return REMIND_14 if response.reminded_14_at is None else None
+    return None
+
+
+def _due_condition(today: date) -> ColumnElement[bool]:
+    return and_(
+        Response.status.in_([status.value for status in EDITABLE_STATUSES]),
+        or_(
+            and_(Response.deadline < today, Response.reminded_overdue_at.is_(None)),
+            and_(
+                Response.deadline >= today,
+                Response.deadline <= today + timedelta(days=REMINDER_DAYS[REMIND_3]),
+                Response.reminded_3_at.is_(None),
+            ),
+            and_(
+                Response.deadline > today + timedelta(days=REMINDER_DAYS[REMIND_3]),
+                Response.deadline <= today + timedelta(days=REMINDER_DAYS[REMIND_14]),
+                Response.reminded_14_at.is_(None),
+            ),
+        ),
+    )
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+_MARKERS = {REMIND_14: "reminded_14_at", REMIND_3: "reminded_3_at", REMIND_OVERDUE: "reminded_overdue_at"}
+
+
+def send_due_reminders(
+    today: date,
+    *,
+    after_batch: Callable[[], None] | None = None,
+    batch_size: int = 50,
+) -> dict[str, int]:
+    """Remind suppliers 14 and 3 days before their deadline and once when overdue.
+
+    Each response's marker is set (and flushed) before its e-mails go out, so a
+    run that is repeated, or overlaps another, sends nothing twice once the
+    caller has committed; ``after_batch`` is where the CLI commits. Rows another
+    run holds locked are skipped (PostgreSQL).
+    """
+    from portal.rounds import notify
+
+    counts = {REMIND_14: 0, REMIND_3: 0, REMIND_OVERDUE: 0, "emails": 0}
+    ids = list(
+        db.session.scalars(select(Response.id).where(_due_condition(today)).order_by(Response.id))
+    )
+    for chunk in _chunks(ids, batch_size):
+        responses = db.session.scalars(
+            select(Response)
+            .where(Response.id.in_(chunk), _due_condition(today))
+            .options(
+                selectinload(Response.round),
+                selectinload(Response.agreement),
+                selectinload(Response.supplier),
+            )
+            .order_by(Response.id)
+            .with_for_update(skip_locked=True, of=Response)
+        ).all()
+        recipients = notify.recipients_by_supplier({r.supplier_id for r in responses})
+        for response in responses:
+            stage = reminder_stage(response, today)
+            if stage is None:
+                continue
+            setattr(response, _MARKERS[stage], utcnow())
+            db.session.flush()
+            counts[stage] += 1
+            counts["emails"] += notify.send_reminder(
+                response, stage, today, recipients.get(response.supplier_id, [])
+            )
+        if after_batch is not None:
+            after_batch()
+    log.info("reminders_sent %s", counts)
+    return counts

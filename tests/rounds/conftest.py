@@ -1,0 +1,130 @@
+"""Fixtures for rounds, questionnaire versions, invitations and reminders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+from portal.models import FollowUpRound, QuestionnaireVersion, User
+from portal.rounds import services
+from tests.auth.helpers import isolate_requests
+from tests.factories import Factories
+
+
+@pytest.fixture(autouse=True)
+def _isolated_requests(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each request gets its own application context and session, as in production."""
+    isolate_requests(app, monkeypatch)
+
+
+@pytest.fixture
+def version(db: Any) -> QuestionnaireVersion:
+    """The shipped DFØ questionnaire, stored."""
+    stored = services.ensure_shipped_versions()
+    db.session.commit()
+    return stored[0]
+
+
+@pytest.fixture
+def make_round(db: Any, version: QuestionnaireVersion) -> Callable[..., FollowUpRound]:
+    def _make_round(deadline: date | None = None, actor: User | None = None, **kwargs: Any) -> FollowUpRound:
+        values: dict[str, Any] = {
+            "year": 2025,
+            "name_nb": "Oppfølging 2025",
+            "name_en": "Follow-up 2025",
+            "version": version,
+            "deadline": deadline or date.today() + timedelta(days=60),
+            "intro_nb": "Velkommen",
+            "intro_en": "Welcome",
+        }
+        values.update(kwargs)
+        round = services.create_round(actor=actor, **values)
+        db.session.commit()
+        return round
+
+    return _make_round
+
+
+@pytest.fixture
+def active_agreement(make: Factories) -> Callable[..., Any]:
+    """An agreement running today, whatever today is."""
+
+    def _agreement(**kwargs: Any) -> Any:
+        values: dict[str, Any] = {
+            "start_date": date.today() - timedelta(days=365),
+            "end_date": date.today() + timedelta(days=365),
+        }
+        values.update(kwargs)
+        return make.agreement(**values)
+
+    return _agreement
+
+
+@pytest.fixture
+def count_queries(db: Any) -> Callable[[], Any]:
+    """``with count_queries() as counted: ...`` then ``len(counted)`` is the statements run."""
+
+    @contextmanager
+    def _count() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _record)
+
+    return _count
+
+
+MINIMAL_DEFINITION = """\
+# A small questionnaire for import tests.
+id: {key}
+version: "{version}"
+title: {{nb: {title}, en: Small questionnaire}}
+sections:
+  - id: A
+    title: {{nb: Del A, en: Part A}}
+    questions:
+      - id: A1
+        simplified: true
+        required: true
+        text: {{nb: Er det sant, en: Is it true}}
+        review: {{}}
+        parts:
+          - id: answer
+            type: yes_no
+            required: true
+"""
+
+
+def definition_text(key: str = "small", version: str = "2025.1", title: str = "Lite skjema") -> str:
+    return MINIMAL_DEFINITION.format(key=key, version=version, title=title)
+
+
+BROKEN_DEFINITION = """\
+id: small
+version: "2025.1"
+title: {nb: Lite skjema, en: Small questionnaire}
+sections:
+  - id: A
+    title: {nb: Del A}
+    questions: []
+"""
+
+
+def ntr(singular: str, plural: str, num: int, locale: str = "nb", **values: Any) -> str:
+    """What an ngettext call shows in ``locale``; needs an application context."""
+    from flask_babel import force_locale, ngettext
+
+    with force_locale(locale):
+        return ngettext(singular, plural, num, **values)
