@@ -212,6 +212,10 @@ def load_demo_followup(reviewer: User, admin: User) -> int:
             in_progress.answers.remove(answer)
         _fill(by_agreement["LK-2021-0210"], _user_of(by_agreement["LK-2021-0210"].supplier), day, seed=16)
         db.session.flush()
+        # The 2024 round is long past: its reminders went out back then, not at first start.
+        for response in responses.values():
+            response.reminded_14_at = response.reminded_3_at = response.reminded_overdue_at = _at(
+                date(2024, 10, 1))
         _demo_deviations(reviewer, responses=by_agreement, solar=submitted)
 
     if 2026 not in existing:

@@ -42,8 +42,10 @@ def navigation() -> list[tuple[str, str]]:
     if current_user.is_supplier:
         items.append(("supplier.home", _("Our company")))
     if current_user.is_staff:
+        items.append(("rounds.list_rounds", _("Follow-up rounds")))
         items.append(("admin.list_suppliers", _("Suppliers")))
         items.append(("admin.list_agreements", _("Agreements")))
+        items.append(("rounds.list_versions", _("Questionnaires")))
     if current_user.is_admin:
         items.append(("admin.list_users", _("Users")))
         items.append(("admin.list_risks", _("Priority risks")))
