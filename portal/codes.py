@@ -70,6 +70,15 @@ PROCUREMENT_KINDS = CodeList(
     Code("construction", _l("Construction contract")),
 )
 
+RESPONSE_STATUSES = CodeList(
+    Code("not_started", lazy_pgettext("response status", "Not started")),
+    Code("in_progress", lazy_pgettext("response status", "In progress")),
+    Code("submitted", lazy_pgettext("response status", "Submitted")),
+    Code("returned", lazy_pgettext("response status", "Returned for clarification")),
+    Code("resubmitted", lazy_pgettext("response status", "Resubmitted")),
+    Code("accepted", lazy_pgettext("response status", "Accepted")),
+)
+
 QUESTIONNAIRE_VARIANTS = CodeList(
     Code("full", lazy_pgettext("questionnaire variant", "Full")),
     Code("simplified", lazy_pgettext("questionnaire variant", "Simplified")),

@@ -64,14 +64,9 @@ def _filesize(size: int | None) -> str:
 
 
 def response_status_label(status: str) -> str:
-    return {
-        "not_started": _("Not started"),
-        "in_progress": _("In progress"),
-        "submitted": _("Submitted"),
-        "returned": _("Returned for clarification"),
-        "resubmitted": _("Resubmitted"),
-        "accepted": _("Accepted"),
-    }.get(status, status)
+    from portal.codes import RESPONSE_STATUSES
+
+    return RESPONSE_STATUSES.label(status)
 
 
 def section_status_label(status: str) -> str:

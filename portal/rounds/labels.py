@@ -5,16 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
-from portal.codes import Code, CodeList
+from portal.codes import RESPONSE_STATUSES, Code, CodeList
 
-RESPONSE_STATUSES = CodeList(
-    Code("not_started", lazy_pgettext("response status", "Not started")),
-    Code("in_progress", lazy_pgettext("response status", "In progress")),
-    Code("submitted", lazy_pgettext("response status", "Submitted")),
-    Code("returned", lazy_pgettext("response status", "Returned for clarification")),
-    Code("resubmitted", lazy_pgettext("response status", "Resubmitted")),
-    Code("accepted", lazy_pgettext("response status", "Accepted")),
-)
+__all__ = ["PART_TYPES", "RESPONSE_STATUSES", "STATUS_COLORS"]
 
 #: Designsystemet tag colours per status.
 STATUS_COLORS = {
