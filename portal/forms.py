@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, ValidationError
+from wtforms import Field, Form, PasswordField, ValidationError
+from wtforms.fields import choices as _wtforms_choices
+
+# WTForms 3.3 added SelectChoice; older versions only know (value, label) tuples.
+_SELECT_CHOICE: Any = getattr(_wtforms_choices, "SelectChoice", None)
+
+
+def select_choices(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:
+    """(value, label) pairs as the installed WTForms wants them.
+
+    WTForms 3.3 deprecates tuples (an error under the test suite's warning filter)
+    and 3.4 drops them; older versions need them.
+    """
+    if _SELECT_CHOICE is None:
+        return list(pairs)
+    return [_SELECT_CHOICE(value, label) for value, label in pairs]
 
 
 def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    # NUL never comes from a browser and PostgreSQL refuses it in text, so it is dropped.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _drop_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class PortalForm(FlaskForm):
-    """Strips surrounding whitespace from every text input."""
+    """Strips surrounding whitespace from every text input; passwords are kept exactly as typed."""
 
     class Meta:
         def bind_field(self, form: Form, unbound_field: Any, options: dict[str, Any]) -> Field:
             filters = unbound_field.kwargs.get("filters", [])
-            if _strip not in filters:
-                unbound_field.kwargs["filters"] = [_strip, *filters]
+            cleaner = _drop_nul if unbound_field.field_class is PasswordField else _strip
+            if cleaner not in filters:
+                unbound_field.kwargs["filters"] = [cleaner, *filters]
             return unbound_field.bind(form=form, **options)
 
     def error_list(self) -> list[tuple[str, str]]:

@@ -104,12 +104,21 @@ def option_label(part: Part, value: str, locale: str) -> str:
     return value
 
 
+def posted(form: MultiDict[str, str], key: str) -> str:
+    """A posted value without NUL bytes (never sent by browsers; PostgreSQL refuses them)."""
+    return form.get(key, "").replace("\x00", "")
+
+
+def posted_list(form: MultiDict[str, str], key: str) -> list[str]:
+    return [v.replace("\x00", "") for v in form.getlist(key) if v]
+
+
 class PartType:
     name: ClassVar[str]
     template: ClassVar[str]
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
-        return form.get(key, "").strip()
+        return posted(form, key).strip()
 
     def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
         return raw in (None, "", [], {})
@@ -151,7 +160,7 @@ class Multi(PartType):
     template = "questionnaire/parts/multi.html"
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
-        return [v for v in form.getlist(key) if v]
+        return posted_list(form, key)
 
     def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
         result = Checked()
@@ -170,7 +179,7 @@ class TextType(PartType):
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         # Keep line breaks and inner spacing exactly as typed; only trim the ends.
-        return form.get(key, "").replace("\r\n", "\n").strip()
+        return posted(form, key).replace("\r\n", "\n").strip()
 
     def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
         result = Checked()
@@ -292,7 +301,7 @@ class ConfirmType(PartType):
     FIELDS = ("name", "title", "date")
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
-        value = {f: form.get(f"{key}-{f}", "").strip() for f in self.FIELDS}
+        value = {f: posted(form, f"{key}-{f}").strip() for f in self.FIELDS}
         value["confirmed"] = "yes" if form.get(f"{key}-confirmed") else ""
         return value if any(value.values()) else {}
 
@@ -329,7 +338,7 @@ class RefType(PartType):
     template = "questionnaire/parts/ref.html"
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
-        values = [v for v in form.getlist(key) if v]
+        values = posted_list(form, key)
         return values if part.multiple else (values[0] if values else "")
 
     def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
