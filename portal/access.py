@@ -31,6 +31,18 @@ def load_user(token: str) -> User | None:
     return user
 
 
+def signed_in_user() -> User:
+    """The signed-in user itself, not Flask-Login's proxy.
+
+    Hand this to services and to ``login_user``: the proxy passed to ``login_user``
+    would become its own target (endless recursion), and ``type()`` of the proxy is
+    not ``User``.
+    """
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
 def _unauthorized() -> Response:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
@@ -51,8 +63,19 @@ def require_roles(bp: Blueprint, *roles: Role) -> None:
         return None
 
 
+# Ids are INTEGER columns; a larger number in a URL cannot name a record, and SQLite
+# would fail on it (OverflowError) instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def id_or_404(object_id: int) -> int:
+    if not 0 < object_id <= MAX_ID:
+        abort(404)
+    return object_id
+
+
 def get_or_404(model: type[T], object_id: int) -> T:
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, id_or_404(object_id))
     if obj is None:
         abort(404)
     return obj

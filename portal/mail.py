@@ -52,7 +52,9 @@ def build_message(outgoing: Outgoing) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = outgoing.to
-    message["Subject"] = outgoing.subject
+    # A subject can carry user text (a name); fold any line break so it stays one header
+    # instead of failing the request. Addresses with line breaks are still refused.
+    message["Subject"] = " ".join(outgoing.subject.split())
     message["Message-ID"] = make_msgid(domain="aktsom.local")
     message.set_content(outgoing.text)
     message.add_alternative(outgoing.html, subtype="html")

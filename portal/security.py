@@ -9,6 +9,7 @@ from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from portal.i18n import current_locale
 from portal.models import utcnow
 
 CSP = (
@@ -41,8 +42,10 @@ def _expire_idle_session() -> Response | None:
     last_seen = session.get("last_seen")
     if last_seen is not None and now - float(last_seen) > idle:
         kept = _keep_posted_answers()
+        locale = current_locale()  # the user's language, resolved before the user is gone
         logout_user()
         session.clear()
+        session["locale"] = locale
         flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
         if request.method == "GET" or kept:
             target = request.path if kept else request.full_path.rstrip("?")

@@ -28,7 +28,7 @@ from wtforms.validators import (
 from portal.auth.forms import LANGUAGE_CHOICES
 from portal.codes import DFO_CATEGORIES, PROCUREMENT_KINDS, QUESTIONNAIRE_VARIANTS, THEMES
 from portal.countries import country_choices
-from portal.forms import OrgNumber, PortalForm
+from portal.forms import OrgNumber, PortalForm, select_choices
 from portal.models import Role
 
 
@@ -40,12 +40,13 @@ class SupplierForm(PortalForm):
     org_number = StringField(
         _l("Organisation number"),
         description=_l("Norwegian suppliers: 9 digits from Brønnøysundregistrene"),
-        validators=[Optional(), OrgNumber()],
+        # No Optional(): it would stop validate_org_number from seeing an empty field.
+        validators=[OrgNumber()],
     )
     registry_id = StringField(
         _l("Foreign registry id"),
         description=_l("Foreign suppliers without a Norwegian organisation number: the id in their own country's business registry"),
-        validators=[Optional(), Length(max=64)],
+        validators=[Length(max=64)],  # no Optional(): validate_registry_id must see it empty
     )
     address = StringField(_l("Street address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
@@ -54,7 +55,7 @@ class SupplierForm(PortalForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
+        self.country.choices = select_choices(country_choices())
 
     def validate_org_number(self, field: StringField) -> None:
         if self.country.data == "NO" and not field.data:
@@ -67,11 +68,11 @@ class SupplierForm(PortalForm):
             )
 
 
-ROLE_CHOICES = [
+ROLE_CHOICES = select_choices([
     (Role.SUPPLIER.value, _l("Supplier user")),
     (Role.REVIEWER.value, _l("Reviewer")),
     (Role.ADMIN.value, _l("Administrator")),
-]
+])
 
 
 class InviteUserForm(PortalForm):
@@ -86,9 +87,9 @@ class InviteUserForm(PortalForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = RadioField(_l("Role"), choices=ROLE_CHOICES, default=Role.SUPPLIER.value,
                       validators=[InputRequired(_l("Choose a role"))])
+    # No Optional(): validate_supplier_id must also run when nothing is chosen.
     supplier_id = SelectField(
-        _l("Supplier"), coerce=int, validators=[Optional()],
-        description=_l("Only for supplier users"),
+        _l("Supplier"), coerce=int, default=0, description=_l("Only for supplier users"),
     )
     locale = RadioField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES, default="nb",
                         validators=[InputRequired(_l("Choose a language"))])
@@ -116,7 +117,7 @@ class InviteColleagueForm(PortalForm):
 
 class EditUserForm(PortalForm):
     role = RadioField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Choose a role"))])
-    supplier_id = SelectField(_l("Supplier"), coerce=int, validators=[Optional()],
+    supplier_id = SelectField(_l("Supplier"), coerce=int, default=0,
                               description=_l("Only for supplier users"))
     submit = SubmitField(_l("Save role"))
 
@@ -157,7 +158,7 @@ class AgreementForm(PortalForm):
     social_dialogue_required = BooleanField(_l("The social-dialogue requirement applies"))
     social_dialogue_wording = TextAreaField(
         _l("Agreed wording of the social-dialogue requirement"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Length(max=5000)],  # no Optional(): validate_social_dialogue_wording must see it empty
     )
     questionnaire_variant = RadioField(_l("Questionnaire variant"), choices=[], default="full",
                                        validators=[InputRequired(_l("Choose the questionnaire variant"))])
@@ -170,9 +171,9 @@ class AgreementForm(PortalForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = PROCUREMENT_KINDS.choices()
-        self.dfo_category.choices = [("", _l("None"))] + DFO_CATEGORIES.choices()
-        self.questionnaire_variant.choices = QUESTIONNAIRE_VARIANTS.choices()
+        self.kind.choices = select_choices(PROCUREMENT_KINDS.choices())
+        self.dfo_category.choices = select_choices([("", _l("None")), *DFO_CATEGORIES.choices()])
+        self.questionnaire_variant.choices = select_choices(QUESTIONNAIRE_VARIANTS.choices())
 
     def validate_end_date(self, field: DateField) -> None:
         if field.data and self.start_date.data and field.data < self.start_date.data:
@@ -196,4 +197,4 @@ class PriorityRiskForm(PortalForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.themes.choices = THEMES.choices()
+        self.themes.choices = select_choices(THEMES.choices())

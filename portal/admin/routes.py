@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal import notifications
-from portal.access import get_or_404, require_roles, role_required
+from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.admin import services
 from portal.admin.forms import (
     ActionForm,
@@ -29,6 +29,7 @@ from portal.admin.forms import (
 from portal.auth import services as accounts
 from portal.codes import DFO_CATEGORIES
 from portal.extensions import db
+from portal.forms import select_choices
 from portal.models import Agreement, PriorityRisk, Role, Supplier, User
 from portal.pagination import paginate
 
@@ -79,7 +80,7 @@ def new_supplier() -> Response | str:
     form = SupplierForm()
     if form.validate_on_submit():
         try:
-            supplier = services.create_supplier(_supplier_values(form), actor=current_user)
+            supplier = services.create_supplier(_supplier_values(form), actor=signed_in_user())
         except services.DuplicateError:
             form.org_number.errors.append(_("A supplier with this organisation number is already registered"))
         else:
@@ -93,7 +94,7 @@ def new_supplier() -> Response | str:
 def view_supplier(supplier_id: int) -> str:
     """A supplier with its users and agreements."""
     supplier = db.session.scalar(
-        select(Supplier).where(Supplier.id == supplier_id)
+        select(Supplier).where(Supplier.id == id_or_404(supplier_id))
         .options(selectinload(Supplier.users), selectinload(Supplier.agreements))
     ) or abort(404)
     return render_template("admin/view_supplier.html", supplier=supplier)
@@ -107,7 +108,7 @@ def edit_supplier(supplier_id: int) -> Response | str:
     form = SupplierForm(obj=supplier)
     if form.validate_on_submit():
         try:
-            services.update_supplier(supplier, _supplier_values(form), actor=current_user)
+            services.update_supplier(supplier, _supplier_values(form), actor=signed_in_user())
         except services.DuplicateError:
             form.org_number.errors.append(_("A supplier with this organisation number is already registered"))
         else:
@@ -142,7 +143,7 @@ def list_users() -> str:
 def invite_user() -> Response | str:
     """Invite a supplier user, reviewer or administrator by e-mail."""
     form = InviteUserForm()
-    form.supplier_id.choices = _supplier_choices(blank=True)
+    form.supplier_id.choices = select_choices(_supplier_choices(blank=True))
     if request.method == "GET" and request.args.get("supplier", "").isdigit():
         form.supplier_id.data = int(request.args["supplier"])
     if form.validate_on_submit():
@@ -151,9 +152,12 @@ def invite_user() -> Response | str:
         try:
             user = accounts.invite_user(form.email.data, role=role, supplier=supplier,
                                         locale=form.locale.data, name=form.name.data or "",
-                                        actor=current_user)
-        except accounts.AccountError:
-            form.email.errors.append(_("A user with this e-mail address already exists"))
+                                        actor=signed_in_user())
+        except accounts.AccountError as error:
+            if str(error) == "exists":
+                form.email.errors.append(_("A user with this e-mail address already exists"))
+            else:
+                form.supplier_id.errors.append(_("Choose the supplier the user belongs to"))
         else:
             db.session.commit()
             notifications.send_invitation(user)
@@ -168,7 +172,7 @@ def edit_user(user_id: int) -> Response | str:
     """Change a user's role; deactivate or reactivate the account."""
     user = get_or_404(User, user_id)
     form = EditUserForm(obj=user)
-    form.supplier_id.choices = _supplier_choices(blank=True)
+    form.supplier_id.choices = select_choices(_supplier_choices(blank=True))
     if request.method == "GET":
         form.supplier_id.data = user.supplier_id or 0
     if form.validate_on_submit():
@@ -177,7 +181,7 @@ def edit_user(user_id: int) -> Response | str:
         if user.id == current_user.id and role != Role.ADMIN:
             form.role.errors.append(_("You cannot remove your own administrator role"))
         else:
-            accounts.change_role(user, role, supplier, actor=current_user)
+            accounts.change_role(user, role, supplier, actor=signed_in_user())
             db.session.commit()
             flash(_("The role is saved."), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -202,7 +206,7 @@ def _set_active(user_id: int, active: bool) -> Response:
     user = get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         try:
-            accounts.set_active(user, active, actor=current_user)
+            accounts.set_active(user, active, actor=signed_in_user())
         except accounts.AccountError:
             flash(_("You cannot deactivate your own account."), "error")
         else:
@@ -224,7 +228,7 @@ def resend_invitation(user_id: int) -> Response:
             flash(_("%(email)s has already accepted the invitation.", email=user.email), "info")
         else:
             accounts.invite_user(user.email, role=Role(user.role), supplier=user.supplier,
-                                 locale=user.locale, actor=current_user)
+                                 locale=user.locale, actor=signed_in_user())
             db.session.commit()
             notifications.send_invitation(user)
             flash(_("A new invitation has been sent to %(email)s.", email=user.email), "success")
@@ -269,7 +273,7 @@ def new_agreement() -> Response | str:
     if form.validate_on_submit():
         try:
             agreement = services.create_agreement(_agreement_values(form), form.supplier_ids.data or [],
-                                                  actor=current_user)
+                                                  actor=signed_in_user())
         except services.DuplicateError:
             form.reference.errors.append(_("Another agreement already has this reference number"))
         else:
@@ -283,7 +287,7 @@ def new_agreement() -> Response | str:
 def view_agreement(agreement_id: int) -> str:
     """An agreement with its requirements and suppliers."""
     agreement = db.session.scalar(
-        select(Agreement).where(Agreement.id == agreement_id)
+        select(Agreement).where(Agreement.id == id_or_404(agreement_id))
         .options(selectinload(Agreement.suppliers), selectinload(Agreement.contract_manager))
     ) or abort(404)
     return render_template("admin/view_agreement.html", agreement=agreement, today=date.today())
@@ -298,7 +302,7 @@ def edit_agreement(agreement_id: int) -> Response | str:
     if form.validate_on_submit():
         try:
             services.update_agreement(agreement, _agreement_values(form), form.supplier_ids.data or [],
-                                      actor=current_user)
+                                      actor=signed_in_user())
         except services.DuplicateError:
             form.reference.errors.append(_("Another agreement already has this reference number"))
         else:
@@ -310,8 +314,8 @@ def edit_agreement(agreement_id: int) -> Response | str:
 
 def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
     form = AgreementForm(obj=agreement)
-    form.supplier_ids.choices = _supplier_choices(blank=False)
-    form.contract_manager_id.choices = _staff_choices()
+    form.supplier_ids.choices = select_choices(_supplier_choices(blank=False))
+    form.contract_manager_id.choices = select_choices(_staff_choices())
     if agreement is not None and request.method == "GET":
         form.supplier_ids.data = [s.id for s in agreement.suppliers]
         form.contract_manager_id.data = agreement.contract_manager_id or 0
@@ -339,7 +343,7 @@ def new_risk() -> Response | str:
     """Add a priority risk."""
     form = PriorityRiskForm()
     if form.validate_on_submit():
-        services.save_priority_risk(None, _risk_values(form), actor=current_user)
+        services.save_priority_risk(None, _risk_values(form), actor=signed_in_user())
         db.session.commit()
         flash(_("The risk is saved."), "success")
         return redirect(url_for("admin.list_risks"))
@@ -353,7 +357,7 @@ def edit_risk(risk_id: int) -> Response | str:
     risk = get_or_404(PriorityRisk, risk_id)
     form = PriorityRiskForm(obj=risk)
     if form.validate_on_submit():
-        services.save_priority_risk(risk, _risk_values(form), actor=current_user)
+        services.save_priority_risk(risk, _risk_values(form), actor=signed_in_user())
         db.session.commit()
         flash(_("The risk is saved."), "success")
         return redirect(url_for("admin.list_risks"))
@@ -366,7 +370,7 @@ def delete_risk(risk_id: int) -> Response:
     """Remove a priority risk from the table."""
     risk = get_or_404(PriorityRisk, risk_id)
     if ActionForm().validate_on_submit():
-        services.delete_priority_risk(risk, actor=current_user)
+        services.delete_priority_risk(risk, actor=signed_in_user())
         db.session.commit()
         flash(_("The risk is removed."), "success")
     return redirect(url_for("admin.list_risks"))

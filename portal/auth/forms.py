@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Regexp
 
-from portal.forms import PortalForm, StrongPassword
+from portal.forms import PortalForm, StrongPassword, select_choices
 
-LANGUAGE_CHOICES = [("nb", "Norsk bokmål"), ("en", "English")]
+LANGUAGE_CHOICES = select_choices([("nb", "Norsk bokmål"), ("en", "English")])
 
 
 class LoginForm(PortalForm):

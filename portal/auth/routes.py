@@ -14,11 +14,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal import access, notifications
+from portal.access import signed_in_user
 from portal.auth import services
 from portal.auth.forms import (
     ChangePasswordForm,
@@ -32,6 +34,7 @@ from portal.auth.forms import (
     TwoFactorForm,
 )
 from portal.extensions import db, limiter
+from portal.i18n import current_locale
 from portal.models import User, utcnow
 from portal.security import safe_next
 from portal.tokens import INVITATION, PASSWORD_RESET, invitation_max_age, load_token, reset_max_age
@@ -126,8 +129,10 @@ def logout() -> Response:
         if user is not None:
             services.end_all_sessions(user)
             db.session.commit()
+    locale = current_locale()  # the user's language, resolved before the user is gone
     logout_user()
     session.clear()
+    session["locale"] = locale
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -147,8 +152,11 @@ def accept_invitation(token: str) -> Response | str:
             password=form.password.data, locale=form.locale.data,
         )
         db.session.commit()
-        flash(_("Welcome to Aktsom. Your account is ready."), "success")
-        return _start_session(user, None)
+        response = _start_session(user, None)
+        # After the new session starts (it clears the old one), in the language just chosen.
+        with force_locale(user.locale):
+            flash(_("Welcome to Aktsom. Your account is ready."), "success")
+        return response
     return render_template("auth/accept_invitation.html", form=form, invited=user)
 
 
@@ -199,20 +207,29 @@ def profile() -> str:
     )
 
 
-@bp.route("/profile/password", methods=["POST"])
+def _back_to_profile() -> Response | None:
+    """These forms post to their own URL and re-render the profile there when they fail;
+    a GET of that URL (the language switch returns to the page it was on) shows the profile."""
+    return redirect(url_for("auth.profile")) if request.method == "GET" else None
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> Response | str:
     """Change the password; every other session of the user ends."""
+    if back := _back_to_profile():
+        return back
+    user = signed_in_user()
     form = ChangePasswordForm()
-    form._user_email = current_user.email
+    form._user_email = user.email
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(user, form.current_password.data, form.password.data)
         except services.AccountError:
             form.current_password.errors.append(_("The current password is wrong"))
         else:
             db.session.commit()
-            login_user(current_user)
+            login_user(user)
             session["last_seen"] = utcnow().timestamp()
             flash(_("Your password is changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("auth.profile"))
@@ -224,13 +241,15 @@ def change_password() -> Response | str:
     ), 200
 
 
-@bp.route("/profile/language", methods=["POST"])
+@bp.route("/profile/language", methods=["GET", "POST"])
 @login_required
 def change_language() -> Response | str:
     """Save the language used for screens, e-mails and PDFs."""
+    if back := _back_to_profile():
+        return back
     form = LanguageForm()
     if form.validate_on_submit():
-        services.set_locale(current_user, form.locale.data)
+        services.set_locale(signed_in_user(), form.locale.data)
         db.session.commit()
         session["locale"] = form.locale.data
         flash(_("Language saved."), "success")
@@ -257,8 +276,9 @@ def setup_two_factor() -> Response | str:
         session["totp_setup_secret"] = secret
     form = EnableTwoFactorForm()
     if form.validate_on_submit():
-        if services.check_totp(current_user, form.code.data, secret=secret):
-            services.enable_totp(current_user, secret)
+        user = signed_in_user()
+        if services.check_totp(user, form.code.data, secret=secret):
+            services.enable_totp(user, secret)
             db.session.commit()
             session.pop("totp_setup_secret", None)
             flash(_("Two-factor sign-in is on."), "success")
@@ -269,10 +289,12 @@ def setup_two_factor() -> Response | str:
     return render_template("auth/setup_two_factor.html", form=form, secret=secret, qr=qr)
 
 
-@bp.route("/profile/two-factor/disable", methods=["POST"])
+@bp.route("/profile/two-factor/disable", methods=["GET", "POST"])
 @login_required
 def disable_two_factor() -> Response | str:
     """Turn off sign-in with an authenticator app, unless policy requires it."""
+    if back := _back_to_profile():
+        return back
     if current_app.config["REQUIRE_STAFF_2FA"] and current_user.is_staff:
         flash(_("Two-factor sign-in is required for staff accounts and cannot be turned off."), "error")
         return redirect(url_for("auth.profile"))
@@ -281,7 +303,7 @@ def disable_two_factor() -> Response | str:
         from portal.passwords import verify_password
 
         if verify_password(current_user.password_hash, form.current_password.data):
-            services.disable_totp(current_user)
+            services.disable_totp(signed_in_user())
             db.session.commit()
             flash(_("Two-factor sign-in is off."), "success")
             return redirect(url_for("auth.profile"))

@@ -1,0 +1,320 @@
+"""Who may reach what: every endpoint in ``app.url_map`` × every kind of visitor.
+
+HOW TO ADD AN ENDPOINT (a new route fails ``test_every_endpoint_is_in_the_matrix`` until you do)
+
+1. Add an entry to ``MATRIX`` keyed by the endpoint name (``"area.verb_noun"``, as for ``url_for``).
+   Start from a shortcut (``public``, ``signed_in``, ``supplier_only``, ``staff``, ``admin_only``)
+   or write a ``Spec`` out in full; every actor needs an outcome.
+2. ``url`` is ``lambda w, s: ...``: ``w`` is the ``World``, ``s`` the ``Side`` (one supplier
+   with its records) whose ids go into the URL. The visitor is always signed in as supplier A's
+   user (or as staff, or not at all); ``supplier_foreign`` is the same user asking for supplier
+   B's records, so build every id from ``s``, never from ``w.a`` or ``w.b`` directly.
+3. If the route needs a record the world does not have yet, add a field to ``Side`` (or
+   ``World``) and create it in ``build_world`` for both sides.
+4. Routes that take the id of a record owned by a supplier set ``owned=True``; if the owner may
+   open it, ``supplier_foreign`` must then be ``HIDDEN`` (404: another supplier's record is
+   not even admitted to exist). ``test_foreign_records_are_hidden`` enforces that.
+5. Pages are requested with GET and must give exactly the outcome; POST-only endpoints are
+   sent a valid CSRF token and an empty form, and only the access decision is checked
+   (``ALLOWED`` = neither sent to sign in nor 401/403/404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from portal.models import (
+    Agreement,
+    EvidenceFile,
+    FollowUpRound,
+    PriorityRisk,
+    QuestionnaireVersion,
+    Response,
+    Submission,
+    Supplier,
+    User,
+)
+from tests.auth.helpers import isolate_requests, location, sign_in
+from tests.conftest import csrf_token
+
+ACTORS = ("anonymous", "supplier_own", "supplier_foreign", "reviewer", "admin")
+GARBAGE_TOKEN = "not-a-real-token.abc.def"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a visitor gets: an exact status (and redirect path), or just "allowed"."""
+
+    status: int | None
+    to: str | None = None
+
+    def check(self, response: Any) -> None:
+        if self.status is None:
+            assert response.status_code not in (401, 403, 404), response.status_code
+            if response.status_code == 302:
+                assert not location(response).startswith("/login?"), location(response)
+            return
+        assert response.status_code == self.status
+        if self.to is not None:
+            assert location(response).split("?")[0] == self.to
+
+
+OK = Outcome(200)
+LOGIN = Outcome(302, "/login")  # anonymous visitors are sent to sign in
+DENIED = Outcome(403)  # a role that may not use the route at all
+HIDDEN = Outcome(404)  # another supplier's record, or an unknown token
+ALLOWED = Outcome(None)
+
+
+def redirect(to: str) -> Outcome:
+    return Outcome(302, to)
+
+
+@dataclass
+class Side:
+    """One supplier with its own records."""
+
+    supplier: Supplier
+    user: User  # an active supplier user
+    invitee: User  # invited, has not yet set a password
+    agreement: Agreement
+    response: Response  # in progress, with a stored evidence file and an earlier submission
+    evidence: EvidenceFile
+    submission: Submission
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    reviewer: User
+    admin: User
+    risk: PriorityRisk
+    version: QuestionnaireVersion
+    round: FollowUpRound
+
+    def visitor(self, actor: str) -> User | None:
+        return {"anonymous": None, "supplier_own": self.a.user, "supplier_foreign": self.a.user,
+                "reviewer": self.reviewer, "admin": self.admin}[actor]
+
+    def side_for(self, actor: str) -> Side:
+        return self.b if actor == "supplier_foreign" else self.a
+
+
+def build_world(make: Any, db: Any) -> World:
+    from datetime import date, timedelta
+    from io import BytesIO
+
+    from portal.responses.services import receipt_path
+    from portal.rounds.services import create_round, ensure_shipped_versions
+    from portal.uploads import store_upload
+
+    version = ensure_shipped_versions()[0]
+    round_ = create_round(year=2025, name_nb="Oppfølging 2025", name_en="Follow-up 2025", version=version,
+                          deadline=date.today() + timedelta(days=30), actor=None)
+
+    def side(name: str) -> Side:
+        supplier = make.supplier(name=f"{name} AS")
+        user = make.user(role="supplier", supplier=supplier, email=f"user@{name.lower()}.example")
+        agreement = make.agreement(suppliers=[supplier], reference=f"LK-{name}")
+        response = Response(round=round_, agreement=agreement, supplier=supplier, status="in_progress",
+                            deadline=round_.deadline)
+        stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), f"{name}.pdf")
+        evidence = EvidenceFile(question_id="B1", part_id="file", original_name=stored.original_name,
+                                stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
+                                mimetype=stored.mimetype, uploaded_by=user)
+        response.files.append(evidence)
+        submission = Submission(number=1, answers={}, files=[], submitted_by=user,
+                                receipt_name=f"receipt{name.lower()}")
+        receipt_path(submission.receipt_name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        response.submissions.append(submission)
+        db.session.add(response)
+        return Side(
+            supplier=supplier, user=user,
+            invitee=make.user(role="supplier", supplier=supplier, email=f"invited@{name.lower()}.example",
+                              password_hash=None),
+            agreement=agreement, response=response, evidence=evidence, submission=submission,
+        )
+
+    world = World(a=side("Alfa"), b=side("Beta"), reviewer=make.user(role="reviewer"),
+                  admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_)
+    db.session.commit()
+    return world
+
+
+@dataclass(frozen=True)
+class Spec:
+    url: Callable[[World, Side], str]
+    anonymous: Outcome
+    supplier_own: Outcome
+    supplier_foreign: Outcome
+    reviewer: Outcome
+    admin: Outcome
+    method: str = "GET"
+    owned: bool = False
+
+
+Url = Callable[[World, Side], str]
+
+
+def _allowed(method: str) -> Outcome:
+    return OK if method == "GET" else ALLOWED
+
+
+def public(url: Url, method: str = "GET", outcome: Outcome | None = None) -> Spec:
+    o = outcome or _allowed(method)
+    return Spec(url, o, o, o, o, o, method=method)
+
+
+def signed_in(url: Url, method: str = "GET") -> Spec:
+    o = _allowed(method)
+    return Spec(url, LOGIN, o, o, o, o, method=method)
+
+
+def supplier_only(url: Url, method: str = "GET", owned: bool = False) -> Spec:
+    o = _allowed(method)
+    return Spec(url, LOGIN, o, HIDDEN if owned else o, DENIED, DENIED, method=method, owned=owned)
+
+
+def staff(url: Url, method: str = "GET") -> Spec:
+    o = _allowed(method)
+    return Spec(url, LOGIN, DENIED, DENIED, o, o, method=method)
+
+
+def admin_only(url: Url, method: str = "GET") -> Spec:
+    return Spec(url, LOGIN, DENIED, DENIED, DENIED, _allowed(method), method=method)
+
+
+def owned_by_supplier(url: Url, method: str = "GET", staff_outcome: Outcome | None = None) -> Spec:
+    """A supplier's own record: the owner may use it, another supplier gets 404, staff as given."""
+    o = _allowed(method)
+    staff_o = staff_outcome or o
+    return Spec(url, LOGIN, o, HIDDEN, staff_o, staff_o, method=method, owned=True)
+
+
+MATRIX: dict[str, Spec] = {
+    # Open to everyone
+    "main.accessibility": public(lambda w, s: "/accessibility"),
+    "main.healthz": public(lambda w, s: "/healthz"),
+    "main.set_language": public(lambda w, s: "/language/en?next=/accessibility", method="POST"),
+    "main.index": Spec(lambda w, s: "/", anonymous=LOGIN, supplier_own=redirect("/company/"),
+                       supplier_foreign=redirect("/company/"), reviewer=OK, admin=OK),
+    "auth.login": Spec(lambda w, s: "/login", anonymous=OK, supplier_own=redirect("/company/"),
+                       supplier_foreign=redirect("/company/"), reviewer=redirect("/"), admin=redirect("/")),
+    # Without a password step in progress, the second step sends everyone back to sign in.
+    "auth.two_factor": public(lambda w, s: "/login/two-factor", outcome=LOGIN),
+    "auth.forgot_password": public(lambda w, s: "/password/forgot"),
+    "auth.accept_invitation": public(lambda w, s: f"/invitation/{GARBAGE_TOKEN}", outcome=HIDDEN),
+    "auth.reset_password": public(lambda w, s: f"/password/reset/{GARBAGE_TOKEN}", outcome=HIDDEN),
+    "auth.logout": public(lambda w, s: "/logout", method="POST", outcome=redirect("/login")),
+    # Any signed-in user
+    "auth.profile": signed_in(lambda w, s: "/profile"),
+    "auth.change_password": signed_in(lambda w, s: "/profile/password", method="POST"),
+    "auth.change_language": signed_in(lambda w, s: "/profile/language", method="POST"),
+    "auth.disable_two_factor": signed_in(lambda w, s: "/profile/two-factor/disable", method="POST"),
+    # Staff only
+    "auth.setup_two_factor": staff(lambda w, s: "/profile/two-factor"),
+    "admin.list_suppliers": staff(lambda w, s: "/admin/suppliers"),
+    "admin.view_supplier": staff(lambda w, s: f"/admin/suppliers/{s.supplier.id}"),
+    "admin.list_agreements": staff(lambda w, s: "/admin/agreements"),
+    "admin.view_agreement": staff(lambda w, s: f"/admin/agreements/{s.agreement.id}"),
+    "admin.list_risks": staff(lambda w, s: "/admin/risks"),
+    # Administrators only
+    "admin.new_supplier": admin_only(lambda w, s: "/admin/suppliers/new"),
+    "admin.edit_supplier": admin_only(lambda w, s: f"/admin/suppliers/{s.supplier.id}/edit"),
+    "admin.list_users": admin_only(lambda w, s: "/admin/users"),
+    "admin.invite_user": admin_only(lambda w, s: "/admin/users/invite"),
+    "admin.edit_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}"),
+    "admin.deactivate_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}/deactivate", method="POST"),
+    "admin.activate_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}/activate", method="POST"),
+    "admin.resend_invitation": admin_only(lambda w, s: f"/admin/users/{s.invitee.id}/resend", method="POST"),
+    "admin.new_agreement": admin_only(lambda w, s: "/admin/agreements/new"),
+    "admin.edit_agreement": admin_only(lambda w, s: f"/admin/agreements/{s.agreement.id}/edit"),
+    "admin.new_risk": admin_only(lambda w, s: "/admin/risks/new"),
+    "admin.edit_risk": admin_only(lambda w, s: f"/admin/risks/{w.risk.id}/edit"),
+    "admin.delete_risk": admin_only(lambda w, s: f"/admin/risks/{w.risk.id}/delete", method="POST"),
+    # Supplier users only, about their own supplier
+    "supplier.home": supplier_only(lambda w, s: "/company/"),
+    "supplier.invite_colleague": supplier_only(lambda w, s: "/company/invite"),
+    # Responses: the supplier's own; staff read them (the review itself is in the review area)
+    "responses.view_response": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}"),
+    "responses.edit_section": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/sections/B"),
+    "responses.download_file": owned_by_supplier(
+        lambda w, s: f"/responses/{s.response.id}/files/{s.evidence.id}"),
+    "responses.receipt": owned_by_supplier(
+        lambda w, s: f"/responses/{s.response.id}/submissions/{s.submission.number}/receipt.pdf"),
+    "responses.check_submit": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/submit",
+                                                staff_outcome=DENIED),
+    "responses.copy_previous": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/copy-previous",
+                                                 method="POST", staff_outcome=DENIED),
+    # Rounds and questionnaire versions: staff read, administrators change, reviewers extend deadlines
+    "rounds.list_rounds": staff(lambda w, s: "/rounds"),
+    "rounds.view_round": staff(lambda w, s: f"/rounds/{w.round.id}"),
+    "rounds.extend_deadline": staff(lambda w, s: f"/responses/{s.response.id}/deadline"),
+    "rounds.list_versions": staff(lambda w, s: "/questionnaires"),
+    "rounds.view_version": staff(lambda w, s: f"/questionnaires/{w.version.id}"),
+    "rounds.new_round": admin_only(lambda w, s: "/rounds/new"),
+    "rounds.import_version": admin_only(lambda w, s: "/questionnaires/import"),
+    "rounds.add_agreement": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements", method="POST"),
+    "rounds.add_agreements_bulk": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements/bulk",
+                                             method="POST"),
+}
+
+CASES = [(endpoint, actor) for endpoint in sorted(MATRIX) for actor in ACTORS]
+
+
+@pytest.fixture
+def world(app: Flask, make: Any, db: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+    isolate_requests(app, monkeypatch)
+    return build_world(make, db)
+
+
+def request_as(client: Any, world: World, endpoint: str, actor: str) -> Any:
+    """Sign in as the actor, then ask for the endpoint the way its spec says."""
+    spec = MATRIX[endpoint]
+    visitor = world.visitor(actor)
+    if visitor is not None:
+        assert sign_in(client, visitor.email).status_code == 302
+    url = spec.url(world, world.side_for(actor))
+    if spec.method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": csrf_token(client, "/accessibility")})
+
+
+@pytest.mark.parametrize(("endpoint", "actor"), CASES, ids=[f"{e}-{a}" for e, a in CASES])
+def test_access(client, world, endpoint, actor):
+    response = request_as(client, world, endpoint, actor)
+
+    getattr(MATRIX[endpoint], actor).check(response)
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+
+    missing = sorted(endpoints - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - endpoints)
+
+    assert not missing, f"add these endpoints to MATRIX in {__name__} (see its docstring): {missing}"
+    assert not stale, f"these MATRIX entries name no endpoint: {stale}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_matrix_urls_reach_their_endpoint(app, world, endpoint):
+    spec = MATRIX[endpoint]
+    adapter = app.url_map.bind("localhost")
+
+    for side in (world.a, world.b):
+        path = spec.url(world, side).split("?")[0]
+        matched, _args = adapter.match(path, method=spec.method)
+        assert matched == endpoint, path
+
+
+def test_foreign_records_are_hidden():
+    for endpoint, spec in MATRIX.items():
+        if spec.owned and spec.supplier_own.status in (None, 200):
+            assert spec.supplier_foreign == HIDDEN, endpoint
