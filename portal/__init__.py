@@ -7,8 +7,17 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal import config as cfg
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Ids in URLs fit the database's integer columns; a larger number is simply not found."""
+
+    def __init__(self, map: object, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -22,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(cfg.ROOT / "templates"),
         static_folder=str(cfg.ROOT / "static"),
     )
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(cfg.defaults(instance_path))
     cfg.from_environment(app.config)
     app.config.from_prefixed_env("PORTAL")

@@ -30,7 +30,18 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _url_with_locale(locale: str) -> str:
-    next_path = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    """The language switch returns to this page; after a POST, to the page the form was on."""
+    if request.method == "GET":
+        next_path = request.full_path.rstrip("?")
+    else:
+        from urllib.parse import urlsplit
+
+        from portal.security import is_safe_next
+
+        referrer = urlsplit(request.referrer or "")
+        candidate = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        same_host = referrer.netloc in ("", request.host)
+        next_path = candidate if same_host and is_safe_next(candidate) else url_for("main.index")
     return url_for("main.set_language", lang=locale, next=next_path)
 
 

@@ -92,8 +92,13 @@ def _empty_all_tables() -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with _db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            # One round trip: foreign-key triggers off for this transaction, delete every row,
+            # restart the id sequences (as SQLite does) — much cheaper than TRUNCATE per test.
+            deletes = "; ".join(f'DELETE FROM "{name}"' for name in tables)
+            connection.exec_driver_sql(
+                "SET LOCAL session_replication_role = replica; " + deletes + "; "
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S'"
+            )
         else:
             for name in tables:
                 connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - our table names
