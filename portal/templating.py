@@ -52,7 +52,12 @@ def navigation() -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if current_user.is_supplier:
         items.append(("supplier.home", _("Our company")))
+        items.append(("deviations.list_deviations", _("Deviations")))
     if current_user.is_staff:
+        items.append(("review.inbox", _("Review")))
+        items.append(("deviations.list_deviations", _("Deviations")))
+        items.append(("review.list_activities", _("Follow-up activities")))
+        items.append(("reports.year_report", _("Reports")))
         items.append(("rounds.list_rounds", _("Follow-up rounds")))
         items.append(("admin.list_suppliers", _("Suppliers")))
         items.append(("admin.list_agreements", _("Agreements")))
@@ -60,6 +65,7 @@ def navigation() -> list[tuple[str, str]]:
     if current_user.is_admin:
         items.append(("admin.list_users", _("Users")))
         items.append(("admin.list_risks", _("Priority risks")))
+        items.append(("review.audit_log", _("Audit log")))
     items.append(("auth.profile", _("Profile")))
     return items
 

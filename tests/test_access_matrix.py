@@ -30,7 +30,11 @@ from flask import Flask
 
 from portal.models import (
     Agreement,
+    Attachment,
+    Deviation,
+    DeviationUpdate,
     EvidenceFile,
+    FollowUpActivity,
     FollowUpRound,
     PriorityRisk,
     QuestionnaireVersion,
@@ -86,6 +90,11 @@ class Side:
     response: Response  # in progress, with a stored evidence file and an earlier submission
     evidence: EvidenceFile
     submission: Submission
+    deviation: Deviation  # confirmed, visible to its supplier
+    deviation_file: Attachment  # on an update the supplier may see
+    proposal: Deviation  # proposed from the response: staff only
+    activity: FollowUpActivity
+    activity_file: Attachment
 
 
 @dataclass
@@ -134,12 +143,31 @@ def build_world(make: Any, db: Any) -> World:
         receipt_path(submission.receipt_name).write_bytes(b"%PDF-1.4\n%%EOF\n")
         response.submissions.append(submission)
         db.session.add(response)
+        db.session.flush()
+        deviation = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, type="WAGES",
+                              detected_date=date.today(), status="NOTIFIED", description="Lønn")
+        proposal = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, response_id=response.id,
+                             question_id="C5", type="P-TRANSP", detected_date=date.today(), is_proposed=True)
+        update = DeviationUpdate(kind="progress", text="Vedlegg")
+        deviation.updates.append(update)
+        update.attachments.append(attachment("bevis.pdf"))
+        activity = FollowUpActivity(kind="site_audit", date=date.today(), agreement_id=agreement.id,
+                                    supplier_id=supplier.id)
+        activity.attachments.append(attachment("rapport.pdf"))
+        db.session.add_all([deviation, proposal, activity])
         return Side(
             supplier=supplier, user=user,
             invitee=make.user(role="supplier", supplier=supplier, email=f"invited@{name.lower()}.example",
                               password_hash=None),
             agreement=agreement, response=response, evidence=evidence, submission=submission,
+            deviation=deviation, deviation_file=update.attachments[0], proposal=proposal,
+            activity=activity, activity_file=activity.attachments[0],
         )
+
+    def attachment(name: str) -> Attachment:
+        stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), name)
+        return Attachment(original_name=stored.original_name, stored_name=stored.stored_name,
+                          size=stored.size, sha256=stored.sha256, mimetype=stored.mimetype)
 
     world = World(a=side("Alfa"), b=side("Beta"), reviewer=make.user(role="reviewer"),
                   admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_)
@@ -188,6 +216,11 @@ def staff(url: Url, method: str = "GET") -> Spec:
 
 def admin_only(url: Url, method: str = "GET") -> Spec:
     return Spec(url, LOGIN, DENIED, DENIED, DENIED, _allowed(method), method=method)
+
+
+def supplier_action(url: Url) -> Spec:
+    """A POST only the supplier makes, on its own record."""
+    return Spec(url, LOGIN, ALLOWED, HIDDEN, DENIED, DENIED, method="POST", owned=True)
 
 
 def owned_by_supplier(url: Url, method: str = "GET", staff_outcome: Outcome | None = None) -> Spec:
@@ -263,6 +296,35 @@ MATRIX: dict[str, Spec] = {
     "rounds.add_agreement": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements", method="POST"),
     "rounds.add_agreements_bulk": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements/bulk",
                                              method="POST"),
+    # Review: staff only
+    "review.inbox": staff(lambda w, s: "/review"),
+    "review.review_response": staff(lambda w, s: f"/review/responses/{s.response.id}"),
+    "review.save_verdicts": staff(lambda w, s: f"/review/responses/{s.response.id}/verdicts", method="POST"),
+    "review.return_response": staff(lambda w, s: f"/review/responses/{s.response.id}/return", method="POST"),
+    "review.accept_response": staff(lambda w, s: f"/review/responses/{s.response.id}/accept", method="POST"),
+    "review.reopen_response": staff(lambda w, s: f"/review/responses/{s.response.id}/reopen", method="POST"),
+    "review.response_history": staff(lambda w, s: f"/review/responses/{s.response.id}/history"),
+    "review.list_activities": staff(lambda w, s: "/review/activities"),
+    "review.new_activity": staff(lambda w, s: "/review/activities/new"),
+    "review.view_activity": staff(lambda w, s: f"/review/activities/{s.activity.id}"),
+    "review.download_activity_file": staff(
+        lambda w, s: f"/review/activities/{s.activity.id}/files/{s.activity_file.id}"),
+    "review.audit_log": admin_only(lambda w, s: "/review/audit"),
+    # Deviations: suppliers see and act on their own confirmed ones
+    "deviations.list_deviations": signed_in(lambda w, s: "/deviations"),
+    "deviations.view_deviation": owned_by_supplier(lambda w, s: f"/deviations/{s.deviation.id}"),
+    "deviations.download_attachment": owned_by_supplier(
+        lambda w, s: f"/deviations/{s.deviation.id}/attachments/{s.deviation_file.id}"),
+    "deviations.propose_plan": supplier_action(lambda w, s: f"/deviations/{s.deviation.id}/plan"),
+    "deviations.report_progress": supplier_action(lambda w, s: f"/deviations/{s.deviation.id}/progress"),
+    # Deviations: staff only (a proposed deviation is not shown to its supplier at all)
+    "deviations.new_deviation": staff(lambda w, s: "/deviations/new"),
+    "deviations.edit_deviation": staff(lambda w, s: f"/deviations/{s.deviation.id}/edit"),
+    "deviations.change_status": staff(lambda w, s: f"/deviations/{s.deviation.id}/status", method="POST"),
+    "deviations.approve_plan": staff(lambda w, s: f"/deviations/{s.deviation.id}/approve-plan", method="POST"),
+    "deviations.add_note": staff(lambda w, s: f"/deviations/{s.deviation.id}/notes", method="POST"),
+    "deviations.confirm_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/confirm", method="POST"),
+    "deviations.discard_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/discard", method="POST"),
 }
 
 CASES = [(endpoint, actor) for endpoint in sorted(MATRIX) for actor in ACTORS]

@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -331,7 +331,9 @@ def load_definition(path: Path | str) -> Definition:
     return parse_definition(text, str(path))
 
 
+@lru_cache(maxsize=32)
 def parse_definition(text: str, filename: str) -> Definition:
+    """Parse and validate a definition; the result is immutable, so equal texts share it."""
     data = _parse_yaml(text, filename)
     problems = _schema_problems(data)
     if not problems:

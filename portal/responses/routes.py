@@ -6,6 +6,7 @@ open every response read-only; the review itself lives in the review area.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -32,6 +33,8 @@ from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
 from portal.responses import services
+from portal.review import notify as review_notify
+from portal.review import services as review_services
 from portal.responses.views import build_question
 from portal.security import DOWNLOAD_CSP
 from portal.uploads import UploadRefused, path_of, store_upload
@@ -80,6 +83,7 @@ def view_response(response_id: int) -> str:
         "responses/view_response.html", response=response, definition=definition, states=states,
         progress=engine.progress(states), can_copy=can_copy,
         copied=sum(1 for a in response.answers if a.is_copied),
+        clarifications=review_services.clarification_history(response),
     )
 
 
@@ -272,7 +276,7 @@ def _render_section(
         conflicts=conflicts, theirs=theirs, upload_errors=upload_errors or {},
         previous_section=sections[index - 1] if index else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
-        key_for=key_for, editable=editable,
+        key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
     )
 
 
@@ -341,9 +345,11 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         if not any(s.problems for s in states):
             submission = services.submit_response(response, sections, actor=current_user,
                                                   locale=current_user.locale)
+            review_services.record_submission(response, submission, actor=current_user, today=date.today())
             services.store_receipt(response, definition, sections, submission)
             db.session.commit()
             _send_receipt(response, submission)
+            review_notify.response_submitted(response, submission)
             flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
                     email=current_user.email), "success")
             return redirect(url_for("responses.view_response", response_id=response.id))

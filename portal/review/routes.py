@@ -1,5 +1,431 @@
-"""(being written)."""
+"""The municipality's review: inbox, verdicts, clarification rounds, acceptance, follow-up
+activities and the audit trail. Staff only; the audit log is for administrators.
+"""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("review", __name__)
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as HttpResponse
+
+from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
+from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES
+from portal.extensions import db
+from portal.i18n import current_locale
+from portal.models import (
+    Agreement,
+    Attachment,
+    Deviation,
+    FollowUpActivity,
+    Response,
+    Role,
+    Supplier,
+)
+from portal.questionnaires import engine
+from portal.responses.services import load_response
+from portal.review import labels, notify, policy, queries, rollup, services
+from portal.review.downloads import send_attachment
+from portal.review.forms import (
+    AcceptResponseForm,
+    CreateActivityForm,
+    ReopenResponseForm,
+    ReturnResponseForm,
+    SaveVerdictsForm,
+)
+from portal.review.uploads import UploadProblem, store_all
+from portal.review.views import build_sections
+from portal.templating import response_status_label
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+require_roles(bp, Role.REVIEWER, Role.ADMIN)
+admin_only = role_required(Role.ADMIN)
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return labels.globals_for_templates()
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def _page_size() -> int:
+    return int(current_app.config["PAGE_SIZE"])
+
+
+def get_response_or_404(response_id: int) -> Response:
+    response = load_response(id_or_404(response_id))
+    if response is None:
+        abort(404)
+    return response
+
+
+def _to_review(response: Response, anchor: str | None = None) -> HttpResponse:
+    return redirect(url_for("review.review_response", response_id=response.id, _anchor=anchor))
+
+
+def error_message(error: services.ReviewError) -> str:
+    details = error.details
+    if error.reason == "state":
+        return _("This cannot be done while the response is «%(status)s». Nothing was changed.",
+                 status=response_status_label(str(details.get("status", ""))))
+    if error.reason == "unknown_question":
+        return _("%(questions)s is not a question of this questionnaire. Nothing was saved.",
+                 questions=", ".join(details.get("questions", [])))
+    if error.reason == "unknown_verdict":
+        return _("The verdict on %(questions)s is not one of the verdicts in the list. "
+                 "Nothing was saved.", questions=", ".join(details.get("questions", [])))
+    if error.reason == "no_message":
+        return _("Write a message to the supplier saying what to clarify")
+    if error.reason == "no_questions":
+        return _("Choose at least one question for the supplier to answer again")
+    if error.reason == "no_reason":
+        return _("Say why the review is reopened")
+    if error.reason == "not_on_agreement":
+        return _("The supplier is not on this agreement. Choose one of the supplier's agreements.")
+    return _("This cannot be done. Nothing was changed.")
+
+
+# Inbox
+
+
+@bp.route("")
+def inbox() -> str:
+    """Every response, filtered and sorted by deadline, with its status and traffic light."""
+    filters = queries.InboxFilters.from_args(request.args)
+    result = queries.inbox(filters, date.today(), _page_number(), _page_size())
+    return render_template(
+        "review/inbox.html", inbox=result, filters=filters, choices=queries.filter_choices(),
+        statuses=queries.STATUSES, categories=DFO_CATEGORIES, lights=queries.LIGHTS,
+    )
+
+
+# The review page
+
+
+def _question_choices(response: Response) -> list[tuple[str, str]]:
+    _definition, sections = services.definition_and_sections(response)
+    locale = current_locale()
+    return [(q.id, f"{q.id} – {q.text.get(locale)}") for s in sections for q in s.questions]
+
+
+def _verdict_data(
+    question_ids: list[str],
+    verdicts: dict[str, Any],
+    posted: dict[str, services.VerdictInput] | None = None,
+) -> dict[str, Any]:
+    entries = []
+    for qid in question_ids:
+        review = verdicts.get(qid)
+        if posted and qid in posted:
+            # A conflict: keep what the reviewer typed; saving again overwrites knowingly.
+            mine = posted[qid]
+            entries.append({"question_id": qid, "base": services.fingerprint_of(review),
+                            "verdict": mine.verdict or "", "comment_to_supplier":
+                            mine.comment_to_supplier, "internal_note": mine.internal_note})
+            continue
+        entries.append({
+            "question_id": qid, "base": services.fingerprint_of(review),
+            "verdict": (review.verdict if review else None) or "",
+            "comment_to_supplier": review.comment_to_supplier if review else "",
+            "internal_note": review.internal_note if review else "",
+        })
+    return {"verdicts": entries}
+
+
+def _label_entries(form: SaveVerdictsForm) -> dict[str, Any]:
+    entries = {}
+    for entry in form.verdicts:
+        qid = entry.form.question_id.data or ""
+        entry.form.verdict.label.text = _("Verdict on %(question)s", question=qid)
+        entry.form.comment_to_supplier.label.text = _("Comment to the supplier on %(question)s",
+                                                      question=qid)
+        entry.form.internal_note.label.text = _("Internal note on %(question)s", question=qid)
+        entries[qid] = entry.form
+    return entries
+
+
+def _render_review(
+    response: Response,
+    *,
+    verdict_form: SaveVerdictsForm | None = None,
+    return_form: ReturnResponseForm | None = None,
+    reopen_form: ReopenResponseForm | None = None,
+    posted: dict[str, services.VerdictInput] | None = None,
+) -> str:
+    definition, sections = services.definition_and_sections(response)
+    locale = current_locale()
+    today = date.today()
+    reviewed = services.reviewed_answers(response)
+    verdicts = services.verdicts_of(response)
+    deviations = list(db.session.scalars(
+        select(Deviation).where(Deviation.response_id == response.id).order_by(Deviation.id)
+    ))
+    facts = queries.deviation_facts_for([response])[response.id]
+    result = rollup.rollup(services.section_facts(sections),
+                           {qid: v.verdict for qid, v in verdicts.items()}, facts, today)
+    can_review = policy.can_review(response, signed_in_user())
+    states = engine.response_state(sections, reviewed.answers, reviewed.files, locale)
+    shown_ids = [q.question.id for state in states for q in state.questions if q.shown]
+    if verdict_form is None and can_review:
+        verdict_form = SaveVerdictsForm(formdata=None, data=_verdict_data(shown_ids, verdicts,
+                                                                          posted))
+    entries = _label_entries(verdict_form) if verdict_form is not None and can_review else {}
+    conflicts = {}
+    for qid in posted or {}:
+        review = verdicts.get(qid)
+        conflicts[qid] = {
+            "verdict": review.verdict if review else None,
+            "comment_to_supplier": review.comment_to_supplier if review else "",
+            "internal_note": review.internal_note if review else "",
+            "by": review.updated_by.display_name if review and review.updated_by else "",
+            "at": review.updated_at if review else None,
+        }
+    review_sections = build_sections(
+        response, definition, sections, reviewed, locale=locale, result=result, entries=entries,
+        copied=services.copied_unconfirmed(response, reviewed.answers),
+        deviations={d.question_id: d for d in deviations if d.question_id},
+        conflicts=conflicts,
+    )
+    if return_form is None and can_review:
+        return_form = ReturnResponseForm(formdata=None, data={"questions": [
+            qid for qid, v in verdicts.items() if v.verdict in ("partly", "not_met")
+        ]})
+    if return_form is not None:
+        return_form.set_questions(_question_choices(response))
+    if reopen_form is None and policy.can_reopen(response, signed_in_user()):
+        reopen_form = ReopenResponseForm(formdata=None)
+    return render_template(
+        "review/review_response.html", response=response, definition=definition,
+        sections=review_sections, result=result, reviewed=reviewed, locale=locale,
+        verdict_form=verdict_form if can_review else None, return_form=return_form,
+        accept_form=AcceptResponseForm(formdata=None) if can_review else None,
+        reopen_form=reopen_form, deviations=deviations,
+        clarifications=services.clarification_history(response),
+        can_review=can_review, conflicts=conflicts,
+    )
+
+
+@bp.route("/responses/<int:response_id>")
+def review_response(response_id: int) -> str:
+    """Judge each answer against the agreement: verdicts, comments, deviations, the light."""
+    response = get_response_or_404(response_id)
+    return _render_review(response)
+
+
+@bp.route("/responses/<int:response_id>/verdicts", methods=["POST"])
+def save_verdicts(response_id: int) -> HttpResponse | tuple[str, int]:
+    """Save the verdicts of a section or of the whole page in one go."""
+    response = get_response_or_404(response_id)
+    if not policy.can_review(response, signed_in_user()):
+        flash(error_message(services.ReviewError("state", status=response.status)), "error")
+        return _to_review(response)
+    form = SaveVerdictsForm()
+    if not form.validate_on_submit():
+        return _render_review(response, verdict_form=form), 422
+    entries = [
+        services.VerdictInput(
+            question_id=entry.form.question_id.data or "", verdict=entry.form.verdict.data or None,
+            comment_to_supplier=entry.form.comment_to_supplier.data or "",
+            internal_note=entry.form.internal_note.data or "", base=entry.form.base.data or "",
+        )
+        for entry in form.verdicts
+    ]
+    try:
+        result = services.save_verdicts(response, entries, actor=signed_in_user(),
+                                        today=date.today())
+    except services.ReviewError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return _to_review(response)
+    db.session.commit()
+    if result.saved:
+        flash(ngettext("%(num)s verdict was saved.", "%(num)s verdicts were saved.",
+                       len(result.saved)), "success")
+    if result.proposed:
+        flash(ngettext("%(num)s deviation is proposed. Confirm or discard it under Deviations.",
+                       "%(num)s deviations are proposed. Confirm or discard them under Deviations.",
+                       len(result.proposed)), "warning")
+    if result.conflicts:
+        flash(_("Someone else changed the verdicts on %(questions)s while you were working. "
+                "Theirs are kept: compare them with yours below and save again to replace them.",
+                questions=", ".join(result.conflicts)), "error")
+        posted = {e.question_id: e for e in entries if e.question_id in result.conflicts}
+        return _render_review(response, posted=posted), 409
+    if not result.saved and not result.proposed:
+        flash(_("There were no changes to save."), "info")
+    section = form.section.data
+    return _to_review(response, f"section-{section}" if section else None)
+
+
+@bp.route("/responses/<int:response_id>/return", methods=["POST"])
+def return_response(response_id: int) -> HttpResponse | tuple[str, int]:
+    """Send the response back with a message; the chosen questions open again."""
+    response = get_response_or_404(response_id)
+    if not policy.can_review(response, signed_in_user()):
+        flash(error_message(services.ReviewError("state", status=response.status)), "error")
+        return _to_review(response)
+    form = ReturnResponseForm()
+    form.set_questions(_question_choices(response))
+    if not form.validate_on_submit():
+        return _render_review(response, return_form=form), 422
+    try:
+        clarification = services.return_response(response, form.questions.data or [],
+                                                 form.message.data or "", actor=signed_in_user())
+    except services.ReviewError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return _to_review(response)
+    db.session.commit()
+    sent = notify.response_returned(response, clarification)
+    flash(_("The response is returned for clarification (round %(number)s).",
+            number=clarification.number) + " "
+          + ngettext("%(num)s e-mail was sent to the supplier.",
+                     "%(num)s e-mails were sent to the supplier.", sent), "success")
+    return _to_review(response)
+
+
+@bp.route("/responses/<int:response_id>/accept", methods=["POST"])
+def accept_response(response_id: int) -> HttpResponse:
+    """Close the review; a "questionnaire reviewed" activity is recorded for today."""
+    response = get_response_or_404(response_id)
+    try:
+        services.accept_response(response, actor=signed_in_user(), today=date.today())
+    except services.ReviewError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return _to_review(response)
+    db.session.commit()
+    sent = notify.response_accepted(response)
+    flash(_("The response is accepted and the follow-up activity is recorded.") + " "
+          + ngettext("%(num)s e-mail was sent to the supplier.",
+                     "%(num)s e-mails were sent to the supplier.", sent), "success")
+    return _to_review(response)
+
+
+@bp.route("/responses/<int:response_id>/reopen", methods=["POST"])
+def reopen_response(response_id: int) -> HttpResponse | tuple[str, int]:
+    """Take an accepted review up again, with a reason."""
+    response = get_response_or_404(response_id)
+    if not policy.can_reopen(response, signed_in_user()):
+        flash(error_message(services.ReviewError("state", status=response.status)), "error")
+        return _to_review(response)
+    form = ReopenResponseForm()
+    if not form.validate_on_submit():
+        return _render_review(response, reopen_form=form), 422
+    services.reopen_response(response, form.reason.data or "", actor=signed_in_user())
+    db.session.commit()
+    flash(_("The review is open again. The follow-up activity recorded when it was accepted "
+            "stays: that review did take place."), "success")
+    return _to_review(response)
+
+
+@bp.route("/responses/<int:response_id>/history")
+def response_history(response_id: int) -> str:
+    """Who changed what on a response, and when: answers, verdicts, statuses, clarifications."""
+    response = get_response_or_404(response_id)
+    return render_template("review/response_history.html", response=response,
+                           events=queries.response_history(response),
+                           clarifications=services.clarification_history(response))
+
+
+# Follow-up activities
+
+
+@bp.route("/activities")
+def list_activities() -> str:
+    """Dated follow-up activities, by year, kind, agreement and supplier."""
+    filters = queries.ActivityFilters.from_args(request.args)
+    page = queries.activities(filters, _page_number(), _page_size())
+    return render_template(
+        "review/list_activities.html", page=page, filters=filters, kinds=ACTIVITY_KINDS,
+        years=queries.activity_years(), agreements=queries.agreement_choices(),
+        suppliers=queries.supplier_choices(),
+    )
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+def new_activity() -> HttpResponse | str | tuple[str, int]:
+    """Record a status meeting, document review, site audit or other follow-up activity."""
+    form = CreateActivityForm()
+    form.set_options(queries.agreement_choices(), queries.supplier_choices())
+    if request.method == "GET":
+        form.agreement_id.data = queries.int_arg(request.args.get("agreement")) or 0
+        form.supplier_id.data = queries.int_arg(request.args.get("supplier")) or 0
+        kind = request.args.get("kind", "")
+        form.kind.data = kind if kind in ACTIVITY_KINDS else ""
+    if form.validate_on_submit():
+        agreement = db.session.get(Agreement, form.agreement_id.data)
+        supplier = db.session.get(Supplier, form.supplier_id.data)
+        assert agreement is not None
+        assert supplier is not None
+        if not services.supplier_is_on_agreement(supplier.id, agreement.id):
+            form.agreement_id.errors.append(error_message(services.ReviewError("not_on_agreement")))
+            return render_template("review/new_activity.html", form=form), 422
+        try:
+            stored = store_all(form.files.data or [])
+        except UploadProblem as problem:
+            form.files.errors.append(problem.message)
+            return render_template("review/new_activity.html", form=form), 422
+        activity = services.create_activity(
+            form.kind.data or "", form.date.data, agreement, supplier, form.notes.data or "",
+            stored, actor=signed_in_user(),
+        )
+        db.session.commit()
+        flash(_("The activity is recorded."), "success")
+        return redirect(url_for("review.view_activity", activity_id=activity.id))
+    status = 422 if form.errors else 200
+    return render_template("review/new_activity.html", form=form), status
+
+
+def get_activity_or_404(activity_id: int) -> FollowUpActivity:
+    activity = db.session.scalar(
+        select(FollowUpActivity).where(FollowUpActivity.id == id_or_404(activity_id)).options(
+            selectinload(FollowUpActivity.agreement), selectinload(FollowUpActivity.supplier),
+            selectinload(FollowUpActivity.attachments), selectinload(FollowUpActivity.response),
+            selectinload(FollowUpActivity.created_by),
+        )
+    )
+    if activity is None:
+        abort(404)
+    return activity
+
+
+@bp.route("/activities/<int:activity_id>")
+def view_activity(activity_id: int) -> str:
+    """One follow-up activity with its notes, files and history."""
+    activity = get_activity_or_404(activity_id)
+    return render_template("review/view_activity.html", activity=activity,
+                           events=queries.object_history("FollowUpActivity", activity.id))
+
+
+@bp.route("/activities/<int:activity_id>/files/<int:file_id>")
+def download_activity_file(activity_id: int, file_id: int) -> HttpResponse:
+    """Download a file of an activity, always as an attachment."""
+    activity = get_or_404(FollowUpActivity, activity_id)
+    attachment = get_or_404(Attachment, file_id)
+    if attachment.activity_id != activity.id:
+        abort(404)
+    return send_attachment(attachment)
+
+
+# The audit log
+
+
+@bp.route("/audit")
+@admin_only
+def audit_log() -> str:
+    """Every recorded change, newest first; nothing here can edit or delete it."""
+    filters = queries.AuditFilters.from_args(request.args)
+    page = queries.audit_log(filters, _page_number(), _page_size())
+    return render_template("review/audit_log.html", page=page, filters=filters,
+                           choices=queries.audit_filter_choices())
+

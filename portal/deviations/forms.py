@@ -1,0 +1,241 @@
+"""Forms for deviations: staff register and edit them; suppliers propose plans and report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.codes import (
+    DETECTION_METHODS,
+    DEVIATION_STATUSES,
+    DEVIATION_TYPES,
+    MEASURES,
+    SEVERITIES,
+    TIERS,
+)
+from portal.countries import country_choices, is_country
+from portal.forms import PortalForm, select_choices
+from portal.review.forms import MAX_TEXT, PortalDateField
+
+
+class EditDeviationForm(PortalForm):
+    agreement_id = SelectField(
+        _l("Agreement"), coerce=int, default=0, validate_choice=False,
+        description=_l("Leave empty if the deviation concerns the supplier in general"),
+    )
+    type = SelectField(
+        _l("Type of deviation"), validate_choice=False,
+        validators=[InputRequired(_l("Choose a type of deviation from the list"))],
+    )
+    severity = SelectField(
+        _l("Severity"), validate_choice=False, default="MAJOR",
+        validators=[InputRequired(_l("Choose a severity from the list"))],
+    )
+    tier = SelectField(
+        _l("Where in the supply chain"), validate_choice=False, default="TU",
+        validators=[InputRequired(_l("Choose where in the supply chain from the list"))],
+    )
+    country = SelectField(_l("Country"), validate_choice=False, default="")
+    site_choice = SelectField(
+        _l("Production site from the response"), validate_choice=False, default="",
+        description=_l("The sites the supplier listed in C5; or write the site below"),
+    )
+    site = StringField(
+        _l("Production site"),
+        description=_l("Confidential: never shown in public reports"),
+        validators=[Optional(), Length(max=200)],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        description=_l("What was found. The supplier sees this."),
+        validators=[DataRequired(_l("Describe what was found")), Length(max=MAX_TEXT)],
+    )
+    detected_date = PortalDateField(
+        _l("Date detected"),
+        validators=[InputRequired(_l("Enter the date the deviation was detected as yyyy-mm-dd"))],
+    )
+    detected_by = SelectField(
+        _l("How it was found"), validate_choice=False, default="SAQ",
+        validators=[InputRequired(_l("Choose how the deviation was found from the list"))],
+    )
+    root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=MAX_TEXT)])
+    measures = SelectMultipleField(_l("Measures"), validate_choice=False)
+    measures_text = TextAreaField(
+        _l("Measures in more detail"), validators=[Optional(), Length(max=MAX_TEXT)]
+    )
+    responsible = StringField(
+        _l("Responsible"), description=_l("Who at the supplier is responsible for the correction"),
+        validators=[Optional(), Length(max=200)],
+    )
+    deadline = PortalDateField(
+        _l("Deadline for correction"),
+        description=_l("The deviation is overdue when this date has passed and it is still open"),
+        validators=[Optional()],
+    )
+    remediation_for_workers = TextAreaField(
+        _l("Remediation for workers"),
+        description=_l("For example back pay, refunded recruitment fees or medical help"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+    internal_note = TextAreaField(
+        _l("Internal note"), description=_l("Only municipal staff see this"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+    submit = SubmitField(_l("Save deviation"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type.choices = select_choices([("", _l("Choose a type")), *DEVIATION_TYPES.choices()])
+        self.severity.choices = select_choices(SEVERITIES.choices())
+        self.tier.choices = select_choices(TIERS.choices())
+        self.country.choices = select_choices([("", _l("Not known")), *country_choices()])
+        self.detected_by.choices = select_choices(DETECTION_METHODS.choices())
+        self.measures.choices = select_choices(MEASURES.choices())
+        self.site_choice.choices = select_choices([("", _l("Not from the list"))])
+        self._agreement_ids: set[int] = set()
+        self._site_ids: set[str] = set()
+
+    def set_agreements(self, agreements: Sequence[tuple[int, str]]) -> None:
+        self.agreement_id.choices = select_choices([(0, _l("No agreement")), *agreements])
+        self._agreement_ids = {value for value, _label in agreements}
+
+    def set_sites(self, sites: Sequence[tuple[str, str]]) -> None:
+        self.site_choice.choices = select_choices([("", _l("Not from the list")), *sites])
+        self._site_ids = {value for value, _label in sites}
+
+    @property
+    def has_sites(self) -> bool:
+        return bool(self._site_ids)
+
+    def validate_agreement_id(self, field: SelectField) -> None:
+        if field.data and field.data not in self._agreement_ids:
+            raise ValidationError(_l("Choose one of the supplier's agreements, or none"))
+
+    def validate_type(self, field: SelectField) -> None:
+        if field.data not in DEVIATION_TYPES:
+            raise ValidationError(_l("Choose a type of deviation from the list"))
+
+    def validate_severity(self, field: SelectField) -> None:
+        if field.data not in SEVERITIES:
+            raise ValidationError(_l("Choose a severity from the list"))
+
+    def validate_tier(self, field: SelectField) -> None:
+        if field.data not in TIERS:
+            raise ValidationError(_l("Choose where in the supply chain from the list"))
+
+    def validate_country(self, field: SelectField) -> None:
+        if field.data and not is_country(field.data):
+            raise ValidationError(_l("Choose a country from the list"))
+
+    def validate_site_choice(self, field: SelectField) -> None:
+        if field.data and field.data not in self._site_ids:
+            raise ValidationError(_l("Choose one of the sites listed, or write the site below"))
+
+    def validate_detected_by(self, field: SelectField) -> None:
+        if field.data not in DETECTION_METHODS:
+            raise ValidationError(_l("Choose how the deviation was found from the list"))
+
+    def validate_measures(self, field: SelectMultipleField) -> None:
+        if any(value not in MEASURES for value in field.data or []):
+            raise ValidationError(_l("Choose measures from the list"))
+
+    def validate_detected_date(self, field: Field) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("The date detected cannot be in the future"))
+
+    def validate_deadline(self, field: Field) -> None:
+        if field.data and self.detected_date.data and field.data < self.detected_date.data:
+            raise ValidationError(_l("The deadline cannot be before the date detected"))
+
+
+class CreateDeviationForm(EditDeviationForm):
+    supplier_id = SelectField(
+        _l("Supplier"), coerce=int, default=0, validate_choice=False,
+        validators=[InputRequired(_l("Choose the supplier the deviation concerns"))],
+    )
+    response_id = HiddenField()
+    question_id = HiddenField()
+
+    def set_suppliers(self, suppliers: Sequence[tuple[int, str]]) -> None:
+        self.supplier_id.choices = select_choices([(0, _l("Choose a supplier")), *suppliers])
+        self._supplier_ids = {value for value, _label in suppliers}
+
+    def validate_supplier_id(self, field: SelectField) -> None:
+        if field.data not in getattr(self, "_supplier_ids", set()):
+            raise ValidationError(_l("Choose the supplier the deviation concerns"))
+
+
+class ChangeDeviationStatusForm(PortalForm):
+    status = SelectField(_l("New status"), validate_choice=False,
+                         validators=[InputRequired(_l("Choose the new status"))])
+    comment = TextAreaField(
+        _l("Comment to the supplier"), description=_l("Shown to the supplier with the change"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+    submit = SubmitField(_l("Change status"))
+
+    def set_statuses(self, statuses: Sequence[str]) -> None:
+        self.status.choices = select_choices(
+            [("", _l("Choose a status")), *((s, DEVIATION_STATUSES.label(s)) for s in statuses)]
+        )
+
+    def validate_status(self, field: SelectField) -> None:
+        if field.data not in DEVIATION_STATUSES:
+            raise ValidationError(_l("Choose the new status"))
+
+
+class ProposePlanForm(PortalForm):
+    plan = TextAreaField(
+        _l("Your corrective action plan"),
+        description=_l("What you will do, who is responsible and by when"),
+        validators=[DataRequired(_l("Describe your corrective action plan")),
+                    Length(max=MAX_TEXT)],
+    )
+    submit = SubmitField(_l("Send the plan"))
+
+
+class ReportProgressForm(PortalForm):
+    text = TextAreaField(
+        _l("Progress"),
+        description=_l("What has been done since the last report"),
+        validators=[DataRequired(_l("Describe what has been done")), Length(max=MAX_TEXT)],
+    )
+    files = MultipleFileField(
+        _l("Evidence"), description=_l("For example photos, reports or receipts")
+    )
+    closure = BooleanField(
+        _l("The deviation is corrected: this is the evidence of closure"),
+        description=_l("The municipality then verifies the correction and closes the deviation"),
+    )
+    submit = SubmitField(_l("Send report"))
+
+
+class ApprovePlanForm(PortalForm):
+    comment = TextAreaField(
+        _l("Comment to the supplier"), validators=[Optional(), Length(max=MAX_TEXT)]
+    )
+    submit = SubmitField(_l("Approve the plan"))
+
+
+class AddNoteForm(PortalForm):
+    text = TextAreaField(
+        _l("Note"), validators=[DataRequired(_l("Write the note")), Length(max=MAX_TEXT)]
+    )
+    is_internal = BooleanField(_l("Internal: only municipal staff see this note"), default=True)
+    submit = SubmitField(_l("Add note"))

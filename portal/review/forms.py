@@ -1,0 +1,196 @@
+"""Forms for verdicts, returning, accepting and reopening a review, and follow-up activities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    DateField,
+    Field,
+    FieldList,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.codes import ACTIVITY_KINDS, VERDICTS
+from portal.forms import PortalForm, select_choices
+
+MAX_TEXT = 10000
+
+
+class PortalDateField(DateField):
+    """A date whose unreadable input gets an instructive, translated message."""
+
+    def __init__(self, *args: Any, invalid_message: object = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message or _l("Enter the date as yyyy-mm-dd")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(self.invalid_message)) from error
+
+
+def verdict_choices() -> list[Any]:
+    return select_choices([("", _l("Not yet assessed")), *VERDICTS.choices()])
+
+
+class VerdictEntryForm(PortalForm):
+    """One question's verdict and comments; the page holds one per question."""
+
+    class Meta:
+        csrf = False
+
+    question_id = HiddenField()
+    base = HiddenField()
+    verdict = RadioField(_l("Verdict"), validate_choice=False, default="")
+    comment_to_supplier = TextAreaField(
+        _l("Comment to the supplier"),
+        description=_l("Shown to the supplier when the response is returned or accepted"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+    internal_note = TextAreaField(
+        _l("Internal note"),
+        description=_l("Only municipal staff see this"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.verdict.choices = verdict_choices()
+
+    def validate_verdict(self, field: RadioField) -> None:
+        if field.data and field.data not in VERDICTS:
+            raise ValidationError(_l("Choose one of the verdicts in the list"))
+
+
+class SaveVerdictsForm(PortalForm):
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            # Lists and subforms take no filters; their entries get PortalForm's stripping.
+            if unbound_field.field_class in (FieldList, FormField):
+                return unbound_field.bind(form=form, **options)  # type: ignore[no-any-return]
+            return PortalForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
+
+    verdicts = FieldList(FormField(VerdictEntryForm))
+    # Which section's button was pressed, to return there after saving.
+    section = StringField(validators=[Optional(), Length(max=20)])
+
+    def error_list(self) -> list[tuple[str, str]]:
+        errors: list[tuple[str, str]] = []
+        for entry in self.verdicts:
+            for field in entry.form:
+                for message in field.errors:
+                    errors.append((field.id, f"{entry.form.question_id.data}: {message}"))
+        return errors
+
+
+class ReturnResponseForm(PortalForm):
+    questions = SelectMultipleField(
+        _l("Questions to reopen"),
+        description=_l("The supplier can change only these answers"),
+        validate_choice=False,
+    )
+    message = TextAreaField(
+        _l("Message to the supplier"),
+        description=_l("Say what needs clarifying. The supplier receives it by e-mail."),
+        validators=[DataRequired(_l("Write a message to the supplier saying what to clarify")),
+                    Length(max=MAX_TEXT)],
+    )
+    submit = SubmitField(_l("Return for clarification"))
+
+    def set_questions(self, choices: Sequence[tuple[str, str]]) -> None:
+        self.questions.choices = select_choices(choices)
+        self._known = {value for value, _label in choices}
+
+    def validate_questions(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError(
+                _l("Choose at least one question for the supplier to answer again")
+            )
+        unknown = [value for value in field.data if value not in getattr(self, "_known", set())]
+        if unknown:
+            raise ValidationError(_l("Choose among the questions listed"))
+
+
+class AcceptResponseForm(PortalForm):
+    submit = SubmitField(_l("Accept the response"))
+
+
+class ReopenResponseForm(PortalForm):
+    reason = TextAreaField(
+        _l("Reason for reopening"),
+        description=_l("Kept in the audit trail"),
+        validators=[DataRequired(_l("Say why the review is reopened")), Length(max=MAX_TEXT)],
+    )
+    submit = SubmitField(_l("Reopen the review"))
+
+
+class CreateActivityForm(PortalForm):
+    kind = SelectField(_l("Kind of activity"), validate_choice=False,
+                       validators=[InputRequired(_l("Choose the kind of activity"))])
+    date = PortalDateField(
+        _l("Date"),
+        description=_l("When it took place, for example 2025-03-31"),
+        validators=[InputRequired(_l("Enter the date as yyyy-mm-dd"))],
+    )
+    agreement_id = SelectField(
+        _l("Agreement"), coerce=int, default=0, validate_choice=False,
+        validators=[InputRequired(_l("Choose the agreement the activity concerns"))],
+    )
+    supplier_id = SelectField(
+        _l("Supplier"), coerce=int, default=0, validate_choice=False,
+        validators=[InputRequired(_l("Choose the supplier the activity concerns"))],
+    )
+    notes = TextAreaField(
+        _l("Notes"),
+        description=_l("What was followed up and what came out of it"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+    files = MultipleFileField(
+        _l("Files"), description=_l("Minutes, reports or other documentation")
+    )
+    submit = SubmitField(_l("Record activity"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = select_choices([("", _l("Choose a kind")), *ACTIVITY_KINDS.choices()])
+
+    def validate_kind(self, field: SelectField) -> None:
+        if field.data not in ACTIVITY_KINDS:
+            raise ValidationError(_l("Choose the kind of activity"))
+
+    def validate_date(self, field: Field) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError(
+                _l("The date cannot be in the future: record activities that took place")
+            )
+
+    def set_options(
+        self, agreements: Sequence[tuple[int, str]], suppliers: Sequence[tuple[int, str]]
+    ) -> None:
+        self.agreement_id.choices = select_choices([(0, _l("Choose an agreement")), *agreements])
+        self.supplier_id.choices = select_choices([(0, _l("Choose a supplier")), *suppliers])
+        self._agreement_ids = {value for value, _label in agreements}
+        self._supplier_ids = {value for value, _label in suppliers}
+
+    def validate_agreement_id(self, field: SelectField) -> None:
+        if field.data not in getattr(self, "_agreement_ids", set()):
+            raise ValidationError(_l("Choose the agreement the activity concerns"))
+
+    def validate_supplier_id(self, field: SelectField) -> None:
+        if field.data not in getattr(self, "_supplier_ids", set()):
+            raise ValidationError(_l("Choose the supplier the activity concerns"))

@@ -1,0 +1,541 @@
+"""The review of a response: verdicts, clarification rounds, acceptance, follow-up activities.
+
+Functions take the acting user, enforce the response's state, audit every change
+with its value before and after, flush and never commit. Routes commit once and
+send the e-mails in ``portal.review.notify`` afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.codes import ACTIVITY_KINDS, VERDICTS
+from portal.deviations import services as deviations
+from portal.extensions import db
+from portal.models import (
+    Agreement,
+    Attachment,
+    AuditEvent,
+    Clarification,
+    Deviation,
+    FollowUpActivity,
+    QuestionReview,
+    Response,
+    ResponseStatus,
+    Submission,
+    Supplier,
+    User,
+    agreement_supplier,
+    utcnow,
+)
+from portal.questionnaires import engine
+from portal.questionnaires.definition import Definition, Question, Section
+from portal.review import policy, rollup
+from portal.uploads import StoredFile
+
+# Comments to the supplier are shown once the reviewer has returned or accepted the response.
+COMMENTS_VISIBLE = (ResponseStatus.RETURNED.value, ResponseStatus.ACCEPTED.value)
+VERDICT_FIELDS = ("verdict", "comment_to_supplier", "internal_note")
+
+
+class ReviewError(Exception):
+    """The review cannot do this now; ``reason`` says why (routes word it for the user)."""
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+# The questionnaire as the reviewer sees it
+
+
+def definition_and_sections(response: Response) -> tuple[Definition, tuple[Section, ...]]:
+    definition = engine.definition_of(response.round.questionnaire_version)
+    return definition, engine.sections_for_agreement(definition, response.agreement)
+
+
+def question_ids(sections: Iterable[Section]) -> list[str]:
+    return [question.id for section in sections for question in section.questions]
+
+
+def section_facts(sections: Iterable[Section]) -> tuple[rollup.SectionFacts, ...]:
+    return tuple(
+        rollup.SectionFacts(section.id, tuple(
+            rollup.QuestionFacts(q.id, gate=q.gate, required=q.required, scored=q.scored,
+                                 conditional=q.condition is not None)
+            for q in section.questions
+        ))
+        for section in sections
+    )
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """A file as a submission listed it; shown and downloaded like an evidence file."""
+
+    id: int
+    original_name: str
+    size: int
+    sha256: str
+    tag: str
+
+
+FileMap = dict[tuple[str, str], list[Any]]
+
+
+def snapshot_files(submission: Submission) -> FileMap:
+    grouped: FileMap = {}
+    for item in submission.files or []:
+        key = (str(item.get("question_id")), str(item.get("part_id")))
+        grouped.setdefault(key, []).append(SnapshotFile(
+            id=int(item["id"]), original_name=str(item.get("name", "")),
+            size=int(item.get("size") or 0), sha256=str(item.get("sha256", "")),
+            tag=str(item.get("tag") or ""),
+        ))
+    return grouped
+
+
+@dataclass
+class ReviewedAnswers:
+    """What the reviewer judges: the latest submission, and the one before it."""
+
+    answers: dict[str, dict[str, Any]]
+    files: FileMap
+    submission: Submission | None
+    previous_answers: dict[str, dict[str, Any]] | None = None
+    previous_files: FileMap = field(default_factory=dict)
+    previous: Submission | None = None
+
+    def changed(self, question_id: str) -> bool:
+        """Whether the answer or its files differ from the previous submission."""
+        if self.previous_answers is None:
+            return False
+        if (self.answers.get(question_id) or {}) != (self.previous_answers.get(question_id) or {}):
+            return True
+        return _file_ids(self.files, question_id) != _file_ids(self.previous_files, question_id)
+
+
+def _file_ids(files: FileMap, question_id: str) -> set[int]:
+    return {f.id for (qid, _part), items in files.items() if qid == question_id for f in items}
+
+
+def reviewed_answers(response: Response) -> ReviewedAnswers:
+    """The latest submission's answers (the live draft when nothing is submitted yet)."""
+    from portal.responses.services import answers_of, files_of
+
+    submissions = list(response.submissions)
+    if not submissions:
+        return ReviewedAnswers(answers_of(response), dict(files_of(response)), None)
+    latest = submissions[-1]
+    result = ReviewedAnswers(dict(latest.answers or {}), snapshot_files(latest), latest)
+    if len(submissions) > 1:
+        previous = submissions[-2]
+        result.previous = previous
+        result.previous_answers = dict(previous.answers or {})
+        result.previous_files = snapshot_files(previous)
+    return result
+
+
+def copied_unconfirmed(response: Response, answers: Mapping[str, Any]) -> set[str]:
+    """Answers copied from last year that the supplier neither changed nor confirmed.
+
+    Submitting clears the copy marks, so for a submitted response this is read from the
+    audit trail: a copied answer still equals its source and was never saved by hand.
+    """
+    marked = {a.question_id for a in response.answers if a.is_copied}
+    events = db.session.execute(
+        select(AuditEvent.action, AuditEvent.field, AuditEvent.after)
+        .where(AuditEvent.object_type == "Response", AuditEvent.object_id == response.id,
+               AuditEvent.action.in_(("answers.copied", "answer.changed", "answer.confirmed")))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    copies = [after for action, _field, after in events if action == "answers.copied"]
+    if not copies:
+        return marked
+    touched = {qid for action, qid, _after in events if action != "answers.copied"}
+    source_ref = copies[-1] or {}
+    source = db.session.scalar(
+        select(Submission).where(Submission.response_id == source_ref.get("from_response"),
+                                 Submission.number == source_ref.get("submission"))
+    )
+    if source is None:
+        return marked
+    inferred = {
+        qid for qid, value in (source.answers or {}).items()
+        if qid not in touched and value and answers.get(qid) == value
+    }
+    return marked | inferred
+
+
+# Verdicts
+
+
+def verdicts_of(response: Response) -> dict[str, QuestionReview]:
+    rows = db.session.scalars(
+        select(QuestionReview).where(QuestionReview.response_id == response.id)
+    )
+    return {row.question_id: row for row in rows}
+
+
+def fingerprint(verdict: str | None, comment: str, note: str) -> str:
+    """A short digest of a verdict as shown, so a save can tell what the reviewer changed."""
+    raw = json.dumps([verdict or "", comment or "", note or ""], ensure_ascii=False)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprint_of(review: QuestionReview | None) -> str:
+    if review is None:
+        return fingerprint(None, "", "")
+    return fingerprint(review.verdict, review.comment_to_supplier, review.internal_note)
+
+
+@dataclass(frozen=True)
+class VerdictInput:
+    question_id: str
+    verdict: str | None
+    comment_to_supplier: str = ""
+    internal_note: str = ""
+    # The fingerprint of the verdict as the page showed it ("" = do not check).
+    base: str = ""
+
+
+@dataclass
+class SaveVerdictsResult:
+    saved: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    proposed: list[Deviation] = field(default_factory=list)
+
+
+def save_verdicts(
+    response: Response, entries: Sequence[VerdictInput], *, actor: User, today: date
+) -> SaveVerdictsResult:
+    """Store the verdicts of a section or a whole page in one go.
+
+    A question that is not in the response's questionnaire, or a verdict outside the
+    list, refuses the whole save before anything changes. An entry the reviewer did not
+    touch is skipped; one that someone else changed since the page was shown is a
+    conflict and is left as it is. A "does not meet" on a question that carries a
+    deviation type proposes a draft deviation.
+    """
+    if not policy.can_review(response, actor):
+        raise ReviewError("state", status=response.status)
+    _definition, sections = definition_and_sections(response)
+    known = {q.id: q for section in sections for q in section.questions}
+    unknown = sorted({e.question_id for e in entries if e.question_id not in known})
+    if unknown:
+        raise ReviewError("unknown_question", questions=unknown)
+    wrong = sorted({e.question_id for e in entries if e.verdict and e.verdict not in VERDICTS})
+    if wrong:
+        raise ReviewError("unknown_verdict", questions=wrong)
+    existing = verdicts_of(response)
+    result = SaveVerdictsResult()
+    now = utcnow()
+    newly_not_met: set[str] = set()
+    for entry in entries:
+        review = existing.get(entry.question_id)
+        wanted = {"verdict": entry.verdict or None,
+                  "comment_to_supplier": entry.comment_to_supplier,
+                  "internal_note": entry.internal_note}
+        if entry.base and fingerprint(entry.verdict, entry.comment_to_supplier,
+                                      entry.internal_note) == entry.base:
+            continue  # shown and sent back unchanged
+        if entry.base and entry.base != fingerprint_of(review):
+            result.conflicts.append(entry.question_id)
+            continue
+        current = {name: getattr(review, name) if review else (None if name == "verdict" else "")
+                   for name in VERDICT_FIELDS}
+        if current == wanted:
+            continue
+        if review is None:
+            review = QuestionReview(response_id=response.id, question_id=entry.question_id,
+                                    comment_to_supplier="", internal_note="")
+            db.session.add(review)
+            existing[entry.question_id] = review
+        for name in VERDICT_FIELDS:
+            if current[name] != wanted[name]:
+                audit.record("verdict.changed", response, actor=actor,
+                             supplier_id=response.supplier_id, field=f"{entry.question_id}.{name}",
+                             before=current[name], after=wanted[name])
+                setattr(review, name, wanted[name])
+        review.updated_at = now
+        review.updated_by_id = actor.id
+        result.saved.append(entry.question_id)
+        if wanted["verdict"] == rollup.NOT_MET and current["verdict"] != rollup.NOT_MET:
+            newly_not_met.add(entry.question_id)
+    db.session.flush()
+    result.proposed = propose_deviations(response, sections, reviewed_answers(response).answers,
+                                         newly_not_met, actor=actor, today=today)
+    return result
+
+
+def _gate_said_no(question: Question, answers: Mapping[str, Mapping[str, Any]]) -> bool:
+    return question.gate and (answers.get(question.id) or {}).get(question.parts[0].id) == "no"
+
+
+def _discarded_since(response: Response, question_id: str, since: datetime | None) -> bool:
+    query = select(AuditEvent.id).where(
+        AuditEvent.object_type == "Response", AuditEvent.object_id == response.id,
+        AuditEvent.action == "deviation.discarded", AuditEvent.field == question_id,
+    )
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def propose_deviations(
+    response: Response,
+    sections: Sequence[Section],
+    answers: Mapping[str, Mapping[str, Any]],
+    not_met: Iterable[str] = (),
+    *,
+    actor: User | None,
+    today: date,
+) -> list[Deviation]:
+    """Draft deviations for breaches: a "No" to a gate question, or a new "does not meet"
+    on a question whose definition names a deviation type (gates, C5, H5 …).
+
+    Idempotent: a question that already has a deviation gets no second one, and a gate
+    "No" whose proposal a reviewer discarded is not proposed again for the same submission.
+    """
+    not_met = set(not_met)
+    latest = response.latest_submission
+    since = latest.submitted_at if latest is not None else None
+    proposed: list[Deviation] = []
+    for section in sections:
+        for question in section.questions:
+            kind = question.deviation_on_not_met
+            if kind is None:
+                continue
+            wanted = question.id in not_met or (
+                _gate_said_no(question, answers)
+                and not _discarded_since(response, question.id, since)
+            )
+            if not wanted:
+                continue
+            deviation = deviations.propose_deviation(response, question.id, kind, actor=actor,
+                                                     today=today)
+            if deviation is not None:
+                proposed.append(deviation)
+    return proposed
+
+
+# Clarification rounds
+
+
+def return_response(
+    response: Response, questions: Sequence[str], message: str, *, actor: User
+) -> Clarification:
+    """Send the response back with a message; only the chosen questions open again."""
+    if not policy.can_review(response, actor):
+        raise ReviewError("state", status=response.status)
+    if not message.strip():
+        raise ReviewError("no_message")
+    _definition, sections = definition_and_sections(response)
+    order = question_ids(sections)
+    unknown = sorted(set(questions) - set(order))
+    if unknown:
+        raise ReviewError("unknown_question", questions=unknown)
+    chosen = [qid for qid in order if qid in set(questions)]
+    if not chosen:
+        raise ReviewError("no_questions")
+    number = (db.session.scalar(
+        select(func.max(Clarification.number)).where(Clarification.response_id == response.id)
+    ) or 0) + 1
+    clarification = Clarification(response_id=response.id, number=number, message=message,
+                                  questions=chosen, returned_at=utcnow(), returned_by_id=actor.id)
+    db.session.add(clarification)
+    before = response.status
+    response.status = ResponseStatus.RETURNED.value
+    response.reopened_questions = chosen
+    db.session.flush()
+    audit.record("response.returned", response, actor=actor, supplier_id=response.supplier_id,
+                 field="status", before=before, after=response.status)
+    audit.record("clarification.created", response, actor=actor, supplier_id=response.supplier_id,
+                 field=f"clarification.{number}",
+                 after={"number": number, "message": message, "questions": chosen})
+    return clarification
+
+
+def open_clarification(response: Response) -> Clarification | None:
+    return db.session.scalar(
+        select(Clarification)
+        .where(Clarification.response_id == response.id,
+               Clarification.answered_submission_id.is_(None))
+        .order_by(Clarification.number.desc()).limit(1)
+    )
+
+
+def record_resubmission(
+    response: Response, submission: Submission, *, actor: User | None = None
+) -> Clarification | None:
+    """Link the open clarification round to the submission that answers it."""
+    clarification = open_clarification(response)
+    if clarification is None:
+        return None
+    db.session.flush()  # the submission needs its id
+    clarification.answered_submission_id = submission.id
+    audit.record("clarification.answered", response, actor=actor or submission.submitted_by,
+                 supplier_id=response.supplier_id, field=f"clarification.{clarification.number}",
+                 after={"submission": submission.number})
+    return clarification
+
+
+def record_submission(
+    response: Response, submission: Submission, *, actor: User | None, today: date
+) -> list[Deviation]:
+    """Everything the review needs when a response is submitted or resubmitted.
+
+    Answers the open clarification round (if any) and proposes draft deviations for every
+    gate question answered "No". Call it right after ``submit_response``, before commit.
+    """
+    record_resubmission(response, submission, actor=actor)
+    _definition, sections = definition_and_sections(response)
+    return propose_deviations(response, sections, submission.answers or {}, actor=actor,
+                              today=today)
+
+
+@dataclass(frozen=True)
+class ClarificationRound:
+    """One round of clarification, as plain data for either side's page."""
+
+    number: int
+    returned_at: datetime
+    message: str
+    questions: tuple[str, ...]
+    answered_at: datetime | None
+    answered_submission: int | None
+
+
+def clarification_history(response: Response) -> list[ClarificationRound]:
+    """Every return for clarification with its message, questions and when it was answered.
+
+    Safe to show the supplier: it holds the message sent to it and nothing internal.
+    """
+    rows = db.session.execute(
+        select(Clarification, Submission.submitted_at, Submission.number)
+        .outerjoin(Submission, Clarification.answered_submission_id == Submission.id)
+        .where(Clarification.response_id == response.id)
+        .order_by(Clarification.number)
+    ).all()
+    return [
+        ClarificationRound(number=c.number, returned_at=c.returned_at, message=c.message,
+                           questions=tuple(c.questions or ()), answered_at=answered_at,
+                           answered_submission=answered_number)
+        for c, answered_at, answered_number in rows
+    ]
+
+
+def comments_for_supplier(response: Response) -> dict[str, str]:
+    """The reviewer's comments to the supplier, by question id; never the internal notes.
+
+    Shown only while the response is returned or after it is accepted, so drafts the
+    reviewer is still writing stay with the reviewer.
+    """
+    if response.status not in COMMENTS_VISIBLE:
+        return {}
+    rows = db.session.execute(
+        select(QuestionReview.question_id, QuestionReview.comment_to_supplier)
+        .where(QuestionReview.response_id == response.id, QuestionReview.comment_to_supplier != "")
+    ).all()
+    return {qid: comment for qid, comment in rows if comment.strip()}
+
+
+# Acceptance
+
+
+def accept_response(response: Response, *, actor: User, today: date) -> FollowUpActivity:
+    """Close the review and record the follow-up activity it counts as (DOMAIN 7.2)."""
+    if not policy.can_review(response, actor):
+        raise ReviewError("state", status=response.status)
+    before = response.status
+    response.status = ResponseStatus.ACCEPTED.value
+    response.accepted_at = utcnow()
+    audit.record("response.accepted", response, actor=actor, supplier_id=response.supplier_id,
+                 field="status", before=before, after=response.status)
+    activity = FollowUpActivity(kind="questionnaire_reviewed", date=today,
+                                agreement_id=response.agreement_id,
+                                supplier_id=response.supplier_id, response_id=response.id,
+                                notes="", created_by_id=actor.id)
+    db.session.add(activity)
+    db.session.flush()
+    audit.record("activity.created", activity, actor=actor, supplier_id=response.supplier_id,
+                 after=_activity_snapshot(activity))
+    return activity
+
+
+def reopen_response(response: Response, reason: str, *, actor: User) -> str:
+    """Take an accepted review up again; the activity its acceptance recorded stays."""
+    if not policy.can_reopen(response, actor):
+        raise ReviewError("state", status=response.status)
+    if not reason.strip():
+        raise ReviewError("no_reason")
+    submissions = db.session.scalar(
+        select(func.count(Submission.id)).where(Submission.response_id == response.id)
+    ) or 0
+    after = (ResponseStatus.RESUBMITTED if submissions > 1 else ResponseStatus.SUBMITTED).value
+    before = response.status
+    response.status = after
+    response.accepted_at = None
+    audit.record("response.reopened", response, actor=actor, supplier_id=response.supplier_id,
+                 field="status", before=before, after=after)
+    audit.record("response.reopened", response, actor=actor, supplier_id=response.supplier_id,
+                 field="reason", after=reason)
+    return after
+
+
+# Follow-up activities
+
+
+def _activity_snapshot(activity: FollowUpActivity) -> dict[str, Any]:
+    return {"kind": activity.kind, "date": activity.date.isoformat(),
+            "agreement_id": activity.agreement_id, "supplier_id": activity.supplier_id,
+            "response_id": activity.response_id, "notes": activity.notes}
+
+
+def supplier_is_on_agreement(supplier_id: int, agreement_id: int) -> bool:
+    return db.session.scalar(
+        select(func.count()).select_from(agreement_supplier).where(
+            agreement_supplier.c.supplier_id == supplier_id,
+            agreement_supplier.c.agreement_id == agreement_id,
+        )
+    ) == 1
+
+
+def create_activity(
+    kind: str,
+    day: date,
+    agreement: Agreement,
+    supplier: Supplier,
+    notes: str,
+    files: Sequence[StoredFile],
+    *,
+    actor: User,
+) -> FollowUpActivity:
+    """Record a dated follow-up activity for an agreement and one of its suppliers."""
+    if kind not in ACTIVITY_KINDS:
+        raise ReviewError("kind")
+    if not supplier_is_on_agreement(supplier.id, agreement.id):
+        raise ReviewError("not_on_agreement")
+    activity = FollowUpActivity(kind=kind, date=day, agreement_id=agreement.id,
+                                supplier_id=supplier.id, notes=notes, created_by_id=actor.id)
+    db.session.add(activity)
+    for stored in files:
+        activity.attachments.append(Attachment(
+            original_name=stored.original_name, stored_name=stored.stored_name, size=stored.size,
+            sha256=stored.sha256, mimetype=stored.mimetype, uploaded_by_id=actor.id,
+            uploaded_at=utcnow(),
+        ))
+    db.session.flush()
+    audit.record("activity.created", activity, actor=actor, supplier_id=supplier.id,
+                 after={**_activity_snapshot(activity),
+                        "files": [{"name": f.original_name, "sha256": f.sha256} for f in files]})
+    return activity

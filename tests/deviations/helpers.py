@@ -1,0 +1,34 @@
+"""Making deviations directly, as a reviewer would have registered them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from portal.models import Deviation
+
+
+def make_deviation(db: Any, supplier: Any, **values: Any) -> Deviation:
+    fields: dict[str, Any] = {
+        "type": "WAGES", "severity": "MAJOR", "tier": "T1", "country": "BD",
+        "description": "Lønn under minstelønn.", "detected_date": date(2025, 2, 1),
+        "detected_by": "SITE", "status": "REGISTERED", "measures": [],
+    }
+    fields.update(values)
+    deviation = Deviation(supplier_id=supplier.id, **fields)
+    db.session.add(deviation)
+    db.session.commit()
+    return deviation
+
+
+def deviation_form(**values: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "type": "WAGES", "severity": "MAJOR", "tier": "T1", "country": "BD", "site": "",
+        "description": "Lønn under minstelønn.", "detected_date": "2025-02-01",
+        "detected_by": "SITE", "root_cause": "", "measures": ["CAP", "REMEDY"],
+        "measures_text": "Etterbetaling.", "responsible": "Daglig leder", "deadline": "2025-06-30",
+        "remediation_for_workers": "", "internal_note": "Tips fra fagforening.",
+        "agreement_id": "0",
+    }
+    data.update(values)
+    return data

@@ -1,0 +1,85 @@
+"""Fixtures for the review: submitted responses, resubmissions and a query counter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from portal.models import Answer, Response, User
+from portal.questionnaires import engine
+from portal.questionnaires.samples import sample_answers
+from portal.responses import services as responses
+from portal.review import services as review
+from tests.responses.conftest import make_response, version  # noqa: F401 - fixtures used here
+
+__all__ = ["make_response", "version"]
+
+
+def sections_of(response: Response) -> Any:
+    definition = engine.definition_of(response.round.questionnaire_version)
+    return engine.sections_for_agreement(definition, response.agreement)
+
+
+@pytest.fixture
+def submitted(db: Any, make: Any, make_response: Any) -> Callable[..., Response]:
+    """A response filled with sample answers (with overrides) and submitted by a supplier user."""
+
+    def _submitted(supplier: Any = None, *, answers: dict[str, Any] | None = None,
+                   user: User | None = None, **kwargs: Any) -> Response:
+        supplier = supplier or (user.supplier if user else make.supplier())
+        user = user or make.user(role="supplier", supplier=supplier)
+        response = make_response(supplier, **kwargs)
+        sections = sections_of(response)
+        values = sample_answers(sections)
+        values.update(answers or {})
+        for question_id, value in values.items():
+            response.answers.append(Answer(question_id=question_id, value=value, updated_by=user))
+        db.session.flush()
+        submission = responses.submit_response(response, sections, actor=user, locale="nb")
+        review.record_submission(response, submission, actor=user, today=date.today())
+        db.session.commit()
+        return response
+
+    return _submitted
+
+
+@pytest.fixture
+def resubmit(db: Any) -> Callable[..., Any]:
+    """What the supplier's submit route does after a return: save the reopened answers, submit."""
+
+    def _resubmit(response: Response, user: User, changes: dict[str, dict[str, Any]]) -> Any:
+        db.session.expire_all()  # the return may have happened in another session
+        result = responses.save_answers(response, changes, {}, set(), actor=user)
+        assert not result.conflicts
+        submission = responses.submit_response(response, sections_of(response), actor=user,
+                                               locale=user.locale)
+        review.record_submission(response, submission, actor=user, today=date.today())
+        db.session.commit()
+        return submission
+
+    return _resubmit
+
+
+@pytest.fixture
+def count_queries(db: Any) -> Callable[[], Any]:
+    """``with count_queries() as counted: ...`` then ``len(counted)`` is the statements run."""
+
+    @contextmanager
+    def _count() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _record)
+
+    return _count

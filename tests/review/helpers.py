@@ -1,0 +1,32 @@
+"""Posting the review forms the way the page does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.auth.helpers import post
+
+
+def verdict_form(entries: dict[str, tuple[str, str, str] | tuple[str, str, str, str]],
+                 section: str = "") -> dict[str, Any]:
+    """``{question: (verdict, comment to supplier, internal note[, base fingerprint])}``."""
+    data: dict[str, Any] = {"section": section}
+    for index, (question_id, values) in enumerate(entries.items()):
+        verdict, comment, note, *base = values
+        data.update({
+            f"verdicts-{index}-question_id": question_id,
+            f"verdicts-{index}-base": base[0] if base else "",
+            f"verdicts-{index}-verdict": verdict,
+            f"verdicts-{index}-comment_to_supplier": comment,
+            f"verdicts-{index}-internal_note": note,
+        })
+    return data
+
+
+def save_verdicts(client: Any, response: Any, entries: dict[str, Any], section: str = "") -> Any:
+    return post(client, f"/review/responses/{response.id}/verdicts", verdict_form(entries, section))
+
+
+def return_response(client: Any, response: Any, questions: list[str], message: str) -> Any:
+    return post(client, f"/review/responses/{response.id}/return",
+                {"questions": questions, "message": message})
