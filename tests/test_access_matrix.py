@@ -124,8 +124,8 @@ def build_world(make: Any, db: Any) -> World:
     from portal.uploads import store_upload
 
     version = ensure_shipped_versions()[0]
-    round_ = create_round(year=2025, name_nb="Oppfølging 2025", name_en="Follow-up 2025", version=version,
-                          deadline=date.today() + timedelta(days=30), actor=None)
+    round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
+                          deadline=date.today() + timedelta(days=1), actor=None)
 
     def side(name: str) -> Side:
         supplier = make.supplier(name=f"{name} AS")
@@ -325,6 +325,11 @@ MATRIX: dict[str, Spec] = {
     "deviations.add_note": staff(lambda w, s: f"/deviations/{s.deviation.id}/notes", method="POST"),
     "deviations.confirm_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/confirm", method="POST"),
     "deviations.discard_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/discard", method="POST"),
+    # Reports: staff only (the world's activities and deviations are dated this year)
+    "reports.year_report": staff(lambda w, s: f"/reports?year={w.round.year}"),
+    "reports.export": staff(lambda w, s: f"/reports/{w.round.year}.json"),
+    "reports.export_csv": staff(lambda w, s: f"/reports/{w.round.year}/4a3.csv"),
+    "reports.edit_text": staff(lambda w, s: f"/reports/{w.round.year}/text", method="POST"),
 }
 
 CASES = [(endpoint, actor) for endpoint in sorted(MATRIX) for actor in ACTORS]
