@@ -94,9 +94,9 @@ def _empty_all_tables() -> None:
         if connection.dialect.name == "postgresql":
             # One round trip: foreign-key triggers off for this transaction, delete every row,
             # restart the id sequences (as SQLite does) — much cheaper than TRUNCATE per test.
-            deletes = "; ".join(f'DELETE FROM "{name}"' for name in tables)
+            deletes = "; ".join(f'DELETE FROM "{name}"' for name in tables)  # noqa: S608 - our tables
             connection.exec_driver_sql(
-                "SET LOCAL session_replication_role = replica; " + deletes + "; "
+                "SET LOCAL session_replication_role = replica; " + deletes + "; "  # noqa: S608
                 "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S'"
             )
         else:

@@ -1,0 +1,49 @@
+"""One report table as CSV for Norwegian spreadsheets.
+
+UTF-8 with a byte-order mark (so Excel reads "ø" right), semicolons (Excel's
+separator where the decimal mark is a comma), a header row, numbers without
+thousands separators, ISO dates. Text that a spreadsheet would run as a formula
+gets a leading apostrophe, as OWASP recommends against CSV injection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from portal.reports.tables import Cell, Table
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def plain_number(value: int | Decimal) -> str:
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else format(value, "f")
+    return str(value)
+
+
+def cell_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise TypeError("report tables carry yes/no as text")
+    if isinstance(value, int | Decimal):
+        return plain_number(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return guard(str(value))
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([guard(h) for h in table.headers])
+    for row in table.rows:
+        writer.writerow([cell_text(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")

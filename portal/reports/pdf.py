@@ -1,0 +1,53 @@
+"""The report as a PDF to paste from: A4, numbered pages, the report's own numbering.
+
+WeasyPrint spends about 2 ms per table cell (STACK.md 3.9), so no table in the PDF
+grows with the data. Each long table takes the most detailed form that stays
+within ``PDF_LIMIT`` rows:
+
+* 4.A.3: every deviation; else equal rows grouped with counts; else one row per
+  (type, place in the chain) as DOMAIN 7.2 suggests; else one row per type;
+* 2.A.2: one row per agreement; else one per kind of procurement and requirements;
+* 4.A.2 by agreement: one row per agreement; else one per DFØ category.
+
+The PDF says when a table is condensed; the XLSX and CSV always carry every row.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+
+from portal.pdf import render_pdf
+from portal.reports import labels, texts
+from portal.reports.queries import DeviationSet, YearReport
+
+#: The most rows any table of the PDF draws.
+PDF_LIMIT = 60
+
+
+def deviation_layout(deviations: DeviationSet) -> str:
+    """"rows", "grouped", "summary" or "types": the most detailed 4.A.3 table that fits."""
+    if deviations.count <= PDF_LIMIT and deviations.has_every_row:
+        return "rows"
+    if len(deviations.groups) <= PDF_LIMIT:
+        return "grouped"
+    if len(deviations.summary) <= PDF_LIMIT:
+        return "summary"
+    return "types"
+
+
+def render_report_pdf(report: YearReport, locale: str) -> bytes:
+    """Render ``report`` (read with ``limit=PDF_LIMIT``) in ``locale``."""
+    with force_locale(locale):
+        text, is_saved = texts.text_4a1(report)
+        warnings = [texts.warning_message(w) for w in report.warnings]
+    return render_pdf(
+        "pdf/report.html", locale,
+        report=report, text_4a1=text, text_4a1_saved=is_saved, warnings=warnings,
+        detected_layout=deviation_layout(report.deviations.detected),
+        earlier_layout=deviation_layout(report.deviations.earlier_open),
+        requirements_listed=report.agreements.with_requirements <= PDF_LIMIT,
+        agreements_listed=report.follow_up.agreements <= PDF_LIMIT,
+        no_deviations=texts.no_deviations_sentence,
+        deviations_answer=texts.deviations_answer,
+        **labels.labels_for(locale).as_jinja_globals(),
+    )

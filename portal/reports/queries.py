@@ -1,0 +1,1211 @@
+"""The annual report's figures (DOMAIN 7) as pure query functions.
+
+Every function takes a year (and ``today`` where the answer depends on it), runs a
+fixed number of SQL statements with the counting done by the database (GROUP BY,
+COUNT DISTINCT, EXISTS), and returns frozen dataclasses holding codes, never
+translated labels: the presentation layer (``labels``, the templates and the
+exporters) turns codes into words in the reader's language.
+
+Definitions (DOMAIN 7.2):
+
+* an agreement is *active in Y* when it started on or before 31.12.Y and had not
+  ended before 1.1.Y;
+* 4.A.2 counts distinct suppliers (by id; the organisation number is unique) with
+  at least one follow-up activity dated in Y on an agreement active in Y;
+* 4.A.3 lists deviations detected in Y that are confirmed (not proposed) and not
+  withdrawn; the production site is never read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Integer,
+    Result,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    extract,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+
+from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, OPEN_DEVIATION_STATUSES
+from portal.extensions import db
+from portal.models import (
+    Agreement,
+    Deviation,
+    FollowUpActivity,
+    FollowUpRound,
+    PriorityRisk,
+    QuestionnaireVersion,
+    QuestionReview,
+    ReportText,
+    Response,
+    ResponseStatus,
+    Role,
+    User,
+    agreement_supplier,
+)
+from portal.review import rollup
+
+#: Response statuses that mean "the supplier has submitted at least once".
+EVER_SUBMITTED = (
+    ResponseStatus.SUBMITTED.value,
+    ResponseStatus.RETURNED.value,
+    ResponseStatus.RESUBMITTED.value,
+    ResponseStatus.ACCEPTED.value,
+)
+#: Not answered: never submitted, and the deadline has passed.
+UNANSWERED = (ResponseStatus.NOT_STARTED.value, ResponseStatus.IN_PROGRESS.value)
+RESPONSE_STATUS_ORDER = tuple(status.value for status in ResponseStatus)
+
+#: The 4.A.3 "Status" column (DOMAIN 5.5): several statuses share one EHN text,
+#: so rows are grouped by these keys, not by the status itself.
+EHN_STATUS_KEY = {
+    "REGISTERED": "not_started",
+    "NOTIFIED": "not_started",
+    "AWAITING_CAP": "being_handled",
+    "IN_PROGRESS": "being_remedied",
+    "VERIFYING": "being_remedied",
+    "CLOSED_OK": "closed",
+    "ESCALATED": "escalated",
+    "CLOSED_NOT_OK": "closed_not_remedied",
+}
+EHN_STATUS_ORDER = (
+    "not_started", "being_handled", "being_remedied", "escalated", "closed", "closed_not_remedied",
+)
+#: A status that shows each EHN key (for its label).
+EHN_REPRESENTATIVE = {key: status for status, key in reversed(EHN_STATUS_KEY.items())}
+
+TRAFFIC_LIGHTS = (rollup.GREEN, rollup.YELLOW, rollup.RED)
+#: The lights and "none" (not assessed), as the review inbox counts them.
+LIGHT_KEYS = (*TRAFFIC_LIGHTS, "none")
+REPORT_TEXT_4A1 = "4A1"
+FIVE_YEARS = 5
+
+
+# Building blocks
+
+
+def _run(statement: Executable) -> Result[Any]:
+    """Run a read-only statement on the session's connection.
+
+    Core rows without the ORM's result machinery: these statements select columns, never
+    entities, and the report reads tens of thousands of rows.
+    """
+    return db.session.connection().execute(statement)
+
+
+def first_day(year: int) -> date:
+    return date(year, 1, 1)
+
+
+def last_day(year: int) -> date:
+    return date(year, 12, 31)
+
+
+def active_in(year: int) -> ColumnElement[bool]:
+    """DOMAIN 7.2: started on or before 31.12.Y, not ended before 1.1.Y."""
+    return and_(
+        Agreement.start_date <= last_day(year),
+        or_(Agreement.end_date.is_(None), Agreement.end_date >= first_day(year)),
+    )
+
+
+def _year_of(column: object) -> ColumnElement[int]:
+    return cast(extract("year", column), Integer)  # type: ignore[arg-type]
+
+
+def _dated_in(column: object, year: int) -> ColumnElement[bool]:
+    return column.between(first_day(year), last_day(year))  # type: ignore[attr-defined,no-any-return]
+
+
+def _counted_deviation() -> ColumnElement[bool]:
+    """A real deviation: confirmed by a reviewer and not registered in error."""
+    return and_(Deviation.is_proposed.is_(False), Deviation.status != "WITHDRAWN")
+
+
+def _qualifying_activities(year: int) -> ColumnElement[bool]:
+    """Activities dated in Y on an agreement active in Y (join Agreement first)."""
+    return and_(_dated_in(FollowUpActivity.date, year), active_in(year))
+
+
+# Years
+
+
+def available_years(today: date) -> tuple[int, ...]:
+    """Years with something to report: rounds, activities, deviations or active agreements.
+
+    Activities and deviations give the range from the first to the last year with
+    one (read from the date indexes, not by scanning every row). Agreements without
+    an end date are active every year from their start; they count up to the current
+    year only, so the list never runs into the future.
+    """
+    counted = _counted_deviation()
+    first_activity, last_activity, first_deviation, last_deviation = _run(
+        select(
+            select(func.min(FollowUpActivity.date)).scalar_subquery(),
+            select(func.max(FollowUpActivity.date)).scalar_subquery(),
+            select(func.min(Deviation.detected_date)).where(counted).scalar_subquery(),
+            select(func.max(Deviation.detected_date)).where(counted).scalar_subquery(),
+        )
+    ).one()
+    years = {int(y) for y in _run(select(FollowUpRound.year).distinct()).scalars()}
+    for first, last in ((first_activity, last_activity), (first_deviation, last_deviation)):
+        if first is not None and last is not None:
+            years.update(range(_as_date(first).year, _as_date(last).year + 1))
+    spans = _run(
+        select(_year_of(Agreement.start_date), _year_of(Agreement.end_date))
+        .group_by(_year_of(Agreement.start_date), _year_of(Agreement.end_date))
+    )
+    for start, end in spans:
+        last = today.year if end is None else min(int(end), today.year)
+        years.update(range(int(start), last + 1))
+    return tuple(sorted(years))
+
+
+def _as_date(value: date | str) -> date:
+    """A date from a scalar subquery (SQLite may hand back its ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def latest_year(today: date) -> int | None:
+    years = available_years(today)
+    return years[-1] if years else None
+
+
+# Key figures and 4.A.2
+
+
+@dataclass(frozen=True)
+class AgreementCounts:
+    """Agreements active in the year and their estimated value where known."""
+
+    active: int
+    with_value: int
+    without_value: int
+    total_value: Decimal | None
+    #: Active agreements with any ethical requirement: the rows of 2.A.2.
+    with_requirements: int
+
+
+def _has_requirements() -> ColumnElement[bool]:
+    return or_(
+        Agreement.qualification_requirement.is_(True),
+        Agreement.award_criterion.is_(True),
+        Agreement.contract_condition.is_(True),
+    )
+
+
+def agreement_counts(year: int) -> AgreementCounts:
+    known = func.sum(case((Agreement.estimated_value.is_not(None), 1), else_=0))
+    flagged = func.sum(case((_has_requirements(), 1), else_=0))
+    row = _run(
+        select(func.count(Agreement.id), known, func.sum(Agreement.estimated_value), flagged)
+        .where(active_in(year))
+    ).one()
+    active, with_value = int(row[0] or 0), int(row[1] or 0)
+    total = None if row[2] is None else Decimal(row[2]).quantize(Decimal("0.01"))
+    return AgreementCounts(active, with_value, active - with_value, total, int(row[3] or 0))
+
+
+@dataclass(frozen=True)
+class AgreementFollowUp:
+    """One agreement with follow-up in the year (4.A.2 by agreement)."""
+
+    agreement_id: int
+    name_nb: str
+    name_en: str
+    reference: str
+    kind: str
+    dfo_category: str | None
+    start_date: date
+    end_date: date | None
+    is_new: bool  # started in the reporting year
+    suppliers_on_agreement: int
+    suppliers_followed_up: int
+    activities: int
+
+
+@dataclass(frozen=True)
+class CategoryFollowUp:
+    """4.A.2 by DFØ category: short enough for the PDF however many agreements there are."""
+
+    category: str | None
+    agreements: int
+    suppliers: int
+    activities: int
+
+
+@dataclass(frozen=True)
+class MethodCount:
+    """One kind of follow-up activity (4.A.2 by method)."""
+
+    kind: str
+    activities: int
+    suppliers: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The year's questionnaires: invited → submitted → accepted; not answered apart."""
+
+    invited: int
+    submitted: int
+    accepted: int
+    not_answered: int
+    by_status: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """4.A.2 and the key-information count of agreements with follow-up."""
+
+    suppliers: int
+    agreements: int
+    activities: int
+    new_agreements: int
+    older_agreements: int
+    suppliers_on_new: int
+    suppliers_on_older: int
+    #: One row per agreement with follow-up (the first ``limit`` by name when limited).
+    by_agreement: tuple[AgreementFollowUp, ...]
+    by_category: tuple[CategoryFollowUp, ...]
+    by_method: tuple[MethodCount, ...]
+    funnel: Funnel
+    #: Activities dated in the year on agreements not active in it: not counted.
+    activities_not_counted: int
+    #: Agreements with follow-up that have no supplier on them (7.4 check).
+    agreements_without_suppliers: int
+
+
+def _supplier_count(agreement_id: ColumnElement[int]) -> ColumnElement[int]:
+    return (
+        select(func.count())
+        .select_from(agreement_supplier)
+        .where(agreement_supplier.c.agreement_id == agreement_id)
+        .scalar_subquery()
+    )
+
+
+def follow_up(year: int, today: date, *, limit: int | None = None,
+              categories: bool = True) -> FollowUp:
+    """4.A.2 for the year; ``categories`` adds the counts by DFØ category (PDF and JSON)."""
+    active = active_in(year)
+    new = and_(active, Agreement.start_date >= first_day(year))
+    older = and_(active, Agreement.start_date < first_day(year))
+    has_supplier = exists().where(agreement_supplier.c.agreement_id == FollowUpActivity.agreement_id)
+    # Every activity dated in the year, once; CASE picks the ones that count (agreement active
+    # in the year) and, apart, those that do not.
+    totals = _run(
+        select(
+            func.count(distinct(case((active, FollowUpActivity.supplier_id)))),
+            func.count(distinct(case((active, FollowUpActivity.agreement_id)))),
+            func.sum(case((active, 1), else_=0)),
+            func.count(distinct(case((new, FollowUpActivity.agreement_id)))),
+            func.count(distinct(case((older, FollowUpActivity.agreement_id)))),
+            func.count(distinct(case((new, FollowUpActivity.supplier_id)))),
+            func.count(distinct(case((older, FollowUpActivity.supplier_id)))),
+            func.count(distinct(case((and_(active, ~has_supplier), FollowUpActivity.agreement_id)))),
+            func.sum(case((active, 0), else_=1)),
+        )
+        .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
+        .where(_dated_in(FollowUpActivity.date, year))
+    ).one()
+
+    # The page and the PDF want the first rows by name only; the supplier count of each
+    # agreement is looked up for those rows alone.
+    listed = (
+        select(
+            Agreement.id, Agreement.name_nb, Agreement.name_en, Agreement.reference,
+            Agreement.kind, Agreement.dfo_category, Agreement.start_date, Agreement.end_date,
+            func.count(distinct(FollowUpActivity.supplier_id)).label("followed"),
+            func.count(FollowUpActivity.id).label("activities"),
+        )
+        .join(FollowUpActivity, FollowUpActivity.agreement_id == Agreement.id)
+        .where(_qualifying_activities(year))
+        .group_by(
+            Agreement.id, Agreement.name_nb, Agreement.name_en, Agreement.reference,
+            Agreement.kind, Agreement.dfo_category, Agreement.start_date, Agreement.end_date,
+        )
+        .order_by(Agreement.name_nb, Agreement.id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = select(listed, _supplier_count(listed.c.id).label("on_agreement")).order_by(
+        listed.c.name_nb, listed.c.id
+    )
+    by_agreement = tuple(
+        AgreementFollowUp(
+            agreement_id=row.id, name_nb=row.name_nb, name_en=row.name_en, reference=row.reference,
+            kind=row.kind, dfo_category=row.dfo_category, start_date=row.start_date,
+            end_date=row.end_date, is_new=row.start_date >= first_day(year),
+            suppliers_on_agreement=int(row.on_agreement), suppliers_followed_up=int(row.followed),
+            activities=int(row.activities),
+        )
+        for row in _run(rows)
+    )
+
+    by_category = () if not categories else tuple(
+        CategoryFollowUp(category, int(a), int(s), int(n))
+        for category, a, s, n in _run(
+            select(
+                Agreement.dfo_category,
+                func.count(distinct(FollowUpActivity.agreement_id)),
+                func.count(distinct(FollowUpActivity.supplier_id)),
+                func.count(FollowUpActivity.id),
+            )
+            .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
+            .where(_qualifying_activities(year))
+            .group_by(Agreement.dfo_category)
+        )
+    )
+    order = {code: i for i, code in enumerate(DFO_CATEGORIES.codes)}
+    by_category = tuple(sorted(by_category, key=lambda c: order.get(c.category or "", 99)))
+
+    counted = {
+        kind: (int(n), int(s))
+        for kind, n, s in _run(
+            select(
+                FollowUpActivity.kind,
+                func.count(FollowUpActivity.id),
+                func.count(distinct(FollowUpActivity.supplier_id)),
+            )
+            .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
+            .where(_qualifying_activities(year))
+            .group_by(FollowUpActivity.kind)
+        )
+    }
+    kind_order = {code: i for i, code in enumerate(ACTIVITY_KINDS.codes)}
+    by_method = tuple(
+        MethodCount(kind, n, s)
+        for kind, (n, s) in sorted(counted.items(), key=lambda item: kind_order.get(item[0], 99))
+    )
+
+    return FollowUp(
+        suppliers=int(totals[0]), agreements=int(totals[1]), activities=int(totals[2] or 0),
+        new_agreements=int(totals[3]), older_agreements=int(totals[4]),
+        suppliers_on_new=int(totals[5]), suppliers_on_older=int(totals[6]),
+        by_agreement=by_agreement, by_category=by_category, by_method=by_method,
+        funnel=funnel(year, today), activities_not_counted=int(totals[8] or 0),
+        agreements_without_suppliers=int(totals[7]),
+    )
+
+
+def funnel(year: int, today: date) -> Funnel:
+    late = func.sum(
+        case((and_(Response.status.in_(UNANSWERED), Response.deadline < today), 1), else_=0)
+    )
+    counts: dict[str, int] = {}
+    not_answered = 0
+    for status, number, overdue in _run(
+        select(Response.status, func.count(Response.id), late)
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .where(FollowUpRound.year == year)
+        .group_by(Response.status)
+    ):
+        counts[status] = int(number)
+        not_answered += int(overdue or 0)
+    return Funnel(
+        invited=sum(counts.values()),
+        submitted=sum(counts.get(s, 0) for s in EVER_SUBMITTED),
+        accepted=counts.get(ResponseStatus.ACCEPTED.value, 0),
+        not_answered=not_answered,
+        by_status=tuple((s, counts.get(s, 0)) for s in RESPONSE_STATUS_ORDER),
+    )
+
+
+# 4.A.3
+
+
+@dataclass(frozen=True)
+class DeviationRow:
+    """One deviation as the public report shows it: never a site or a supplier."""
+
+    type: str
+    tier: str
+    country: str | None
+    measures: tuple[str, ...]
+    measures_text: str
+    status: str
+    severity: str
+    detected_date: date
+
+    @property
+    def ehn_status(self) -> str:
+        return EHN_STATUS_KEY.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class DeviationGroup:
+    """Equal rows (type, tier, country, measures, EHN status) with their count."""
+
+    type: str
+    tier: str
+    country: str | None
+    measures: tuple[str, ...]
+    ehn_status: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DeviationSummary:
+    """Rows grouped by (type, tier) as DOMAIN 7.2 suggests: bounded, for the PDF.
+
+    ``measures`` are the most used ones (``SUMMARY_MEASURES`` at most).
+    """
+
+    type: str
+    tier: str
+    count: int
+    countries: tuple[str, ...]
+    measures: tuple[str, ...]
+    statuses: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class DeviationTypeSummary:
+    """Rows grouped by type only, the places in the chain counted: the shortest 4.A.3 table.
+
+    ``measures`` are the most used ones (``SUMMARY_MEASURES`` at most).
+    """
+
+    type: str
+    count: int
+    tiers: tuple[tuple[str, int], ...]
+    measures: tuple[str, ...]
+    statuses: tuple[tuple[str, int], ...]
+
+
+#: A summary row names at most this many measures: the most used ones.
+SUMMARY_MEASURES = 3
+
+
+def _most_used(counts: dict[str, int]) -> tuple[str, ...]:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(code for code, _n in ranked[:SUMMARY_MEASURES])
+
+
+def _summarise(groups: Iterable[DeviationGroup]) -> tuple[DeviationSummary, ...]:
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    countries: dict[tuple[str, str], set[str]] = defaultdict(set)
+    measures: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    statuses: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for g in groups:
+        key = (g.type, g.tier)
+        counts[key] += g.count
+        if g.country:
+            countries[key].add(g.country)
+        for m in g.measures:
+            measures[key][m] += g.count
+        statuses[key][g.ehn_status] += g.count
+    return tuple(
+        DeviationSummary(
+            type=key[0], tier=key[1], count=counts[key], countries=tuple(sorted(countries[key])),
+            measures=_most_used(measures[key]),
+            statuses=tuple((s, statuses[key][s]) for s in EHN_STATUS_ORDER if statuses[key].get(s)),
+        )
+        for key in sorted(counts, key=lambda k: (-counts[k], k))
+    )
+
+
+def _summarise_types(groups: Iterable[DeviationGroup]) -> tuple[DeviationTypeSummary, ...]:
+    counts: dict[str, int] = defaultdict(int)
+    tiers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    measures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    statuses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for g in groups:
+        counts[g.type] += g.count
+        tiers[g.type][g.tier] += g.count
+        for m in g.measures:
+            measures[g.type][m] += g.count
+        statuses[g.type][g.ehn_status] += g.count
+    return tuple(
+        DeviationTypeSummary(
+            type=t, count=counts[t],
+            tiers=tuple(sorted(tiers[t].items(), key=lambda item: (-item[1], item[0]))),
+            measures=_most_used(measures[t]),
+            statuses=tuple((s, statuses[t][s]) for s in EHN_STATUS_ORDER if statuses[t].get(s)),
+        )
+        for t in sorted(counts, key=lambda k: (-counts[k], k))
+    )
+
+
+@dataclass(frozen=True)
+class DeviationSet:
+    """One group of 4.A.3 (the year's deviations, or earlier ones still open in it)."""
+
+    count: int
+    #: (type, tier, count): always there, small, for the charts.
+    by_type_tier: tuple[tuple[str, str, int], ...]
+    #: Equal rows grouped; empty when the caller did not ask for them.
+    groups: tuple[DeviationGroup, ...]
+    #: The rows by detection date: all of them, or the first ``row_limit``.
+    rows: tuple[DeviationRow, ...]
+
+    @property
+    def has_every_row(self) -> bool:
+        return len(self.rows) == self.count
+
+    @property
+    def summary(self) -> tuple[DeviationSummary, ...]:
+        return _summarise(self.groups)
+
+    @property
+    def type_summary(self) -> tuple[DeviationTypeSummary, ...]:
+        return _summarise_types(self.groups)
+
+    def count_by(self, attribute: str) -> tuple[tuple[str, int], ...]:
+        """Counts by "type" or "tier", largest first."""
+        counts: dict[str, int] = defaultdict(int)
+        for type_, tier, n in self.by_type_tier:
+            counts[type_ if attribute == "type" else tier] += n
+        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@dataclass(frozen=True)
+class Deviations:
+    """4.A.3: the yes/no answer follows from whether the year has any rows."""
+
+    year: int
+    detected: DeviationSet
+    earlier_open: DeviationSet
+    #: Proposed (unconfirmed) deviations detected in the year: not counted, but worth a look.
+    proposed: int
+
+    @property
+    def found(self) -> bool:
+        return self.detected.count > 0
+
+
+@lru_cache(maxsize=4096)
+def _measures(value: str | None) -> tuple[str, ...]:
+    """The stored JSON list (as text) as a sorted tuple, so equal sets group together.
+
+    Few distinct lists exist, so parsing is cached: a year's rows repeat them.
+    """
+    parsed = json.loads(value) if value else []
+    return tuple(sorted(str(m) for m in (parsed or ())))
+
+
+def _detected_in(year: int) -> ColumnElement[bool]:
+    return and_(_counted_deviation(), _dated_in(Deviation.detected_date, year))
+
+
+def _earlier_open_in(year: int) -> ColumnElement[bool]:
+    """Detected before Y and still open in Y: open now, or closed on or after 1.1.Y."""
+    return and_(
+        _counted_deviation(),
+        Deviation.detected_date < first_day(year),
+        or_(
+            Deviation.status.in_(OPEN_DEVIATION_STATUSES),
+            Deviation.closed_date >= first_day(year),
+        ),
+    )
+
+
+def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_groups: bool) -> DeviationSet:
+    groups: tuple[DeviationGroup, ...] = ()
+    if with_groups:
+        measures_json = cast(Deviation.measures, String)  # the JSON list as text (groupable on PG)
+        merged: dict[tuple[str, str, str | None, tuple[str, ...], str], int] = defaultdict(int)
+        for type_, tier, country, measures, status, number in _run(
+            select(
+                Deviation.type, Deviation.tier, Deviation.country, measures_json, Deviation.status,
+                func.count(Deviation.id),
+            )
+            .where(where)
+            .group_by(Deviation.type, Deviation.tier, Deviation.country, measures_json,
+                      Deviation.status)
+        ):
+            key = (type_, tier, country, _measures(measures), EHN_STATUS_KEY.get(status, status))
+            merged[key] += int(number)
+        groups = tuple(
+            DeviationGroup(type=k[0], tier=k[1], country=k[2], measures=k[3], ehn_status=k[4],
+                           count=n)
+            for k, n in sorted(merged.items(), key=lambda item: (-item[1], _sort_key(item[0])))
+        )
+        by_type_tier: dict[tuple[str, str], int] = defaultdict(int)
+        for g in groups:
+            by_type_tier[(g.type, g.tier)] += g.count
+        type_tier = tuple((t, r, n) for (t, r), n in sorted(by_type_tier.items()))
+    else:
+        type_tier = tuple(
+            (t, r, int(n))
+            for t, r, n in _run(
+                select(Deviation.type, Deviation.tier, func.count(Deviation.id))
+                .where(where)
+                .group_by(Deviation.type, Deviation.tier)
+                .order_by(Deviation.type, Deviation.tier)
+            )
+        )
+    count = sum(n for _t, _r, n in type_tier)
+    rows: tuple[DeviationRow, ...] = ()
+    if row_limit != 0 and count:
+        rows = tuple(
+            DeviationRow(
+                type=r[0], tier=r[1], country=r[2], measures=_measures(r[3]),
+                measures_text=r[4] or "", status=r[5], severity=r[6], detected_date=r[7],
+            )
+            # Only the public columns are selected: the site is never read.
+            for r in _run(
+                select(
+                    Deviation.type, Deviation.tier, Deviation.country,
+                    cast(Deviation.measures, String), Deviation.measures_text, Deviation.status,
+                    Deviation.severity, Deviation.detected_date,
+                )
+                .where(where)
+                .order_by(Deviation.detected_date, Deviation.id)
+                .limit(row_limit)
+            )
+        )
+    return DeviationSet(count=count, by_type_tier=type_tier, groups=groups, rows=rows)
+
+
+def _sort_key(key: tuple[str, str, str | None, tuple[str, ...], str]) -> tuple[object, ...]:
+    return (key[0], key[1], key[2] or "", key[3], key[4])
+
+
+def deviations(year: int, *, row_limit: int | None = None, with_groups: bool = True,
+               earlier_groups: bool | None = None) -> Deviations:
+    """The year's deviations and the earlier ones still open in it.
+
+    At most ``row_limit`` rows are read (None: all of them, 0: none). Counts cover
+    everything; equal rows are grouped only ``with_groups`` (the page's default view
+    and the charts need just the counts by type and tier), and the earlier ones only
+    ``earlier_groups`` (default: the same).
+    """
+    proposed = _run(
+        select(func.count(Deviation.id)).where(
+            Deviation.is_proposed.is_(True), Deviation.status != "WITHDRAWN",
+            _dated_in(Deviation.detected_date, year),
+        )
+    ).scalar()
+    return Deviations(
+        year=year,
+        detected=_deviation_set(_detected_in(year), row_limit, with_groups),
+        earlier_open=_deviation_set(
+            _earlier_open_in(year), row_limit,
+            with_groups if earlier_groups is None else earlier_groups,
+        ),
+        proposed=int(proposed or 0),
+    )
+
+
+# 2.A.2 and 2.A.3
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    """One agreement with ethical requirements (the 2.A.2 table)."""
+
+    agreement_id: int
+    name_nb: str
+    name_en: str
+    reference: str
+    kind: str
+    dfo_category: str | None
+    start_date: date
+    suppliers: int
+    qualification_requirement: bool
+    award_criterion: bool
+    contract_condition: bool
+
+
+def requirements(year: int, *, limit: int | None = None) -> tuple[RequirementRow, ...]:
+    """Agreements active in the year with ethical requirements, by name (the first ``limit``)."""
+    listed = (
+        select(
+            Agreement.id, Agreement.name_nb, Agreement.name_en, Agreement.reference, Agreement.kind,
+            Agreement.dfo_category, Agreement.start_date, Agreement.qualification_requirement,
+            Agreement.award_criterion, Agreement.contract_condition,
+        )
+        .where(active_in(year), _has_requirements())
+        .order_by(Agreement.name_nb, Agreement.id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = _run(
+        select(listed, _supplier_count(listed.c.id).label("suppliers"))
+        .order_by(listed.c.name_nb, listed.c.id)
+    )
+    return tuple(
+        RequirementRow(
+            agreement_id=r.id, name_nb=r.name_nb, name_en=r.name_en, reference=r.reference,
+            kind=r.kind, dfo_category=r.dfo_category, start_date=r.start_date,
+            suppliers=int(r.suppliers), qualification_requirement=bool(r.qualification_requirement),
+            award_criterion=bool(r.award_criterion), contract_condition=bool(r.contract_condition),
+        )
+        for r in rows
+    )
+
+
+@dataclass(frozen=True)
+class RequirementSummary:
+    """2.A.2 grouped by kind and the three flags, for the PDF when there are many agreements."""
+
+    kind: str
+    qualification_requirement: bool
+    award_criterion: bool
+    contract_condition: bool
+    agreements: int
+    suppliers: int
+
+
+def requirement_summary(year: int) -> tuple[RequirementSummary, ...]:
+    links = (
+        select(
+            Agreement.kind, Agreement.qualification_requirement, Agreement.award_criterion,
+            Agreement.contract_condition, agreement_supplier.c.supplier_id,
+        )
+        .join(agreement_supplier, agreement_supplier.c.agreement_id == Agreement.id, isouter=True)
+        .where(active_in(year), _has_requirements())
+        .subquery()
+    )
+    agreements = (
+        select(Agreement.kind, Agreement.qualification_requirement, Agreement.award_criterion,
+               Agreement.contract_condition, func.count(Agreement.id).label("agreements"))
+        .where(active_in(year), _has_requirements())
+        .group_by(Agreement.kind, Agreement.qualification_requirement, Agreement.award_criterion,
+                  Agreement.contract_condition)
+    )
+    suppliers = {
+        (k, bool(q), bool(a), bool(c)): int(n)
+        for k, q, a, c, n in _run(
+            select(links.c.kind, links.c.qualification_requirement, links.c.award_criterion,
+                   links.c.contract_condition, func.count(distinct(links.c.supplier_id)))
+            .group_by(links.c.kind, links.c.qualification_requirement, links.c.award_criterion,
+                      links.c.contract_condition)
+        )
+    }
+    return tuple(
+        RequirementSummary(k, bool(q), bool(a), bool(c), int(n),
+                           suppliers.get((k, bool(q), bool(a), bool(c)), 0))
+        for k, q, a, c, n in sorted(_run(agreements),
+                                    key=lambda r: (r[0], not r[1], not r[2], not r[3]))
+    )
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    """One priority risk (the 2.A.3 table), kept by administrators."""
+
+    impact_nb: str
+    impact_en: str
+    themes: tuple[str, ...]
+    geography: str
+
+
+def priority_risks() -> tuple[RiskRow, ...]:
+    rows = _run(
+        select(PriorityRisk.impact_nb, PriorityRisk.impact_en, PriorityRisk.themes,
+               PriorityRisk.geography)
+        .order_by(PriorityRisk.position, PriorityRisk.id)
+    )
+    return tuple(
+        RiskRow(impact_nb=r.impact_nb, impact_en=r.impact_en or "", themes=tuple(r.themes or ()),
+                geography=r.geography or "")
+        for r in rows
+    )
+
+
+# Traffic lights
+
+
+@dataclass(frozen=True)
+class TrafficLights:
+    """Responses of the year's rounds by DFØ category (None: none) and light."""
+
+    category: str | None
+    green: int
+    yellow: int
+    red: int
+    #: Not assessed yet: the review's roll-up has no light for them either.
+    none: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.green + self.yellow + self.red + self.none
+
+
+def _critical_questions(year: int) -> dict[int, tuple[str, ...]]:
+    """Gate and required questions per questionnaire version of the year's rounds: a "does not
+    meet" on one makes its section N, and the light red (DOMAIN 4.6)."""
+    from portal.questionnaires.definition import DefinitionError
+    from portal.questionnaires.engine import definition_of
+
+    critical: dict[int, tuple[str, ...]] = {}
+    for version in db.session.scalars(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.id.in_(
+                select(FollowUpRound.questionnaire_version_id).where(FollowUpRound.year == year)
+            )
+        )
+    ):
+        try:
+            definition = definition_of(version)
+        except DefinitionError:
+            continue  # a stored version that no longer parses marks nothing critical
+        critical[version.id] = tuple(q.id for q in definition.questions() if q.gate or q.required)
+    return critical
+
+
+def _deviation_colours(today: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(red, yellow) of one deviation, exactly as ``portal.review.rollup.deviation_light``."""
+    is_open = Deviation.status.in_(OPEN_DEVIATION_STATUSES)
+    late_open = and_(is_open, Deviation.deadline.is_not(None), Deviation.deadline < today)
+    closed_late = and_(
+        Deviation.status == "CLOSED_OK",
+        Deviation.deadline.is_not(None),
+        Deviation.closed_date.is_not(None),
+        Deviation.closed_date > Deviation.deadline,
+    )
+    red = or_(Deviation.status.in_(("ESCALATED", "CLOSED_NOT_OK")), late_open, closed_late)
+    yellow = and_(is_open, ~late_open)
+    return red, yellow
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 when any row of the group meets the condition, else 0."""
+    return func.max(case((condition, 1), else_=0))
+
+
+def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
+    """One light per response of the year's rounds, counted by the agreement's DFØ category.
+
+    The light follows the review's roll-up (``portal.review.rollup``, DOMAIN 4.6) in SQL, so
+    that thousands of responses need no per-response Python: red on a "does not meet" on a
+    gate or required question or a red deviation; yellow on any "partly"/"does not meet" or
+    a deviation being handled; green when the review is accepted with verdicts and nothing
+    above; otherwise not assessed. The deviations are the roll-up's: those found through
+    the response, and the open ones of the same supplier and agreement. One difference: a
+    review whose verdicts are all "meets" counts as green only once it is accepted.
+    """
+    red_deviation, yellow_deviation = _deviation_colours(today)
+    through_response = (
+        select(Deviation.response_id.label("response_id"), _flag(red_deviation).label("red"),
+               _flag(yellow_deviation).label("yellow"))
+        .where(_counted_deviation(), Deviation.response_id.is_not(None))
+        .group_by(Deviation.response_id)
+        .subquery("through_response")
+    )
+    same_pair = (
+        select(Deviation.supplier_id, Deviation.agreement_id, _flag(red_deviation).label("red"),
+               _flag(yellow_deviation).label("yellow"))
+        .where(_counted_deviation(), Deviation.status.in_(OPEN_DEVIATION_STATUSES),
+               Deviation.agreement_id.is_not(None))
+        .group_by(Deviation.supplier_id, Deviation.agreement_id)
+        .subquery("same_pair")
+    )
+    critical = _critical_questions(year)
+    is_critical = or_(false(), *(
+        and_(FollowUpRound.questionnaire_version_id == version_id,
+             QuestionReview.question_id.in_(ids))
+        for version_id, ids in critical.items() if ids
+    ))
+    year_responses = (
+        select(Response.id)
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .where(FollowUpRound.year == year)
+    )
+    # Only "partly" and "does not meet" colour a light; any verdict at all is checked per
+    # response through the response_id index (green needs a review with verdicts).
+    verdicts = (
+        select(
+            QuestionReview.response_id.label("response_id"),
+            _flag(and_(QuestionReview.verdict == "not_met", is_critical)).label("n"),
+            literal(1).label("p"),
+        )
+        .join(Response, Response.id == QuestionReview.response_id)
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .where(
+            # Through the year's responses and the response_id index, not every verdict.
+            QuestionReview.response_id.in_(year_responses),
+            QuestionReview.verdict.in_(("partly", "not_met")),
+        )
+        .group_by(QuestionReview.response_id)
+        .subquery("verdicts")
+    )
+    reviewed = exists().where(QuestionReview.response_id == Response.id,
+                              QuestionReview.verdict.is_not(None))
+    light = case(
+        (or_(verdicts.c.n == 1, through_response.c.red == 1, same_pair.c.red == 1), literal("red")),
+        (or_(verdicts.c.p == 1, through_response.c.yellow == 1, same_pair.c.yellow == 1),
+         literal("yellow")),
+        (and_(Response.status == ResponseStatus.ACCEPTED.value, reviewed), literal("green")),
+        else_=literal("none"),
+    ).label("light")
+    inner = (
+        select(Agreement.dfo_category.label("category"), light)
+        .select_from(Response)
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .join(Agreement, Agreement.id == Response.agreement_id)
+        .outerjoin(verdicts, verdicts.c.response_id == Response.id)
+        .outerjoin(through_response, through_response.c.response_id == Response.id)
+        .outerjoin(same_pair, and_(same_pair.c.supplier_id == Response.supplier_id,
+                                   same_pair.c.agreement_id == Response.agreement_id))
+        .where(FollowUpRound.year == year)
+        .subquery()
+    )
+    counts: dict[str | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LIGHT_KEYS, 0))
+    for category, colour, number in _run(
+        select(inner.c.category, inner.c.light, func.count()).group_by(inner.c.category, inner.c.light)
+    ):
+        counts[category][colour] = int(number)
+    order = {code: i for i, code in enumerate(DFO_CATEGORIES.codes)}
+    return tuple(
+        TrafficLights(category, c["green"], c["yellow"], c["red"], c["none"])
+        for category, c in sorted(counts.items(), key=lambda item: order.get(item[0] or "", 99))
+    )
+
+
+# Five years
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """The key numbers of one year, for the side-by-side table."""
+
+    year: int
+    active_agreements: int
+    agreements_with_follow_up: int
+    suppliers_followed_up: int
+    activities: int
+    deviations: int
+    responses: tuple[tuple[str, int], ...]
+
+    @property
+    def invited(self) -> int:
+        return sum(n for _s, n in self.responses)
+
+    def responses_in(self, status: str) -> int:
+        return dict(self.responses).get(status, 0)
+
+
+def five_years(year: int, years: Iterable[int],
+               known: dict[int, tuple[int, int, int]] | None = None) -> tuple[YearFigures, ...]:
+    """The year and up to four before it that have data (4 statements whatever the range).
+
+    ``known`` maps years whose 4.A.2 figures the caller already has to (suppliers,
+    agreements, activities), so they are not counted again.
+    """
+    chosen = sorted(y for y in years if year - FIVE_YEARS < y <= year)
+    if not chosen:
+        return ()
+    first, last = chosen[0], chosen[-1]
+    active_row = _run(
+        select(*(func.sum(case((active_in(y), 1), else_=0)) for y in chosen))
+    ).one()
+    active = {y: int(n or 0) for y, n in zip(chosen, active_row, strict=True)}
+
+    # One statement, one indexed date range per year, each with the agreements active in
+    # that year (DOMAIN 7.2): cheaper than grouping every activity by its year.
+    followed = dict(known or {})
+    missing = [y for y in chosen if y not in followed]
+    if missing:
+        per_year = union_all(*(
+            select(
+                literal(y).label("year"),
+                func.count(distinct(FollowUpActivity.supplier_id)),
+                func.count(distinct(FollowUpActivity.agreement_id)),
+                func.count(FollowUpActivity.id),
+            )
+            .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
+            .where(_qualifying_activities(y))
+            for y in missing
+        ))
+        followed.update(
+            (int(y), (int(s), int(a), int(n))) for y, s, a, n in _run(per_year)
+        )
+
+    found_row = _run(
+        select(*(func.sum(case((_dated_in(Deviation.detected_date, y), 1), else_=0)) for y in chosen))
+        .where(_counted_deviation(),
+               Deviation.detected_date.between(first_day(first), last_day(last)))
+    ).one()
+    found = {y: int(n or 0) for y, n in zip(chosen, found_row, strict=True)}
+
+    responses: dict[int, dict[str, int]] = defaultdict(dict)
+    for y, status, n in _run(
+        select(FollowUpRound.year, Response.status, func.count(Response.id))
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .where(FollowUpRound.year.between(first, last))
+        .group_by(FollowUpRound.year, Response.status)
+    ):
+        responses[int(y)][status] = int(n)
+
+    return tuple(
+        YearFigures(
+            year=y, active_agreements=active[y],
+            agreements_with_follow_up=followed.get(y, (0, 0, 0))[1],
+            suppliers_followed_up=followed.get(y, (0, 0, 0))[0],
+            activities=followed.get(y, (0, 0, 0))[2],
+            deviations=found.get(y, 0),
+            responses=tuple((s, responses[y].get(s, 0)) for s in RESPONSE_STATUS_ORDER),
+        )
+        for y in chosen
+    )
+
+
+# 4.A.1
+
+
+@dataclass(frozen=True)
+class StaffRole:
+    """Staff who recorded follow-up in the year, by role and job title (never by name)."""
+
+    role: str
+    job_title: str
+    people: int
+    activities: int
+
+
+def follow_up_staff(year: int) -> tuple[StaffRole, ...]:
+    rows = _run(
+        select(User.role, User.job_title, func.count(distinct(User.id)),
+               func.count(FollowUpActivity.id))
+        .join(User, User.id == FollowUpActivity.created_by_id)
+        .where(_dated_in(FollowUpActivity.date, year),
+               User.role.in_((Role.REVIEWER.value, Role.ADMIN.value)))
+        .group_by(User.role, User.job_title)
+        .order_by(func.count(FollowUpActivity.id).desc(), User.job_title)
+    )
+    return tuple(StaffRole(r[0], r[1] or "", int(r[2]), int(r[3])) for r in rows)
+
+
+@dataclass(frozen=True)
+class SavedText:
+    text: str
+    updated_at: object
+    updated_by_id: int | None
+
+
+def saved_text(year: int, key: str = REPORT_TEXT_4A1) -> SavedText | None:
+    row = _run(
+        select(ReportText.text, ReportText.updated_at, ReportText.updated_by_id)
+        .where(ReportText.year == year, ReportText.key == key)
+    ).first()
+    return None if row is None else SavedText(row[0], row[1], row[2])
+
+
+# Consistency checks (DOMAIN 7.4)
+
+
+@dataclass(frozen=True)
+class ReportWarning:
+    """A consistency problem to show; ``code`` picks the translated message."""
+
+    code: str
+    numbers: dict[str, int] = field(default_factory=dict)
+
+
+def unanswered_without_pdoc(year: int, today: date) -> int:
+    """Not-answered questionnaires of the year with no P-DOC deviation for that supplier."""
+    has_pdoc = exists().where(
+        Deviation.supplier_id == Response.supplier_id,
+        Deviation.type == "P-DOC",
+        Deviation.status != "WITHDRAWN",
+        Deviation.detected_date >= first_day(year),
+    )
+    return int(
+        _run(
+            select(func.count(Response.id))
+            .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+            .where(FollowUpRound.year == year, Response.status.in_(UNANSWERED),
+                   Response.deadline < today, ~has_pdoc)
+        ).scalar()
+        or 0
+    )
+
+
+def consistency_warnings(
+    follow: FollowUp, found: Deviations, unanswered_no_pdoc: int
+) -> tuple[ReportWarning, ...]:
+    warnings: list[ReportWarning] = []
+    if follow.suppliers < follow.agreements and not follow.agreements_without_suppliers:
+        warnings.append(ReportWarning("suppliers_below_agreements",
+                                {"suppliers": follow.suppliers, "agreements": follow.agreements}))
+    if not found.found and found.earlier_open.count:
+        warnings.append(ReportWarning("none_found_but_open", {"open": found.earlier_open.count}))
+    if found.proposed:
+        warnings.append(ReportWarning("proposed_unconfirmed", {"proposed": found.proposed}))
+    if follow.activities_not_counted:
+        warnings.append(ReportWarning("activities_not_counted", {"activities": follow.activities_not_counted}))
+    if unanswered_no_pdoc:
+        warnings.append(ReportWarning("unanswered_without_pdoc", {"responses": unanswered_no_pdoc}))
+    return tuple(warnings)
+
+
+# The whole report
+
+
+@dataclass(frozen=True)
+class YearReport:
+    year: int
+    today: date
+    years: tuple[int, ...]
+    agreements: AgreementCounts
+    follow_up: FollowUp
+    deviations: Deviations
+    requirements: tuple[RequirementRow, ...]
+    requirement_summary: tuple[RequirementSummary, ...]
+    risks: tuple[RiskRow, ...]
+    traffic_lights: tuple[TrafficLights, ...]
+    five_years: tuple[YearFigures, ...]
+    staff: tuple[StaffRole, ...]
+    saved_4a1: SavedText | None
+    warnings: tuple[ReportWarning, ...]
+
+
+def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
+                limit: int | None = None, groups: bool = True, earlier_groups: bool | None = None,
+                summaries: bool = False, categories: bool = True, five: bool = True) -> YearReport:
+    """Everything the report shows for a year, in a fixed number of statements.
+
+    ``limit`` caps the long lists (deviation rows, agreements with follow-up, 2.A.2
+    rows) for the page and the PDF; counts always cover everything. ``groups``
+    groups equal 4.A.3 rows (``earlier_groups`` those of earlier years; default: the
+    same); ``summaries`` adds the condensed 2.A.2 table of the PDF; ``categories`` the
+    4.A.2 counts by DFØ category; ``five`` the last five years side by side.
+    """
+    years = available_years(today) if years is None else years
+    follow = follow_up(year, today, limit=limit, categories=categories)
+    found = deviations(year, row_limit=limit, with_groups=groups, earlier_groups=earlier_groups)
+    saved = saved_text(year)
+    return YearReport(
+        year=year,
+        today=today,
+        years=years,
+        agreements=agreement_counts(year),
+        follow_up=follow,
+        deviations=found,
+        requirements=requirements(year, limit=limit),
+        requirement_summary=requirement_summary(year) if summaries else (),
+        risks=priority_risks(),
+        traffic_lights=traffic_lights(year, today),
+        five_years=five_years(
+            year, years, {year: (follow.suppliers, follow.agreements, follow.activities)}
+        ) if five else (),
+        # Only the generated draft names the staff; a saved text replaces it.
+        staff=follow_up_staff(year) if saved is None else (),
+        saved_4a1=saved,
+        warnings=consistency_warnings(follow, found, unanswered_without_pdoc(year, today)),
+    )

@@ -1,0 +1,257 @@
+"""The report as named tables, shared by the CSV and XLSX exports.
+
+Cells keep their types (int, Decimal, date, str) so each format writes them
+natively; headers and labels are in the current language. Only public columns
+exist here: no supplier, no production site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.reports import labels, texts
+from portal.reports.queries import (
+    RESPONSE_STATUS_ORDER,
+    DeviationGroup,
+    DeviationRow,
+    YearReport,
+)
+
+Cell = str | int | Decimal | date | None
+
+#: The tables, in the order of the report; their keys are the CSV URLs' names.
+TABLE_KEYS = (
+    "key_figures",
+    "4a2_by_agreement",
+    "4a2_by_method",
+    "4a3",
+    "4a3_grouped",
+    "4a3_earlier_open",
+    "2a2",
+    "2a3",
+    "five_years",
+)
+
+TABLE_TITLES = {
+    "key_figures": _l("Key information"),
+    "4a2_by_agreement": _l("4.A.2 Follow-up by agreement"),
+    "4a2_by_method": _l("4.A.2 Follow-up by method"),
+    "4a3": _l("4.A.3 Deviations identified in the reporting year"),
+    "4a3_grouped": _l("4.A.3 Deviations identified in the reporting year, equal rows grouped"),
+    "4a3_earlier_open": _l("4.A.3 Deviations from earlier years still open in the year"),
+    "2a2": _l("2.A.2 Ethical/social requirements in the procurement process"),
+    "2a3": _l("2.A.3 Priority risks of adverse impact"),
+    "five_years": _l("The last five years"),
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    #: Suggested column widths in characters (for the spreadsheet).
+    widths: tuple[int, ...]
+
+
+def _key_figures(r: YearReport) -> Table:
+    f = r.follow_up
+    rows: list[tuple[Cell, ...]] = [
+        ("year", _("Reporting year"), r.year),
+        ("active_agreements",
+         _("Total number of active procurements/agreements in the reporting year"),
+         r.agreements.active),
+        ("agreements_with_follow_up",
+         _("Number of agreements with contract follow-up during the reporting year"), f.agreements),
+        ("total_estimated_value_nok",
+         _("Total estimated value of the active agreements where known (NOK)"),
+         r.agreements.total_value),
+        ("agreements_without_value", _("Active agreements without an estimated value"),
+         r.agreements.without_value),
+        ("suppliers_followed_up", _("4.A.2 Suppliers subject to contract follow-up"), f.suppliers),
+        ("suppliers_on_new_agreements", _("Suppliers followed up on agreements entered in the year"),
+         f.suppliers_on_new),
+        ("suppliers_on_older_agreements",
+         _("Suppliers followed up on agreements entered in earlier years"), f.suppliers_on_older),
+        ("new_agreements_followed_up", _("Agreements entered in the year with follow-up"),
+         f.new_agreements),
+        ("older_agreements_followed_up", _("Agreements entered in earlier years with follow-up"),
+         f.older_agreements),
+        ("follow_up_activities", _("Follow-up activities"), f.activities),
+        ("questionnaires_sent", _("Questionnaires sent"), f.funnel.invited),
+        ("questionnaires_submitted", _("Questionnaires submitted"), f.funnel.submitted),
+        ("questionnaires_accepted", _("Questionnaires reviewed and accepted"), f.funnel.accepted),
+        ("questionnaires_not_answered", _("Questionnaires not answered by the deadline"),
+         f.funnel.not_answered),
+        ("deviations_found", _("4.A.3 Deviations identified in the reporting year"),
+         texts.deviations_answer(r)),
+        ("deviations_detected", _("Deviations identified in the reporting year"),
+         r.deviations.detected.count),
+        ("deviations_earlier_open", _("Deviations from earlier years still open in the year"),
+         r.deviations.earlier_open.count),
+    ]
+    return Table(
+        "key_figures", str(TABLE_TITLES["key_figures"]), ("key", _("Figure"), _("Value")),
+                 tuple(rows), (30, 70, 18))
+
+
+def _by_agreement(r: YearReport) -> Table:
+    L = labels.current()
+    rows = tuple(
+        (L.localized(a.name_nb, a.name_en), a.reference, L.procurement_kind(a.kind),
+         a.start_date, a.end_date, L.yes_no(a.is_new), a.suppliers_on_agreement,
+         a.suppliers_followed_up, a.activities)
+        for a in r.follow_up.by_agreement
+    )
+    return Table(
+        "4a2_by_agreement", str(TABLE_TITLES["4a2_by_agreement"]),
+        (_("Agreement"), _("Reference"), _("Kind of agreement"), _("Start date"), _("End date"),
+         _("Entered in the reporting year"), _("Suppliers on the agreement"),
+         _("Suppliers followed up"), _("Follow-up activities")),
+        rows, (40, 16, 22, 12, 12, 14, 14, 14, 14),
+    )
+
+
+def _by_method(r: YearReport) -> Table:
+    L = labels.current()
+    rows = tuple(
+        (L.activity_kind(m.kind), m.kind, m.activities, m.suppliers)
+        for m in r.follow_up.by_method
+    )
+    return Table(
+        "4a2_by_method", str(TABLE_TITLES["4a2_by_method"]),
+        (_("Method"), "kind", _("Follow-up activities"), _("Suppliers followed up")),
+        rows, (45, 30, 14, 14),
+    )
+
+
+def _deviation_headers() -> tuple[str, ...]:
+    return (
+        _("Type of deviation (child labour, OHS, wages, working hours etc.)"),
+        _("Where in the supply chain?"),
+        _("Measures taken to correct the deviation"),
+        _("Status"),
+        _("Further description of the measures"),
+        _("Detected"),
+        _("Severity"),
+    )
+
+
+def _deviation_rows(rows: Sequence[DeviationRow] | None) -> tuple[tuple[Cell, ...], ...]:
+    L = labels.current()
+    return tuple(
+        (L.deviation_type(d.type), L.where(d.tier, d.country), L.measures(d.measures),
+         L.ehn_status(d.ehn_status), d.measures_text, d.detected_date, L.severity(d.severity))
+        for d in rows or ()
+    )
+
+
+DEVIATION_WIDTHS = (40, 36, 40, 22, 50, 12, 16)
+
+
+def _deviations(r: YearReport) -> Table:
+    return Table(
+        "4a3", str(TABLE_TITLES["4a3"]),
+                 _deviation_headers(), _deviation_rows(r.deviations.detected.rows), DEVIATION_WIDTHS)
+
+
+def _earlier(r: YearReport) -> Table:
+    return Table(
+        "4a3_earlier_open", str(TABLE_TITLES["4a3_earlier_open"]),
+                 _deviation_headers(), _deviation_rows(r.deviations.earlier_open.rows),
+                 DEVIATION_WIDTHS)
+
+
+def _group_rows(groups: Sequence[DeviationGroup]) -> tuple[tuple[Cell, ...], ...]:
+    L = labels.current()
+    return tuple(
+        (L.deviation_type(g.type), L.where(g.tier, g.country), L.measures(g.measures),
+         L.ehn_status(g.ehn_status), g.count)
+        for g in groups
+    )
+
+
+def _grouped(r: YearReport) -> Table:
+    return Table(
+        "4a3_grouped", str(TABLE_TITLES["4a3_grouped"]),
+        (_("Type of deviation (child labour, OHS, wages, working hours etc.)"),
+         _("Where in the supply chain?"), _("Measures taken to correct the deviation"), _("Status"),
+         _("Number of deviations")),
+        _group_rows(r.deviations.detected.groups), (40, 36, 40, 22, 12),
+    )
+
+
+def _requirements(r: YearReport) -> Table:
+    L = labels.current()
+    rows = tuple(
+        (L.localized(q.name_nb, q.name_en), L.procurement_kind(q.kind), q.suppliers,
+         L.yes_no(q.qualification_requirement), L.yes_no(q.award_criterion),
+         L.yes_no(q.contract_condition), q.reference)
+        for q in r.requirements
+    )
+    return Table(
+        "2a2", str(TABLE_TITLES["2a2"]),
+        (_("In which type of procurement"), _("Kind of agreement"), _("Number of suppliers on the agreement"),
+         _("Used as a qualification requirement"), _("Used when awarding the contract"),
+         _("Used as a contract condition"), _("Reference")),
+        rows, (40, 22, 14, 16, 16, 16, 16),
+    )
+
+
+def _risks(r: YearReport) -> Table:
+    L = labels.current()
+    rows = tuple(
+        (L.localized(k.impact_nb, k.impact_en), L.themes(k.themes), k.geography)
+        for k in r.risks
+    )
+    return Table(
+        "2a3", str(TABLE_TITLES["2a3"]),
+        (_("Prioritised adverse impact/harm"), _("Related theme"), _("Geography")),
+        rows, (60, 60, 20),
+    )
+
+
+def _five_years(r: YearReport) -> Table:
+    L = labels.current()
+    statuses = RESPONSE_STATUS_ORDER
+    rows = tuple(
+        (y.year, y.active_agreements, y.agreements_with_follow_up, y.suppliers_followed_up,
+         y.activities, y.deviations, y.invited, *(n for _s, n in y.responses))
+        for y in r.five_years
+    )
+    return Table(
+        "five_years", str(TABLE_TITLES["five_years"]),
+        (_("Year"), _("Active agreements"), _("Agreements with contract follow-up"),
+         _("Suppliers followed up (4.A.2)"), _("Follow-up activities"),
+         _("Deviations identified (4.A.3)"), _("Questionnaires sent"),
+         *(L.response_status(s) for s in statuses)),
+        rows, (8, 14, 16, 16, 14, 16, 14, *(14 for _s in statuses)),
+    )
+
+
+BUILDERS: dict[str, Callable[[YearReport], Table]] = {
+    "key_figures": _key_figures,
+    "4a2_by_agreement": _by_agreement,
+    "4a2_by_method": _by_method,
+    "4a3": _deviations,
+    "4a3_grouped": _grouped,
+    "4a3_earlier_open": _earlier,
+    "2a2": _requirements,
+    "2a3": _risks,
+    "five_years": _five_years,
+}
+
+
+def table(report: YearReport, key: str) -> Table:
+    return BUILDERS[key](report)
+
+
+def all_tables(report: YearReport) -> list[Table]:
+    return [BUILDERS[key](report) for key in TABLE_KEYS]

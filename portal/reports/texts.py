@@ -1,0 +1,156 @@
+"""The report's sentences: the 4.A.1 draft, the 4.A.3 standard sentence, the warnings.
+
+Everything is built in the current language (call under ``force_locale`` for
+another one). Staff are described by job title or role, never by name or e-mail.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from portal.reports import labels
+from portal.reports.queries import ReportWarning, YearReport
+
+
+def no_deviations_sentence() -> str:
+    """The seed's standard answer when 4.A.3 has no rows."""
+    return _("No deviations were found in the reporting year.")
+
+
+def deviations_answer(report: YearReport) -> str:
+    """The yes/no answer to 4.A.3, derived from whether the year has rows."""
+    return labels.current().yes_no(report.deviations.found)
+
+
+def warning_message(warning: ReportWarning) -> str:
+    number = labels.current().number
+    n = {key: number(value) for key, value in warning.numbers.items()}
+    count = warning.numbers  # ngettext formats %(num)s itself, from the plain number
+    if warning.code == "suppliers_below_agreements":
+        return _(
+            "4.A.2 counts %(suppliers)s suppliers, fewer than the %(agreements)s agreements with "
+            "follow-up, although every one of those agreements has a supplier. This happens when one "
+            "supplier is followed up on several agreements. Make sure the report gives the number of "
+            "suppliers in 4.A.2 and the number of agreements in the key information.",
+            suppliers=n["suppliers"], agreements=n["agreements"],
+        )
+    if warning.code == "none_found_but_open":
+        return ngettext(
+            "4.A.3 will say that no deviations were found in the year, but %(num)s deviation from an "
+            "earlier year was still open in it. Report it in the separate group of earlier deviations.",
+            "4.A.3 will say that no deviations were found in the year, but %(num)s deviations from "
+            "earlier years were still open in it. Report them in the separate group of earlier "
+            "deviations.",
+            count["open"],
+        )
+    if warning.code == "proposed_unconfirmed":
+        return ngettext(
+            "%(num)s proposed deviation detected in the year has not been confirmed or discarded. "
+            "It is not counted in 4.A.3 until a reviewer confirms it.",
+            "%(num)s proposed deviations detected in the year have not been confirmed or discarded. "
+            "They are not counted in 4.A.3 until a reviewer confirms them.",
+            count["proposed"],
+        )
+    if warning.code == "activities_not_counted":
+        return ngettext(
+            "%(num)s follow-up activity dated in the year is on an agreement that was not active in "
+            "the year, so it does not count in 4.A.2. Check the agreement's dates.",
+            "%(num)s follow-up activities dated in the year are on agreements that were not active "
+            "in the year, so they do not count in 4.A.2. Check the agreements' dates.",
+            count["activities"],
+        )
+    if warning.code == "unanswered_without_pdoc":
+        return ngettext(
+            "%(num)s questionnaire of the year was not answered by its deadline, and the supplier has "
+            "no deviation of the type \"Failure to answer or document by the deadline\".",
+            "%(num)s questionnaires of the year were not answered by their deadline, and the "
+            "suppliers have no deviation of the type \"Failure to answer or document by the "
+            "deadline\".",
+            count["responses"],
+        )
+    return warning.code
+
+
+def _who(report: YearReport) -> str:
+    parts = []
+    for staff in report.staff:
+        title = staff.job_title or _role(staff.role)
+        parts.append(ngettext("%(title)s (%(num)s person)", "%(title)s (%(num)s people)",
+                              staff.people, title=title))
+    return "; ".join(parts)
+
+
+def _role(role: str) -> str:
+    return _("administrator") if role == "admin" else _("reviewer")
+
+
+def draft_4a1(report: YearReport) -> str:
+    """A starting point for 4.A.1, written from the year's data; reviewers edit it."""
+    names = labels.current()
+    n = names.number
+    year = report.year
+    follow = report.follow_up
+    funnel = follow.funnel
+    counts = {m.kind: m.activities for m in follow.by_method}
+    paragraphs = []
+
+    who = _who(report)
+    if who:
+        paragraphs.append(_(
+            "The purchasing section is responsible for monitoring the effect of the measures. In "
+            "%(year)s the follow-up was recorded in the portal by: %(who)s.", year=year, who=who,
+        ))
+    else:
+        paragraphs.append(_(
+            "The purchasing section is responsible for monitoring the effect of the measures. No "
+            "follow-up activities were recorded by staff in %(year)s.", year=year,
+        ))
+
+    if follow.by_method:
+        methods = "; ".join(
+            f"{names.activity_kind(m.kind)} ({n(m.activities)})" for m in follow.by_method
+        )
+        paragraphs.append(_(
+            "Suppliers are followed up with a self-assessment questionnaire based on DFØ's contract "
+            "clause on fundamental human rights in the supply chain, and with other methods where "
+            "the risk is high. Methods used in %(year)s, with the number of times: %(methods)s.",
+            year=year, methods=methods,
+        ))
+
+    if funnel.invited:
+        paragraphs.append(_(
+            "Follow-up round %(year)s: questionnaires sent to suppliers: %(sent)s; answered and "
+            "submitted: %(received)s; reviewed and accepted: %(reviewed)s; not answered by the "
+            "deadline: %(missing)s.",
+            year=year, sent=n(funnel.invited), received=n(funnel.submitted),
+            reviewed=n(funnel.accepted), missing=n(funnel.not_answered),
+        ))
+
+    paragraphs.append(_(
+        "Status meetings with a sustainability item: %(meetings)s. Document reviews and office "
+        "audits: %(documents)s. Site audits and factory visits: %(audits)s. Spot checks: %(spot)s.",
+        meetings=n(counts.get("status_meeting", 0)), documents=n(counts.get("document_review", 0)),
+        audits=n(counts.get("site_audit", 0)), spot=n(counts.get("spot_check", 0)),
+    ))
+
+    paragraphs.append(_(
+        "Suppliers followed up in %(year)s (4.A.2): %(suppliers)s. Agreements with contract "
+        "follow-up: %(agreements)s. Deviations identified in %(year)s (4.A.3): %(deviations)s.",
+        year=year, suppliers=n(follow.suppliers), agreements=n(follow.agreements),
+        deviations=n(report.deviations.detected.count),
+    ))
+
+    paragraphs.append(_(
+        "Deviations are registered with a corrective action plan and a deadline, and the supplier "
+        "documents the correction. If the plan is not followed, the matter is escalated: temporary "
+        "suspension of orders, replacement purchases and, finally, termination of the contract."
+    ))
+    return "\n\n".join(paragraphs)
+
+
+def text_4a1(report: YearReport) -> tuple[str, bool]:
+    """The text to show for 4.A.1 and whether it is the saved one (the saved text wins)."""
+    if report.saved_4a1 is not None and report.saved_4a1.text.strip():
+        return report.saved_4a1.text, True
+    return draft_4a1(report), False
