@@ -132,10 +132,7 @@ def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
         raise UploadRefused(_("The file is larger than %(mb)s MB. Make it smaller or split it, and try again.",
                               mb=current_app.config["UPLOAD_MAX_MB"]))
     mimetype, kinds = ALLOWED[extension]
-    if "text" in kinds:
-        content_ok = _looks_like_text(data)
-    else:
-        content_ok = _kind_of(data[:8192], data) in kinds
+    content_ok = _looks_like_text(data) if "text" in kinds else _kind_of(data[:8192], data) in kinds
     if not content_ok:
         raise UploadRefused(
             _("The content of the file does not match its name (.%(ext)s). Check that it is the right file.",

@@ -21,9 +21,8 @@ from urllib.parse import urlsplit
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from portal.questionnaires.definition import BUILTIN_OPTIONS, Option, Part

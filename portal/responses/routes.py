@@ -33,9 +33,9 @@ from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
 from portal.responses import services
+from portal.responses.views import build_question
 from portal.review import notify as review_notify
 from portal.review import services as review_services
-from portal.responses.views import build_question
 from portal.security import DOWNLOAD_CSP
 from portal.uploads import UploadRefused, path_of, store_upload
 

@@ -115,7 +115,8 @@ def test_conflicting_save_overwrites_nothing(client, make, make_response, db, lo
                                     "q-B4-answer": "Min tekst"})
     assert reply.status_code == 409
     page = reply.get_data(as_text=True)
-    assert "Kari sin tekst" in page and "Min tekst" in page
+    assert "Kari sin tekst" in page
+    assert "Min tekst" in page
     db.session.expire_all()
     assert db.session.query(Answer).filter_by(question_id="B4").one().value["answer"] == "Kari sin tekst"
 

@@ -38,7 +38,8 @@ def test_copy_previous_answers_marks_them_until_confirmed(client, make, make_res
                         data={"csrf_token": csrf_token(client, f"/responses/{new.id}")})
     assert reply.status_code == 302
     answer = db.session.query(Answer).filter_by(response_id=new.id, question_id="B4").one()
-    assert answer.is_copied and answer.value == {"answer": "Vår rutine fra i fjor"}
+    assert answer.is_copied
+    assert answer.value == {"answer": "Vår rutine fra i fjor"}
     path = f"/responses/{new.id}/sections/B"
     assert 'name="confirm-B4"' in client.get(path).get_data(as_text=True)
     client.post(path, data={"csrf_token": csrf_token(client, path), "present-B4": "1",
@@ -57,7 +58,8 @@ def test_input_posted_after_session_expiry_is_restored_after_sign_in(client, mak
     with client.session_transaction() as session:
         session["last_seen"] = session["last_seen"] - (app.config["IDLE_TIMEOUT_MINUTES"] * 60 + 5)
     reply = client.post(path, data={"csrf_token": token, "present-B4": "1", "q-B4-answer": "Skrevet sent"})
-    assert reply.status_code == 302 and "/login" in reply.location
+    assert reply.status_code == 302
+    assert "/login" in reply.location
     assert db.session.query(Answer).count() == 0
     reply = login(client, user.email)
     page = client.get(path).get_data(as_text=True)
