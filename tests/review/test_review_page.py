@@ -97,7 +97,7 @@ def test_verdicts_of_a_whole_page_are_saved_in_one_request_and_audited(client, d
     # Changing one field records only that field.
     save_verdicts(client, response, {"B1": ("partly", "Fin policy.", "Sjekket mot fjorårets.")})
     later = db.session.query(AuditEvent).filter_by(action="verdict.changed",
-                                                   field="B1.verdict").all()
+                                                   field="B1.verdict").order_by(AuditEvent.id).all()
     assert [(e.before, e.after) for e in later] == [(None, "meets"), ("meets", "partly")]
     assert db.session.query(AuditEvent).filter_by(field="B1.comment_to_supplier").count() == 1
 
