@@ -47,7 +47,12 @@ test: install
 test-postgres: install
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser" -q
 
-test-browser: install
+# pa11y-ci (HTML_CodeSniffer) for the second accessibility opinion; it uses Debian's chromium.
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-browser: install tests/a11y/node_modules/.installed
 	$(BIN)/pytest -m browser -q -p no:randomly --screenshot only-on-failure --output test-results
 
 ci:

@@ -868,6 +868,18 @@ def _critical_questions(year: int) -> dict[int, tuple[str, ...]]:
     return critical
 
 
+def _is_critical(critical: dict[int, tuple[str, ...]]) -> ColumnElement[bool]:
+    """A verdict on a gate or required question of its round's questionnaire."""
+    if len(critical) == 1:
+        (ids,) = critical.values()
+        return QuestionReview.question_id.in_(ids) if ids else false()
+    return or_(false(), *(
+        and_(FollowUpRound.questionnaire_version_id == version_id,
+             QuestionReview.question_id.in_(ids))
+        for version_id, ids in critical.items() if ids
+    ))
+
+
 def _deviation_colours(today: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """(red, yellow) of one deviation, exactly as ``portal.review.rollup.deviation_light``."""
     is_open = Deviation.status.in_(OPEN_DEVIATION_STATUSES)
@@ -915,12 +927,6 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
         .group_by(Deviation.supplier_id, Deviation.agreement_id)
         .subquery("same_pair")
     )
-    critical = _critical_questions(year)
-    is_critical = or_(false(), *(
-        and_(FollowUpRound.questionnaire_version_id == version_id,
-             QuestionReview.question_id.in_(ids))
-        for version_id, ids in critical.items() if ids
-    ))
     year_responses = (
         select(Response.id)
         .join(FollowUpRound, FollowUpRound.id == Response.round_id)
@@ -928,15 +934,19 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
     )
     # Only "partly" and "does not meet" colour a light; any verdict at all is checked per
     # response through the response_id index (green needs a review with verdicts).
-    verdicts = (
-        select(
-            QuestionReview.response_id.label("response_id"),
-            _flag(and_(QuestionReview.verdict == "not_met", is_critical)).label("n"),
-            literal(1).label("p"),
+    critical = _critical_questions(year)
+    verdicts = select(
+        QuestionReview.response_id.label("response_id"),
+        _flag(and_(QuestionReview.verdict == "not_met", _is_critical(critical))).label("n"),
+        literal(1).label("p"),
+    )
+    if len(critical) > 1:
+        # Rounds of one year with different questionnaires: each version has its own list.
+        verdicts = verdicts.join(Response, Response.id == QuestionReview.response_id).join(
+            FollowUpRound, FollowUpRound.id == Response.round_id
         )
-        .join(Response, Response.id == QuestionReview.response_id)
-        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
-        .where(
+    verdicts = (
+        verdicts.where(
             # Through the year's responses and the response_id index, not every verdict.
             QuestionReview.response_id.in_(year_responses),
             QuestionReview.verdict.in_(("partly", "not_met")),

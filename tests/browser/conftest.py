@@ -96,3 +96,53 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
                 page.screenshot(path=str(folder / "failure.png"), full_page=True)
             except Exception:  # noqa: BLE001, S110 - best effort after a failure
                 pass
+
+
+# Demo data, loaded once per session and put back before each test that asks for it.
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(live_app: Flask) -> Iterator[Any]:
+    """Load the demo data once (about 10 s: it renders PDF receipts) and keep a copy of it.
+
+    Yields a function that puts the database back to exactly that state: on SQLite by
+    SQLite's backup API (a few milliseconds), elsewhere by loading the demo data again.
+    Evidence files and receipts stay in the upload folder, so the copy's references hold.
+    """
+    import sqlite3
+
+    from portal.demo import load_demo_data
+
+    def load() -> None:
+        _empty_all_tables()
+        load_demo_data()
+        db.session.commit()
+        db.session.remove()
+
+    with live_app.app_context():
+        load()
+        snapshot: sqlite3.Connection | None = None
+        if db.engine.dialect.name == "sqlite":
+            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+            with db.engine.connect() as connection:
+                connection.connection.driver_connection.backup(snapshot)  # type: ignore[union-attr]
+
+    def restore() -> None:
+        db.session.rollback()
+        db.session.remove()
+        if snapshot is None:
+            load()
+            return
+        with db.engine.connect() as connection:
+            snapshot.backup(connection.connection.driver_connection)  # type: ignore[arg-type]
+
+    yield restore
+    if snapshot is not None:
+        snapshot.close()
+
+
+@pytest.fixture
+def demo_world(world: Any, demo_snapshot: Any) -> Any:
+    """``world`` holding the demo data (accounts with password ``aktsom-demo-2025``)."""
+    demo_snapshot()
+    return world

@@ -331,3 +331,29 @@ def test_summaries_keep_the_most_used_measures(town):
     assert wages.statuses == (("being_remedied", 2),)
     by_type = {s.type: s for s in queries.deviations(YEAR).detected.type_summary}
     assert by_type["WAGES"].tiers == (("T1", 2),)
+
+
+def test_each_questionnaire_version_has_its_own_critical_questions(town, db):
+    # A second 2025 round with a small questionnaire that has only A1 (required). "Does not
+    # meet" on B1 is red on the shipped questionnaire (a gate question, S2 on A3) but only
+    # yellow in the small one, which has no gate B1.
+    from portal.models import QuestionnaireVersion
+    from portal.questionnaires.definition import parse_definition
+    from tests.reports.conftest import add_response, add_round, add_verdict
+    from tests.rounds.conftest import definition_text
+
+    definition = parse_definition(definition_text(), "small.yaml")
+    small = QuestionnaireVersion(key=definition.id, version=definition.version, title_nb="Lite",
+                                 title_en="Small", content=definition.source,
+                                 content_hash=definition.content_hash, filename="small.yaml")
+    db.session.add(small)
+    extra = add_round(db, small, YEAR, date(2025, 5, 1))
+    agreement = town.a2  # food
+    response = add_response(db, extra, agreement, town.s1, "accepted")
+    add_verdict(db, response, "B1", "not_met")
+    db.session.commit()
+
+    lights = {t.category: (t.green, t.yellow, t.red, t.none)
+              for t in queries.traffic_lights(YEAR, TODAY)}
+    assert lights["food"] == (1, 1, 0, 0)  # the first round's green, the small round's yellow
+    assert lights["ict"] == (0, 0, 1, 0)  # B1 on the shipped questionnaire is still red

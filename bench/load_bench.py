@@ -1,0 +1,884 @@
+"""Load and fault benchmark: gunicorn (4 sync workers) on PostgreSQL, driven from another process.
+
+    .venv/bin/python bench/load_bench.py [--seconds 60] [--faults [all|kill|pg]]
+
+Prints figures; it is not a test and asserts nothing except that its own setup worked.
+All traffic goes to 127.0.0.1, every loop is bounded in time. See bench/load_README.md.
+
+Steps: (re)create the database ``aktsom_load`` (its own database on the local server; the
+schema is dropped and recreated each run), migrate, seed demo data plus N supplier
+companies with one user and one open response each and M reviewers; serve it with gunicorn
+on a free loopback port; run bench/_load_driver.py (gevent + locust's FastHttpSession) for a
+login storm, a paced phase (people with think time: the latency targets), a saturation
+phase (no think time: capacity) and a /healthz ceiling phase; then check that every save
+that was acknowledged with 302 is in the database. ``--faults`` adds a SIGKILL of gunicorn
+workers in the middle of saves and a PostgreSQL restart during the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _load_setup as setup  # noqa: E402
+
+ROOT = setup.ROOT
+VENV_BIN = ROOT / ".venv" / "bin"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SAVE_P95_TARGET_MS = 150.0
+PAGE_KINDS = ("section", "inbox", "reports")
+KIND_LABEL = {"save": "POST save (section B)", "section": "GET section page", "inbox": "GET /review (inbox)",
+              "reports": "GET /reports?year=2024", "healthz": "GET /healthz", "login": "POST /login",
+              "login page": "GET /login", "company": "GET /company/"}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, IndexError):
+        return 0.0
+
+
+def pg_backends() -> list[int]:
+    """PostgreSQL backend processes serving the benchmark's database."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cmd.startswith("postgres: ") and f" {setup.DB_NAME} " in cmd:
+            pids.append(int(entry))
+    return pids
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
+def background_load(seconds: float = 3.0, own: set[int] | None = None) -> tuple[float, list[str]]:
+    """Share of the machine's cores busy with other work, and the busiest other processes."""
+    own = own or set()
+
+    def per_process() -> dict[int, tuple[float, str]]:
+        out = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) not in own:
+                try:
+                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                        cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                except OSError:
+                    continue
+                out[int(entry)] = (cpu_seconds(int(entry)), cmd)
+        return out
+
+    a, b0 = per_process(), machine_busy()
+    time.sleep(seconds)
+    c, b1 = per_process(), machine_busy()
+    busiest = sorted(((c[p][0] - a[p][0], c[p][1]) for p in c if p in a), reverse=True)
+    names = [f"{cmd[:70]} ({100 * used / seconds:.0f}%)" for used, cmd in busiest[:4]
+             if used / seconds > 0.05]
+    return (b1 - b0) / seconds / (os.cpu_count() or 1), names
+
+
+def memory_of(pid: int) -> dict[str, int]:
+    """VmRSS, RssAnon, RssFile (status) and Pss (smaps_rollup), in KiB."""
+    out: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+                    out[key] = int(rest.split()[0])
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    out["Pss"] = int(line.split()[1])
+    except OSError:
+        pass
+    return out
+
+
+class Server:
+    """gunicorn wsgi:app, 4 sync workers, a free loopback port, no control socket."""
+
+    def __init__(self, env: dict[str, str], workers: int, out: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = out / "gunicorn.log"
+        cmd = [str(VENV_BIN / "gunicorn"), "wsgi:app", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+               "--timeout", "60", "--no-control-socket", "--error-logfile", str(self.log_path),
+               "--log-level", "info"]
+        self.stderr_path = out / "app-stderr.log"  # the app's own log (unhandled errors) goes here
+        with open(self.stderr_path, "wb") as stderr:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stderr, stderr=stderr,
+                                         start_new_session=True)
+        self.workers = workers
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); see {self.log_path}")
+            if len(self.worker_pids()) >= self.workers and probe(self.url + "/healthz") == 200:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn not ready after {timeout} s; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        return children(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def probe(url: str, timeout: float = 2.0) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - loopback only
+            return int(r.status)
+    except urllib.error.HTTPError as e:
+        return int(e.code)
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+# ---------------------------------------------------------------- PostgreSQL restart
+
+
+def pg_cluster() -> tuple[str, str]:
+    versions = sorted(os.listdir("/etc/postgresql"))
+    return versions[-1], "main"
+
+
+def pg_is_online() -> bool:
+    version, name = pg_cluster()
+    out = subprocess.run(["pg_lsclusters", "--no-header", version, name], capture_output=True,
+                         text=True, check=False).stdout
+    return "online" in out
+
+
+def pg_ensure_running() -> None:
+    """Whatever happened, leave the shared PostgreSQL server running."""
+    if pg_is_online():
+        return
+    version, name = pg_cluster()
+    log("PostgreSQL is not running: starting it again")
+    subprocess.run(["pg_ctlcluster", version, name, "start"], check=False)
+    for _ in range(50):
+        if pg_is_online():
+            return
+        time.sleep(0.2)
+    log(f"WARNING: PostgreSQL did not come back; run: pg_ctlcluster {version} {name} start")
+
+
+def other_pg_clients() -> list[str]:
+    """Connections to other databases on the shared server (someone's tests are running)."""
+    with setup.connect("postgres") as conn:
+        rows = conn.execute(
+            "SELECT datname, count(*) FROM pg_stat_activity WHERE datname IS NOT NULL "
+            "AND datname <> %s AND pid <> pg_backend_pid() GROUP BY datname",
+            (setup.DB_NAME,),
+        ).fetchall()
+    return [f"{name} ({n})" for name, n in rows]
+
+
+def pg_restart() -> tuple[float, float, int]:
+    """Restart the cluster (fast shutdown); returns (start, end, exit code)."""
+    version, name = pg_cluster()
+    start = time.time()
+    try:
+        rc = subprocess.run(["pg_ctlcluster", version, name, "restart"], check=False,
+                            capture_output=True, timeout=60).returncode
+    finally:
+        pg_ensure_running()
+    return start, time.time(), rc
+
+
+# ---------------------------------------------------------------- the driver
+
+
+class CpuMeter:
+    """CPU seconds used by the gunicorn workers, the database backends and the load generator."""
+
+    def __init__(self, server: Server, driver_pid: int) -> None:
+        self.server, self.driver_pid = server, driver_pid
+        self.snapshots: dict[str, dict[str, float]] = {}
+
+    def take(self, label: str) -> None:
+        workers = self.server.worker_pids()
+        self.snapshots[label] = {
+            "time": time.time(),
+            "workers": sum(cpu_seconds(p) for p in workers) + cpu_seconds(self.server.proc.pid),
+            "postgres": sum(cpu_seconds(p) for p in pg_backends()),
+            "driver": cpu_seconds(self.driver_pid),
+            "machine": machine_busy(),
+        }
+
+    def between(self, a: str, b: str) -> dict[str, float] | None:
+        if a not in self.snapshots or b not in self.snapshots:
+            return None
+        x, y = self.snapshots[a], self.snapshots[b]
+        return {k: y[k] - x[k] for k in x}
+
+
+def run_driver(plan: dict[str, Any], out: Path, tag: str, server: Server,
+               on_phase: dict[str, Any] | None = None) -> tuple[dict[str, Any], CpuMeter]:
+    plan_path, result_path = out / f"plan-{tag}.json", out / f"result-{tag}.json"
+    plan_path.write_text(json.dumps(plan), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_load_driver.py"),
+                             str(plan_path), str(result_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True)
+    meter = CpuMeter(server, proc.pid)
+    threads = []
+    budget = 180 + sum(float(p["seconds"]) + 60 for p in plan["phases"])
+    killer = threading.Timer(budget, proc.kill)
+    killer.start()
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "PHASE":
+                _, name, what, _t = parts
+                meter.take(f"{name} {what}")
+                if what == "START" and on_phase and name in on_phase:
+                    th = threading.Thread(target=on_phase[name], daemon=True)
+                    th.start()
+                    threads.append(th)
+                if what == "START":
+                    log(f"phase {name} started")
+        proc.wait()
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        for th in threads:
+            th.join(timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"load driver failed with exit code {proc.returncode}")
+    return json.loads(result_path.read_text(encoding="utf-8")), meter
+
+
+# ---------------------------------------------------------------- figures
+
+
+def pct(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = max(0, math.ceil(p / 100 * len(sorted_values)) - 1)
+    return sorted_values[k]
+
+
+def stats(rows: list[list[Any]], phase: str, kinds: tuple[str, ...], window: float) -> dict[str, Any]:
+    selected = [r for r in rows if r[0] == phase and r[1] in kinds]
+    times = sorted(r[3] for r in selected)
+    errors = [r for r in selected if r[5]]
+    return {"count": len(selected), "p50": pct(times, 50), "p95": pct(times, 95), "p99": pct(times, 99),
+            "max": times[-1] if times else float("nan"),
+            "rps": len(selected) / window if window > 0 else float("nan"), "errors": len(errors)}
+
+
+def phase_window(result: dict[str, Any], phase: str) -> float:
+    p = result["phases"][phase]
+    return p["deadline"] - p["start"]
+
+
+def table(result: dict[str, Any], phase: str, kinds: list[str], extra_all: bool = True) -> list[str]:
+    window = phase_window(result, phase)
+    lines = [f"  {'request':<26}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+             f"{'req/s':>9}{'errors':>8}"]
+    groups = [(KIND_LABEL.get(k, k), (k,)) for k in kinds]
+    if extra_all:
+        groups.append(("all pages (sections+inbox+reports)", PAGE_KINDS))
+        groups.append(("all requests", tuple(kinds)))
+    for label, ks in groups:
+        s = stats(result["rows"], phase, ks, window)
+        if not s["count"]:
+            continue
+        lines.append(f"  {label[:26]:<26}{s['count']:>7}{s['p50']:>9.1f}{s['p95']:>9.1f}{s['p99']:>9.1f}"
+                     f"{s['max']:>9.1f}{s['rps']:>9.1f}{s['errors']:>8}")
+    return lines
+
+
+def durability(result: dict[str, Any]) -> dict[str, Any]:
+    """Every save answered 302 must be in the database: per (response, question) the stored value
+    is the last acknowledged one, or one sent after it whose answer was lost (it may have been
+    committed before the connection died: that is not a loss)."""
+    per_key: dict[tuple[int, str], list[tuple[str, Any]]] = defaultdict(list)
+    acknowledged = 0
+    for _user, rid, _t, outcome, value, _error in result["saves"]:
+        if outcome == "ack":
+            acknowledged += 1
+        for qid, v in value.items():
+            per_key[(rid, qid)].append((outcome, v))
+    ids = sorted({k[0] for k in per_key})
+    stored = setup.read_answers(ids)
+    # The audit event is written in the same transaction as the answer: it proves a commit.
+    audited = setup.read_audited_changes(ids)
+    ack_audited = failed_but_committed = failed = 0
+    for _user, rid, _t, outcome, value, _error in result["saves"]:
+        committed = all((rid, q, json.dumps(v, sort_keys=True)) in audited for q, v in value.items())
+        if outcome == "ack":
+            ack_audited += committed
+        else:
+            failed += 1
+            failed_but_committed += committed
+    checked = ok = later_unacked = 0
+    missing: list[str] = []
+    for key, attempts in per_key.items():
+        last_ack = max((i for i, (o, _v) in enumerate(attempts) if o == "ack"), default=None)
+        if last_ack is None:
+            continue
+        checked += 1
+        value = stored.get(key)
+        expected = attempts[last_ack][1]
+        if value == expected:
+            ok += 1
+        elif any(value == v for _o, v in attempts[last_ack + 1:]):
+            later_unacked += 1
+        else:
+            missing.append(f"response {key[0]} {key[1]}: expected {expected!r}, stored {value!r}")
+    return {"acknowledged": acknowledged, "keys_checked": checked, "ok": ok,
+            "ack_audited": ack_audited, "failed": failed, "failed_but_committed": failed_but_committed,
+            "later_unacknowledged": later_unacked, "missing": missing,
+            "attempts": len(result["saves"])}
+
+
+def durability_lines(d: dict[str, Any]) -> list[str]:
+    lines = [f"  saves sent {d['attempts']}, acknowledged with 302: {d['acknowledged']}; "
+             f"(response, question) pairs checked against the database: {d['keys_checked']}",
+             f"  last acknowledged value stored: {d['ok']}; a later save whose answer never arrived "
+             f"(committed, not acknowledged): {d['later_unacknowledged']}; MISSING: {len(d['missing'])}"]
+    lines += [f"    MISSING {m}" for m in d["missing"][:20]]
+    lines.append(f"  audit log (same transaction as the answer): {d['ack_audited']} of {d['acknowledged']} "
+                 f"acknowledged saves were committed; of {d['failed']} saves the user saw fail, "
+                 f"{d['failed_but_committed']} had in fact been committed")
+    ok = not d["missing"] and d["ack_audited"] == d["acknowledged"]
+    lines.append(f"  durability: {'PASS' if ok else 'FAIL'}")
+    return lines
+
+
+def cpu_lines(meter: CpuMeter, result: dict[str, Any], phase: str) -> list[str]:
+    c = meter.between(f"{phase} START", f"{phase} END")
+    if not c:
+        return []
+    n = sum(1 for r in result["rows"] if r[0] == phase)
+    wall, cores = c["time"], os.cpu_count() or 1
+    other = max(0.0, c["machine"] - c["workers"] - c["postgres"] - c["driver"])
+    warning = []
+    if other > 0.1 * cores * wall:
+        warning = [f"  WARNING: other work on the machine took {other / wall / cores:.0%} of the CPU in this "
+                   "phase: these figures are worse than the app's own; rerun on a quiet machine"]
+    return warning + [f"  CPU over {wall:.1f} s ({cores} cores = {cores * wall:.0f} cpu-s): gunicorn {c['workers']:.1f} "
+            f"cpu-s ({1000 * c['workers'] / max(n, 1):.1f} ms per request), PostgreSQL backends "
+            f"{c['postgres']:.1f} ({1000 * c['postgres'] / max(n, 1):.1f} ms/req), load generator "
+            f"{c['driver']:.1f} ({1000 * c['driver'] / max(n, 1):.1f} ms/req), everything else on the "
+            f"machine {other:.1f} cpu-s; idle {max(0.0, cores * wall - c['machine']):.1f} cpu-s"]
+
+
+def login_lines(result: dict[str, Any]) -> list[str]:
+    rows = [r for r in result["rows"] if r[0] == "login" and r[1] == "login"]
+    if not rows:
+        return []
+    times = sorted(r[3] for r in rows)
+    p = result["phases"]["login"]
+    errors = sum(1 for r in rows if r[5])
+    return [f"  login storm: {len(rows)} users log in at once: POST /login p50 {pct(times, 50):.0f} ms, "
+            f"p95 {pct(times, 95):.0f} ms, max {times[-1]:.0f} ms; all logged in after "
+            f"{p['end'] - p['start']:.1f} s; errors {errors}; failed users {len(result['failed_logins'])}"]
+
+
+def race_summary(races: list[dict[str, Any]], response_id: int) -> dict[str, Any]:
+    """Judge the concurrent-save rounds: one 302 + one 409 is right; two 302s lose a save."""
+    outcome: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    last: dict[str, dict[str, Any]] = {}
+    for r in races:
+        if "statuses" not in r:
+            outcome[f"{r.get('what', '?')}: not run ({r.get('error')})"] += 1
+            continue
+        st = sorted(r["statuses"])
+        if st == [302, 409]:
+            verdict = "one saved, the other told of the conflict (409): right"
+        elif st == [302, 302]:
+            verdict = "BOTH acknowledged (302): one acknowledged save silently overwritten"
+        else:
+            errs = "; ".join(e for e in r["errors"] if e)
+            verdict = f"statuses {st}: {errs}"
+        key = f"{r['what']} (base revisions {'/'.join(x or 'none' for x in r['base_revisions'])}" \
+              f"): {verdict}" if r["what"] == "create" else f"{r['what']}: {verdict}"
+        outcome[key] += 1
+        examples.setdefault(key, r["question"])
+        last[r["question"]] = r
+    stored = setup.read_answers([response_id])
+    lost = 0
+    for qid, r in last.items():
+        value = (stored.get((response_id, qid)) or {})
+        acked = [v for v, st in zip(r["values"], r["statuses"], strict=True) if st == 302]
+        if acked and not any(v in value.values() for v in acked[-1:]) and len(acked) == 1:
+            lost += 1
+    creates = sum(1 for r in races if r.get("what") == "create")
+    changes = sum(1 for r in races if r.get("what") == "change")
+    lines = [f"  {creates} unanswered questions created by both at once, then {changes} changes of one "
+             "answer by both from the same revision:"]
+    lines += [f"    {n:>3} × {k}" for k, n in sorted(outcome.items(), key=lambda x: -x[1])]
+    if lost:
+        lines.append(f"    the single acknowledged value is not the stored one for {lost} question(s)")
+    bad = any("BOTH" in k or "statuses" in k or "not run" in k for k in outcome) or lost
+    return {"lines": lines, "ok": not bad}
+
+
+# ---------------------------------------------------------------- fault analysis
+
+
+def classify(error: str) -> str:
+    if error.startswith("no HTTP response"):
+        return error.split(":")[0] + ")"
+    return error
+
+
+def fault_lines(result: dict[str, Any], phase: str, events: list[dict[str, Any]],
+                health: list[tuple[float, float, int]]) -> list[str]:
+    """Errors per fault, what the user saw, and how long until requests succeed again.
+
+    A request belongs to the latest fault that began before it ended. Recovery: the first
+    request that started after the fault (and after that fault's last failure) and succeeded.
+    """
+    rows = [r for r in result["rows"] if r[0] == phase]
+    start = result["phases"][phase]["start"]
+    times = [ev["t"] for ev in events]
+
+    def owner(r: list[Any]) -> int:
+        end = r[2] + r[3] / 1000
+        return max((i for i, t in enumerate(times) if t <= end), default=-1)
+
+    before = [r for r in rows if r[5] and owner(r) == -1]
+    lines = [f"  requests {len(rows)}, errors {sum(1 for r in rows if r[5])} "
+             f"(before the first fault: {len(before)})"]
+    for i, ev in enumerate(events):
+        t0 = ev["t"]
+        mine = [r for r in rows if owner(r) == i]
+        failed = [r for r in mine if r[5]]
+        desc = f"  {ev['what']} at +{t0 - start:.1f} s"
+        if ev.get("detail"):
+            desc += f" ({ev['detail']})"
+        lines.append(desc)
+        settled = max([t0] + [r[2] + r[3] / 1000 for r in failed])
+        after = sorted((r for r in mine if r[2] >= settled), key=lambda r: r[2])
+        ok_after = [r for r in after if not r[5]]
+        if ok_after:
+            first = ok_after[0]
+            recovered = (f"requests sent from +{first[2] - t0:.2f} s on succeed (the first answered "
+                         f"at +{first[2] + first[3] / 1000 - t0:.2f} s; {len(ok_after)} successes, "
+                         f"{len(after) - len(ok_after)} failures after it)")
+        else:
+            recovered = "NO request succeeded afterwards within the phase"
+        if failed:
+            lines.append(f"    failed requests {len(failed)} (saves {sum(1 for r in failed if r[1] == 'save')})"
+                         f", the last one ended +{settled - t0:.2f} s after the fault; {recovered}")
+            seen = Counter(f"{KIND_LABEL.get(r[1], r[1])}: {classify(r[5])}" for r in failed)
+            for what, n in seen.most_common(8):
+                lines.append(f"      {n:>4} × {what}")
+        else:
+            lines.append(f"    no request failed; {recovered}")
+        if ev.get("replaced") is not None:
+            lines.append(f"    gunicorn forked a replacement worker after {ev['replaced']:.2f} s")
+        t_next = times[i + 1] if i + 1 < len(times) else float("inf")
+        hs = [(t, ms, code) for t, ms, code in health if t0 <= t < t_next]
+        bad = [(t, code) for t, _ms, code in hs if code != 200]
+        if bad:
+            last_bad = max(t for t, _c in bad)
+            good_after = [t + ms / 1000 for t, ms, code in hs if code == 200 and t > last_bad]
+            again = f"+{min(good_after) - t0:.2f} s" if good_after else "not within the phase"
+            lines.append(f"    /healthz probe every 0.2 s: {len(bad)} of {len(hs)} not 200 "
+                         f"(codes {dict(Counter(c for _t, c in bad))}; 0 = no answer in 10 s); "
+                         f"200 again at {again}")
+        elif hs:
+            lines.append(f"    /healthz probe every 0.2 s: all {len(hs)} answered 200 (slowest "
+                         f"{max(ms for _t, ms, _c in hs):.0f} ms)")
+    return lines
+
+
+class HealthProbe:
+    """Polls /healthz every 0.2 s during a fault phase (a monitor's view)."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.samples = url, []  # type: ignore[var-annotated]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            t = time.time()
+            code = probe(self.url, timeout=10.0)
+            self.samples.append((t, (time.time() - t) * 1000, code))
+            self.stop.wait(0.2)
+
+
+# ---------------------------------------------------------------- main
+
+
+def machine_lines(pg_version: str) -> list[str]:
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = {}
+    for pkg in ("gunicorn", "locust", "SQLAlchemy", "psycopg", "argon2-cffi", "Flask"):
+        try:
+            from importlib.metadata import version
+
+            versions[pkg] = version(pkg)
+        except Exception:  # noqa: BLE001
+            versions[pkg] = "?"
+    return [f"  machine: {os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.1f} GiB RAM, "
+            f"{platform.system()} {platform.release()}",
+            f"  Python {platform.python_version()}, PostgreSQL {pg_version}, "
+            + ", ".join(f"{k} {v}" for k, v in versions.items())]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60, help="paced phase length (default 60)")
+    parser.add_argument("--saturation-seconds", type=float, default=20)
+    parser.add_argument("--ceiling-seconds", type=float, default=20)
+    parser.add_argument("--think", default="0.5,2.0", help="paced think time range in s (default 0.5,2.0)")
+    parser.add_argument("--suppliers", type=int, default=50)
+    parser.add_argument("--reviewers", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--faults", nargs="?", const="all", metavar="all|kill,drop,pg",
+                        help="also run fault runs: kill (SIGKILL workers), drop (terminate the app's "
+                        "database connections; harmless to other databases), pg (restart PostgreSQL: "
+                        "other databases on the server see it too), all (the three)")
+    parser.add_argument("--only-faults", action="store_true", help="skip the measurement phases")
+    parser.add_argument("--fault-seconds", type=float, default=30)
+    parser.add_argument("--pg-wait", type=float, default=300, metavar="SECONDS",
+                        help="wait up to this long for other databases' clients to go before restarting")
+    parser.add_argument("--fault-think", default="0.5,2.0", help="think time during fault runs")
+    parser.add_argument("--race-rounds", type=int, default=20,
+                        help="concurrent saves of one answer by two colleagues (conflict check)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="wait up to this long for other work on the machine to stop first")
+    args = parser.parse_args()
+    think = [float(x) for x in args.think.split(",")]
+    fault_think = [float(x) for x in args.fault_think.split(",")]
+    random.seed(args.seed)
+
+    out = ROOT / "bench" / "out" / "load" / time.strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True, exist_ok=True)
+    instance = out / "instance"
+    env = setup.app_env(instance)
+    report: list[str] = []
+
+    def say(lines: list[str] | str) -> None:
+        for line in [lines] if isinstance(lines, str) else lines:
+            report.append(line)
+            print(line, flush=True)
+
+    def _term(_sig: int, _frame: Any) -> None:
+        raise SystemExit(f"stopped by signal {_sig}")
+
+    signal.signal(signal.SIGTERM, _term)
+    server: Server | None = None
+    try:
+        pg_version = setup.server_version()
+        log(f"recreating database {setup.DB_NAME} and migrating")
+        setup.recreate_database()
+        setup.migrate(env)
+        log(f"seeding demo data + {args.suppliers} suppliers + {args.reviewers} reviewers")
+        seeded = setup.seed(env, args.suppliers, args.reviewers)
+        log(f"seeded in {seeded.seconds:.1f} s")
+
+        waited_until = time.time() + args.wait_quiet
+        while True:
+            busy, names = background_load(3.0, own={os.getpid()})
+            if busy < 0.15 or time.time() >= waited_until:
+                break
+            log(f"machine busy with other work ({busy:.0%} of all cores: {'; '.join(names)}); waiting")
+            time.sleep(20)
+        log("measuring the password check")
+        argon = setup.argon2_costs(env)
+        server = Server(env, args.workers, out)
+        server.wait_ready()
+        log(f"gunicorn ready at {server.url} (workers {server.worker_pids()})")
+        base_plan = {"base_url": server.url, "password": seeded.password, "suppliers": seeded.suppliers,
+                     "reviewers": seeded.reviewers, "report_year": 2024, "seed": args.seed,
+                     "race": seeded.race}
+
+        say("")
+        say("Aktsom load benchmark (bench/load_bench.py)")
+        say(machine_lines(pg_version))
+        say(f"  server: gunicorn wsgi:app -w {args.workers} (sync) --timeout 60 --no-control-socket on "
+            f"{server.url}; database {setup.DB_NAME}; rate limiter off; argon2id "
+            f"t={argon['params']['t']} m={argon['params']['m_kib'] // 1024} MiB p={argon['params']['p']}")
+        say(f"  other work on the machine just before the run: {busy:.0%} of all cores"
+            + (f" ({'; '.join(names)})" if names else ""))
+        say(f"  load: {args.suppliers} suppliers + {args.reviewers} reviewers, each its own cookie jar, from "
+            "one gevent process (locust FastHttpSession) on the SAME 2 cores as server and database")
+
+        if not args.only_faults:
+            plan = dict(base_plan, phases=[
+                {"name": "warmup", "seconds": 5, "think": think},
+                {"name": "paced", "seconds": args.seconds, "think": think},
+                {"name": "saturation", "seconds": args.saturation_seconds, "think": [0, 0]},
+                {"name": "ceiling", "seconds": args.ceiling_seconds, "kind": "ceiling",
+                 "concurrency": args.suppliers + args.reviewers},
+                {"name": "race", "seconds": 0, "kind": "race", "rounds": args.race_rounds},
+            ])
+            result, meter = run_driver(plan, out, "main", server)
+            memory = {pid: memory_of(pid) for pid in server.worker_pids()}
+            log("checking durability")
+            dur = durability(result)
+            kinds = ["save", "section", "inbox", "reports"]
+            say("")
+            say(login_lines(result))
+            say("")
+            say(f"Paced phase: people with think time {think[0]}–{think[1]} s between actions, "
+                f"{phase_window(result, 'paced'):.0f} s (the targets are judged here)")
+            say(table(result, "paced", kinds))
+            say(cpu_lines(meter, result, "paced"))
+            say("")
+            say(f"Saturation phase: the same users with no think time, "
+                f"{phase_window(result, 'saturation'):.0f} s (capacity)")
+            say(table(result, "saturation", kinds))
+            say(cpu_lines(meter, result, "saturation"))
+            say("")
+            say(f"Ceiling phase: /healthz (one SELECT 1), {args.suppliers + args.reviewers} concurrent "
+                f"clients, no think time, {phase_window(result, 'ceiling'):.0f} s")
+            say(table(result, "ceiling", ["healthz"], extra_all=False))
+            say(cpu_lines(meter, result, "ceiling"))
+            ceiling = stats(result["rows"], "ceiling", ("healthz",), phase_window(result, "ceiling"))
+            sat_w = phase_window(result, "saturation")
+            sat_save = stats(result["rows"], "saturation", ("save",), sat_w)
+            sat_pages = stats(result["rows"], "saturation", PAGE_KINDS, sat_w)
+            sat_all = stats(result["rows"], "saturation", tuple(kinds), sat_w)
+            say("")
+            say(f"Throughput at saturation as a share of the /healthz ceiling ({ceiling['rps']:.0f} req/s): "
+                f"saves {sat_save['rps']:.0f} req/s = {sat_save['rps'] / ceiling['rps']:.1%}, pages "
+                f"{sat_pages['rps']:.0f} req/s = {sat_pages['rps'] / ceiling['rps']:.1%}, all "
+                f"{sat_all['rps']:.0f} req/s = {sat_all['rps'] / ceiling['rps']:.1%}")
+            say("")
+            say("Resident memory of each gunicorn worker after the run (KiB; Pss shares libraries fairly):")
+            for pid, m in sorted(memory.items()):
+                say(f"  worker {pid}: VmRSS {m.get('VmRSS', 0):>7} (peak {m.get('VmHWM', 0):>7}), "
+                    f"RssAnon {m.get('RssAnon', 0):>7}, RssFile {m.get('RssFile', 0):>6}, "
+                    f"Pss {m.get('Pss', 0):>7}")
+            master = memory_of(server.proc.pid)
+            say(f"  master {server.proc.pid}: VmRSS {master.get('VmRSS', 0)}")
+            say("")
+            med = argon["median_s"]
+            say(f"Password check (portal.passwords.verify_password, argon2id t={argon['params']['t']} "
+                f"m={argon['params']['m_kib']} KiB p={argon['params']['p']}): median of 20 = "
+                f"{med * 1000:.1f} ms (min {argon['min_s'] * 1000:.1f}, max {argon['max_s'] * 1000:.1f}) "
+                f"-> at most {1 / med:.0f} logins/s per core, {2 / med:.0f}/s on this machine's 2 cores "
+                "if nothing else ran")
+            for name, s in argon["profiles"]:
+                say(f"  {name:<38} {s * 1000:6.1f} ms  ({1 / s:5.0f}/s per core)")
+            say("")
+            say("Durability (every save acknowledged with 302 is in the database):")
+            say(durability_lines(dur))
+            paced_save = stats(result["rows"], "paced", ("save",), phase_window(result, "paced"))
+            errors_all = sum(1 for r in result["rows"] if r[5] and r[0] in ("paced", "saturation",
+                                                                               "ceiling", "login"))
+            say("")
+            say("Two colleagues press Save on the same answer at the same moment (conflict check):")
+            race = race_summary(result.get("races", []), seeded.race["response_id"])
+            say(race["lines"])
+            say("")
+            say("Targets:")
+            say(f"  p95 of a save <= {SAVE_P95_TARGET_MS:.0f} ms (paced): {paced_save['p95']:.1f} ms  "
+                f"{'PASS' if paced_save['p95'] <= SAVE_P95_TARGET_MS else 'FAIL'}")
+            say(f"  p95 of a save at saturation (for information): {sat_save['p95']:.1f} ms  "
+                f"{'PASS' if sat_save['p95'] <= SAVE_P95_TARGET_MS else 'FAIL'}")
+            say(f"  zero errors (login, paced, saturation, ceiling): {errors_all}  "
+                f"{'PASS' if errors_all == 0 else 'FAIL'}")
+            stored_ok = not dur["missing"] and dur["ack_audited"] == dur["acknowledged"]
+            say(f"  every acknowledged save stored: {'PASS' if stored_ok else 'FAIL'}")
+            say(f"  concurrent saves of one answer: no 500, no silent overwrite: "
+                f"{'PASS' if race['ok'] else 'FAIL'}")
+            if errors_all:
+                seen = Counter(f"{r[0]} {KIND_LABEL.get(r[1], r[1])}: {classify(r[5])}"
+                               for r in result["rows"]
+                               if r[5] and r[0] in ("paced", "saturation", "ceiling", "login"))
+                for what, n in seen.most_common(10):
+                    say(f"    {n} × {what}")
+
+        if not args.only_faults:
+            log("profiling one save and one section page in-process")
+            say("")
+            say("Server-side cost, in-process, one client, no HTTP and no queueing (median of 30):")
+            try:
+                prof = setup.profile_requests(env, seeded.suppliers[0]["email"],
+                                              seeded.suppliers[0]["response_id"])
+            except Exception as exc:  # noqa: BLE001 - e.g. a template being edited right now
+                prof = {}
+                say(f"  could not profile: {type(exc).__name__}: {exc}")
+            for name, p in prof.items():
+                say(f"  {name:<12} {p['wall_ms']:6.1f} ms wall: {p['sql_ms']:5.1f} ms in "
+                    f"{p['statements']:.0f} SQL statements (incl. round trips"
+                    + (f"; {p['after_commit']:.0f} of them after the commit" if p["after_commit"] else "")
+                    + f"), {p['render_ms']:5.1f} ms rendering templates, "
+                    f"{p['wall_ms'] - p['sql_ms'] - p['render_ms']:5.1f} ms other Python (Flask, session, "
+                    "ORM, forms)")
+
+        if args.faults:
+            run_faults(args, base_plan, server, out, say, fault_think)
+    finally:
+        if server is not None:
+            server.stop()
+        pg_ensure_running()
+        (out / "report.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
+        log(f"report and raw results in {out}")
+    return 0
+
+
+class Fault:
+    """One fault run: SIGKILL gunicorn workers in the middle of saves, or restart PostgreSQL."""
+
+    def __init__(self, kind: str, server: Server, seconds: float) -> None:
+        self.kind, self.server, self.seconds = kind, server, seconds
+        self.events: list[dict[str, Any]] = []
+        self.probe = HealthProbe(server.url + "/healthz")
+        self.started = 0.0
+        self.others: list[str] = []
+
+    def at(self, offset: float) -> None:
+        time.sleep(max(0.0, offset - (time.time() - self.started)))
+
+    def begin(self) -> None:
+        """Called when the driver's fault phase starts (the users are logged in and working)."""
+        self.started = time.time()
+        self.probe.thread.start()
+        if self.kind == "kill":
+            for share in (0.2, 0.45, 0.7):
+                self.at(self.seconds * share)
+                self.kill_one()
+        elif self.kind == "drop":
+            for share in (0.2, 0.45, 0.7):
+                self.at(self.seconds * share)
+                t = time.time()
+                with setup.connect("postgres") as conn:
+                    n = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                     "WHERE datname = %s AND pid <> pg_backend_pid()",
+                                     (setup.DB_NAME,)).fetchone()[0]
+                self.events.append({"what": "pg_terminate_backend on every connection to "
+                                    f"{setup.DB_NAME}", "t": t, "detail": f"{n} connections"})
+        else:
+            self.at(self.seconds * 0.3)
+            t0, t1, rc = pg_restart()
+            self.events.append({"what": "pg_ctlcluster restart (fast shutdown)", "t": t0,
+                                "detail": f"the command took {t1 - t0:.2f} s, exit code {rc}; other "
+                                f"databases connected just before: {', '.join(self.others) or 'none'}"})
+
+    def kill_one(self) -> None:
+        before = set(self.server.worker_pids())
+        if not before:
+            return
+        victim = random.choice(sorted(before))
+        t = time.time()
+        os.kill(victim, signal.SIGKILL)
+        event: dict[str, Any] = {"what": f"SIGKILL worker {victim}", "t": t, "replaced": None}
+        self.events.append(event)
+        while time.time() - t < 15:
+            if set(self.server.worker_pids()) - before:
+                event["replaced"] = time.time() - t
+                break
+            time.sleep(0.02)
+
+
+def run_faults(args: argparse.Namespace, base_plan: dict[str, Any], server: Server, out: Path,
+               say: Any, think: list[float]) -> None:
+    kinds = ("kill", "drop", "pg") if args.faults == "all" else tuple(args.faults.split(","))
+    unknown = set(kinds) - {"kill", "drop", "pg"}
+    if unknown:
+        raise SystemExit(f"unknown fault kind(s): {', '.join(sorted(unknown))}")
+    for kind in kinds:
+        name = f"fault-{kind}"
+        fault = Fault(kind, server, args.fault_seconds)
+        plan = dict(base_plan, phases=[{"name": name, "seconds": args.fault_seconds, "think": think}],
+                    error_pause=0.5)
+        if kind == "pg":
+            # Others run their tests on the same server: wait (bounded) until none is connected.
+            until = time.time() + args.pg_wait
+            while (others := other_pg_clients()) and time.time() < until:
+                log(f"other databases in use ({', '.join(others)}); waiting before the restart")
+                time.sleep(10)
+            fault.others = others
+        try:
+            result, _meter = run_driver(plan, out, name, server, on_phase={name: fault.begin})
+        finally:
+            fault.probe.stop.set()
+            pg_ensure_running()
+        dur = durability(result)
+        say("")
+        say(f"Fault run '{kind}': {len(plan['suppliers'])} suppliers + {len(plan['reviewers'])} reviewers, "
+            f"think {think[0]}–{think[1]} s, {args.fault_seconds:.0f} s; a client that meets an error "
+            "waits 0.5 s and goes on (a person reading the error page)")
+        say(login_lines(result))
+        say(table(result, name, ["save", "section", "inbox", "reports"]))
+        say(fault_lines(result, name, fault.events, fault.probe.samples))
+        say(f"  workers now: {server.worker_pids()} (gunicorn master {server.proc.pid} "
+            f"{'alive' if server.proc.poll() is None else 'DEAD'})")
+        say(durability_lines(dur))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
