@@ -84,43 +84,6 @@ QUESTIONNAIRE_VARIANTS = CodeList(
     Code("simplified", lazy_pgettext("questionnaire variant", "Simplified")),
 )
 
-THEMES = CodeList(
-    Code("CHILD", _l("Child labour")),
-    Code("YOUNG", _l("Young workers (lack of special protection)")),
-    Code("FORCED", _l("Forced or bonded labour and trafficking")),
-    Code("FOA", _l("Freedom of association and collective bargaining")),
-    Code("DISCR", _l("Discrimination")),
-    Code("HARSH", _l("Harsh or inhumane treatment, harassment and violence")),
-    Code("WAGES", _l("Wages (minimum wage, living wage, overtime pay, illegal deductions)")),
-    Code("HOURS", _l("Working hours and overtime")),
-    Code(
-        "OHS",
-        _l(
-            "Occupational health and safety, incl. building and fire safety, chemicals, PPE, housing"
-        ),
-    ),
-    Code(
-        "EMPLOY",
-        _l(
-            "Regular employment (contracts, social security, agency labour, subcontracting, homeworking)"
-        ),
-    ),
-    Code(
-        "RECRUIT",
-        _l("Migrant workers and recruitment (recruitment fees, retained passports, right to work)"),
-    ),
-    Code(
-        "MARGIN",
-        _l(
-            "Marginalised groups, indigenous peoples and communities (land rights, forced relocation)"
-        ),
-    ),
-    Code("ENV", _l("Environment (emissions, chemicals, waste)")),
-    Code("CORR", _l("Corruption and business ethics")),
-    Code("ANIMAL", _l("Animal welfare")),
-    Code("CLIMATE", _l("Climate and greenhouse gas emissions")),
-    Code("OTHER", lazy_pgettext("theme", "Other")),
-)
 
 
 
@@ -156,6 +119,13 @@ PROCESS_DEVIATION_TYPES = CodeList(
     Code("P-SD", _l("Special social dialogue requirement not met")),
 )
 DEVIATION_TYPES = CodeList(*RIGHTS_DEVIATION_TYPES, *PROCESS_DEVIATION_TYPES)
+
+# Themes of the 2.A.3 priority-risk table: the rights themes plus climate (DOMAIN 7.3).
+THEMES = CodeList(
+    *(c for c in RIGHTS_DEVIATION_TYPES if c.code != "OTHER"),
+    Code("CLIMATE", _l("Climate and greenhouse gas emissions")),
+    Code("OTHER", lazy_pgettext("theme", "Other")),
+)
 
 SEVERITIES = CodeList(
     Code("CRITICAL", _l("Critical (zero tolerance)")),
