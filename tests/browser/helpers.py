@@ -171,6 +171,21 @@ def wider_than(page: Page, width: int = 320) -> list[str]:
                     out.push(`text in ${name(parent)} right=${Math.round(r.right)}: "${node.textContent.trim().slice(0, 60)}"`);
                 }
             }
+            if (!out.length) {
+                // Nothing visible sticks out: find the innermost elements whose removal
+                // ends the sideways scroll (an over-wide <select> option, say).
+                const culprits = [];
+                for (const el of document.querySelectorAll('main *')) {
+                    const before = el.style.display;
+                    el.style.display = 'none';
+                    const fits = document.documentElement.scrollWidth <= limit;
+                    el.style.display = before;
+                    if (fits) culprits.push(el);
+                }
+                for (const el of culprits) {
+                    if (!culprits.some(other => other !== el && el.contains(other))) out.push(`hiding ${name(el)} ends it`);
+                }
+            }
             return out.slice(0, 8);
         }""",
         width,

@@ -77,12 +77,11 @@ def _screens() -> list[Screen]:
         Screen("invite-colleague-errors", "supplier", "/company/invite", press="Send invitation", en=False),
         Screen("profile", "supplier", "/profile"),
         Screen("profile-password-errors", "supplier", "/profile", press="Change password", en=False),
-        Screen("two-factor-setup", "supplier", "/profile/two-factor"),
         Screen("response-not-started", "supplier", "/responses/{open_response}"),
         Screen("response-filled", "supplier", "/responses/{filled_response}"),
         Screen("response-accepted", "supplier", "/responses/{accepted_response}"),
         Screen("check-submit-errors", "supplier", "/responses/{open_response}/submit", press="Submit the response"),
-        Screen("check-submit-ready", "supplier", "/responses/{ready_response}/submit"),
+        Screen("check-submit-ready", "supplier", "/responses/{returned_response}/submit"),
         # Each section filled in (C has an invalid answer: its error summary), read-only once
         # submitted, and empty where emptiness changes the page (tables, references).
         *[Screen(f"section-{x}-filled", "supplier", f"/responses/{{filled_response}}/sections/{x}") for x in SECTIONS],
@@ -98,6 +97,7 @@ def _screens() -> list[Screen]:
         Screen("not-found-signed-in", "supplier", "/responses/999999", status=404, en=False),
         # Reviewer
         Screen("staff-home", "reviewer", "/"),
+        Screen("two-factor-setup", "reviewer", "/profile/two-factor"),  # staff only
         Screen("rounds", "reviewer", "/rounds"),
         Screen("round", "reviewer", "/rounds/{round}"),
         Screen("extend-deadline", "reviewer", "/responses/{open_response}/deadline"),
@@ -200,8 +200,6 @@ def prepare_screens() -> dict[str, Any]:
         filled.answers.append(Answer(question_id="C6", value={"answer": "mange"}, updated_by=users[SUPPLIER]))
     else:
         c6.value = {"answer": "mange"}
-    ready = _response(2026, "LK-2023-0112", "Solfanger Energi AS (demo)")
-    _fill(ready, users["leverandor@solcelle.example"], date.today(), seed=22)
 
     invited = accounts.invite_user("ny.kollega@arbeidsklaer.example", role=Role.SUPPLIER,
                                    supplier=open_response.supplier, locale="nb", name="Ny Kollega",
@@ -215,7 +213,6 @@ def prepare_screens() -> dict[str, Any]:
     ids = {
         "open_response": open_response.id,
         "filled_response": filled.id,
-        "ready_response": ready.id,
         "accepted_response": _response(2024, "LK-2021-0155").id,
         "returned_response": _response(2024, "LK-2021-0156").id,
         "submitted_response": _response(2024, "LK-2023-0112", "Solfanger Energi AS (demo)").id,
