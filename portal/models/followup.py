@@ -192,6 +192,11 @@ class Answer(Base):
     response: Mapped[Response] = relationship(back_populates="answers")
     updated_by: Mapped[User | None] = relationship()
 
+    # Every UPDATE of an answer is conditional on the revision it was read with, so two saves
+    # at the same moment cannot both win: the second fails with StaleDataError (the services
+    # bump the revision themselves, hence no generator).
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
+
 
 class EvidenceFile(Base):
     """An uploaded file supporting one question; stored outside static/ under a generated name."""

@@ -103,8 +103,9 @@ def _read_section(
             for part in question.parts
             if part.type != "file"
         }
-        raw_revision = form.get(f"rev-{question.id}", "")
-        revisions[question.id] = int(raw_revision) if raw_revision.isdigit() else None
+        raw_revision = form.get(f"rev-{question.id}")
+        if raw_revision is not None:  # empty: there was no answer on the page
+            revisions[question.id] = int(raw_revision) if raw_revision.isdigit() else None
         if form.get(f"confirm-{question.id}"):
             confirmed.add(question.id)
     return values, revisions, confirmed

@@ -2,7 +2,9 @@
 
 Drafts keep the raw input exactly as typed. A save based on an older revision
 of an answer that someone else has changed since is a conflict: nothing is
-overwritten, and both values are returned for the user to choose.
+overwritten, and both values are returned for the user to choose. That holds also
+when two saves arrive at the same moment: the database settles the race (see
+``save_answers``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.extensions import db
@@ -104,7 +108,36 @@ def save_answers(
     *,
     actor: User,
 ) -> SaveResult:
-    """Store exactly what was typed for the given questions; report conflicts instead of overwriting."""
+    """Store exactly what was typed for the given questions; report conflicts instead of overwriting.
+
+    ``base_revisions`` holds, per question on the page the user saw, the revision of the
+    answer shown, or None when there was no answer yet; a question missing from it is not
+    checked. The check reads what was committed when the request began, so two saves at
+    the same moment both pass it. The database settles that race: an answer's UPDATE only
+    matches the revision it was read with (``version_id_col``) and an answer is unique per
+    question, so the later writer fails inside a savepoint, reads the answers again and
+    reports the conflict.
+    """
+    try:
+        with db.session.begin_nested():
+            return _save_answers(response, values, base_revisions, confirmed, actor=actor)
+    except (StaleDataError, IntegrityError):
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Answer):
+                db.session.expire(obj)
+        db.session.expire(response, ["answers"])
+        with db.session.begin_nested():
+            return _save_answers(response, values, base_revisions, confirmed, actor=actor)
+
+
+def _save_answers(
+    response: Response,
+    values: Mapping[str, dict[str, Any]],
+    base_revisions: Mapping[str, int | None],
+    confirmed: set[str],
+    *,
+    actor: User,
+) -> SaveResult:
     if not response.can_edit(actor):
         raise ResponseStateError(response.status)
     existing = {a.question_id: a for a in response.answers}
@@ -123,8 +156,9 @@ def save_answers(
                          field=question_id, before=None, after=value)
             result.saved.append(question_id)
             continue
-        base = base_revisions.get(question_id)
-        if value != answer.value and base is not None and base != answer.revision:
+        # A revision of None: the user saw no answer, and a colleague has written one since.
+        stale = question_id in base_revisions and (base_revisions[question_id] or 0) != answer.revision
+        if value != answer.value and stale:
             result.conflicts.append(Conflict(
                 question_id=question_id, mine=value, theirs=dict(answer.value or {}),
                 revision=answer.revision,
