@@ -9,14 +9,18 @@ from __future__ import annotations
 from flask import Flask, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import babel
 from portal.models import LOCALES
 
 
 def select_locale() -> str:
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return str(current_user.locale)
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+            return str(current_user.locale)
+    except SQLAlchemyError:  # the database is down (the error page asks too): the next choice
+        pass
     if session.get("locale") in LOCALES:
         return str(session["locale"])
     best = request.accept_languages.best_match(["nb", "no", "nn", "en"])
