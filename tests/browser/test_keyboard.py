@@ -68,7 +68,9 @@ def test_supplier_answers_a_section_by_keyboard_only(page: Page, demo_world: Any
     assert info["text"] == "Hopp til hovedinnholdet", info
     # Hidden until focused, it then shows as a full-width bar (its focus indicator).
     box = page.get_by_role("link", name="Hopp til hovedinnholdet").bounding_box()
-    assert box and box["width"] > 100 and box["height"] > 20, f"the focused skip link is not shown: {box}"
+    assert box, "the focused skip link has no box"
+    assert box["width"] > 100, f"the focused skip link is not shown: {box}"
+    assert box["height"] > 20, f"the focused skip link is not shown: {box}"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
 
@@ -103,7 +105,8 @@ def test_supplier_answers_a_section_by_keyboard_only(page: Page, demo_world: Any
     page.keyboard.press("Space")
     page.keyboard.press("ArrowDown")
     info = focused(page)
-    assert info["label"] == "Sluttproduksjon og komponenter" and info["checked"], info
+    assert info["label"] == "Sluttproduksjon og komponenter", info
+    assert info["checked"], info
     # Shift+Tab goes back out of the group to where we came from (C3's last checkbox).
     info = tab_to(page, lambda f: f["type"] == "checkbox", backwards=True, what="back to C3")
     assert info["id"].startswith("q-C3-answer"), info
@@ -133,7 +136,8 @@ def test_supplier_answers_a_section_by_keyboard_only(page: Page, demo_world: Any
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     info = focused(page)
-    assert info["label"] == "Sluttproduksjon / montering" and info["checked"], info
+    assert info["label"] == "Sluttproduksjon / montering", info
+    assert info["checked"], info
     tab_to(page, lambda f: f["id"].endswith("-products"), what="products")
     page.keyboard.type("Varselklær")
     tab_to(page, lambda f: f["id"].endswith("-workers_total"), what="number of workers")

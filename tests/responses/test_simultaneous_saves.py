@@ -58,7 +58,8 @@ def test_change_saved_by_a_colleague_in_the_same_moment_is_a_conflict(client, db
                                     "q-B4-answer": "Min tekst"})
     assert reply.status_code == 409
     page = reply.get_data(as_text=True)
-    assert "Kari sin tekst" in page and "Min tekst" in page
+    assert "Kari sin tekst" in page
+    assert "Min tekst" in page
     assert 'name="rev-B4" value="2"' in page  # saving again from here is a deliberate choice
     answer = _answer(db, "B4")
     assert (answer.value["answer"], answer.revision) == ("Kari sin tekst", 2)
