@@ -142,3 +142,20 @@ def test_other_simultaneous_change_is_a_translated_409(client, db, setting, monk
                                     "q-B4-answer": "Min tekst"})
     assert reply.status_code == 409
     assert "Changed by someone else at the same moment" in reply.get_data(as_text=True)
+
+
+def test_signed_in_user_cannot_be_loaded_gives_a_503_page_not_a_bare_500(client, db, setting, monkeypatch):
+    """What a PostgreSQL restart does: the first query of the request, loading the user, fails
+    (in before_request, in the error page's layout and in the security headers alike)."""
+    from portal.extensions import login_manager
+
+    def down(_user_id: str) -> Any:
+        raise OperationalError("SELECT user", {}, Exception("the database system is shutting down"))
+
+    client.get("/company/")  # the user's language (nb) is in the session from here on
+    monkeypatch.setattr(login_manager, "_user_callback", down)
+    reply = client.get("/company/")
+    assert reply.status_code == 503
+    page = reply.get_data(as_text=True)
+    assert "<h1>Databasen svarer ikke</h1>" in page
+    assert reply.headers["Cache-Control"] == "no-store"
