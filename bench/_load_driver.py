@@ -30,7 +30,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 RESPONSE_LINK_RE = re.compile(r'href="/responses/(\d+)"')
 SECTION_LINK_RE = re.compile(r'href="/responses/\d+/sections/([A-Z])"')
 REV_RE = {q: re.compile(rf'name="rev-{q}" value="(\d*)"') for q in ("B4", "B5")}
-H1_RE = re.compile(r'<h1 class="ds-heading"[^>]*>([^<]*)</h1>')
+H1_RE = re.compile(r"<h1(?: class=\"ds-heading\"[^>]*)?>([^<]*)</h1>")  # the layout's, or the plain error page's
 ALL_STATUSES = frozenset(range(100, 600))
 HEADERS = {"Accept-Language": "nb", "User-Agent": "aktsom-load-bench"}
 
@@ -154,9 +154,15 @@ class Driver:
         s = user["session"] = self.session()
         user["ok"] = self.login(s, user["email"], password, "login")
 
+    def stagger(self) -> None:
+        """A new phase's users do not all start at the same instant (people do not either)."""
+        if self.think[1] > 0:
+            gevent.sleep(random.uniform(0, self.think[1]))
+
     def supplier_loop(self, user: dict[str, Any]) -> None:
         s, rid = user["session"], user["response_id"]
         url = f"/responses/{rid}/sections/B"
+        self.stagger()
         while time.time() < self.deadline:
             _resp, error, body = self.call(s, "section", "GET", url, (200,))
             if error:
@@ -203,6 +209,7 @@ class Driver:
     def reviewer_loop(self, user: dict[str, Any]) -> None:
         s = user["session"]
         pages = [("inbox", "/review"), ("reports", f"/reports?year={self.plan['report_year']}")]
+        self.stagger()
         while time.time() < self.deadline:
             for kind, path in pages:
                 _resp, error, _ = self.call(s, kind, "GET", path, (200,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, g, redirect, request, session, url_for
+from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -89,11 +89,9 @@ def _security_headers(response: Response) -> Response:
 
 
 def _signed_in() -> bool:
-    """Whether a user is signed in, without a database query: the page that says the
-    database is not answering comes through here too."""
-    user = g.get("_login_user")
-    if user is not None:
-        return bool(user.is_authenticated)
+    """Whether a user is signed in, from the session alone: no database query, not even a
+    refresh of a user expired by a rollback (the page that says the database is not
+    answering comes through here too). Login and logout set and clear this key."""
     return "_user_id" in session
 
 
