@@ -1,14 +1,19 @@
-"""Database engine tweaks that both SQLite and PostgreSQL need to behave alike."""
+"""Database engine tweaks that both SQLite and PostgreSQL need to behave alike, and a
+session teardown that survives a database that went away during the request."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -19,7 +24,24 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+def _close_session(_error: BaseException | None) -> None:
+    """Close the request's session even when the database is gone (a restart, a failover).
+
+    Closing rolls back on the connection; when the server has dropped it, that raises, and
+    a page that was already rendered became a bare 500 in the teardown. The connection is
+    invalidated by then (the pool opens a new one), so the error is only logged.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        log.warning("session_close_failed", exc_info=True)
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
+    # reverse); Flask-SQLAlchemy's then finds nothing left to close.
+    app.teardown_appcontext(_close_session)
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":

@@ -159,3 +159,28 @@ def test_signed_in_user_cannot_be_loaded_gives_a_503_page_not_a_bare_500(client,
     page = reply.get_data(as_text=True)
     assert "<h1>Databasen svarer ikke</h1>" in page
     assert reply.headers["Cache-Control"] == "no-store"
+
+
+
+def test_connection_lost_at_the_end_of_the_request_does_not_spoil_the_page(app, db, monkeypatch):
+    """The page was rendered; closing the session then fails because the server dropped the
+    connection (a restart). That used to turn the page into a bare 500 in the teardown.
+    (The test client keeps one app context per test, so the teardown is called here.)"""
+    from sqlalchemy.orm import Session
+
+    from portal.database import _close_session
+
+    original = Session.close
+    calls = []
+
+    def close(self: Session) -> None:
+        calls.append(self)
+        original(self)  # really closed, so nothing is left open for the next test
+        raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+
+    broken = db.session()
+    monkeypatch.setattr(Session, "close", close)
+    _close_session(None)  # does not raise
+    monkeypatch.setattr(Session, "close", original)
+    assert calls == [broken]
+    assert db.session() is not broken  # the next request gets a new session
