@@ -14,7 +14,7 @@ from portal.models import (
     Response,
 )
 from portal.review import notify, services
-from tests.auth.helpers import flashed, link_in, post, text, tr
+from tests.auth.helpers import flashed, link_in, post, sign_in, text, tr
 from tests.review.helpers import return_response, save_verdicts
 
 
@@ -65,6 +65,21 @@ def test_return_reopens_the_chosen_questions_and_mails_every_supplier_user_in_th
     events = {(e.action, e.field) for e in db.session.query(AuditEvent)}
     assert ("response.returned", "status") in events
     assert ("clarification.created", "clarification.1") in events
+
+
+@pytest.mark.parametrize(("questions", "shown"), [(["B4"], "question B4"), (["C1", "B4"], "questions B4, C1")])
+def test_the_supplier_sees_which_questions_were_returned(app, client, db, make, submitted, login_as,
+                                                         questions, shown):
+    supplier = make.supplier()
+    english = make.user(role="supplier", supplier=supplier, locale="en")
+    response = submitted(user=english)
+    login_as("reviewer")
+    assert return_response(client, response, questions, "Please clarify.").status_code == 302
+
+    supplier_client = app.test_client()
+    sign_in(supplier_client, english.email)
+    page = text(supplier_client.get(f"/responses/{response.id}"))
+    assert f"– {shown}" in page
 
 
 @pytest.mark.parametrize(
