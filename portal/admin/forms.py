@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -132,6 +134,10 @@ class ActionForm(PortalForm):
     submit = SubmitField(_l("Confirm"))
 
 
+# The column is Numeric(16, 2); a larger value (or Infinity) would fail in the database.
+MAX_AGREEMENT_VALUE = Decimal("99999999999999.99")
+
+
 class AgreementForm(PortalForm):
     name_nb = StringField(_l("Name in Norwegian"), validators=[DataRequired(_l("Enter the agreement's Norwegian name")), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(_l("Enter the agreement's English name")), Length(max=200)])
@@ -144,7 +150,8 @@ class AgreementForm(PortalForm):
     estimated_value = DecimalField(
         _l("Estimated value (NOK)"), places=2,
         description=_l("Total estimated value for the whole agreement period, in kroner"),
-        validators=[Optional(), NumberRange(min=0, message=_l("The value cannot be negative"))],
+        validators=[Optional(), NumberRange(min=0, message=_l("The value cannot be negative")),
+                    NumberRange(max=MAX_AGREEMENT_VALUE, message=_l("Enter at most 14 digits before the decimal point"))],
     )
     start_date = DateField(_l("Start date"), description=_l("For example 2024-01-31"),
                            validators=[InputRequired(_l("Enter the start date as yyyy-mm-dd"))])

@@ -229,7 +229,10 @@ class NumberType(PartType):
         number = parse_number(raw) if raw else None
         if number is None:
             return Shown(text=raw or "")
-        text = babel_format_decimal(number, locale=ctx.locale)
+        try:
+            text = babel_format_decimal(number, locale=ctx.locale)
+        except InvalidOperation:  # beyond the 28 digits Babel rounds to: show it as typed
+            return Shown(text=raw)
         return Shown(text=f"{text} %" if part.percent else text)
 
 

@@ -314,7 +314,7 @@ def audit_log(filters: AuditFilters, page_number: int, page_size: int) -> Page[A
         query = query.where(AuditEvent.object_type == filters.object_type)
     if filters.date_from:
         query = query.where(AuditEvent.at >= _start_of(filters.date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:  # up to the last day there is: no bound
         query = query.where(AuditEvent.at < _start_of(filters.date_to + timedelta(days=1)))
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     return paginate(query, page_number, page_size)

@@ -137,6 +137,28 @@ def test_required_and_checked_fields(client, login_as, db, values, message):
     assert _count(db) == 0
 
 
+@pytest.mark.parametrize("value", ["9" * 40, "100000000000000", "99999999999999.999", "Infinity", "1e309"])
+def test_a_value_too_large_to_store_is_refused_and_kept(client, login_as, db, value):
+    login_as("admin")
+
+    response = _create(client, estimated_value=value)
+
+    assert response.status_code == 200
+    assert tr("Enter at most 14 digits before the decimal point") in text(response)
+    assert f'value="{value}"' in markup(response)
+    assert _count(db) == 0
+
+
+def test_a_value_of_14_digits_is_stored(client, login_as, db):
+    login_as("admin")
+
+    response = _create(client, estimated_value="99999999999999")
+
+    assert response.status_code == 302, text(response)
+    assert db.session.scalar(select(Agreement.estimated_value)) == Decimal("99999999999999")
+    assert client.get(location(response)).status_code == 200
+
+
 @pytest.mark.parametrize(("field", "value"), [("start_date", "31.12.2024"), ("estimated_value", "mange penger")])
 def test_unreadable_dates_and_numbers_are_refused_and_kept(client, login_as, db, field, value):
     login_as("admin")

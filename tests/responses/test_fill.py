@@ -185,3 +185,19 @@ def test_foreign_supplier_gets_404_everywhere(client, make, make_response, db, l
         assert client.get(path).status_code == 404, path
     path = f"/responses/{other.id}/copy-previous"
     assert client.post(path, data={"csrf_token": csrf_token(client, "/company/")}).status_code == 404
+
+
+def test_a_number_too_large_to_format_is_shown_as_typed(client, make, make_response, db, login_as):
+    _user, response = _supplier_with_response(make, make_response, db, login_as)
+    path = f"/responses/{response.id}/sections/B"
+    huge = "9" * 40
+    reply = client.post(path, data={"csrf_token": csrf_token(client, path), "present-B5": "1",
+                                    "q-B5-total": huge})
+    assert reply.status_code == 302
+    assert db.session.query(Answer).filter_by(question_id="B5").one().value["total"] == huge
+
+    page = client.get(path)
+
+    assert page.status_code == 200
+    assert huge in page.get_data(as_text=True)
+    assert client.get(f"/responses/{response.id}").status_code == 200

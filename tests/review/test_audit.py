@@ -69,6 +69,17 @@ def test_the_audit_log_is_for_administrators_and_filters(client, db, make, submi
     assert client.get("/review/audit?from=nonsense&actor=x&page=99").status_code == 200
 
 
+def test_the_audit_log_takes_the_last_possible_day(client, db, login_as):
+    audit.record("test.event", None, actor=None)
+    db.session.commit()
+    login_as("admin")
+
+    reply = client.get("/review/audit?from=0001-01-01&to=9999-12-31")
+
+    assert reply.status_code == 200
+    assert "test.event" in _table(reply)
+
+
 def test_the_audit_log_is_paginated(client, db, make, login_as, app):
     for number in range(app.config["PAGE_SIZE"] + 3):
         audit.record(f"test.event{number:03d}", None, actor=None)
