@@ -169,6 +169,12 @@ EHN_STATUS_TEXT = {
 }
 OPEN_DEVIATION_STATUSES = ("REGISTERED", "NOTIFIED", "AWAITING_CAP", "IN_PROGRESS", "VERIFYING", "ESCALATED")
 CLOSED_DEVIATION_STATUSES = ("CLOSED_OK", "CLOSED_NOT_OK")
+# What the supplier may do with its own deviation, by status: propose its plan until the
+# municipality has approved one, report progress while it is open, report closure once the
+# plan is being carried out.
+PLAN_DEVIATION_STATUSES = ("REGISTERED", "NOTIFIED", "AWAITING_CAP")
+PROGRESS_DEVIATION_STATUSES = ("NOTIFIED", "AWAITING_CAP", "IN_PROGRESS", "VERIFYING", "ESCALATED")
+CLOSURE_DEVIATION_STATUSES = ("IN_PROGRESS",)
 # DOMAIN 5.5: the forward path, escalation from any open status, and back from escalation.
 # Withdrawing (registered in error) is possible from any open status.
 DEVIATION_TRANSITIONS: dict[str, tuple[str, ...]] = {

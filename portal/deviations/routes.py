@@ -41,7 +41,7 @@ from portal.i18n import current_locale
 from portal.models import Attachment, Deviation, Response, Role, Supplier
 from portal.questionnaires.definition import Question
 from portal.responses.services import load_response
-from portal.review import labels, policy
+from portal.review import labels
 from portal.review import queries as review_queries
 from portal.review import services as review_services
 from portal.review.downloads import send_attachment
@@ -55,7 +55,7 @@ staff_only = role_required(Role.REVIEWER, Role.ADMIN)
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {**labels.globals_for_templates(), "tier_label": TIERS.label,
-            "severity_label": SEVERITIES.label, "policy": policy}
+            "severity_label": SEVERITIES.label}
 
 
 def _page_number() -> int:
@@ -367,7 +367,7 @@ def approve_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
     """Approve the supplier's corrective action plan: remediation is under way."""
     deviation = get_deviation_or_404(deviation_id)
     form = ApprovePlanForm()
-    if not policy.can_approve_plan(deviation, signed_in_user()):
+    if not deviation.can_approve_plan(signed_in_user()):
         flash(error_message(services.DeviationError("approve_state")), "error")
         return _to_deviation(deviation)
     if not form.validate_on_submit():
@@ -411,7 +411,7 @@ def propose_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
     deviation = get_deviation_or_404(deviation_id)
     _supplier_only()
     user = signed_in_user()
-    if not policy.can_propose_plan(deviation, user):
+    if not deviation.can_propose_plan(user):
         flash(error_message(services.DeviationError("plan_state")), "error")
         return _to_deviation(deviation)
     form = ProposePlanForm()
@@ -435,8 +435,8 @@ def report_progress(deviation_id: int) -> HttpResponse | tuple[str, int]:
     user = signed_in_user()
     form = ReportProgressForm()
     closure = bool(form.closure.data)
-    allowed = policy.can_report_closure if closure else policy.can_report_progress
-    if not allowed(deviation, user):
+    allowed = deviation.can_report_closure if closure else deviation.can_report_progress
+    if not allowed(user):
         reason = "closure_state" if closure else "progress_state"
         flash(error_message(services.DeviationError(reason)), "error")
         return _to_deviation(deviation)

@@ -37,7 +37,6 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.review import policy
 from portal.uploads import StoredFile
 
 #: The fields staff set on the form, in the order the audit trail lists them.
@@ -262,32 +261,29 @@ def _mark_plan_approved(deviation: Deviation, *, actor: User) -> None:
                      after=deviation.plan_approved_at.isoformat())
 
 
-def propose_plan(deviation: Deviation, text: str, *, actor: User, today: date) -> list[str]:
+def propose_plan(deviation: Deviation, text: str, *, actor: User, today: date) -> DeviationUpdate:
     """The supplier's corrective action plan; a notified deviation then awaits approval.
 
-    Returns the statuses passed through (a plan proposed before the formal notice counts
-    as the notice having reached the supplier).
+    A plan proposed before the formal notice counts as the notice having reached the
+    supplier. Returns the plan's entry on the deviation.
     """
-    if not policy.can_propose_plan(deviation, actor):
+    if not deviation.can_propose_plan(actor):
         raise DeviationError("plan_state")
     if not text.strip():
         raise DeviationError("plan_empty")
     before = deviation.supplier_plan
     deviation.supplier_plan = text
     deviation.supplier_plan_at = utcnow()
-    deviation.updates.append(DeviationUpdate(kind="plan", text=text, author=actor,
-                                             created_at=utcnow()))
+    update = DeviationUpdate(kind="plan", text=text, author=actor, created_at=utcnow())
+    deviation.updates.append(update)
     audit.record("deviation.plan_proposed", deviation, actor=actor,
                  supplier_id=deviation.supplier_id, field="supplier_plan", before=before,
                  after=text)
-    moved: list[str] = []
     if deviation.status == "REGISTERED":
         _move(deviation, "NOTIFIED", actor=actor, today=today)
-        moved.append("NOTIFIED")
     if deviation.status == "NOTIFIED":
         _move(deviation, "AWAITING_CAP", actor=actor, today=today)
-        moved.append("AWAITING_CAP")
-    return moved
+    return update
 
 
 @dataclass(frozen=True)
@@ -306,8 +302,8 @@ def report_progress(
     today: date,
 ) -> ProgressReport:
     """A progress report with optional evidence; evidence of closure sends it to verification."""
-    may = policy.can_report_closure if closure else policy.can_report_progress
-    if not may(deviation, actor):
+    may = deviation.can_report_closure if closure else deviation.can_report_progress
+    if not may(actor):
         raise DeviationError("closure_state" if closure else "progress_state")
     if not text.strip():
         raise DeviationError("progress_empty")
@@ -336,7 +332,7 @@ def _attachment(stored: StoredFile, actor: User) -> Attachment:
 
 def approve_plan(deviation: Deviation, *, actor: User, today: date, comment: str = "") -> None:
     """The municipality approves the supplier's plan: remediation is under way."""
-    if not policy.can_approve_plan(deviation, actor):
+    if not deviation.can_approve_plan(actor):
         raise DeviationError("approve_state")
     _move(deviation, "IN_PROGRESS", actor=actor, today=today, text=comment)
     _mark_plan_approved(deviation, actor=actor)

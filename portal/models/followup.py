@@ -166,6 +166,13 @@ class Response(TimestampMixin, Base):
     def can_submit(self, user: User) -> bool:
         return self.can_edit(user)
 
+    def can_review(self, user: User) -> bool:
+        """Verdicts, returning and accepting: staff, while the response awaits review."""
+        return user.is_staff and self.is_awaiting_review
+
+    def can_reopen(self, user: User) -> bool:
+        return user.is_staff and self.status == ResponseStatus.ACCEPTED
+
     @property
     def latest_submission(self) -> Submission | None:
         return self.submissions[-1] if self.submissions else None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import codes
 from portal.models.base import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
@@ -120,9 +121,7 @@ class Deviation(TimestampMixin, Base):
 
     @property
     def is_open(self) -> bool:
-        from portal.codes import OPEN_DEVIATION_STATUSES
-
-        return self.status in OPEN_DEVIATION_STATUSES
+        return self.status in codes.OPEN_DEVIATION_STATUSES
 
     def is_overdue(self, today: date) -> bool:
         return self.is_open and self.deadline is not None and self.deadline < today
@@ -131,6 +130,30 @@ class Deviation(TimestampMixin, Base):
         if self.is_proposed:
             return user.is_staff
         return user.is_staff or (user.is_supplier and user.supplier_id == self.supplier_id)
+
+    def is_own(self, user: User) -> bool:
+        """A confirmed deviation of the user's own organisation (suppliers only)."""
+        return user.is_supplier and not self.is_proposed and user.supplier_id == self.supplier_id
+
+    def can_propose_plan(self, user: User) -> bool:
+        return self.is_own(user) and self.status in codes.PLAN_DEVIATION_STATUSES
+
+    def can_report_progress(self, user: User) -> bool:
+        return self.is_own(user) and self.status in codes.PROGRESS_DEVIATION_STATUSES
+
+    def can_report_closure(self, user: User) -> bool:
+        return self.is_own(user) and self.status in codes.CLOSURE_DEVIATION_STATUSES
+
+    def can_approve_plan(self, user: User) -> bool:
+        return (
+            user.is_staff
+            and not self.is_proposed
+            and self.status == "AWAITING_CAP"
+            and bool(self.supplier_plan)
+        )
+
+    def can_change_status(self, user: User) -> bool:
+        return user.is_staff and not self.is_proposed
 
 
 class DeviationUpdate(Base):

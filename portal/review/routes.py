@@ -29,7 +29,7 @@ from portal.models import (
 )
 from portal.questionnaires import engine
 from portal.responses.services import load_response
-from portal.review import labels, notify, policy, queries, rollup, services
+from portal.review import labels, notify, queries, rollup, services
 from portal.review.downloads import send_attachment
 from portal.review.forms import (
     AcceptResponseForm,
@@ -172,7 +172,7 @@ def _render_review(
     facts = queries.deviation_facts_for([response])[response.id]
     result = rollup.rollup(services.section_facts(sections),
                            {qid: v.verdict for qid, v in verdicts.items()}, facts, today)
-    can_review = policy.can_review(response, signed_in_user())
+    can_review = response.can_review(signed_in_user())
     states = engine.response_state(sections, reviewed.answers, reviewed.files, locale)
     shown_ids = [q.question.id for state in states for q in state.questions if q.shown]
     if verdict_form is None and can_review:
@@ -201,7 +201,7 @@ def _render_review(
         ]})
     if return_form is not None:
         return_form.set_questions(_question_choices(response))
-    if reopen_form is None and policy.can_reopen(response, signed_in_user()):
+    if reopen_form is None and response.can_reopen(signed_in_user()):
         reopen_form = ReopenResponseForm(formdata=None)
     return render_template(
         "review/review_response.html", response=response, definition=definition,
@@ -225,7 +225,7 @@ def review_response(response_id: int) -> str:
 def save_verdicts(response_id: int) -> HttpResponse | tuple[str, int]:
     """Save the verdicts of a section or of the whole page in one go."""
     response = get_response_or_404(response_id)
-    if not policy.can_review(response, signed_in_user()):
+    if not response.can_review(signed_in_user()):
         flash(error_message(services.ReviewError("state", status=response.status)), "error")
         return _to_review(response)
     form = SaveVerdictsForm()
@@ -270,7 +270,7 @@ def save_verdicts(response_id: int) -> HttpResponse | tuple[str, int]:
 def return_response(response_id: int) -> HttpResponse | tuple[str, int]:
     """Send the response back with a message; the chosen questions open again."""
     response = get_response_or_404(response_id)
-    if not policy.can_review(response, signed_in_user()):
+    if not response.can_review(signed_in_user()):
         flash(error_message(services.ReviewError("state", status=response.status)), "error")
         return _to_review(response)
     form = ReturnResponseForm()
@@ -315,7 +315,7 @@ def accept_response(response_id: int) -> HttpResponse:
 def reopen_response(response_id: int) -> HttpResponse | tuple[str, int]:
     """Take an accepted review up again, with a reason."""
     response = get_response_or_404(response_id)
-    if not policy.can_reopen(response, signed_in_user()):
+    if not response.can_reopen(signed_in_user()):
         flash(error_message(services.ReviewError("state", status=response.status)), "error")
         return _to_review(response)
     form = ReopenResponseForm()

@@ -38,7 +38,7 @@ from portal.models import (
 )
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
-from portal.review import policy, rollup
+from portal.review import rollup
 from portal.uploads import StoredFile
 
 # Comments to the supplier are shown once the reviewer has returned or accepted the response.
@@ -226,7 +226,7 @@ def save_verdicts(
     conflict and is left as it is. A "does not meet" on a question that carries a
     deviation type proposes a draft deviation.
     """
-    if not policy.can_review(response, actor):
+    if not response.can_review(actor):
         raise ReviewError("state", status=response.status)
     _definition, sections = definition_and_sections(response)
     known = {q.id: q for section in sections for q in section.questions}
@@ -335,7 +335,7 @@ def return_response(
     response: Response, questions: Sequence[str], message: str, *, actor: User
 ) -> Clarification:
     """Send the response back with a message; only the chosen questions open again."""
-    if not policy.can_review(response, actor):
+    if not response.can_review(actor):
         raise ReviewError("state", status=response.status)
     if not message.strip():
         raise ReviewError("no_message")
@@ -454,7 +454,7 @@ def comments_for_supplier(response: Response) -> dict[str, str]:
 
 def accept_response(response: Response, *, actor: User, today: date) -> FollowUpActivity:
     """Close the review and record the follow-up activity it counts as (DOMAIN 7.2)."""
-    if not policy.can_review(response, actor):
+    if not response.can_review(actor):
         raise ReviewError("state", status=response.status)
     before = response.status
     response.status = ResponseStatus.ACCEPTED.value
@@ -474,7 +474,7 @@ def accept_response(response: Response, *, actor: User, today: date) -> FollowUp
 
 def reopen_response(response: Response, reason: str, *, actor: User) -> str:
     """Take an accepted review up again; the activity its acceptance recorded stays."""
-    if not policy.can_reopen(response, actor):
+    if not response.can_reopen(actor):
         raise ReviewError("state", status=response.status)
     if not reason.strip():
         raise ReviewError("no_reason")
