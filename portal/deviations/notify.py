@@ -1,7 +1,9 @@
-"""E-mails to the supplier about its deviations, in each recipient's language.
+"""E-mails about deviations, in each recipient's language.
 
-Sent when a deviation is registered (confirmed), when its status changes, and once
-when its deadline passes. Call the first two after the commit.
+To the supplier's users when a deviation is registered (confirmed), when its status
+changes, and once when its deadline passes; to the agreement's contract manager (else
+the reviewers) when the supplier proposes its plan or reports progress or closure.
+Call all but the overdue notices after the commit.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from sqlalchemy.orm import selectinload
 from portal import audit, mail
 from portal.codes import DEVIATION_STATUSES, DEVIATION_TYPES, OPEN_DEVIATION_STATUSES, SEVERITIES
 from portal.extensions import db
-from portal.models import Deviation, User, utcnow
-from portal.review.notify import external_url, supplier_recipients
+from portal.models import Deviation, DeviationUpdate, User, utcnow
+from portal.review.notify import external_url, review_recipients, supplier_recipients
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,12 @@ def deviation_status_changed(
         return 0
     return _send("deviation_status_changed", deviation, _recipients(deviation, exclude=actor),
                  before=before, after=after, comment=comment)
+
+
+def supplier_reported(deviation: Deviation, update: DeviationUpdate) -> int:
+    """Tell the municipality what the supplier sent: a plan, progress, or evidence of closure."""
+    return _send("deviation_supplier_update", deviation, review_recipients(deviation.agreement),
+                 update=update)
 
 
 def _overdue_condition(today: date) -> ColumnElement[bool]:

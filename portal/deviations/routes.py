@@ -418,8 +418,9 @@ def propose_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_deviation(deviation, 422, plan_form=form)
     before = deviation.status
-    services.propose_plan(deviation, form.plan.data or "", actor=user, today=date.today())
+    plan = services.propose_plan(deviation, form.plan.data or "", actor=user, today=date.today())
     db.session.commit()
+    notify.supplier_reported(deviation, plan)
     if deviation.status != before:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)
     flash(_("Your plan is sent to the municipality, which will approve it or get back to you."),
@@ -451,6 +452,7 @@ def report_progress(deviation_id: int) -> HttpResponse | tuple[str, int]:
     report = services.report_progress(deviation, form.text.data or "", stored, closure=closure,
                                       actor=user, today=date.today())
     db.session.commit()
+    notify.supplier_reported(deviation, report.update)
     if report.moved_to:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)
         flash(_("Thank you. The municipality will verify the correction and close the "

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal import mail, notifications
 from portal.extensions import db
-from portal.models import Clarification, Response, Role, Submission, User
+from portal.models import Agreement, Clarification, Response, Role, Submission, User
 from portal.review.services import COMMENTS_VISIBLE, definition_and_sections
 
 
@@ -37,9 +37,9 @@ def supplier_recipients(supplier_id: int) -> list[User]:
     ))
 
 
-def review_recipients(response: Response) -> list[User]:
+def review_recipients(agreement: Agreement | None) -> list[User]:
     """The agreement's contract manager if active, else every active reviewer (else admins)."""
-    manager = response.agreement.contract_manager
+    manager = agreement.contract_manager if agreement is not None else None
     if manager is not None and manager.is_active and manager.is_staff:
         return [manager]
     for role in (Role.REVIEWER, Role.ADMIN):
@@ -117,5 +117,5 @@ def _in_questionnaire_order(response: Response, question_ids: Iterable[str]) -> 
 def response_submitted(response: Response, submission: Submission) -> int:
     """Tell the reviewer that a response (or its answer to a clarification) awaits review."""
     link = external_url("review.review_response", response_id=response.id)
-    return _send("response_to_review", review_recipients(response), submission=submission,
+    return _send("response_to_review", review_recipients(response.agreement), submission=submission,
                  link=link, resubmitted=response.status == "resubmitted", **_common(response))

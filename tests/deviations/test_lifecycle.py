@@ -110,8 +110,10 @@ def test_the_supplier_proposes_a_plan_reports_and_closes_the_reviewer_approves_a
     assert stored.status == "AWAITING_CAP"
     assert stored.supplier_plan == "Etterbetale innen 1. mai."
     assert [u.kind for u in stored.updates] == ["plan", "status", "status"]
-    assert [m.to for m in sent_mail] == [colleague.email]  # not the one who acted
-    assert "Awaiting corrective action plan" in sent_mail[0].subject
+    # The reviewer is told of the plan; the colleague (not the one who acted) of the status.
+    assert [m.to for m in sent_mail] == [reviewer.email, colleague.email]
+    assert "Etterbetale innen 1. mai." in sent_mail[0].text
+    assert "Awaiting corrective action plan" in sent_mail[1].subject
 
     services.approve_plan(stored, actor=reviewer, today=date.today())
     db.session.commit()
@@ -140,6 +142,42 @@ def test_the_supplier_proposes_a_plan_reports_and_closes_the_reviewer_approves_a
     assert "attachment" in download.headers["Content-Disposition"]
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download.headers["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_the_contract_manager_hears_of_each_plan_progress_and_closure_in_their_language(
+    client, db, make, login_as, sent_mail
+):
+    supplier = make.supplier()
+    manager = make.user(role="reviewer", locale="en")
+    make.user(role="reviewer")  # another reviewer, not on this agreement
+    agreement = make.agreement(suppliers=[supplier], contract_manager=manager)
+    deviation = make_deviation(db, supplier, agreement_id=agreement.id, deadline=date(2030, 1, 1))
+    login_as("supplier", supplier=supplier)
+    page = f"/deviations/{deviation.id}"
+
+    client.post(f"{page}/plan", data={"csrf_token": csrf_token(client, page),
+                                     "plan": "Etterbetale innen 1. mai."})
+    services.approve_plan(_reload(db, deviation), actor=manager, today=date.today())
+    db.session.commit()
+    client.post(f"{page}/progress", data={
+        "csrf_token": csrf_token(client, page), "text": "Halvveis.",
+        "files": [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")]},
+        content_type="multipart/form-data")
+    client.post(f"{page}/progress", data={
+        "csrf_token": csrf_token(client, page), "text": "Alle er etterbetalt.", "closure": "y"})
+
+    assert [m.to for m in sent_mail] == [manager.email] * 3
+    plan, progress, closure = sent_mail
+    assert plan.subject == f"Corrective action plan from {supplier.name}"
+    assert "Approve it or get back to the supplier." in plan.text
+    assert "Etterbetale innen 1. mai." in plan.text
+    assert progress.subject == f"Progress report from {supplier.name}"
+    assert "2 files are attached to the deviation." in progress.text
+    assert closure.subject == f"Evidence of closure from {supplier.name}"
+    assert "Verify it and close the deviation." in closure.text
+    assert "Status: Remediated – pending verification" in closure.text
+    assert link_in(closure) == page
+    assert 'lang="en"' in closure.html
 
 
 def test_a_plan_is_refused_once_approved_and_progress_needs_text(client, db, make, login_as):
