@@ -846,13 +846,29 @@ class TrafficLights:
         return self.green + self.yellow + self.red + self.none
 
 
-def _critical_questions(year: int) -> dict[int, tuple[str, ...]]:
-    """Gate and required questions per questionnaire version of the year's rounds: a "does not
-    meet" on one makes its section N, and the light red (DOMAIN 4.6)."""
-    from portal.questionnaires.definition import DefinitionError
+@dataclass(frozen=True)
+class _ShownQuestions:
+    """The questions of one questionnaire version as one kind of agreement shows them."""
+
+    #: Every scored question: only verdicts on these colour the light.
+    scored: tuple[str, ...]
+    #: Gate and required ones: a "does not meet" makes the section N and the light red.
+    critical: tuple[str, ...]
+    #: Those without a condition: the light is green only once each has a verdict.
+    assessed: tuple[str, ...]
+
+
+# (questionnaire version id, variant, social-dialogue requirement) -> the questions shown
+_Shown = dict[tuple[int, str, bool], _ShownQuestions]
+
+
+def _shown_questions(year: int) -> _Shown:
+    """The review's roll-up inputs (``portal.review.services.section_facts``) for every kind
+    of agreement and every questionnaire version of the year's rounds."""
+    from portal.questionnaires.definition import VARIANTS, DefinitionError
     from portal.questionnaires.engine import definition_of
 
-    critical: dict[int, tuple[str, ...]] = {}
+    shown: _Shown = {}
     for version in db.session.scalars(
         select(QuestionnaireVersion).where(
             QuestionnaireVersion.id.in_(
@@ -863,21 +879,43 @@ def _critical_questions(year: int) -> dict[int, tuple[str, ...]]:
         try:
             definition = definition_of(version)
         except DefinitionError:
-            continue  # a stored version that no longer parses marks nothing critical
-        critical[version.id] = tuple(q.id for q in definition.questions() if q.gate or q.required)
-    return critical
+            continue  # a stored version that no longer parses colours nothing
+        for variant in VARIANTS:
+            for social_dialogue in (False, True):
+                scored = [q for section in definition.sections_for(variant, social_dialogue)
+                          for q in section.questions if q.scored]
+                shown[(version.id, variant, social_dialogue)] = _ShownQuestions(
+                    scored=tuple(q.id for q in scored),
+                    critical=tuple(q.id for q in scored if q.gate or q.required),
+                    assessed=tuple(q.id for q in scored if q.condition is None),
+                )
+    return shown
 
 
-def _is_critical(critical: dict[int, tuple[str, ...]]) -> ColumnElement[bool]:
-    """A verdict on a gate or required question of its round's questionnaire."""
-    if len(critical) == 1:
-        (ids,) = critical.values()
-        return QuestionReview.question_id.in_(ids) if ids else false()
+def _kind_of_response(key: tuple[int, str, bool]) -> ColumnElement[bool]:
+    version_id, variant, social_dialogue = key
+    return and_(FollowUpRound.questionnaire_version_id == version_id,
+                Agreement.questionnaire_variant == variant,
+                Agreement.social_dialogue_required.is_(social_dialogue))
+
+
+def _verdict_on(shown: _Shown, part: str) -> ColumnElement[bool]:
+    """A verdict on one of the ``part`` questions (scored, critical, assessed) as its response's
+    questionnaire and agreement show them."""
     return or_(false(), *(
-        and_(FollowUpRound.questionnaire_version_id == version_id,
-             QuestionReview.question_id.in_(ids))
-        for version_id, ids in critical.items() if ids
+        and_(_kind_of_response(key), QuestionReview.question_id.in_(getattr(questions, part)))
+        for key, questions in shown.items() if getattr(questions, part)
     ))
+
+
+def _assessed_needed(shown: _Shown) -> ColumnElement[int]:
+    """How many verdicts a response needs before its light can be green."""
+    if not shown:
+        return literal(0)
+    return case(
+        *((_kind_of_response(key), len(questions.assessed)) for key, questions in shown.items()),
+        else_=0,
+    )
 
 
 def _deviation_colours(today: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -903,13 +941,14 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
     """One light per response of the year's rounds, counted by the agreement's DFØ category.
 
-    The light follows the review's roll-up (``portal.review.rollup``, DOMAIN 4.6) in SQL, so
-    that thousands of responses need no per-response Python: red on a "does not meet" on a
-    gate or required question or a red deviation; yellow on any "partly"/"does not meet" or
-    a deviation being handled; green when the review is accepted with verdicts and nothing
-    above; otherwise not assessed. The deviations are the roll-up's: those found through
-    the response, and the open ones of the same supplier and agreement. One difference: a
-    review whose verdicts are all "meets" counts as green only once it is accepted.
+    The light is the review's roll-up (``portal.review.rollup``, DOMAIN 4.6) in SQL, so
+    that thousands of responses need no per-response Python, and a response has the same
+    light here as in the inbox: red on a "does not meet" on a gate or required question or
+    a red deviation; yellow on any "partly" or "does not meet" or a deviation being
+    handled; green once every scored question without a condition has a verdict and
+    nothing above; otherwise not assessed. The questions are those the response's
+    questionnaire shows its agreement (variant, social dialogue); the deviations are those
+    found through the response and the open ones of the same supplier and agreement.
     """
     red_deviation, yellow_deviation = _deviation_colours(today)
     through_response = (
@@ -927,40 +966,31 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
         .group_by(Deviation.supplier_id, Deviation.agreement_id)
         .subquery("same_pair")
     )
-    year_responses = (
-        select(Response.id)
-        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
-        .where(FollowUpRound.year == year)
-    )
-    # Only "partly" and "does not meet" colour a light; any verdict at all is checked per
-    # response through the response_id index (green needs a review with verdicts).
-    critical = _critical_questions(year)
-    verdicts = select(
-        QuestionReview.response_id.label("response_id"),
-        _flag(and_(QuestionReview.verdict == "not_met", _is_critical(critical))).label("n"),
-        literal(1).label("p"),
-    )
-    if len(critical) > 1:
-        # Rounds of one year with different questionnaires: each version has its own list.
-        verdicts = verdicts.join(Response, Response.id == QuestionReview.response_id).join(
-            FollowUpRound, FollowUpRound.id == Response.round_id
-        )
+    shown = _shown_questions(year)
+    # Every verdict of the year's responses is read, since green needs them all; the
+    # question lists are tested only where the verdict itself does not decide.
     verdicts = (
-        verdicts.where(
-            # Through the year's responses and the response_id index, not every verdict.
-            QuestionReview.response_id.in_(year_responses),
-            QuestionReview.verdict.in_(("partly", "not_met")),
+        select(
+            QuestionReview.response_id.label("response_id"),
+            _flag(and_(QuestionReview.verdict == "not_met", _verdict_on(shown, "critical")))
+            .label("n"),
+            _flag(and_(QuestionReview.verdict.in_(("partly", "not_met")),
+                       _verdict_on(shown, "scored"))).label("p"),
+            func.sum(case((_verdict_on(shown, "assessed"), 1), else_=0)).label("assessed"),
         )
+        .join(Response, Response.id == QuestionReview.response_id)
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .join(Agreement, Agreement.id == Response.agreement_id)
+        .where(FollowUpRound.year == year, QuestionReview.verdict.is_not(None))
         .group_by(QuestionReview.response_id)
         .subquery("verdicts")
     )
-    reviewed = exists().where(QuestionReview.response_id == Response.id,
-                              QuestionReview.verdict.is_not(None))
+    needed = _assessed_needed(shown)
     light = case(
         (or_(verdicts.c.n == 1, through_response.c.red == 1, same_pair.c.red == 1), literal("red")),
         (or_(verdicts.c.p == 1, through_response.c.yellow == 1, same_pair.c.yellow == 1),
          literal("yellow")),
-        (and_(Response.status == ResponseStatus.ACCEPTED.value, reviewed), literal("green")),
+        (and_(needed > 0, verdicts.c.assessed == needed), literal("green")),
         else_=literal("none"),
     ).label("light")
     inner = (

@@ -98,6 +98,45 @@ def add_verdict(db: Any, response: Response, question_id: str, verdict: str) -> 
     return review
 
 
+def add_full_review(db: Any, response: Response, verdict: str = "meets") -> None:
+    """A verdict on every scored question without a condition that the response shows: what
+    the review's roll-up needs before it can light green."""
+    from portal.review.services import definition_and_sections
+
+    _definition, sections = definition_and_sections(response)
+    for section in sections:
+        for question in section.questions:
+            if question.scored and question.condition is None:
+                add_verdict(db, response, question.id, verdict)
+
+
+def inbox_lights(year: int, today: date) -> dict[str | None, tuple[int, int, int, int]]:
+    """(green, yellow, red, none) by DFØ category, each response's light computed as the
+    inbox and the review page compute it (``portal.review.queries.light_of``)."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.review import queries as review_queries
+
+    responses = list(db.session.scalars(
+        select(Response).join(Response.round).where(FollowUpRound.year == year)
+    ))
+    verdicts = review_queries.verdict_values([r.id for r in responses])
+    deviations = review_queries.deviation_facts_for(responses)
+    counts: Counter[tuple[str | None, str]] = Counter(
+        (response.agreement.dfo_category,
+         review_queries.light_of(response, verdicts.get(response.id, {}),
+                                 deviations[response.id], today).light or "none")
+        for response in responses
+    )
+    categories = {category for category, _light in counts}
+    return {category: tuple(counts[(category, light)]  # type: ignore[misc]
+                            for light in ("green", "yellow", "red", "none"))
+            for category in categories}
+
+
 def add_activity(db: Any, kind: str, day: date, agreement: Agreement, supplier: Supplier,
                  by: User | None) -> FollowUpActivity:
     activity = FollowUpActivity(kind=kind, date=day, agreement=agreement, supplier=supplier,
@@ -162,9 +201,9 @@ def build_municipality(db: Any, make: Any) -> Municipality:
     r4 = add_response(db, round_2025, a3, s2, "returned")
     add_response(db, round_2025, a5, s5, "not_started")  # deadline 1.5.2025 has passed
     add_response(db, round_2025, a5, s6, "in_progress")  # deadline 1.5.2025 has passed
-    # Verdicts for the traffic lights: all "meets", a "partly", and a "does not meet" on the
-    # gate question B1.
-    add_verdict(db, r2, "A1", "meets")
+    # Verdicts for the traffic lights: "meets" on every question, a "partly", and a "does not
+    # meet" on the gate question B1.
+    add_full_review(db, r2)
     add_verdict(db, r3, "B2", "partly")
     add_verdict(db, r4, "B1", "not_met")
 

@@ -37,6 +37,7 @@ from portal.extensions import db
 from portal.reports import queries
 from tests.auth.helpers import IsolatedClient, sign_in, text, tr
 from tests.conftest import _empty_all_tables
+from tests.reports.conftest import inbox_lights
 
 TODAY = date.today()
 #: The last deadline that decides a light or a "not answered" count: HOURS on the technical
@@ -269,6 +270,15 @@ def reports(app: Flask) -> Iterator[dict[int, queries.YearReport]]:
         # The other tests expect empty tables, as the ``db`` fixture leaves them.
         with app.app_context():
             _empty_all_tables()
+
+
+@pytest.fixture(scope="module")
+def inbox(app: Flask, reports: dict[int, queries.YearReport]) -> dict[int, dict[Any, Any]]:
+    """Each year's lights as the inbox computes them, response by response in Python."""
+    with app.app_context():
+        found = {year: inbox_lights(year, TODAY) for year in YEARS}
+        db.session.remove()
+    return found
 
 
 @dataclass
@@ -744,6 +754,12 @@ def test_traffic_lights_in_the_queries(reports, year):
     assert tuple(
         (t.category, t.green, t.yellow, t.red, t.none) for t in reports[year].traffic_lights
     ) == LIGHTS[year]
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_traffic_lights_are_the_inbox_lights(inbox, year):
+    assert inbox[year] == {category: (green, yellow, red, none)
+                           for category, green, yellow, red, none in LIGHTS[year]}
 
 
 @pytest.mark.parametrize("year", YEARS)

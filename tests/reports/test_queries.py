@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from portal.reports import queries
-from tests.reports.conftest import YEAR
+from tests.reports.conftest import YEAR, inbox_lights
 
 TODAY = date.today()
 
@@ -161,11 +161,57 @@ def test_traffic_lights_by_category(town):
               for t in queries.traffic_lights(YEAR, TODAY)}
 
     # Workwear (A1): S1 accepted with open deviations on A1 (yellow); S4 with a "partly"
-    # verdict (yellow). Food (A2): S1 accepted, a "meets" verdict, no deviation (green).
+    # verdict (yellow). Food (A2): S1 accepted, "meets" on every question, no deviation (green).
     # ICT (A3): S2 "does not meet" on the gate question B1 (red). Building (A5): S5 not
     # answered and not assessed (none); S6's open P-DOC deviation is past its deadline (red).
     assert lights == {"workwear": (0, 2, 0, 0), "food": (1, 0, 0, 0), "ict": (0, 0, 1, 0),
                       "building": (0, 0, 1, 1)}
+
+
+def test_the_lights_are_the_inbox_lights(town):
+    assert {t.category: (t.green, t.yellow, t.red, t.none)
+            for t in queries.traffic_lights(YEAR, TODAY)} == inbox_lights(YEAR, TODAY)
+
+
+def test_green_needs_a_verdict_on_every_question_not_acceptance(town, db, make):
+    from tests.reports.conftest import add_full_review, add_response, add_verdict
+
+    ict = town.a3  # S2's response on it is red; these are S3's, in three states
+    whole = add_response(db, town.round_2025, ict, town.s3, "submitted")
+    add_full_review(db, whole)  # every question "meets", not yet accepted: green
+    simplified = make.agreement(suppliers=[town.s3], dfo_category="office",
+                                     questionnaire_variant="simplified")
+    short = add_response(db, town.round_2025, simplified, town.s3, "submitted")
+    add_full_review(db, short)  # the simplified questions are enough
+    partial = add_response(db, town.round_2025, simplified, town.s4, "accepted")
+    add_verdict(db, partial, "B1", "meets")  # accepted with one verdict: not assessed
+    add_verdict(db, partial, "A1", "na")
+    db.session.commit()
+
+    lights = {t.category: (t.green, t.yellow, t.red, t.none)
+              for t in queries.traffic_lights(YEAR, TODAY)}
+    assert lights["ict"] == (1, 0, 1, 0)
+    assert lights["office"] == (1, 0, 0, 1)
+    assert lights == inbox_lights(YEAR, TODAY)
+
+
+def test_social_dialogue_questions_are_needed_only_where_the_agreement_has_them(town, db, make):
+    from tests.reports.conftest import add_full_review, add_response
+
+    with_h = make.agreement(suppliers=[town.s3], dfo_category="toys_sports",
+                                 social_dialogue_required=True)
+    response = add_response(db, town.round_2025, with_h, town.s3, "submitted")
+    add_full_review(db, response)
+    h_verdicts = [r for r in response_reviews(db, response) if r.question_id.startswith("H")]
+    assert h_verdicts, "the shipped questionnaire's section H has scored questions"
+    db.session.delete(h_verdicts[0])
+    db.session.commit()
+    assert lights_of(YEAR)["toys_sports"] == (0, 0, 0, 1)
+
+    add_full_review(db, add_response(db, town.round_2025, with_h, town.s4, "submitted"))
+    db.session.commit()
+    assert lights_of(YEAR)["toys_sports"] == (1, 0, 0, 1)
+    assert lights_of(YEAR) == inbox_lights(YEAR, TODAY)
 
 
 def test_a_deviation_found_through_the_response_colours_it(town, db):
@@ -334,26 +380,42 @@ def test_summaries_keep_the_most_used_measures(town):
 
 
 def test_each_questionnaire_version_has_its_own_critical_questions(town, db):
-    # A second 2025 round with a small questionnaire that has only A1 (required). "Does not
-    # meet" on B1 is red on the shipped questionnaire (a gate question, S2 on A3) but only
-    # yellow in the small one, which has no gate B1.
+    # A second 2025 round with a small questionnaire whose only question, A1, is optional.
+    # "Does not meet" on A1 is red on the shipped questionnaire, where A1 is required, but
+    # only yellow in the small one.
     from portal.models import QuestionnaireVersion
     from portal.questionnaires.definition import parse_definition
     from tests.reports.conftest import add_response, add_round, add_verdict
     from tests.rounds.conftest import definition_text
 
-    definition = parse_definition(definition_text(), "small.yaml")
+    source = definition_text().replace("simplified: true\n        required: true\n",
+                                       "simplified: true\n")
+    definition = parse_definition(source, "small.yaml")
+    assert not definition.question("A1").required
     small = QuestionnaireVersion(key=definition.id, version=definition.version, title_nb="Lite",
                                  title_en="Small", content=definition.source,
                                  content_hash=definition.content_hash, filename="small.yaml")
     db.session.add(small)
     extra = add_round(db, small, YEAR, date(2025, 5, 1))
-    agreement = town.a2  # food
-    response = add_response(db, extra, agreement, town.s1, "accepted")
-    add_verdict(db, response, "B1", "not_met")
+    food = town.a2
+    add_verdict(db, add_response(db, extra, food, town.s1, "accepted"), "A1", "not_met")
+    add_verdict(db, add_response(db, town.round_2025, food, town.s4, "submitted"), "A1",
+                "not_met")
     db.session.commit()
 
-    lights = {t.category: (t.green, t.yellow, t.red, t.none)
-              for t in queries.traffic_lights(YEAR, TODAY)}
-    assert lights["food"] == (1, 1, 0, 0)  # the first round's green, the small round's yellow
+    lights = lights_of(YEAR)
+    # The first round's S1 green, the small round's yellow, the shipped A1 red.
+    assert lights["food"] == (1, 1, 1, 0)
     assert lights["ict"] == (0, 0, 1, 0)  # B1 on the shipped questionnaire is still red
+    assert lights == inbox_lights(YEAR, TODAY)
+
+
+def lights_of(year):
+    return {t.category: (t.green, t.yellow, t.red, t.none)
+            for t in queries.traffic_lights(year, TODAY)}
+
+
+def response_reviews(db, response):
+    from portal.models import QuestionReview
+
+    return db.session.query(QuestionReview).filter_by(response_id=response.id).all()
