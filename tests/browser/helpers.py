@@ -142,6 +142,26 @@ def scroll_width_at(page: Page, width: int = 320) -> int:
             page.set_viewport_size(original)
 
 
+def tables_pushed_wide(page: Page) -> list[str]:
+    """Table regions that scroll sideways at the page's viewport because one cell claims
+    more than 40 % of the region (a tag or a text that does not wrap), by their label. A
+    table with many columns may scroll; one that scrolls for a single cell should not."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.table-scroll')]
+            .filter((region) => region.scrollWidth > region.clientWidth + 1)
+            .flatMap((region) => {
+                const wide = [...region.querySelectorAll('td, th')]
+                    .filter((cell) => cell.getBoundingClientRect().width > 0.4 * region.clientWidth);
+                if (!wide.length) return [];
+                const label = region.getAttribute('aria-labelledby');
+                const named = label && document.getElementById(label);
+                return [`${named ? named.textContent.trim() : '?'}: a cell of `
+                        + `${Math.round(wide[0].getBoundingClientRect().width)} px in `
+                        + `${region.clientWidth} («${wide[0].textContent.trim().slice(0, 60)}»)`];
+            })"""
+    )
+
+
 def wider_than(page: Page, width: int = 320) -> list[str]:
     """What sticks out past ``width`` outside a scroll region: elements and runs of text
     (a long e-mail address or URL that does not wrap is the usual cause)."""

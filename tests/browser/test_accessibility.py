@@ -9,7 +9,8 @@ For each screen (tests/browser/screens.py) and language:
 * exactly one ``<h1>``; ``<html lang>`` is the language of the page;
 * the browser reports no Content-Security-Policy violation;
 * at 320 CSS px the page does not scroll sideways (WCAG 1.4.10; wide tables scroll
-  inside their own ``.table-scroll`` region by design);
+  inside their own ``.table-scroll`` region by design), and at the desktop width of
+  1280 px no table scrolls because one cell will not wrap;
 * a screen that presses a button (a form sent empty) shows an error summary.
 
 The pages are scanned once, up front, by one signed-in page per role and language:
@@ -40,6 +41,7 @@ from tests.browser.helpers import (
     install_axe,
     login,
     scroll_width_at,
+    tables_pushed_wide,
     tr,
     wider_than,
 )
@@ -151,6 +153,8 @@ def _contract(worker: Worker, lang: str, viewport: dict[str, int]) -> None:
         worker.problems.append(f'<html lang="{found}">, expected "{lang}"')
     if worker.console.csp_violations:
         worker.problems.append(f"CSP violations: {worker.console.csp_violations}")
+    if wide := tables_pushed_wide(page):
+        worker.problems.append(f"tables scroll sideways at {viewport['width']} px: {wide}")
     width = scroll_width_at(page, 320)
     if width > 320:
         page.set_viewport_size({"width": 320, "height": 800})
