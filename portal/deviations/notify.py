@@ -21,7 +21,8 @@ from portal import audit, mail
 from portal.codes import DEVIATION_STATUSES, DEVIATION_TYPES, OPEN_DEVIATION_STATUSES, SEVERITIES
 from portal.extensions import db
 from portal.models import Deviation, DeviationUpdate, User, utcnow
-from portal.review.notify import external_url, review_recipients, supplier_recipients
+from portal.notifications import external_url
+from portal.review.notify import review_recipients, supplier_recipients
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import current_app
 from sqlalchemy import select
 
 from portal import mail, notifications
@@ -19,22 +19,9 @@ from portal.models import Agreement, Clarification, Response, Role, Submission, 
 from portal.review.services import COMMENTS_VISIBLE, definition_and_sections
 
 
-def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link, also from commands that run without a request."""
-    if has_request_context():
-        return notifications.external_url(endpoint, **values)
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
-    with current_app.test_request_context(base_url=base):
-        return notifications.external_url(endpoint, **values)
-
-
 def supplier_recipients(supplier_id: int) -> list[User]:
     """The supplier's active users who have completed their account."""
-    return list(db.session.scalars(
-        select(User).where(User.supplier_id == supplier_id, User.role == Role.SUPPLIER.value,
-                           User.is_active.is_(True), User.password_hash.is_not(None))
-        .order_by(User.email)
-    ))
+    return notifications.supplier_users({supplier_id}).get(supplier_id, [])
 
 
 def review_recipients(agreement: Agreement | None) -> list[User]:
@@ -87,7 +74,7 @@ def _supplier_comments(response: Response) -> dict[str, str]:
 def response_returned(response: Response, clarification: Clarification) -> int:
     """The message, the reopened questions with the comments to the supplier, and a link."""
     comments = _supplier_comments(response)
-    link = external_url("responses.view_response", response_id=response.id)
+    link = notifications.external_url("responses.view_response", response_id=response.id)
     sent = 0
     for user in supplier_recipients(response.supplier_id):
         lines = _question_lines(response, clarification.questions, comments, user.locale)
@@ -99,7 +86,7 @@ def response_returned(response: Response, clarification: Clarification) -> int:
 def response_accepted(response: Response) -> int:
     """The acceptance with every comment to the supplier (internal notes are never sent)."""
     comments = _supplier_comments(response)
-    link = external_url("responses.view_response", response_id=response.id)
+    link = notifications.external_url("responses.view_response", response_id=response.id)
     sent = 0
     for user in supplier_recipients(response.supplier_id):
         lines = _question_lines(response, _in_questionnaire_order(response, comments),
@@ -116,6 +103,6 @@ def _in_questionnaire_order(response: Response, question_ids: Iterable[str]) -> 
 
 def response_submitted(response: Response, submission: Submission) -> int:
     """Tell the reviewer that a response (or its answer to a clarification) awaits review."""
-    link = external_url("review.review_response", response_id=response.id)
+    link = notifications.external_url("review.review_response", response_id=response.id)
     return _send("response_to_review", review_recipients(response.agreement), submission=submission,
                  link=link, resubmitted=response.status == "resubmitted", **_common(response))

@@ -7,52 +7,19 @@ language. Call these after the change is committed.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from flask import current_app, has_request_context
-from sqlalchemy import select
+from flask import current_app
 
 from portal import mail, notifications
-from portal.extensions import db
-from portal.models import Response, Role, User
+from portal.models import Response, User
 
 RESPONSE_ENDPOINT = "responses.view_response"
 
 
-def recipients_by_supplier(supplier_ids: Collection[int]) -> dict[int, list[User]]:
-    """The users who should hear about a supplier's responses, in one query."""
-    if not supplier_ids:
-        return {}
-    users = db.session.scalars(
-        select(User)
-        .where(
-            User.supplier_id.in_(supplier_ids),
-            User.role == Role.SUPPLIER.value,
-            User.is_active.is_(True),
-            User.password_hash.is_not(None),
-        )
-        .order_by(User.email)
-    )
-    grouped: dict[int, list[User]] = defaultdict(list)
-    for user in users:
-        assert user.supplier_id is not None  # the query selects supplier users only
-        grouped[user.supplier_id].append(user)
-    return dict(grouped)
-
-
-def _external_url(endpoint: str, **values: object) -> str:
-    if has_request_context():
-        return notifications.external_url(endpoint, **values)
-    # Cron jobs and scripts have no request, and url_for needs one unless SERVER_NAME is set.
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
-    with current_app.test_request_context(base_url=base):
-        return notifications.external_url(endpoint, **values)
-
-
 def response_link(response: Response) -> str:
-    return _external_url(RESPONSE_ENDPOINT, response_id=response.id)
+    return notifications.external_url(RESPONSE_ENDPOINT, response_id=response.id)
 
 
 def _send(template: str, response: Response, users: Iterable[User], **context: object) -> int:
@@ -79,7 +46,7 @@ def _send(template: str, response: Response, users: Iterable[User], **context: o
 
 def send_round_invitations(responses: Sequence[Response]) -> int:
     """Tell each supplier's users that a response is waiting; returns the e-mails sent."""
-    recipients = recipients_by_supplier({r.supplier_id for r in responses})
+    recipients = notifications.supplier_users({r.supplier_id for r in responses})
     return sum(
         _send("round_invitation", response, recipients.get(response.supplier_id, []))
         for response in responses
@@ -94,5 +61,5 @@ def send_reminder(response: Response, stage: str, today: date, users: Sequence[U
 
 
 def send_deadline_extended(response: Response) -> int:
-    recipients = recipients_by_supplier({response.supplier_id})
+    recipients = notifications.supplier_users({response.supplier_id})
     return _send("deadline_extended", response, recipients.get(response.supplier_id, []))

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit
+from portal import audit, notifications
 from portal.codes import DFO_CATEGORIES
 from portal.extensions import db
 from portal.models import (
@@ -383,7 +383,7 @@ def send_due_reminders(
             .order_by(Response.id)
             .with_for_update(skip_locked=True, of=Response)
         ).all()
-        recipients = notify.recipients_by_supplier({r.supplier_id for r in responses})
+        recipients = notifications.supplier_users({r.supplier_id for r in responses})
         for response in responses:
             stage = reminder_stage(response, today)
             if stage is None:
