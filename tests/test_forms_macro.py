@@ -6,6 +6,7 @@ import re
 
 import pytest
 from flask import render_template_string
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     RadioField,
@@ -193,3 +194,32 @@ def test_page_title_says_error_when_a_form_has_errors(app, client, db, monkeypat
     assert 'href="#email"' in failed.get_data(as_text=True)
     login_page = text(client.get("/login", headers=headers))
     assert optional not in login_page  # both sign-in fields are required
+
+
+class FilesForm(PortalForm):
+    class Meta:
+        csrf = False
+
+    definition = FileField("Definition", validators=[FileRequired("Choose the file")])
+    evidence = MultipleFileField("Evidence", description="Photos or reports")
+
+
+def test_file_fields_are_file_inputs_without_a_value(app):
+    with app.test_request_context("/", method="POST", data={}, headers={"Accept-Language": "en"}):
+        form = FilesForm()
+        form.validate()
+        html = render_template_string(MACROS + "{{ field(form.definition) }}{{ field(form.evidence) }}",
+                                      form=form)
+
+    one, many = _tag(html, "definition"), _tag(html, "evidence")
+    assert _attr(one, "type") == _attr(many, "type") == "file"
+    assert "value=" not in one
+    assert "value=" not in many
+    assert " multiple" in many
+    assert " multiple" not in one
+    # The required one carries its error; the optional one says so and has its hint.
+    assert _attr(one, "aria-invalid") == "true"
+    assert _attr(one, "aria-describedby") == "definition-error"
+    assert "Choose the file" in html
+    assert _attr(many, "aria-describedby") == "evidence-hint"
+    assert 'for="evidence">Evidence <span class="field-optional">(optional)</span>' in html
