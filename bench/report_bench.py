@@ -339,6 +339,20 @@ def measure(app: Any, client: Any, path: str, runs: int) -> tuple[list[float], l
     return times, cpu, len(statements), len(warm.get_data())
 
 
+def cpu_check() -> float:
+    """Milliseconds for a fixed pure-Python loop, median of five: how fast this machine is
+    right now. On a shared machine it moves by half within minutes, and the figures with it;
+    compare runs only at a similar value."""
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def machine(app: Any) -> list[str]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     with app.app_context(), db.engine.connect() as connection:
@@ -408,6 +422,7 @@ def main() -> None:
         ("CSV (4a3)", f"/reports/{year}/4a3.csv", None),
         ("PDF (nb)", f"/reports/{year}.pdf?lang=nb", PDF_TARGET_MS),
     ]
+    print(f"cpu check before timing: {cpu_check():.0f} ms (a fixed loop; lower is faster)")
     print(f"\nyear {year}, median of {args.runs} runs after one warm-up (Flask test client, one "
           f"process); cpu ms: median CPU time of this process\n")
     header = (f"{'request':<22} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'cpu ms':>7} "
@@ -423,6 +438,7 @@ def main() -> None:
               f"{statistics.median(cpu):>7.0f} {statements:>8} {size:>10,}  {verdict}")
 
     print("load average after timing: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"cpu check after timing: {cpu_check():.0f} ms")
     with app.app_context():
         from portal.reports import queries
 
