@@ -169,7 +169,7 @@ def test_the_contract_manager_hears_of_each_plan_progress_and_closure_in_their_l
     assert [m.to for m in sent_mail] == [manager.email] * 3
     plan, progress, closure = sent_mail
     assert plan.subject == f"Corrective action plan from {supplier.name}"
-    assert "Approve it or get back to the supplier." in plan.text
+    assert "Approve it or get back to the supplier.\n\nType of deviation:" in plan.text
     assert "Etterbetale innen 1. mai." in plan.text
     assert progress.subject == f"Progress report from {supplier.name}"
     assert "2 files are attached to the deviation." in progress.text
