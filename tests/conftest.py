@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from portal import create_app
 from portal.extensions import db as _db
@@ -130,6 +131,32 @@ def client(app: Flask, db: Any) -> FlaskClient:
 @pytest.fixture
 def make(db: Any) -> Factories:
     return Factories(db, PASSWORD)
+
+
+#: Statements a page does not choose to run: they are not counted.
+HOUSEKEEPING = ("PRAGMA", "SAVEPOINT", "RELEASE")
+
+
+@pytest.fixture
+def count_queries(db: Any) -> Callable[[], AbstractContextManager[list[str]]]:
+    """``with count_queries() as counted: ...`` then ``len(counted)`` is the SQL statements
+    run inside (housekeeping such as SQLite's PRAGMA left out)."""
+
+    @contextmanager
+    def _count() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if not statement.lstrip().upper().startswith(HOUSEKEEPING):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _record)
+
+    return _count
 
 
 @pytest.fixture

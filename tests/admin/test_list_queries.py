@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
-
-from portal.extensions import db as _db
 
 _serial = itertools.count(1)
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
 
 
 def _supplier(make):
@@ -43,34 +24,35 @@ def _fill(make, db, n):
 
 
 @pytest.mark.parametrize("path", ["/admin/suppliers", "/admin/agreements", "/admin/users", "/admin/risks"])
-def test_list_pages_use_a_fixed_number_of_queries(client, login_as, make, db, path):
+def test_list_pages_use_a_fixed_number_of_queries(client, login_as, make, db, count_queries,
+                                                  path):
     login_as("admin")
     _fill(make, db, 2)
     client.get(path)
-    with counting_queries() as few:
+    with count_queries() as few:
         assert client.get(path).status_code == 200
 
     _fill(make, db, 8)
-    with counting_queries() as many:
+    with count_queries() as many:
         assert client.get(path).status_code == 200
 
     assert len(many) == len(few), "\n".join(many)
     assert len(few) <= 8, "\n".join(few)
 
 
-def test_supplier_home_uses_a_fixed_number_of_queries(client, login_as, make, db):
+def test_supplier_home_uses_a_fixed_number_of_queries(client, login_as, make, db, count_queries):
     me = login_as("supplier")
     supplier = db.session.get(type(me), me.id).supplier
     make.agreement(suppliers=[supplier])
     db.session.commit()
-    with counting_queries() as few:
+    with count_queries() as few:
         client.get("/company/")
 
     for _ in range(5):
         make.agreement(suppliers=[supplier])
         make.user(role="supplier", supplier=supplier)
     db.session.commit()
-    with counting_queries() as many:
+    with count_queries() as many:
         assert client.get("/company/").status_code == 200
 
     assert len(many) == len(few), "\n".join(many)

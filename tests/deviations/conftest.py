@@ -1,7 +1,6 @@
 """The review's fixtures serve the deviations too."""
 
 from tests.review.conftest import (  # noqa: F401 - fixtures used here
-    count_queries,
     make_response,
     resubmit,
     submitted,

@@ -7,8 +7,6 @@ the comments in the test files say which records each figure counts.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,7 +14,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from portal.models import (
     Agreement,
@@ -250,22 +247,3 @@ def build_municipality(db: Any, make: Any) -> Municipality:
 def town(db: Any, make: Any) -> Municipality:
     return build_municipality(db, make)
 
-
-@pytest.fixture
-def count_queries(db: Any) -> Callable[[], Any]:
-    """``with count_queries() as counted: ...`` then ``len(counted)`` is the statements run."""
-
-    @contextmanager
-    def _count() -> Iterator[list[str]]:
-        statements: list[str] = []
-
-        def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", _record)
-        try:
-            yield statements
-        finally:
-            event.remove(db.engine, "before_cursor_execute", _record)
-
-    return _count

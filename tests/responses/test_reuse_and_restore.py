@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
-
-from sqlalchemy import event
 
 from portal.models import Answer, FollowUpRound, Response, Submission
 from tests.conftest import csrf_token, login
-
-
-@contextmanager
-def count_queries(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def test_copy_previous_answers_marks_them_until_confirmed(client, make, make_response, db, login_as, version):
@@ -81,7 +64,9 @@ def _post_section_c(client, path, rows, all_questions):
     return data
 
 
-def test_saving_a_section_costs_the_same_number_of_queries_for_more_answers(client, make, make_response, db, login_as):
+def test_saving_a_section_costs_the_same_number_of_queries_for_more_answers(
+    client, make, make_response, db, login_as, count_queries
+):
     user = login_as("supplier")
     small = make_response(user.supplier)
     large = make_response(user.supplier, year=2026)
@@ -90,7 +75,7 @@ def test_saving_a_section_costs_the_same_number_of_queries_for_more_answers(clie
     for response, rows, everything in ((small, 1, False), (large, 40, True)):
         path = f"/responses/{response.id}/sections/C"
         data = _post_section_c(client, path, rows, everything)
-        with count_queries(db.engine) as statements:
+        with count_queries() as statements:
             assert client.post(path, data=data).status_code == 302
         counts.append(len(statements))
     assert counts[0] == counts[1], counts

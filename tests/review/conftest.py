@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from portal.models import Answer, Response, User
 from portal.questionnaires import engine
@@ -64,22 +62,3 @@ def resubmit(db: Any) -> Callable[..., Any]:
 
     return _resubmit
 
-
-@pytest.fixture
-def count_queries(db: Any) -> Callable[[], Any]:
-    """``with count_queries() as counted: ...`` then ``len(counted)`` is the statements run."""
-
-    @contextmanager
-    def _count() -> Iterator[list[str]]:
-        statements: list[str] = []
-
-        def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", _record)
-        try:
-            yield statements
-        finally:
-            event.remove(db.engine, "before_cursor_execute", _record)
-
-    return _count

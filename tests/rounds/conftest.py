@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from portal.models import FollowUpRound, QuestionnaireVersion, User
 from portal.rounds import services
@@ -65,25 +63,6 @@ def active_agreement(make: Factories) -> Callable[..., Any]:
 
     return _agreement
 
-
-@pytest.fixture
-def count_queries(db: Any) -> Callable[[], Any]:
-    """``with count_queries() as counted: ...`` then ``len(counted)`` is the statements run."""
-
-    @contextmanager
-    def _count() -> Iterator[list[str]]:
-        statements: list[str] = []
-
-        def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", _record)
-        try:
-            yield statements
-        finally:
-            event.remove(db.engine, "before_cursor_execute", _record)
-
-    return _count
 
 
 MINIMAL_DEFINITION = """\
