@@ -28,7 +28,7 @@ def deviation_layout(deviations: DeviationSet) -> str:
     """"rows", "grouped", "summary" or "types": the most detailed 4.A.3 table that fits."""
     if deviations.count <= PDF_LIMIT and deviations.has_every_row:
         return "rows"
-    if len(deviations.groups) <= PDF_LIMIT:
+    if deviations.group_count <= PDF_LIMIT:
         return "grouped"
     if len(deviations.summary) <= PDF_LIMIT:
         return "summary"

@@ -18,6 +18,7 @@ Definitions (DOMAIN 7.2):
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -558,8 +559,11 @@ class DeviationSet:
     count: int
     #: (type, tier, count): always there, small, for the charts.
     by_type_tier: tuple[tuple[str, str, int], ...]
-    #: Equal rows grouped; empty when the caller did not ask for them.
+    #: Equal rows grouped, largest first: all of them, or the first ``group_limit``; empty
+    #: when the caller did not ask for them. ``summary`` and ``type_summary`` need them all.
     groups: tuple[DeviationGroup, ...]
+    #: How many groups there are in all.
+    group_count: int
     #: The rows by detection date: all of them, or the first ``row_limit``.
     rows: tuple[DeviationRow, ...]
 
@@ -624,8 +628,10 @@ def _earlier_open_in(year: int) -> ColumnElement[bool]:
     )
 
 
-def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_groups: bool) -> DeviationSet:
+def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_groups: bool,
+                   group_limit: int | None = None) -> DeviationSet:
     groups: tuple[DeviationGroup, ...] = ()
+    group_count = 0
     if with_groups:
         measures_json = cast(Deviation.measures, String)  # the JSON list as text (groupable on PG)
         merged: dict[tuple[str, str, str | None, tuple[str, ...], str], int] = defaultdict(int)
@@ -640,14 +646,23 @@ def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_group
         ):
             key = (type_, tier, country, _measures(measures), EHN_STATUS_KEY.get(status, status))
             merged[key] += int(number)
+        def largest_first(item: tuple[tuple[str, str, str | None, tuple[str, ...], str], int]
+                          ) -> tuple[object, ...]:
+            (type_, tier, country, measures, ehn_status), n = item
+            return (-n, type_, tier, country or "", measures, ehn_status)
+
+        # The page shows the first groups only: those are picked without sorting them all.
+        chosen = (sorted(merged.items(), key=largest_first) if group_limit is None
+                  else heapq.nsmallest(group_limit, merged.items(), key=largest_first))
         groups = tuple(
             DeviationGroup(type=k[0], tier=k[1], country=k[2], measures=k[3], ehn_status=k[4],
                            count=n)
-            for k, n in sorted(merged.items(), key=lambda item: (-item[1], _sort_key(item[0])))
+            for k, n in chosen
         )
+        group_count = len(merged)
         by_type_tier: dict[tuple[str, str], int] = defaultdict(int)
-        for g in groups:
-            by_type_tier[(g.type, g.tier)] += g.count
+        for (type_, tier, *_rest), n in merged.items():
+            by_type_tier[(type_, tier)] += n
         type_tier = tuple((t, r, n) for (t, r), n in sorted(by_type_tier.items()))
     else:
         type_tier = tuple(
@@ -677,21 +692,18 @@ def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_group
                 .limit(row_limit)
             )
         )
-    return DeviationSet(count=count, by_type_tier=type_tier, groups=groups, rows=rows)
-
-
-def _sort_key(key: tuple[str, str, str | None, tuple[str, ...], str]) -> tuple[object, ...]:
-    return (key[0], key[1], key[2] or "", key[3], key[4])
+    return DeviationSet(count=count, by_type_tier=type_tier, groups=groups,
+                        group_count=group_count, rows=rows)
 
 
 def deviations(year: int, *, row_limit: int | None = None, with_groups: bool = True,
-               earlier_groups: bool | None = None) -> Deviations:
+               earlier_groups: bool | None = None, group_limit: int | None = None) -> Deviations:
     """The year's deviations and the earlier ones still open in it.
 
     At most ``row_limit`` rows are read (None: all of them, 0: none). Counts cover
     everything; equal rows are grouped only ``with_groups`` (the page's default view
     and the charts need just the counts by type and tier), and the earlier ones only
-    ``earlier_groups`` (default: the same).
+    ``earlier_groups`` (default: the same); ``group_limit`` keeps the largest groups only.
     """
     proposed = _run(
         select(func.count(Deviation.id)).where(
@@ -701,10 +713,10 @@ def deviations(year: int, *, row_limit: int | None = None, with_groups: bool = T
     ).scalar()
     return Deviations(
         year=year,
-        detected=_deviation_set(_detected_in(year), row_limit, with_groups),
+        detected=_deviation_set(_detected_in(year), row_limit, with_groups, group_limit),
         earlier_open=_deviation_set(
             _earlier_open_in(year), row_limit,
-            with_groups if earlier_groups is None else earlier_groups,
+            with_groups if earlier_groups is None else earlier_groups, group_limit,
         ),
         proposed=int(proposed or 0),
     )
@@ -1214,18 +1226,21 @@ class YearReport:
 
 def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
                 limit: int | None = None, groups: bool = True, earlier_groups: bool | None = None,
-                summaries: bool = False, categories: bool = True, five: bool = True) -> YearReport:
+                group_limit: int | None = None, summaries: bool = False, categories: bool = True,
+                five: bool = True) -> YearReport:
     """Everything the report shows for a year, in a fixed number of statements.
 
     ``limit`` caps the long lists (deviation rows, agreements with follow-up, 2.A.2
     rows) for the page and the PDF; counts always cover everything. ``groups``
     groups equal 4.A.3 rows (``earlier_groups`` those of earlier years; default: the
-    same); ``summaries`` adds the condensed 2.A.2 table of the PDF; ``categories`` the
+    same), keeping the ``group_limit`` largest (the page; the PDF's summaries need every
+    group); ``summaries`` adds the condensed 2.A.2 table of the PDF; ``categories`` the
     4.A.2 counts by DFØ category; ``five`` the last five years side by side.
     """
     years = available_years(today) if years is None else years
     follow = follow_up(year, today, limit=limit, categories=categories)
-    found = deviations(year, row_limit=limit, with_groups=groups, earlier_groups=earlier_groups)
+    found = deviations(year, row_limit=limit, with_groups=groups, earlier_groups=earlier_groups,
+                       group_limit=group_limit)
     saved = saved_text(year)
     return YearReport(
         year=year,

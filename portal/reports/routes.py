@@ -87,7 +87,7 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
     view = request.args.get("view")
     view = view if view in VIEWS else "rows"
     report = queries.year_report(year, today, years, limit=PAGE_LIMIT, groups=view == "grouped",
-                                 categories=False)
+                                 group_limit=PAGE_LIMIT, categories=False)
     text, is_saved = texts.text_4a1(report)
     if form is None:
         form = EditReportTextForm(text=text)

@@ -278,12 +278,14 @@ def test_pdf_deviation_layouts(monkeypatch):
     def group(type_, tier, country):
         return DeviationGroup(type_, tier, country, (), "closed", 1)
 
-    few = DeviationSet(count=2, by_type_tier=(), groups=(group("OHS", "T1", "CN"),), rows=("r1", "r2"))
-    cut = DeviationSet(count=3, by_type_tier=(), groups=(group("OHS", "T1", "CN"),), rows=("r1", "r2"))
-    groups = tuple(group("OHS", "T1", c) for c in ("CN", "IN", "BD"))
-    by_tier = DeviationSet(count=3, by_type_tier=(), groups=groups, rows=())
-    tiers = tuple(group("OHS", t, "CN") for t in ("T1", "T2", "T3"))
-    by_type = DeviationSet(count=3, by_type_tier=(), groups=tiers, rows=())
+    def deviation_set(count, groups, rows):
+        return DeviationSet(count=count, by_type_tier=(), groups=groups, group_count=len(groups),
+                            rows=rows)
+
+    few = deviation_set(2, (group("OHS", "T1", "CN"),), ("r1", "r2"))
+    cut = deviation_set(3, (group("OHS", "T1", "CN"),), ("r1", "r2"))
+    by_tier = deviation_set(3, tuple(group("OHS", "T1", c) for c in ("CN", "IN", "BD")), ())
+    by_type = deviation_set(3, tuple(group("OHS", t, "CN") for t in ("T1", "T2", "T3")), ())
 
     assert deviation_layout(few) == "rows"
     assert deviation_layout(cut) == "grouped"  # not every row was read

@@ -271,6 +271,11 @@ def test_long_lists_are_cut_with_a_link_to_every_row(client, town, login_as, mon
     for name in ("4a3", "4a3_earlier_open", "4a2_by_agreement", "2a2"):
         assert f'href="/reports/{YEAR}/{name}.csv"' in body
 
+    grouped = client.get(f"/reports?year={YEAR}&view=grouped")
+    # 4.A.3 grouped: the largest of 2 groups (the two WAGES deviations), then the link.
+    assert "Showing the first 1 of 2 rows." in text(grouped)
+    assert f'href="/reports/{YEAR}/4a3_grouped.csv"' in markup(grouped)
+
 
 def test_the_page_links_every_export(client, town, login_as):
     login_as("reviewer", locale="en")

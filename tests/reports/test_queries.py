@@ -367,6 +367,17 @@ def test_grouped_and_ungrouped_counts_agree(town):
     assert grouped.count == counted.count
 
 
+def test_a_group_limit_keeps_the_largest_groups_and_counts_them_all(town):
+    every = queries.deviations(YEAR).detected
+    first = queries.deviations(YEAR, group_limit=1).detected
+
+    assert [(g.type, g.count) for g in every.groups] == [("WAGES", 2), ("P-DOC", 1)]
+    assert first.groups == every.groups[:1]
+    assert first.group_count == every.group_count == 2
+    assert first.by_type_tier == every.by_type_tier
+    assert first.count == every.count == 3
+
+
 def test_summaries_keep_the_most_used_measures(town):
     summary = queries.deviations(YEAR).detected.summary
 
