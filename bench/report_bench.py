@@ -81,10 +81,9 @@ class Sizes:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_sqlite = f"sqlite:///{Path(tempfile.gettempdir()) / 'aktsom-report-bench.sqlite'}"
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or default_sqlite,
+    parser.add_argument("--database-url", default=default_database_url(),
                         help="SQLAlchemy URL of a database the benchmark may empty "
-                             f"(default: $DATABASE_URL or {default_sqlite})")
+                             "(default: $DATABASE_URL or a SQLite file in the temp folder)")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per request (median)")
     parser.add_argument("--suppliers", type=int, default=2000)
     parser.add_argument("--agreements", type=int, default=3000)
@@ -377,22 +376,32 @@ def machine(app: Any) -> list[str]:
     ]
 
 
-def main() -> None:
-    args = parse_args()
-    ensure_database(args.database_url)
-    instance = Path(tempfile.mkdtemp(prefix="aktsom-bench-"))
-    app = create_app({
+def app_config(database_url: str, instance: Path) -> dict[str, Any]:
+    """The portal's configuration for timing: cheap password hashing, no CSRF, no limits."""
+    return {
         "TESTING": True,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "bench-secret-key-that-is-long-enough-123456",
-        "SQLALCHEMY_DATABASE_URI": args.database_url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "REQUIRE_STAFF_2FA": False,
-    })
+    }
+
+
+def default_database_url() -> str:
+    default_sqlite = f"sqlite:///{Path(tempfile.gettempdir()) / 'aktsom-report-bench.sqlite'}"
+    return os.environ.get("DATABASE_URL") or default_sqlite
+
+
+def main() -> None:
+    args = parse_args()
+    ensure_database(args.database_url)
+    instance = Path(tempfile.mkdtemp(prefix="aktsom-bench-"))
+    app = create_app(app_config(args.database_url, instance))
     sizes = Sizes(args.suppliers, args.agreements, args.responses, args.deviations, args.activities,
                   args.years)
     today = date.today()
