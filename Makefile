@@ -8,9 +8,14 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run serve test test-postgres test-browser ci lint translations translations-update migration clean
+.PHONY: install system-packages run serve test test-postgres test-browser ci lint translations translations-update migration clean
 
-install: $(VENV)/.installed static/vendor/.installed translations/.compiled
+install: system-packages $(VENV)/.installed static/vendor/.installed translations/.compiled
+
+# Debian packages (WeasyPrint's libraries, a font, msgfmt): installed when run as root with
+# apt-get, otherwise one message naming the exact apt-get line, before anything else runs.
+system-packages:
+	@bash .ci/debian-packages
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
