@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install system-packages run serve test test-postgres test-browser ci lint translations translations-update migration clean
+.PHONY: install system-packages run serve test test-postgres test-browser ci lint typecheck translations translations-update migration clean
 
 install: system-packages $(VENV)/.installed static/vendor/.installed translations/.compiled
 
@@ -65,6 +65,10 @@ ci:
 
 lint: install
 	$(BIN)/ruff check portal tests bench wsgi.py
+
+# mypy with the configuration in pyproject.toml ([tool.mypy]: files, strictness, stubs).
+typecheck: install
+	$(BIN)/mypy
 
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 --ignore-dirs='.* __pycache__ node_modules' -o translations/messages.pot --sort-by-file --no-location --omit-header .
