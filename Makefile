@@ -12,18 +12,19 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 install: system-packages $(VENV)/.installed static/vendor/.installed translations/.compiled
 
-# Debian packages (WeasyPrint's libraries, a font, msgfmt): installed when run as root with
-# apt-get, otherwise one message naming the exact apt-get line, before anything else runs.
+# Debian packages (WeasyPrint's libraries, a font, msgfmt, venv support for Debian's Python):
+# installed when run as root with apt-get, otherwise one message naming the exact apt-get line.
+# pip and npm wait for it (order-only prerequisites, so also under make -j).
 system-packages:
-	@bash .ci/debian-packages
+	@PYTHON=$(PYTHON) bash .ci/debian-packages
 
-$(VENV)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml | system-packages
+	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)  # no pip: an earlier venv without ensurepip
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
