@@ -201,8 +201,9 @@ def test_a_python_of_its_own_is_left_alone_even_without_ensurepip(machine: Machi
 def test_make_checks_the_packages_before_pip_and_npm(target: str, then: str) -> None:
     """The check is a prerequisite of each step, so it also comes first under make -j."""
     dry_run = subprocess.run(
-        ["make", "-n", "-B", target], cwd=SCRIPT.parent.parent, capture_output=True, text=True,
-        timeout=60, check=True, env={**os.environ, "MAKEFLAGS": ""},
+        ["make", "--no-print-directory", "-n", "-B", target], cwd=SCRIPT.parent.parent,
+        capture_output=True, text=True, timeout=60, check=True,
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")},
     ).stdout
     commands = [line for line in dry_run.splitlines() if line.strip()]
 
