@@ -38,7 +38,7 @@ def signed_in_user() -> User:
     would become its own target (endless recursion), and ``type()`` of the proxy is
     not ``User``.
     """
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     assert isinstance(user, User)
     return user
 

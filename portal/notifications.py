@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, format_datetime
@@ -15,7 +16,7 @@ from portal.models import Role, User, utcnow
 from portal.tokens import INVITATION, PASSWORD_RESET, make_token
 
 
-def external_url(endpoint: str, **values: object) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link, also from commands that run without a request (cron jobs);
     PUBLIC_BASE_URL wins so that those links are right too."""
     base = current_app.config.get("PUBLIC_BASE_URL")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -34,7 +36,7 @@ def safe_next(target: str | None, default: str) -> str:
     return target if target and is_safe_next(target) else default
 
 
-def _expire_idle_session() -> Response | None:
+def _expire_idle_session() -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         return None
     now = utcnow().timestamp()
@@ -67,7 +69,7 @@ def _keep_posted_answers() -> bool:
     return True
 
 
-def _app_config(key: str) -> object:
+def _app_config(key: str) -> Any:
     from flask import current_app
 
     return current_app.config[key]

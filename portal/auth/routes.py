@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -74,7 +75,7 @@ def _start_session(user: User, next_url: str | None) -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_address, methods=["POST"])
 @limiter.limit(_login_limit_per_account, key_func=_account_key, methods=["POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
@@ -139,7 +140,7 @@ def logout() -> Response:
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_address, methods=["POST"])
-def accept_invitation(token: str) -> Response | str:
+def accept_invitation(token: str) -> ResponseReturnValue:
     """Complete an invited account: name, password and language."""
     user = load_token(INVITATION, token, invitation_max_age())
     if user is None or user.has_accepted_invitation:
@@ -180,7 +181,7 @@ def forgot_password() -> Response | str:
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_address, methods=["POST"])
-def reset_password(token: str) -> Response | str:
+def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password from a reset link."""
     user = load_token(PASSWORD_RESET, token, reset_max_age())
     if user is None:
@@ -215,7 +216,7 @@ def _back_to_profile() -> Response | None:
 
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> Response | str:
+def change_password() -> ResponseReturnValue:
     """Change the password; every other session of the user ends."""
     if back := _back_to_profile():
         return back
@@ -243,7 +244,7 @@ def change_password() -> Response | str:
 
 @bp.route("/profile/language", methods=["GET", "POST"])
 @login_required
-def change_language() -> Response | str:
+def change_language() -> ResponseReturnValue:
     """Save the language used for screens, e-mails and PDFs."""
     if back := _back_to_profile():
         return back
@@ -291,7 +292,7 @@ def setup_two_factor() -> Response | str:
 
 @bp.route("/profile/two-factor/disable", methods=["GET", "POST"])
 @login_required
-def disable_two_factor() -> Response | str:
+def disable_two_factor() -> ResponseReturnValue:
     """Turn off sign-in with an authenticator app, unless policy requires it."""
     if back := _back_to_profile():
         return back

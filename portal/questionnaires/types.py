@@ -360,7 +360,7 @@ class RefType(PartType):
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
         labels = dict(self.choices(part, ctx))
-        chosen = raw if isinstance(raw, list) else ([raw] if raw else [])
+        chosen: list[str] = raw if isinstance(raw, list) else ([raw] if raw else [])
         return Shown(text=", ".join(labels.get(v, v) for v in chosen))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from flask import current_app
 
@@ -22,7 +23,7 @@ def response_link(response: Response) -> str:
     return notifications.external_url(RESPONSE_ENDPOINT, response_id=response.id)
 
 
-def _send(template: str, response: Response, users: Iterable[User], **context: object) -> int:
+def _send(template: str, response: Response, users: Iterable[User], **context: Any) -> int:
     link = response_link(response)
     sent = 0
     for user in users:

@@ -226,7 +226,7 @@ def add_agreement_to_round(
     return _add_agreement(round, agreement, _existing_pairs(round), actor)
 
 
-def active_agreements_query(today: date) -> Select[tuple[Agreement]]:
+def active_agreements_query(today: date) -> Select[Agreement]:
     """Agreements running on ``today`` (started, not ended)."""
     return select(Agreement).where(
         Agreement.start_date <= today,
