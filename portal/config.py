@@ -50,7 +50,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
+        # Idle timeouts: staff 30 minutes; suppliers, who fill in long questionnaires, longer
+        # (what they were typing when it ran out is kept for after sign-in). Every session
+        # ends SESSION_MAX_AGE_HOURS after sign-in, however active.
         "IDLE_TIMEOUT_MINUTES": 120,
+        "STAFF_IDLE_TIMEOUT_MINUTES": 30,
+        "SESSION_MAX_AGE_HOURS": 12,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # A CSRF token lives as long as the session: a long questionnaire never fails on it.
         "WTF_CSRF_TIME_LIMIT": None,
