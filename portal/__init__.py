@@ -42,7 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     if app.config["TRUSTED_PROXIES"]:
         n = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        # Client address and scheme from the proxy, never the host: links are built from
+        # PUBLIC_BASE_URL, and a forwarded Host is whatever the client sent the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
 
     from portal import cli, database, errors, i18n, mail, security, templating
     from portal.extensions import csrf, db, limiter, login_manager, migrate

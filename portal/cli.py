@@ -37,6 +37,7 @@ def create_admin_command(email: str, locale: str) -> None:
     from sqlalchemy import func, select
 
     from portal.models import Role, User, utcnow
+    from portal.notifications import external_url
     from portal.tokens import INVITATION, make_token
 
     try:
@@ -49,10 +50,9 @@ def create_admin_command(email: str, locale: str) -> None:
     db.session.add(user)
     db.session.commit()
     token = make_token(INVITATION, user)
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     click.echo(f"Administrator {email} created. Set the password within "
                f"{current_app.config['INVITATION_MAX_AGE_DAYS']} days at:")
-    click.echo(f"  {base.rstrip('/')}/invitation/{token}")
+    click.echo(f"  {external_url('auth.accept_invitation', token=token)}")
 
 
 def init_app(app: Flask) -> None:

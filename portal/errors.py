@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -144,7 +145,23 @@ def handle_simultaneous_change(error: StaleDataError) -> ResponseReturnValue:
     )
 
 
+def handle_limiter_unavailable(error: StorageError) -> ResponseReturnValue:
+    """The rate limiter's shared store (Redis) did not answer. Sign-in and the other guarded
+    forms fail closed: without their counters an attacker could guess without limit."""
+    log.error("rate_limit_storage_unavailable path=%s error=%s", request.path,
+              error.storage_error.__class__.__name__)
+    _rollback()
+    reply = _render(
+        503,
+        _("Temporarily unavailable"),
+        _("This cannot be done right now because a service the portal depends on is not "
+          "answering. Nothing was changed. Wait a few minutes and try again."),
+    )
+    return reply[0], reply[1], {"Retry-After": "30"}
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(StorageError, handle_limiter_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DBAPIError, handle_database_error)

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale, format_datetime
 from sqlalchemy import select
 
 from portal import mail
+from portal.config import public_base_url
 from portal.extensions import db
 from portal.models import Role, User, utcnow
 from portal.tokens import INVITATION, PASSWORD_RESET, make_token
 
 
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link, also from commands that run without a request (cron jobs);
-    PUBLIC_BASE_URL wins so that those links are right too."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not has_request_context():
-        # url_for needs a request unless SERVER_NAME is set.
-        with current_app.test_request_context(base_url=base or "http://localhost"):
-            return external_url(endpoint, **values)
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for an e-mail, always on PUBLIC_BASE_URL (see ``public_base_url``):
+    never on the Host or X-Forwarded-Host of the request that caused the mail, which an
+    attacker chooses. Works without a request too (cron jobs, commands)."""
+    base = urlsplit(public_base_url(current_app.config))
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def supplier_users(supplier_ids: Collection[int]) -> dict[int, list[User]]:

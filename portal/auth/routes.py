@@ -66,7 +66,7 @@ def _start_session(user: User, next_url: str | None) -> Response:
     """A fresh session (new id) for the signed-in user."""
     session.clear()
     login_user(user)
-    session["last_seen"] = utcnow().timestamp()
+    session["signed_in_at"] = session["last_seen"] = utcnow().timestamp()
     services.record_login(user)
     db.session.commit()
     return redirect(safe_next(next_url, _home_for(user)))

@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import mail
+from portal import mail, notifications
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import EvidenceFile, Response, Submission
@@ -389,7 +389,7 @@ def _send_receipt(response: Response, submission: Submission) -> None:
         "response_submitted", user.locale, user.email,
         attachments=[mail.Attachment(_receipt_filename(response, submission), content)],
         user=user, response=response, submission=submission,
-        link=url_for("responses.view_response", response_id=response.id, _external=True),
+        link=notifications.external_url("responses.view_response", response_id=response.id),
     )
 
 

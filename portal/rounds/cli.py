@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from portal.config import public_base_url
 from portal.extensions import db
 from portal.questionnaires.definition import DefinitionError
 from portal.rounds import services
@@ -65,9 +66,9 @@ def send_reminders_command(today: datetime | None) -> None:
     """Send due deadline reminders (14 and 3 days before, and once overdue) and overdue-deviation
     notices. Safe to run hourly."""
     day = today.date() if today else date.today()
-    if not current_app.config.get("PUBLIC_BASE_URL") and not current_app.config.get("SERVER_NAME"):
+    if not current_app.config.get("PUBLIC_BASE_URL"):
         click.echo("Warning: PUBLIC_BASE_URL is not set, so links in the e-mails point to "
-                   "http://localhost.", err=True)
+                   f"{public_base_url(current_app.config)}.", err=True)
     from portal.deviations.notify import send_deviation_overdue_notices
 
     try:

@@ -263,7 +263,7 @@ def test_invited_user_without_password_cannot_sign_in(client, make, db):
 
 
 def test_idle_session_expires_with_a_message(app, client, login_as):
-    app.config["IDLE_TIMEOUT_MINUTES"] = 5
+    app.config["STAFF_IDLE_TIMEOUT_MINUTES"] = 5
     login_as("reviewer")
     with client.session_transaction() as session:
         session["last_seen"] = (utcnow() - timedelta(minutes=6)).timestamp()
@@ -279,7 +279,7 @@ def test_idle_session_expires_with_a_message(app, client, login_as):
 
 
 def test_idle_expiry_with_frozen_time(app, client, make, db):
-    app.config["IDLE_TIMEOUT_MINUTES"] = 5
+    app.config["STAFF_IDLE_TIMEOUT_MINUTES"] = 5
     user = make.user(role="reviewer")
     db.session.commit()
 
@@ -296,7 +296,7 @@ def test_idle_expiry_with_frozen_time(app, client, make, db):
 
 
 def test_idle_expiry_on_a_post_redirects_to_sign_in(app, client, login_as):
-    app.config["IDLE_TIMEOUT_MINUTES"] = 5
+    app.config["STAFF_IDLE_TIMEOUT_MINUTES"] = 5
     login_as("reviewer")
     token = _token(client, "/profile")
     with client.session_transaction() as session:
@@ -330,7 +330,7 @@ def test_sign_out_keeps_the_users_language(client, login_as):
 
 
 def test_idle_expiry_speaks_the_users_language(app, client, login_as):
-    app.config["IDLE_TIMEOUT_MINUTES"] = 5
+    app.config["STAFF_IDLE_TIMEOUT_MINUTES"] = 5
     login_as("reviewer", locale="en")
     with client.session_transaction() as session:
         session["last_seen"] = (utcnow() - timedelta(minutes=6)).timestamp()
