@@ -65,11 +65,12 @@ def send_invitation(user: User) -> None:
     )
 
 
-def send_password_reset(user: User) -> None:
+def password_reset_mail(user: User) -> mail.Outgoing:
+    """The reset e-mail for ``user``, rendered but not sent."""
     link = external_url("auth.reset_password", token=make_token(PASSWORD_RESET, user))
     with force_locale(user.locale):
         requested_at = format_datetime(utcnow(), "short")
-    mail.send_mail(
+    return mail.render_mail(
         "password_reset",
         user.locale,
         user.email,
