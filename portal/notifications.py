@@ -53,6 +53,8 @@ def supplier_users(supplier_ids: Collection[int]) -> dict[int, list[User]]:
 def send_invitation(user: User) -> None:
     link = external_url("auth.accept_invitation", token=make_token(INVITATION, user))
     days = int(current_app.config["INVITATION_MAX_AGE_DAYS"])
+    inviter = user.invited_by
+    municipality = current_app.config["MUNICIPALITY_NAME"]
     mail.send_mail(
         "invitation",
         user.locale,
@@ -60,8 +62,9 @@ def send_invitation(user: User) -> None:
         user=user,
         link=link,
         days=days,
-        inviter=user.invited_by,
-        municipality=current_app.config["MUNICIPALITY_NAME"],
+        inviter=inviter,
+        inviter_organisation=inviter.supplier.name if inviter and inviter.supplier else municipality,
+        municipality=municipality,
     )
 
 

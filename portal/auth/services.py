@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,8 @@ from portal.extensions import db
 from portal.models import Attempt, AttemptKind, Role, Supplier, User, utcnow
 from portal.models.user import new_session_token
 from portal.passwords import hash_password, needs_rehash, verify_password
+
+log = logging.getLogger(__name__)
 
 #: Attempts older than this are never counted (the longest window) and are deleted.
 ATTEMPT_RETENTION = timedelta(days=1)
@@ -232,6 +235,33 @@ def invite_user(
         after={"email": user.email, "role": user.role},
     )
     return user
+
+
+class TooManyInvitations(AccountError):
+    """The user has sent as many invitations as allowed in the last hour."""
+
+
+def invite_colleague(email: str, *, supplier: Supplier, locale: str, name: str, actor: User) -> User | None:
+    """Invite a colleague to the actor's supplier; the user to e-mail, or None.
+
+    None when the address cannot be invited from here (an account of another supplier,
+    staff, a colleague who already has an account): nothing is sent, and the caller answers
+    exactly as when an invitation goes out, so the form does not tell which addresses have
+    accounts. Every request counts towards the hourly limit, sent or not.
+    """
+    if not actor.can_invite_to(supplier.id):
+        raise PermissionError("actor may not invite to this supplier")
+    key = f"user:{actor.id}"
+    if _count_attempts(AttemptKind.INVITATION, _since(timedelta(hours=1)), Attempt.account == key
+                       ) >= int(current_app.config["SUPPLIER_INVITATIONS_PER_HOUR"]):
+        raise TooManyInvitations("too_many_invitations")
+    record_attempt(AttemptKind.INVITATION, key, "")
+    existing = find_user_by_email(email)
+    if existing is not None and (existing.supplier_id != supplier.id or existing.has_accepted_invitation
+                                 or not existing.is_active):
+        log.info("invitation_withheld actor=%s", actor.id)
+        return None
+    return invite_user(email, role=Role.SUPPLIER, supplier=supplier, locale=locale, name=name, actor=actor)
 
 
 def accept_invitation(user: User, *, name: str, job_title: str, password: str, locale: str) -> None:
