@@ -109,13 +109,12 @@ def authenticate(email: str, password: str, *, address: str) -> User | None:
     if sign_in_paused(email, address):
         raise SignInPaused("paused")
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
-        verify_password(None, password)
+    if user is not None and not user.is_active:
+        user = None
+    # The same work (a hash, the count, the check) whether or not the account exists.
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         record_attempt(AttemptKind.PASSWORD, _account_key(email), address)
-        return None
-    if not verify_password(user.password_hash, password):
-        record_attempt(AttemptKind.PASSWORD, _account_key(email), address)
-        if sign_in_paused(email, address):
+        if sign_in_paused(email, address) and user is not None:
             audit.record("user.sign_in_paused", user, actor=None, supplier_id=user.supplier_id)
         return None
     forget_failures(user.email, address=address)
