@@ -13,8 +13,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
+from flask import Flask, after_this_request, current_app, render_template
 from flask_babel import force_locale
+from werkzeug.wrappers import Response
 
 from portal.models import utcnow
 
@@ -86,6 +87,25 @@ def send(outgoing: Outgoing) -> None:
     path = outbox / f"{stamp}-{_slug(outgoing.to)}.eml"
     path.write_bytes(bytes(message))
     log.info("mail_written to=%s subject=%s file=%s", outgoing.to, outgoing.subject, path)
+
+
+def send_after_response(outgoing: Outgoing) -> None:
+    """Send once the response has been written, so that how long the response takes does not
+    tell whether a message was sent (e.g. whether an address has an account). A failure can
+    then no longer reach the user, so it is logged."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def _send() -> None:
+        with app.app_context():
+            try:
+                send(outgoing)
+            except Exception:
+                log.exception("mail_failed to=%s subject=%s", outgoing.to, outgoing.subject)
+
+    @after_this_request
+    def _defer(response: Response) -> Response:
+        response.call_on_close(_send)
+        return response
 
 
 def send_mail(

@@ -54,6 +54,8 @@ def supplier_users(supplier_ids: Collection[int]) -> dict[int, list[User]]:
 def send_invitation(user: User) -> None:
     link = external_url("auth.accept_invitation", token=make_token(INVITATION, user))
     days = int(current_app.config["INVITATION_MAX_AGE_DAYS"])
+    inviter = user.invited_by
+    municipality = current_app.config["MUNICIPALITY_NAME"]
     mail.send_mail(
         "invitation",
         user.locale,
@@ -61,16 +63,18 @@ def send_invitation(user: User) -> None:
         user=user,
         link=link,
         days=days,
-        inviter=user.invited_by,
-        municipality=current_app.config["MUNICIPALITY_NAME"],
+        inviter=inviter,
+        inviter_organisation=inviter.supplier.name if inviter and inviter.supplier else municipality,
+        municipality=municipality,
     )
 
 
-def send_password_reset(user: User) -> None:
+def password_reset_mail(user: User) -> mail.Outgoing:
+    """The reset e-mail for ``user``, rendered but not sent."""
     link = external_url("auth.reset_password", token=make_token(PASSWORD_RESET, user))
     with force_locale(user.locale):
         requested_at = format_datetime(utcnow(), "short")
-    mail.send_mail(
+    return mail.render_mail(
         "password_reset",
         user.locale,
         user.email,

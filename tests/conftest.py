@@ -68,9 +68,12 @@ class Client(FlaskClient):
     requests); Flask then reuses it for each request, so values cached in ``g``
     (Flask-WTF's CSRF token, Flask-Login's user) would leak from one request to
     the next in a way no browser could see. Clearing ``g`` restores real behaviour.
+    Responses are read to the end and closed, as a server does, so that work deferred
+    until after the response (``Response.call_on_close``) has run when a request returns.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
         if has_app_context():
             for name in list(g):
                 g.pop(name, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import segno
 from flask import (
     Blueprint,
@@ -20,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal import access, notifications
+from portal import access, mail, notifications
 from portal.access import signed_in_user
 from portal.auth import services
 from portal.auth.forms import (
@@ -46,16 +48,19 @@ bp.before_app_request(access.staff_two_factor_gate)
 PENDING_2FA_SECONDS = 300
 
 
-def _login_limit_per_account() -> str:
-    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
-
-
 def _login_limit_per_address() -> str:
     return str(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+def _client_address() -> str:
+    """The client's address (ProxyFix sets it from trusted proxies only)."""
+    return request.remote_addr or ""
+
+
+def _paused_message() -> str:
+    return _("Sign-in is paused for a while after many failed attempts. Try again in %(minutes)s minutes, "
+             "or choose a new password with “Forgotten your password?” below.",
+             minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
 
 
 def _home_for(user: User) -> str:
@@ -74,7 +79,6 @@ def _start_session(user: User, next_url: str | None) -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_address, methods=["POST"])
-@limiter.limit(_login_limit_per_account, key_func=_account_key, methods=["POST"])
 def login() -> ResponseReturnValue:
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -82,7 +86,13 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     next_url = request.args.get("next")
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, address=_client_address())
+        except services.SignInPaused:
+            db.session.commit()
+            current_app.logger.info("login_paused")
+            form.password.errors.append(_paused_message())
+            return render_template("auth/login.html", form=form), 429
         if user is None:
             db.session.commit()  # keep the failure count
             current_app.logger.info("login_failed")
@@ -94,7 +104,7 @@ def login() -> ResponseReturnValue:
         if user.is_totp_enabled:
             db.session.commit()
             session.clear()
-            session["pending_2fa"] = {"uid": user.id, "v": user.session_token,
+            session["pending_2fa"] = {"uid": user.id, "v": user.session_token, "id": secrets.token_urlsafe(16),
                                       "at": utcnow().timestamp(), "next": next_url}
             return redirect(url_for("auth.two_factor"))
         return _start_session(user, next_url)
@@ -116,8 +126,21 @@ def two_factor() -> Response | str:
         return redirect(url_for("auth.login"))
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if services.check_totp(user, form.code.data):
+        try:
+            right = services.check_sign_in_code(user, form.code.data, sign_in=str(pending.get("id", "")),
+                                                address=_client_address())
+        except services.TooManyCodes as refused:
+            db.session.commit()  # keep the count
+            session.pop("pending_2fa", None)
+            if refused.per_sign_in:
+                flash(_("Too many wrong codes. Sign in again with your password to get new attempts."), "error")
+            else:
+                flash(_("Too many wrong codes have been entered for this account. Try again tomorrow, "
+                        "or choose a new password with “Forgotten your password?”."), "error")
+            return redirect(url_for("auth.login"))
+        if right:
             return _start_session(user, pending.get("next"))
+        db.session.commit()  # keep the count
         form.code.errors.append(_("The code is wrong or has expired. Enter the newest code from the app."))
     return render_template("auth/two_factor.html", form=form)
 
@@ -167,9 +190,12 @@ def forgot_password() -> Response | str:
     """Ask for a password-reset link; the answer is the same whether the account exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.is_active and user.has_accepted_invitation:
-            notifications.send_password_reset(user)
+        # The same work for every address, and the mail goes out after the response:
+        # how long the answer takes does not tell whether the address has an account.
+        user, may_send = services.password_reset_recipient(form.email.data)
+        outgoing = notifications.password_reset_mail(user)
+        if may_send:
+            mail.send_after_response(outgoing)
         flash(
             _("If the address belongs to an account, we have sent a link to reset the password. "
               "The link works once and for a limited time."),

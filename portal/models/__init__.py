@@ -26,7 +26,7 @@ from portal.models.review import (
 )
 from portal.models.risk import PriorityRisk
 from portal.models.supplier import Supplier
-from portal.models.user import LOCALES, Role, User
+from portal.models.user import LOCALES, Attempt, AttemptKind, Role, User
 
 __all__ = [
     "AWAITING_REVIEW",
@@ -35,6 +35,8 @@ __all__ = [
     "Agreement",
     "Answer",
     "Attachment",
+    "Attempt",
+    "AttemptKind",
     "Clarification",
     "Deviation",
     "DeviationUpdate",
