@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+import tests.conftest as conftest
 from portal import create_app, storage
 from portal.models import StoredObject, Submission
 from portal.review.uploads import UploadProblem, store_all
 from portal.storage import FileBackend, MissingObject, S3Backend, StorageError, backend_for
-import tests.conftest as conftest
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
