@@ -264,17 +264,19 @@ def save(data: bytes, *, kind: str, content_type: str) -> StoredObject:
 
 
 def discard(key: str) -> None:
-    """Take back an object written in this transaction (e.g. one of several uploads refused)."""
+    """Take back an object saved in this transaction (e.g. one of several uploads refused)."""
     session = db.session()
-    record = next((o for o in session.new if isinstance(o, StoredObject) and o.key == key), None)
-    if record is None:
-        raise ValueError(f"{key} was not saved in this transaction")
-    session.expunge(record)
     pending = session.info.get(_NEW, [])
-    for store, written in list(pending):
-        if written == key:
-            pending.remove((store, written))
-            store.delete(written)
+    entry = next((item for item in pending if item[1] == key), None)
+    if entry is None:
+        raise ValueError(f"{key} was not saved in this transaction")
+    pending.remove(entry)
+    record = next((o for o in session.new if isinstance(o, StoredObject) and o.key == key), None)
+    if record is not None:
+        session.expunge(record)
+    elif (record := session.scalar(select(StoredObject).where(StoredObject.key == key))) is not None:
+        session.delete(record)  # already flushed, never committed
+    entry[0].delete(key)
 
 
 def delete(key: str) -> None:
@@ -387,7 +389,8 @@ def _measure(store: Backend, key: str) -> tuple[int, str]:
 def verify() -> Iterator[tuple[StoredObject, Problem | None]]:
     """Read every recorded object back and compare its size and SHA-256 with the record."""
     store = backend()
-    for record in db.session.scalars(select(StoredObject).order_by(StoredObject.id)):
+    records = select(StoredObject).order_by(StoredObject.id).execution_options(yield_per=500)
+    for record in db.session.scalars(records):
         try:
             size, digest = _measure(store, record.key)
         except MissingObject:

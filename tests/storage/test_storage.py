@@ -224,3 +224,17 @@ def test_by_default_files_stay_in_the_instance_folder(tmp_path):
         store = storage.backend()
     assert isinstance(store, FileBackend)
     assert store.root == tmp_path.resolve()
+
+
+def test_discard_takes_back_a_file_of_this_transaction_even_after_a_flush(storage_url, db):
+    kept = storage.save(PDF, kind="uploads", content_type="application/pdf").key
+    taken_back = storage.save(PDF, kind="uploads", content_type="application/pdf").key
+    db.session.flush()
+
+    storage.discard(taken_back)
+    db.session.commit()
+
+    assert _keys_in_storage() == {kept}
+    assert db.session.scalars(select(StoredObject.key)).all() == [kept]
+    with pytest.raises(ValueError, match="not saved in this transaction"):
+        storage.discard(kept)
