@@ -29,10 +29,10 @@ from tests.storage.test_app_flows import PDF, fill_all, submit, upload_evidence
 
 
 def _server() -> URL:
-    url = make_url(os.environ.get("TEST_DATABASE_URL", ""))
-    if not url.drivername.startswith("postgresql"):
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
         pytest.skip("the restore drill needs PostgreSQL: run make test-postgres")
-    return url
+    return make_url(url)
 
 
 def _pg_args(url: URL) -> list[str]:
