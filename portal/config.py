@@ -84,7 +84,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ARGON2_MEMORY_COST": 19 * 1024,
         "ARGON2_PARALLELISM": 1,
         "UPLOAD_MAX_MB": 20,
-        "UPLOAD_DIR": str(instance_path / "uploads"),
+        # Where files live: file:///path or s3://bucket/prefix (see portal/storage.py). The
+        # default keeps the files in the instance folder, where they always were.
+        "STORAGE_URL": instance_path.as_uri(),
+        "S3_ENDPOINT_URL": "",
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "MAIL_OUTBOX": str(instance_path / "outbox"),
         "MAIL_FROM": "Aktsom <aktsom@kommune.example>",

@@ -2,23 +2,23 @@
 
 A file is accepted when its extension is on the list below and its content is
 of that kind (magic bytes for binary formats; decodable text without markup for
-CSV and plain text). Files live in UPLOAD_DIR, outside static/, named by a
-random token; the original name is kept only for display and download.
+CSV and plain text). Files go to file storage (portal/storage.py) under a
+random key; the original name is kept only for display and download.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 from typing import IO
 
 import filetype
 from flask import current_app
 from flask_babel import gettext as _
+
+from portal import storage
 
 # extension → (stored MIME type, kinds that filetype may report for it)
 ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
@@ -138,20 +138,11 @@ def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
             _("The content of the file does not match its name (.%(ext)s). Check that it is the right file.",
               ext=extension)
         )
-    stored_name = secrets.token_hex(16)
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_name).write_bytes(data)
+    record = storage.save(data, kind="uploads", content_type=mimetype)
     return StoredFile(
         original_name=name,
-        stored_name=stored_name,
+        stored_name=record.key,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         mimetype=mimetype,
     )
-
-
-def path_of(stored_name: str) -> Path:
-    if not stored_name.isalnum():
-        raise ValueError("invalid stored name")
-    return Path(current_app.config["UPLOAD_DIR"]) / stored_name

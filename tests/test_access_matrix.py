@@ -119,7 +119,7 @@ def build_world(make: Any, db: Any) -> World:
     from datetime import date, timedelta
     from io import BytesIO
 
-    from portal.responses.services import receipt_path
+    from portal import storage
     from portal.rounds.services import create_round, ensure_shipped_versions
     from portal.uploads import store_upload
 
@@ -138,9 +138,8 @@ def build_world(make: Any, db: Any) -> World:
                                 stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
                                 mimetype=stored.mimetype, uploaded_by=user)
         response.files.append(evidence)
-        submission = Submission(number=1, answers={}, files=[], submitted_by=user,
-                                receipt_name=f"receipt{name.lower()}")
-        receipt_path(submission.receipt_name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        receipt = storage.save(b"%PDF-1.4\n%%EOF\n", kind="receipts", content_type="application/pdf")
+        submission = Submission(number=1, answers={}, files=[], submitted_by=user, receipt_name=receipt.key)
         response.submissions.append(submission)
         db.session.add(response)
         db.session.flush()

@@ -25,6 +25,7 @@ from portal.models.review import (
     ReportText,
 )
 from portal.models.risk import PriorityRisk
+from portal.models.storage import StoredObject
 from portal.models.supplier import Supplier
 from portal.models.user import LOCALES, Attempt, AttemptKind, Role, User
 
@@ -49,6 +50,7 @@ __all__ = [
     "QuestionnaireVersion",
     "Response",
     "ResponseStatus",
+    "StoredObject",
     "Submission",
     "AuditEvent",
     "Base",

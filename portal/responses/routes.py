@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,7 +24,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import mail, notifications
+from portal import mail, notifications, storage
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import EvidenceFile, Response, Submission
@@ -36,8 +35,7 @@ from portal.responses import services
 from portal.responses.views import build_question
 from portal.review import notify as review_notify
 from portal.review import services as review_services
-from portal.security import DOWNLOAD_CSP
-from portal.uploads import UploadRefused, path_of, store_upload
+from portal.uploads import UploadRefused, store_upload
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
 
@@ -307,14 +305,8 @@ def download_file(response_id: int, file_id: int) -> HttpResponse:
     evidence = db.session.get(EvidenceFile, file_id)
     if evidence is None or evidence.response_id != response.id:
         abort(404)
-    path = path_of(evidence.stored_name)
-    if not path.is_file():
-        abort(404)
-    reply = send_file(path, mimetype=evidence.mimetype, as_attachment=True,
-                      download_name=evidence.original_name, max_age=0)
-    reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    reply.headers["X-Content-Type-Options"] = "nosniff"
-    return reply
+    return storage.send(evidence.stored_name, download_name=evidence.original_name,
+                        content_type=evidence.mimetype)
 
 
 def _declaration_questions(sections: tuple[Section, ...]) -> list[Question]:
@@ -384,7 +376,7 @@ def _send_receipt(response: Response, submission: Submission) -> None:
     user = submission.submitted_by
     if user is None or submission.receipt_name is None:
         return
-    content = services.receipt_path(submission.receipt_name).read_bytes()
+    content = storage.read_bytes(submission.receipt_name)
     mail.send_mail(
         "response_submitted", user.locale, user.email,
         attachments=[mail.Attachment(_receipt_filename(response, submission), content)],
@@ -400,13 +392,6 @@ def receipt(response_id: int, number: int) -> HttpResponse:
     submission = next((s for s in response.submissions if s.number == number), None)
     if submission is None or submission.receipt_name is None:
         abort(404)
-    if not submission.receipt_name.isalnum():
-        abort(404)
-    path = services.receipt_path(submission.receipt_name)
-    if not path.is_file():
-        abort(404)
-    reply = send_file(path, mimetype="application/pdf", as_attachment=True,
-                      download_name=_receipt_filename(response, submission), max_age=0)
-    reply.headers["X-Content-Type-Options"] = "nosniff"
-    return reply
+    return storage.send(submission.receipt_name, download_name=_receipt_filename(response, submission),
+                        content_type="application/pdf")
 

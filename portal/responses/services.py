@@ -9,22 +9,18 @@ when two saves arrive at the same moment: the database settles the race (see
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
+from portal import audit, storage
 from portal.extensions import db
 from portal.models import (
     Answer,
@@ -327,19 +323,12 @@ def discard_pending_input(user: User, path: str) -> None:
         db.session.delete(existing)
 
 
-def receipt_path(name: str) -> Path:
-    folder = Path(current_app.instance_path) / "receipts"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
-
-
 def store_receipt(response: Response, definition: Definition, sections: Sequence[Section],
                   submission: Submission) -> None:
     """Render the receipt once, in the submitter's language, and keep it with its hash."""
     pdf = render_pdf("pdf/receipt.html", submission.locale, response=response, definition=definition,
                      sections=sections, submission=submission, answers=submission.answers,
                      files=files_of(response), engine=engine)
-    name = secrets.token_hex(16)
-    receipt_path(name).write_bytes(pdf)
-    submission.receipt_name = name
-    submission.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
+    stored = storage.save(pdf, kind="receipts", content_type="application/pdf")
+    submission.receipt_name = stored.key
+    submission.receipt_sha256 = stored.sha256

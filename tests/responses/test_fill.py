@@ -177,7 +177,8 @@ def test_foreign_supplier_gets_404_everywhere(client, make, make_response, db, l
     login_as("supplier")
     other = make_response()
     evidence = EvidenceFile(response=other, question_id="B1", part_id="file", original_name="x.pdf",
-                            stored_name="abc", size=3, sha256="0" * 64, mimetype="application/pdf")
+                            stored_name=make.stored_file().key, size=3, sha256="0" * 64,
+                            mimetype="application/pdf")
     db.session.add(evidence)
     db.session.commit()
     for path in (f"/responses/{other.id}", f"/responses/{other.id}/sections/B", f"/responses/{other.id}/submit",

@@ -42,7 +42,7 @@ def test_page_shows_requirements_answers_files_and_guidance(client, db, make, ma
     for qid, value in sample_answers(sections).items():
         response.answers.append(Answer(question_id=qid, value=value, updated_by=user))
     response.files.append(EvidenceFile(question_id="B1", part_id="file", original_name="policy.pdf",
-                                       stored_name="a" * 32, size=1234, sha256="0" * 64,
+                                       stored_name=make.stored_file().key, size=1234, sha256="0" * 64,
                                        mimetype="application/pdf", uploaded_by=user))
     db.session.flush()
     responses.submit_response(response, sections, actor=user, locale="nb")
