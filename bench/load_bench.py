@@ -205,6 +205,10 @@ defaults
     timeout connect 5s
     timeout client 60s
     timeout server 60s
+    # A sync worker answers the check only after the requests queued before it: with the
+    # 1 s default (inter) both servers were marked DOWN in the login storm on 2 busy cores
+    # and haproxy answered 503 itself. A server is down when it does not answer in 10 s.
+    timeout check 10s
 frontend portal
     bind 127.0.0.1:{port}
     default_backend app
@@ -231,7 +235,7 @@ class Balanced:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config_path = out / "haproxy.cfg"
-        lines = "\n".join(f"    server s{i} 127.0.0.1:{server.port} check inter 1s"
+        lines = "\n".join(f"    server s{i} 127.0.0.1:{server.port} check inter 2s fall 3 rise 2"
                           for i, server in enumerate(self.servers))
         self.config_path.write_text(HAPROXY_CONFIG.format(port=self.port, servers=lines), encoding="utf-8")
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
