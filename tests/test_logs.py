@@ -147,6 +147,23 @@ def test_an_error_is_logged_with_its_traceback_and_the_access_line_says_500(
     assert (access["status"], access["request_id"]) == (500, "err-1")
 
 
+@pytest.mark.parametrize("path", ["/livez", "/readyz", "/healthz"])
+def test_probes_are_logged_at_debug_only(client, db, caplog, path):
+    caplog.set_level(logging.INFO)
+
+    client.get(path)
+    client.get("/accessibility")
+    at_info = [r.getMessage() for r in caplog.records if r.name == "portal.access"]
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+    client.get(path)
+    at_debug = [(r.levelno, r.getMessage().split(" ")[2]) for r in caplog.records if r.name == "portal.access"]
+
+    assert len(at_info) == 1
+    assert " /accessibility " in at_info[0]
+    assert at_debug == [(logging.DEBUG, path)]
+
+
 def test_bind_request_id_puts_the_id_on_a_jobs_lines(db, json_logs):
     with logs.bind_request_id("from-request-42") as bound:
         job_log.info("receipt_sent submission=%s", 7)
