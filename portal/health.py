@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 JOBS_TABLE = "procrastinate_jobs"
 OK = {"status": "ok"}
+# Key of the PostgreSQL advisory lock that `flask db upgrade` holds (migrations/env.py):
+# "aktsom" in ASCII.
+MIGRATION_LOCK_KEY = 0x616B74736F6D
 
 _last_failing: frozenset[str] = frozenset()
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +21,15 @@ from pathlib import Path
 import pytest
 from alembic import command
 from flask import Flask, current_app
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 import tests.conftest as conftest
 from portal import create_app, health
+from portal.config import ROOT
 from portal.extensions import db as _db
+from portal.models import Base
 
 # portal/migrations/env.py may still ask Flask-SQLAlchemy's deprecated get_engine() first.
 pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
@@ -328,3 +331,54 @@ def test_server_one_migration_behind_is_not_ready_until_upgraded(fresh_app):
     assert behind.get_json()["checks"]["migrations"] == {"status": "behind"}
     assert upgraded.status_code == 200
     assert upgraded.get_json()["status"] == "ok"
+
+
+def _waiting_for_migration_lock(connection, database: str) -> int:
+    key = health.MIGRATION_LOCK_KEY
+    return connection.execute(
+        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = %s "
+        "AND l.classid = %s AND l.objid = %s",
+        (database, key >> 32, key & 0xFFFFFFFF),
+    ).fetchone()[0]
+
+
+def test_two_upgrades_at_once_wait_for_each_other_and_both_succeed(empty_postgresql, tmp_path):
+    import psycopg
+
+    url = make_url(empty_postgresql)
+    env = {**os.environ, "DATABASE_URL": empty_postgresql, "PORTAL_ENV": "development",
+           "PORTAL_LOG_FORMAT": "json"}
+    env.pop("TEST_DATABASE_URL", None)
+    upgrade = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as holder:
+        # Hold the deploy lock ourselves so that both upgrades surely start while it is taken.
+        holder.execute("SELECT pg_advisory_lock(%s)", (health.MIGRATION_LOCK_KEY,))
+        processes = [subprocess.Popen(upgrade, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 90
+            while _waiting_for_migration_lock(holder, url.database) < 2:
+                assert all(p.poll() is None for p in processes), [p.communicate()[0] for p in processes]
+                assert time.monotonic() < deadline, "the upgrades never waited for the lock"
+                time.sleep(0.1)
+            holder.execute("SELECT pg_advisory_unlock(%s)", (health.MIGRATION_LOCK_KEY,))
+            outputs = [p.communicate(timeout=120)[0] for p in processes]
+        finally:
+            for p in processes:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert all('"event": "migration_lock_wait"' in output for output in outputs), outputs
+    assert sum("Running upgrade" in output for output in outputs) == 1, outputs
+    app = create_app(conftest.test_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_postgresql))
+    with app.app_context():
+        with _db.engine.connect() as connection:
+            versions = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            tables = set(inspect(connection).get_table_names())
+        _db.engine.dispose()
+    assert versions == health.migration_revisions()[0]
+    assert set(Base.metadata.tables) <= tables
