@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal import config as cfg
+from portal import logs
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -42,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     cfg.apply_production_rules(app.config)
     instance_path.mkdir(parents=True, exist_ok=True)
+    logs.configure(app)  # first: its request hooks must wrap everyone else's
 
     if app.config["TRUSTED_PROXIES"]:
         n = int(app.config["TRUSTED_PROXIES"])

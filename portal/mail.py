@@ -17,6 +17,7 @@ from flask import Flask, after_this_request, current_app, render_template
 from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
+from portal import logs
 from portal.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -94,9 +95,11 @@ def send_after_response(outgoing: Outgoing) -> None:
     tell whether a message was sent (e.g. whether an address has an account). A failure can
     then no longer reach the user, so it is logged."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    request_id = logs.current_request_id()
 
     def _send() -> None:
-        with app.app_context():
+        # After the response the request is gone: its id still goes on the mail's log lines.
+        with app.app_context(), logs.bind_request_id(request_id):
             try:
                 send(outgoing)
             except Exception:
