@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal import access, notifications
+from portal import access, inputs, notifications
 from portal.access import signed_in_user
 from portal.auth import services
 from portal.auth.forms import (
@@ -54,7 +54,7 @@ def _login_limit_per_address() -> str:
 
 
 def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    return "account:" + inputs.form_value("email").strip().lower()[:254]
 
 
 def _home_for(user: User) -> str:
@@ -79,7 +79,7 @@ def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = LoginForm()
-    next_url = request.args.get("next")
+    next_url = inputs.optional_arg("next", 2000)
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
