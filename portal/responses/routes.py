@@ -232,7 +232,7 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
         status = 409 if result.conflicts else 422 if refused else 200
         return _render_section(response, definition, sections, section, overlay=overlay,
                                conflicts={c.question_id: c for c in result.conflicts},
-                               upload_errors=upload_errors), status
+                               upload_errors=upload_errors, refused=bool(refused)), status
     if not anchor:
         flash(_("Saved."), "success")
     if action == "next":
@@ -254,6 +254,7 @@ def _render_section(
     overlay: dict[str, dict[str, Any]] | None = None,
     conflicts: dict[str, services.Conflict] | None = None,
     upload_errors: dict[str, str] | None = None,
+    refused: bool = False,
 ) -> str:
     conflicts = conflicts or {}
     answers = services.answers_of(response)
@@ -289,6 +290,7 @@ def _render_section(
         previous_section=sections[index - 1] if index else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
+        refused=refused,
     )
 
 
