@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal import access, mail, notifications
+from portal import access, inputs, mail, notifications
 from portal.access import signed_in_user
 from portal.auth import services
 from portal.auth.forms import (
@@ -84,7 +84,7 @@ def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = LoginForm()
-    next_url = request.args.get("next")
+    next_url = inputs.optional_arg("next", 2000)
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data, address=_client_address())

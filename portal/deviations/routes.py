@@ -16,6 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.codes import (
     DEVIATION_STATUSES,
@@ -40,6 +41,7 @@ from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import Attachment, Deviation, Response, Role, Supplier
 from portal.questionnaires.definition import Question
+from portal.questionnaires.types import MAX_ROWS, answer_of
 from portal.responses.services import load_response
 from portal.review import labels
 from portal.review import queries as review_queries
@@ -59,8 +61,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return inputs.page_number()
 
 
 def get_deviation_or_404(deviation_id: int) -> Deviation:
@@ -110,7 +111,7 @@ def error_message(error: services.DeviationError) -> str:
 def list_deviations() -> str:
     """Deviations by year detected, type, tier, status, supplier, agreement and overdue."""
     user = signed_in_user()
-    filters = DeviationFilters.from_args(request.args)
+    filters = DeviationFilters.from_args(inputs.args())
     today = date.today()
     page = query(filters, user, today, _page_number(), int(current_app.config["PAGE_SIZE"]))
     return render_template(
@@ -167,8 +168,9 @@ def _c5_sites(response: Response | None) -> dict[str, dict[str, Any]]:
     if response is None:
         return {}
     answers = review_services.reviewed_answers(response).answers
-    rows = (answers.get("C5") or {}).get("sites") or []
-    return {str(row["_id"]): row for row in rows if isinstance(row, dict) and row.get("_id")}
+    rows = answer_of(answers, "C5").get("sites")
+    rows = rows[:MAX_ROWS] if isinstance(rows, list) else []
+    return {str(row["_id"])[:40]: row for row in rows if isinstance(row, dict) and row.get("_id")}
 
 
 def _site_choices(sites: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
@@ -217,8 +219,7 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
     """Register a deviation, on its own or from a question of a response."""
     form = CreateDeviationForm()
     if request.method == "GET":
-        response, question = _prefill_source(request.args.get("response"),
-                                             request.args.get("question"))
+        response, question = _prefill_source(inputs.arg("response"), inputs.arg("question"))
     else:
         response, question = _prefill_source(form.response_id.data, form.question_id.data)
     form.set_suppliers(review_queries.supplier_choices())

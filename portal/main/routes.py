@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from portal import health, logs
+from portal import health, inputs, logs
 from portal.extensions import db, limiter
 from portal.models import LOCALES
 from portal.security import safe_next
@@ -42,7 +42,7 @@ def set_language(lang: str) -> Response:
     if current_user.is_authenticated and current_user.locale != lang:
         current_user.locale = lang
         db.session.commit()
-    return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+    return redirect(safe_next(inputs.optional_arg("next", 2000), url_for("main.index")))
 
 
 @bp.route("/livez")

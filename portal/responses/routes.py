@@ -24,9 +24,10 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import mail, notifications, storage
+from portal import inputs, mail, notifications, storage
 from portal.extensions import db
 from portal.i18n import current_locale
+from portal.inputs import to_int
 from portal.models import EvidenceFile, Response, Submission
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
@@ -38,6 +39,7 @@ from portal.review import services as review_services
 from portal.uploads import UploadRefused, store_upload
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
+MAX_TAG = 200  # EvidenceFile.tag
 
 
 @bp.before_request
@@ -103,7 +105,7 @@ def _read_section(
         }
         raw_revision = form.get(f"rev-{question.id}")
         if raw_revision is not None:  # empty: there was no answer on the page
-            revisions[question.id] = int(raw_revision) if raw_revision.isdigit() else None
+            revisions[question.id] = to_int(raw_revision)
         if form.get(f"confirm-{question.id}"):
             confirmed.add(question.id)
     return values, revisions, confirmed
@@ -152,7 +154,7 @@ def _handle_uploads(response: Response, section: Section) -> dict[str, str]:
             for upload in request.files.getlist(key):
                 if not upload or not upload.filename:
                     continue
-                tag = request.form.get(key_for(question.id, part.id, "tag"), "").strip()
+                tag = inputs.form_value(key_for(question.id, part.id, "tag"), MAX_TAG).strip()
                 try:
                     stored = store_upload(upload.stream, upload.filename)
                 except UploadRefused as refused:
@@ -167,10 +169,11 @@ def _display_name(filename: str) -> str:
 
 
 def _remove_file_action(response: Response, action: str) -> None:
-    kind, _sep, file_id = action.partition(":")
-    if kind != "remove_file" or not file_id.isdigit():
+    kind, _sep, raw_id = action.partition(":")
+    file_id = to_int(raw_id)
+    if kind != "remove_file" or file_id is None:
         return
-    evidence = next((f for f in response.files if f.id == int(file_id) and f.removed_at is None), None)
+    evidence = next((f for f in response.files if f.id == file_id and f.removed_at is None), None)
     if evidence is None:
         return
     try:
@@ -202,24 +205,32 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
             flash(_("The response has been submitted and can no longer be changed. Nothing was saved."), "error")
             return redirect(url_for("responses.view_response", response_id=response.id))
         abort(403)
-    values, revisions, confirmed = _read_section(section, response, request.form)
-    action = request.form.get("action", "save")
-    anchor = _apply_table_action(action, section, values)
+    form = inputs.form()
+    typed, revisions, confirmed = _read_section(section, response, form)
+    action = form.get("action", "save")[:200]
+    anchor = _apply_table_action(action, section, typed)
+    values, refused = engine.within_limits(section.questions, typed, services.answers_of(response))
     _remove_file_action(response, action)
     upload_errors = _handle_uploads(response, section)
     result = services.save_answers(response, values, revisions, confirmed, actor=current_user)
     services.discard_pending_input(current_user, request.path)
     db.session.commit()
-    if result.conflicts or upload_errors:
-        overlay = {c.question_id: c.mine for c in result.conflicts}
+    if result.conflicts or upload_errors or refused:
+        # What was refused is shown as typed (the page bounds it), with the message at the field.
+        overlay = {question_id: typed[question_id] for question_id in refused}
+        overlay.update({c.question_id: c.mine for c in result.conflicts})
         if result.conflicts:
             flash(_("Someone else changed some answers while you were working. Nothing of theirs was "
                     "overwritten: compare the two versions below and save again."), "error")
+        if refused:
+            flash(_("Your other answers were saved, but some answers are too long or too large to be "
+                    "saved. Correct them where marked below and save again."), "error")
         if upload_errors:
             flash(_("Your answers were saved, but some files could not be uploaded. See the messages below."), "error")
+        status = 409 if result.conflicts else 422 if refused else 200
         return _render_section(response, definition, sections, section, overlay=overlay,
                                conflicts={c.question_id: c for c in result.conflicts},
-                               upload_errors=upload_errors), 409 if result.conflicts else 200
+                               upload_errors=upload_errors, refused=bool(refused)), status
     if not anchor:
         flash(_("Saved."), "success")
     if action == "next":
@@ -241,6 +252,7 @@ def _render_section(
     overlay: dict[str, dict[str, Any]] | None = None,
     conflicts: dict[str, services.Conflict] | None = None,
     upload_errors: dict[str, str] | None = None,
+    refused: bool = False,
 ) -> str:
     conflicts = conflicts or {}
     answers = services.answers_of(response)
@@ -276,6 +288,7 @@ def _render_section(
         previous_section=sections[index - 1] if index else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
+        refused=refused,
     )
 
 
@@ -325,17 +338,22 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     definition, sections = _definition(response)
     declarations = _declaration_questions(sections)
     status = 200
+    typed: dict[str, dict[str, Any]] = {}
+    refused: set[str] = set()
     if request.method == "POST":
+        form = inputs.form()
         values: dict[str, dict[str, Any]] = {}
         for question in declarations:
             if response.can_edit_question(current_user, question.id):
-                values[question.id] = {p.id: type_of(p).read(request.form, key_for(question.id, p.id), p)
+                values[question.id] = {p.id: type_of(p).read(form, key_for(question.id, p.id), p)
                                        for p in question.parts if p.type != "file"}
+        typed = values
+        values, refused = engine.within_limits(declarations, values, services.answers_of(response))
         services.save_answers(response, values, {}, set(), actor=current_user)
         db.session.flush()
         states = engine.response_state(sections, services.answers_of(response), services.files_of(response),
                                        current_locale())
-        if not any(s.problems for s in states):
+        if not refused and not any(s.problems for s in states):
             submission = services.submit_response(response, sections, actor=current_user,
                                                   locale=current_user.locale)
             review_services.record_submission(response, submission, actor=current_user, today=date.today())
@@ -350,6 +368,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         flash(_("The response cannot be submitted yet. Complete the answers listed below."), "error")
         status = 422
     answers, files = services.answers_of(response), services.files_of(response)
+    answers.update({question_id: typed[question_id] for question_id in refused})
     locale = current_locale()
     states = engine.response_state(sections, answers, files, locale)
     by_id = {q.question.id: q for s in states for q in s.questions}

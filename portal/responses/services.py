@@ -63,7 +63,8 @@ def _blank(value: Mapping[str, Any]) -> bool:
 
 
 def answers_of(response: Response) -> dict[str, dict[str, Any]]:
-    return {a.question_id: dict(a.value or {}) for a in response.answers}
+    # Any stored shape is read (a hand-written value may not be a mapping); see types.answer_of.
+    return {a.question_id: dict(a.value) if isinstance(a.value, dict) else {} for a in response.answers}
 
 
 def files_of(response: Response) -> dict[tuple[str, str], list[EvidenceFile]]:
@@ -163,8 +164,9 @@ def _save_answers(
             ))
             continue
         if value != answer.value:
+            before, after = audit.changed_parts(answer.value, value)
             audit.record("answer.changed", response, actor=actor, supplier_id=response.supplier_id,
-                         field=question_id, before=answer.value, after=value)
+                         field=question_id, before=before, after=after)
             answer.value = value
             answer.revision += 1
             answer.is_copied = False

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.extensions import db
 from portal.forms import select_choices
@@ -324,7 +325,7 @@ def view_version(version_id: int) -> str:
     if version is None:
         abort(404)
     definition = definition_of(version)
-    options = PreviewOptionsForm(formdata=request.args or None)
+    options = PreviewOptionsForm(formdata=inputs.args() or None)
     if options.variant.data not in VARIANTS:
         options.variant.data = "full"
     sections = definition.sections_for(options.variant.data, bool(options.social_dialogue.data))
