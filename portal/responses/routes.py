@@ -37,7 +37,7 @@ from portal.responses.views import build_question
 from portal.review import notify as review_notify
 from portal.review import services as review_services
 from portal.security import DOWNLOAD_CSP
-from portal.uploads import UploadRefused, path_of, store_upload
+from portal.uploads import UploadRefused, display_name, path_of, store_upload
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
 
@@ -158,14 +158,10 @@ def _handle_uploads(response: Response, section: Section) -> dict[str, str]:
                 try:
                     stored = store_upload(upload.stream, upload.filename)
                 except UploadRefused as refused:
-                    errors[key] = _("%(file)s: %(reason)s", file=_display_name(upload.filename), reason=str(refused))
+                    errors[key] = _("%(file)s: %(reason)s", file=display_name(upload.filename), reason=str(refused))
                     continue
                 services.add_evidence(response, question.id, part.id, stored, tag, actor=current_user)
     return errors
-
-
-def _display_name(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
 
 
 def _remove_file_action(response: Response, action: str) -> None:

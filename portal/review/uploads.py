@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from portal.uploads import StoredFile, UploadRefused, path_of, store_upload
+from portal.uploads import StoredFile, UploadRefused, display_name, path_of, store_upload
 
 
 class UploadProblem(Exception):
@@ -16,10 +16,6 @@ class UploadProblem(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _display_name(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
 
 
 def store_all(uploads: Iterable[FileStorage]) -> list[StoredFile]:
@@ -33,6 +29,6 @@ def store_all(uploads: Iterable[FileStorage]) -> list[StoredFile]:
         except UploadRefused as refused:
             for done in stored:
                 path_of(done.stored_name).unlink(missing_ok=True)
-            raise UploadProblem(_("%(file)s: %(reason)s", file=_display_name(upload.filename),
+            raise UploadProblem(_("%(file)s: %(reason)s", file=display_name(upload.filename),
                                   reason=str(refused))) from refused
     return stored
