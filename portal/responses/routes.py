@@ -333,7 +333,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     if request.method == "POST":
         given = {q.id: services.declaration_as_given(q, _read_declaration(q)) for q in declarations}
         states = engine.response_state(sections, {**services.answers_of(response), **given}, files, locale)
-        copies = services.unconfirmed_copies(response, states, actor=current_user)
+        copies = services.unconfirmed_copies(response, sections, actor=current_user)
         if not any(s.problems for s in states) and not copies:
             submission = services.submit_response(response, sections, actor=current_user,
                                                   locale=current_user.locale, declaration=given,
@@ -352,7 +352,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         status = 422
     answers = {**services.answers_of(response), **given}
     states = engine.response_state(sections, answers, files, locale)
-    copies = services.unconfirmed_copies(response, states, actor=current_user)
+    copies = services.unconfirmed_copies(response, sections, actor=current_user)
     by_id = {q.question.id: q for s in states for q in s.questions}
     stored = {a.question_id: a for a in response.answers}
     declaration_views = []

@@ -302,12 +302,25 @@ def declaration_as_given(question: Question, value: Mapping[str, Any], *, ticked
 
 
 def unconfirmed_copies(
-    response: Response, states: Sequence[engine.SectionState], *, actor: User
+    response: Response, sections: Sequence[Section], *, actor: User
 ) -> list[tuple[Section, Question]]:
     """Shown answers copied from last year that were neither confirmed nor changed: they block submission."""
     copied = {a.question_id for a in response.answers if a.is_copied}
-    return [(s.section, q.question) for s in states for q in s.shown
-            if q.question.id in copied and response.can_edit_question(actor, q.question.id)]
+    if not copied:
+        return []
+    answers = answers_of(response)
+    return [(s, q) for s in sections for q in s.questions
+            if q.id in copied and engine.is_shown(q, answers) and response.can_edit_question(actor, q.id)]
+
+
+def is_declared(question: Question, value: Mapping[str, Any]) -> bool:
+    """Whether a declaration is ticked and names who gives it, with their title."""
+    for part in question.parts:
+        if part.type == "confirm":
+            given = value.get(part.id) or {}
+            if given.get("confirmed") != "yes" or not given.get("name") or not given.get("title"):
+                return False
+    return True
 
 
 def _write_answer(response: Response, question_id: str, value: dict[str, Any], *, actor: User) -> None:
@@ -355,18 +368,15 @@ def submit_response(
     """
     if not response.can_submit(actor):
         raise ResponseStateError(response.status)
-    declarations = declaration_questions(sections)
+    current = answers_of(response)
+    declarations = [q for q in declaration_questions(sections) if engine.is_shown(q, current)]
     given = {q.id: declaration_as_given(q, declaration.get(q.id) or {}, day=today) for q in declarations}
-    states = engine.response_state(sections, {**answers_of(response), **given}, files_of(response), locale)
-    shown = {q.question.id for s in states for q in s.shown}
-    if any(q.question.id in shown and not q.complete for s in states for q in s.questions
-           if q.question.is_declaration):
+    if not all(is_declared(q, given[q.id]) for q in declarations):
         raise ResponseStateError("declaration not given")
-    if unconfirmed_copies(response, states, actor=actor):
+    if unconfirmed_copies(response, sections, actor=actor):
         raise ResponseStateError("copied answers not confirmed")
     for question_id, value in given.items():
-        if question_id in shown:
-            _write_answer(response, question_id, value, actor=actor)
+        _write_answer(response, question_id, value, actor=actor)
     shown_ids = {q.id for s in sections for q in s.questions}
     answers = {a.question_id: a.value for a in response.answers if a.question_id in shown_ids}
     submission = Submission(
