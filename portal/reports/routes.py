@@ -75,8 +75,8 @@ def _export_locale() -> str:
     return lang
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> HttpResponse:
-    reply = Response(body, mimetype=mimetype)
+def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    reply = Response(body, content_type=content_type)
     reply.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return reply

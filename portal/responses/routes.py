@@ -36,7 +36,7 @@ from portal.responses import services
 from portal.responses.views import build_question
 from portal.review import notify as review_notify
 from portal.review import services as review_services
-from portal.uploads import UploadRefused, store_upload
+from portal.uploads import UploadRefused, display_name, store_upload
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
 MAX_TAG = 200  # EvidenceFile.tag
@@ -94,8 +94,8 @@ def _read_section(
     revisions: dict[str, int | None] = {}
     confirmed: set[str] = set()
     for question in section.questions:
-        if not response.can_edit_question(current_user, question.id):
-            continue
+        if not response.can_edit_question(current_user, question.id) or question.is_declaration:
+            continue  # a declaration is given only with the submission
         if f"present-{question.id}" not in form:
             continue  # the question was not on the page the user saw
         values[question.id] = {
@@ -158,14 +158,10 @@ def _handle_uploads(response: Response, section: Section) -> dict[str, str]:
                 try:
                     stored = store_upload(upload.stream, upload.filename)
                 except UploadRefused as refused:
-                    errors[key] = _("%(file)s: %(reason)s", file=_display_name(upload.filename), reason=str(refused))
+                    errors[key] = _("%(file)s: %(reason)s", file=display_name(upload.filename), reason=str(refused))
                     continue
                 services.add_evidence(response, question.id, part.id, stored, tag, actor=current_user)
     return errors
-
-
-def _display_name(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
 
 
 def _remove_file_action(response: Response, action: str) -> None:
@@ -322,13 +318,9 @@ def download_file(response_id: int, file_id: int) -> HttpResponse:
                         content_type=evidence.mimetype)
 
 
-def _declaration_questions(sections: tuple[Section, ...]) -> list[Question]:
-    return [q for s in sections for q in s.questions if any(p.type == "confirm" for p in q.parts)]
-
-
 @bp.route("/<int:response_id>/submit", methods=["GET", "POST"])
 def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
-    """Check every section for missing answers, then confirm and submit."""
+    """Check every section for missing answers and unconfirmed copies, then declare and submit."""
     response = _load(response_id)
     if not response.can_submit(current_user):
         if current_user.is_supplier:
@@ -336,26 +328,25 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
             return redirect(url_for("responses.view_response", response_id=response.id))
         abort(403)
     definition, sections = _definition(response)
-    declarations = _declaration_questions(sections)
+    declarations = services.declaration_questions(sections)
+    locale = current_locale()
+    files = services.files_of(response)
+    # The declaration is given with the submission: never shown ticked from a draft, never dated by hand.
+    given = {q.id: services.declaration_as_given(q, services.answers_of(response).get(q.id) or {}, ticked=False)
+             for q in declarations}
     status = 200
     typed: dict[str, dict[str, Any]] = {}
     refused: set[str] = set()
     if request.method == "POST":
-        form = inputs.form()
-        values: dict[str, dict[str, Any]] = {}
-        for question in declarations:
-            if response.can_edit_question(current_user, question.id):
-                values[question.id] = {p.id: type_of(p).read(form, key_for(question.id, p.id), p)
-                                       for p in question.parts if p.type != "file"}
-        typed = values
-        values, refused = engine.within_limits(declarations, values, services.answers_of(response))
-        services.save_answers(response, values, {}, set(), actor=current_user)
-        db.session.flush()
-        states = engine.response_state(sections, services.answers_of(response), services.files_of(response),
-                                       current_locale())
-        if not refused and not any(s.problems for s in states):
+        typed = {q.id: _read_declaration(q, inputs.form()) for q in declarations}
+        bounded, refused = engine.within_limits(declarations, typed, services.answers_of(response))
+        given = {q.id: services.declaration_as_given(q, bounded.get(q.id, {})) for q in declarations}
+        states = engine.response_state(sections, {**services.answers_of(response), **given}, files, locale)
+        copies = services.unconfirmed_copies(response, sections, actor=current_user)
+        if not refused and not any(s.problems for s in states) and not copies:
             submission = services.submit_response(response, sections, actor=current_user,
-                                                  locale=current_user.locale)
+                                                  locale=current_user.locale, declaration=given,
+                                                  today=date.today())
             review_services.record_submission(response, submission, actor=current_user, today=date.today())
             services.store_receipt(response, definition, sections, submission)
             db.session.commit()
@@ -364,27 +355,43 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
             flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
                     email=current_user.email), "success")
             return redirect(url_for("responses.view_response", response_id=response.id))
-        db.session.commit()  # keep the declaration as typed
+        services.keep_declaration(response, sections, given, actor=current_user)
+        db.session.commit()  # keep who was named as declaring
         flash(_("The response cannot be submitted yet. Complete the answers listed below."), "error")
         status = 422
-    answers, files = services.answers_of(response), services.files_of(response)
+    answers = {**services.answers_of(response), **given}
     answers.update({question_id: typed[question_id] for question_id in refused})
-    locale = current_locale()
     states = engine.response_state(sections, answers, files, locale)
+    copies = services.unconfirmed_copies(response, sections, actor=current_user)
     by_id = {q.question.id: q for s in states for q in s.questions}
     stored = {a.question_id: a for a in response.answers}
-    declaration_views = [
-        build_question(definition, q, by_id[q.id], answers, files, locale=locale,
-                       editable=response.can_edit_question(current_user, q.id), response_id=response.id,
-                       revision=stored[q.id].revision if q.id in stored else None,
-                       is_copied=False, upload_errors={})
-        for q in declarations
-    ]
+    declaration_views = []
+    for question in declarations:
+        view = build_question(definition, question, by_id[question.id], answers, files, locale=locale,
+                              editable=True, response_id=response.id,
+                              revision=stored[question.id].revision if question.id in stored else None,
+                              is_copied=False, upload_errors={})
+        if request.method == "POST":
+            for part in view.parts:
+                if part.part.id in by_id[question.id].missing_parts:
+                    part.messages.append(_("Tick the box to give the declaration"))
+        declaration_views.append(view)
+    blocking = {s.section.id: [q for q in s.problems if not q.question.is_declaration] for s in states}
+    copies_by_section: dict[str, list[Question]] = {}
+    for section, question in copies:
+        copies_by_section.setdefault(section.id, []).append(question)
+    declaration_problems = [q for s in states for q in s.problems if q.question.is_declaration]
     return render_template(
         "responses/check_submit.html", response=response, states=states, locale=locale,
         declaration_views=declaration_views, progress=engine.progress(states),
-        submitted=request.method == "POST",
+        submitted=request.method == "POST", blocking=blocking, copies=copies, copies_by_section=copies_by_section,
+        declaration_problems=declaration_problems,
     ), status
+
+
+def _read_declaration(question: Question, form: Any) -> dict[str, Any]:
+    return {p.id: type_of(p).read(form, key_for(question.id, p.id), p)
+            for p in question.parts if p.type != "file"}
 
 
 def _receipt_filename(response: Response, submission: Submission) -> str:
