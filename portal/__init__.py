@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from portal import cli, database, errors, i18n, mail, security, templating
+    from portal import cli, database, errors, i18n, jobs, mail, security, templating
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     mail.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
 
     from portal.admin.routes import bp as admin_bp

@@ -1,4 +1,5 @@
-"""E-mails the portal sends, each rendered in the recipient's language."""
+"""E-mails the portal sends, each rendered in the recipient's language; queued in the
+transaction of the change and sent by a job after the commit (see portal/mail.py)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def supplier_users(supplier_ids: Collection[int]) -> dict[int, list[User]]:
 def send_invitation(user: User) -> None:
     link = external_url("auth.accept_invitation", token=make_token(INVITATION, user))
     days = int(current_app.config["INVITATION_MAX_AGE_DAYS"])
-    mail.send_mail(
+    mail.queue_mail(
+        mail.new_event("user", user.id, "invitation"),
         "invitation",
         user.locale,
         user.email,
@@ -69,7 +71,8 @@ def send_password_reset(user: User) -> None:
     link = external_url("auth.reset_password", token=make_token(PASSWORD_RESET, user))
     with force_locale(user.locale):
         requested_at = format_datetime(utcnow(), "short")
-    mail.send_mail(
+    mail.queue_mail(
+        mail.new_event("user", user.id, "password_reset"),
         "password_reset",
         user.locale,
         user.email,

@@ -46,6 +46,9 @@ def test_config(tmp: Path, **overrides: Any) -> dict[str, Any]:
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs run in the process right after each commit on both databases, so tests see
+        # their effects (sent mail); tests/components runs them in a real worker.
+        "JOBS_RUN": "inline",
     }
     config.update(overrides)
     return config

@@ -169,6 +169,7 @@ def forgot_password() -> Response | str:
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.is_active and user.has_accepted_invitation:
             notifications.send_password_reset(user)
+            db.session.commit()
         flash(
             _("If the address belongs to an account, we have sent a link to reset the password. "
               "The link works once and for a limited time."),

@@ -25,16 +25,14 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import mail
 from portal.extensions import db
 from portal.i18n import current_locale
-from portal.models import EvidenceFile, Response, Submission
+from portal.models import EvidenceFile, Response
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
-from portal.responses import services
+from portal.responses import notify, services
 from portal.responses.views import build_question
-from portal.review import notify as review_notify
 from portal.review import services as review_services
 from portal.security import DOWNLOAD_CSP
 from portal.uploads import UploadRefused, path_of, store_upload
@@ -344,13 +342,9 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         states = engine.response_state(sections, services.answers_of(response), services.files_of(response),
                                        current_locale())
         if not any(s.problems for s in states):
-            submission = services.submit_response(response, sections, actor=current_user,
-                                                  locale=current_user.locale)
-            review_services.record_submission(response, submission, actor=current_user, today=date.today())
-            services.store_receipt(response, definition, sections, submission)
+            services.submit_with_receipt(response, definition, sections, actor=current_user,
+                                         today=date.today())
             db.session.commit()
-            _send_receipt(response, submission)
-            review_notify.response_submitted(response, submission)
             flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
                     email=current_user.email), "success")
             return redirect(url_for("responses.view_response", response_id=response.id))
@@ -376,23 +370,6 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     ), status
 
 
-def _receipt_filename(response: Response, submission: Submission) -> str:
-    return f"aktsom-kvittering-{response.id}-{submission.number}.pdf"
-
-
-def _send_receipt(response: Response, submission: Submission) -> None:
-    user = submission.submitted_by
-    if user is None or submission.receipt_name is None:
-        return
-    content = services.receipt_path(submission.receipt_name).read_bytes()
-    mail.send_mail(
-        "response_submitted", user.locale, user.email,
-        attachments=[mail.Attachment(_receipt_filename(response, submission), content)],
-        user=user, response=response, submission=submission,
-        link=url_for("responses.view_response", response_id=response.id, _external=True),
-    )
-
-
 @bp.route("/<int:response_id>/submissions/<int:number>/receipt.pdf")
 def receipt(response_id: int, number: int) -> HttpResponse:
     """The stored receipt of one submission."""
@@ -406,7 +383,7 @@ def receipt(response_id: int, number: int) -> HttpResponse:
     if not path.is_file():
         abort(404)
     reply = send_file(path, mimetype="application/pdf", as_attachment=True,
-                      download_name=_receipt_filename(response, submission), max_age=0)
+                      download_name=notify.receipt_filename(response, submission), max_age=0)
     reply.headers["X-Content-Type-Options"] = "nosniff"
     return reply
 

@@ -14,7 +14,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +302,23 @@ def submit_response(response: Response, sections: Sequence[Section], *, actor: U
     db.session.flush()
     audit.record("response.submitted", response, actor=actor, supplier_id=response.supplier_id,
                  field="status", before=before, after=response.status)
+    return submission
+
+
+def submit_with_receipt(response: Response, definition: Definition, sections: Sequence[Section], *,
+                        actor: User, today: date) -> Submission:
+    """The whole submit as one operation in one transaction: the submission, the review's
+    bookkeeping, the stored receipt, and the receipt and reviewer e-mails queued to be
+    sent after the commit (the mail server is never waited for)."""
+    from portal.responses import notify
+    from portal.review import notify as review_notify
+    from portal.review import services as review_services
+
+    submission = submit_response(response, sections, actor=actor, locale=actor.locale)
+    review_services.record_submission(response, submission, actor=actor, today=today)
+    store_receipt(response, definition, sections, submission)
+    notify.send_receipt(response, submission)
+    review_notify.response_submitted(response, submission)
     return submission
 
 

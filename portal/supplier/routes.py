@@ -56,8 +56,8 @@ def invite_colleague() -> Response | str:
             except accounts.AccountError:
                 form.email.errors.append(_("Your colleague already has an account"))
             else:
-                db.session.commit()
                 notifications.send_invitation(user)
+                db.session.commit()
                 flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
                 return redirect(url_for("supplier.home"))
     return render_template("supplier/invite_colleague.html", form=form, supplier=supplier)

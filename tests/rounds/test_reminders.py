@@ -138,6 +138,6 @@ def test_cli_sends_reminders_and_is_idempotent(app, db, response, sent_mail):
     second = runner.invoke(args=["send-reminders", "--today", day])
 
     assert first.exit_code == 0, first.output
-    assert "0 at 14 days, 1 at 3 days, 0 overdue; 2 e-mail(s) sent." in first.output
-    assert "0 at 14 days, 0 at 3 days, 0 overdue; 0 e-mail(s) sent." in second.output
+    assert "0 at 14 days, 1 at 3 days, 0 overdue; 2 e-mail(s) queued." in first.output
+    assert "0 at 14 days, 0 at 3 days, 0 overdue; 0 e-mail(s) queued." in second.output
     assert len(sent_mail) == 2

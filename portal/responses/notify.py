@@ -1,0 +1,28 @@
+"""The receipt e-mail to the supplier user who submitted a response, with the stored PDF.
+
+Queued in the submit's transaction and sent by a job after the commit."""
+
+from __future__ import annotations
+
+from portal import mail, notifications
+from portal.models import Response, Submission
+from portal.responses import services
+
+
+def receipt_filename(response: Response, submission: Submission) -> str:
+    return f"aktsom-kvittering-{response.id}-{submission.number}.pdf"
+
+
+def send_receipt(response: Response, submission: Submission) -> int:
+    user = submission.submitted_by
+    if user is None or submission.receipt_name is None:
+        return 0
+    content = services.receipt_path(submission.receipt_name).read_bytes()
+    mail.queue_mail(
+        f"response:{response.id}:submission:{submission.number}:receipt",
+        "response_submitted", user.locale, user.email,
+        attachments=[mail.Attachment(receipt_filename(response, submission), content)],
+        user=user, response=response, submission=submission,
+        link=notifications.external_url("responses.view_response", response_id=response.id),
+    )
+    return 1
