@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install system-packages run serve test test-postgres test-browser ci lint translations translations-update migration clean
+.PHONY: install system-packages run serve test test-postgres test-browser test-components ci lint translations translations-update migration clean
 
 install: system-packages $(VENV)/.installed static/vendor/.installed translations/.compiled
 
@@ -47,10 +47,15 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest -m "not browser" -q
+	$(BIN)/pytest -m "not browser and not component" -q
 
 test-postgres: install
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser" -q
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser and not component" -q
+
+# Real SMTP servers (aiosmtpd) and worker processes against PostgreSQL; the database named
+# by COMPONENT_DATABASE_URL (default: aktsom_components on the local server) is recreated.
+test-components: install
+	$(BIN)/pytest -m component -q
 
 # pa11y-ci (HTML_CodeSniffer) for the second accessibility opinion; it uses Debian's chromium.
 tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json

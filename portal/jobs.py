@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 WORKER = "worker"
 INLINE = "inline"
 #: Modules whose import registers the job functions (the worker imports them all).
-TASK_MODULES = ("portal.mail", "portal.rounds.jobs")
+TASK_MODULES = ("portal.mail", "portal.responses.jobs", "portal.rounds.jobs")
 QUEUES = ("mail", "cron", "default")
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -274,6 +274,10 @@ def worker_command(queues: str, concurrency: int) -> None:
         raise click.ClickException(
             "The worker needs PostgreSQL (JOBS_RUN=worker); with SQLite, jobs run in the web "
             "process after each commit.")
+    if not logging.getLogger().handlers:
+        # Until the app configures logging itself: job lines with a time, on stderr.
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
     papp = procrastinate_app(app)
     names = [q.strip() for q in queues.split(",") if q.strip()]
     log.info("worker_started queues=%s concurrency=%s", names, concurrency)

@@ -342,10 +342,9 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         states = engine.response_state(sections, services.answers_of(response), services.files_of(response),
                                        current_locale())
         if not any(s.problems for s in states):
-            services.submit_with_receipt(response, definition, sections, actor=current_user,
-                                         today=date.today())
+            services.submit_with_receipt(response, sections, actor=current_user, today=date.today())
             db.session.commit()
-            flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
+            flash(_("Thank you. The response is submitted. A receipt is on its way to %(email)s.",
                     email=current_user.email), "success")
             return redirect(url_for("responses.view_response", response_id=response.id))
         db.session.commit()  # keep the declaration as typed

@@ -305,20 +305,22 @@ def submit_response(response: Response, sections: Sequence[Section], *, actor: U
     return submission
 
 
-def submit_with_receipt(response: Response, definition: Definition, sections: Sequence[Section], *,
-                        actor: User, today: date) -> Submission:
+def submit_with_receipt(response: Response, sections: Sequence[Section], *, actor: User,
+                        today: date) -> Submission:
     """The whole submit as one operation in one transaction: the submission, the review's
-    bookkeeping, the stored receipt, and the receipt and reviewer e-mails queued to be
-    sent after the commit (the mail server is never waited for)."""
-    from portal.responses import notify
+    bookkeeping, the reviewer's e-mail queued, and a job enqueued that makes the receipt
+    PDF and e-mails it, all after the commit (neither the PDF nor the mail server is
+    waited for)."""
+    from portal import jobs
+    from portal.responses.jobs import make_receipt
     from portal.review import notify as review_notify
     from portal.review import services as review_services
 
     submission = submit_response(response, sections, actor=actor, locale=actor.locale)
     review_services.record_submission(response, submission, actor=actor, today=today)
-    store_receipt(response, definition, sections, submission)
-    notify.send_receipt(response, submission)
     review_notify.response_submitted(response, submission)
+    db.session.flush()
+    jobs.enqueue(make_receipt, submission_id=submission.id)
     return submission
 
 

@@ -29,4 +29,5 @@ def send_due_reminders(timestamp: int) -> None:
     counts = services.send_due_reminders(day, after_batch=db.session.commit)
     deviation_emails = send_deviation_overdue_notices(day, after_batch=db.session.commit)
     db.session.commit()
-    log.info("reminder_tick day=%s reminders=%s deviation_emails=%s", day, counts, deviation_emails)
+    log.info("reminder_tick timestamp=%s day=%s reminders=%s deviation_emails=%s", timestamp, day,
+             counts, deviation_emails)

@@ -29,7 +29,7 @@ def test_submit_succeeds_when_the_mail_server_is_down_and_the_mail_goes_later(
     reply = _submit(client, response)
 
     assert reply.status_code == 200
-    assert "vi har sendt en kvittering til" in reply.get_data(as_text=True)
+    assert "Kvitteringen er på vei til" in reply.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Response, response.id).status == "submitted"
     deliveries = list(db.session.scalars(select(MailDelivery).order_by(MailDelivery.recipient)))
