@@ -158,8 +158,8 @@ def invite_user() -> Response | str:
             else:
                 form.supplier_id.errors.append(_("Choose the supplier the user belongs to"))
         else:
-            db.session.commit()
             notifications.send_invitation(user)
+            db.session.commit()
             flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.list_users"))
     return render_template("admin/invite_user.html", form=form)
@@ -228,8 +228,8 @@ def resend_invitation(user_id: int) -> Response:
         else:
             accounts.invite_user(user.email, role=Role(user.role), supplier=user.supplier,
                                  locale=user.locale, actor=signed_in_user())
-            db.session.commit()
             notifications.send_invitation(user)
+            db.session.commit()
             flash(_("A new invitation has been sent to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 

@@ -252,8 +252,8 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
                 target = form.agreement_id if error.reason == "agreement" else form.type
                 target.errors.append(error_message(error))
             else:
-                db.session.commit()
                 sent = notify.deviation_registered(deviation)
+                db.session.commit()
                 flash(_("The deviation is registered.") + " " + ngettext(
                     "%(num)s e-mail was sent to the supplier.",
                     "%(num)s e-mails were sent to the supplier.", sent), "success")
@@ -308,8 +308,8 @@ def confirm_deviation(deviation_id: int) -> HttpResponse:
         if error.reason == "description":
             return redirect(url_for("deviations.edit_deviation", deviation_id=deviation.id))
         return _to_deviation(deviation)
-    db.session.commit()
     sent = notify.deviation_registered(deviation)
+    db.session.commit()
     flash(_("The deviation is confirmed and registered.") + " " + ngettext(
         "%(num)s e-mail was sent to the supplier.", "%(num)s e-mails were sent to the supplier.",
         sent), "success")
@@ -353,9 +353,9 @@ def change_status(deviation_id: int) -> HttpResponse | tuple[str, int]:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_deviation(deviation)
-    db.session.commit()
     sent = notify.deviation_status_changed(deviation, before, deviation.status,
                                            comment=form.comment.data or "")
+    db.session.commit()
     flash(_("The status is now «%(status)s».", status=DEVIATION_STATUSES.label(deviation.status))
           + " " + ngettext("%(num)s e-mail was sent to the supplier.",
                            "%(num)s e-mails were sent to the supplier.", sent), "success")
@@ -376,9 +376,9 @@ def approve_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
     before = deviation.status
     services.approve_plan(deviation, actor=signed_in_user(), today=date.today(),
                           comment=form.comment.data or "")
-    db.session.commit()
     notify.deviation_status_changed(deviation, before, deviation.status,
                                     comment=form.comment.data or "")
+    db.session.commit()
     flash(_("The plan is approved. The supplier is told by e-mail."), "success")
     return _to_deviation(deviation)
 
@@ -420,10 +420,10 @@ def propose_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
         return _render_deviation(deviation, 422, plan_form=form)
     before = deviation.status
     plan = services.propose_plan(deviation, form.plan.data or "", actor=user, today=date.today())
-    db.session.commit()
     notify.supplier_reported(deviation, plan)
     if deviation.status != before:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)
+    db.session.commit()
     flash(_("Your plan is sent to the municipality, which will approve it or get back to you."),
           "success")
     return _to_deviation(deviation)
@@ -452,10 +452,11 @@ def report_progress(deviation_id: int) -> HttpResponse | tuple[str, int]:
     before = deviation.status
     report = services.report_progress(deviation, form.text.data or "", stored, closure=closure,
                                       actor=user, today=date.today())
-    db.session.commit()
     notify.supplier_reported(deviation, report.update)
     if report.moved_to:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)
+    db.session.commit()
+    if report.moved_to:
         flash(_("Thank you. The municipality will verify the correction and close the "
                 "deviation."), "success")
     else:

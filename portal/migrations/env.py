@@ -54,6 +54,12 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """procrastinate's tables are created by its own schema SQL (a migration runs it), not
+    by our models: leave them out of autogenerate."""
+    return not (type_ == "table" and str(name).startswith("procrastinate_"))
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -101,6 +107,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault('render_item', render_item)
+    conf_args.setdefault('include_name', include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

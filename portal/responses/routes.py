@@ -24,17 +24,16 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import inputs, mail, notifications, storage
+from portal import inputs, storage
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.inputs import to_int
-from portal.models import EvidenceFile, Response, Submission
+from portal.models import EvidenceFile, Response
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
-from portal.responses import services
+from portal.responses import notify, services
 from portal.responses.views import build_question
-from portal.review import notify as review_notify
 from portal.review import services as review_services
 from portal.uploads import UploadRefused, display_name, store_upload
 
@@ -344,15 +343,10 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         states = engine.response_state(sections, {**services.answers_of(response), **given}, files, locale)
         copies = services.unconfirmed_copies(response, sections, actor=current_user)
         if not refused and not any(s.problems for s in states) and not copies:
-            submission = services.submit_response(response, sections, actor=current_user,
-                                                  locale=current_user.locale, declaration=given,
-                                                  today=date.today())
-            review_services.record_submission(response, submission, actor=current_user, today=date.today())
-            services.store_receipt(response, definition, sections, submission)
+            services.submit_with_receipt(response, sections, actor=current_user, declaration=given,
+                                         today=date.today())
             db.session.commit()
-            _send_receipt(response, submission)
-            review_notify.response_submitted(response, submission)
-            flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
+            flash(_("Thank you. The response is submitted. A receipt is on its way to %(email)s.",
                     email=current_user.email), "success")
             return redirect(url_for("responses.view_response", response_id=response.id))
         services.keep_declaration(response, sections, given, actor=current_user)
@@ -394,23 +388,6 @@ def _read_declaration(question: Question, form: Any) -> dict[str, Any]:
             for p in question.parts if p.type != "file"}
 
 
-def _receipt_filename(response: Response, submission: Submission) -> str:
-    return f"aktsom-kvittering-{response.id}-{submission.number}.pdf"
-
-
-def _send_receipt(response: Response, submission: Submission) -> None:
-    user = submission.submitted_by
-    if user is None or submission.receipt_name is None:
-        return
-    content = storage.read_bytes(submission.receipt_name)
-    mail.send_mail(
-        "response_submitted", user.locale, user.email,
-        attachments=[mail.Attachment(_receipt_filename(response, submission), content)],
-        user=user, response=response, submission=submission,
-        link=notifications.external_url("responses.view_response", response_id=response.id),
-    )
-
-
 @bp.route("/<int:response_id>/submissions/<int:number>/receipt.pdf")
 def receipt(response_id: int, number: int) -> HttpResponse:
     """The stored receipt of one submission."""
@@ -418,6 +395,7 @@ def receipt(response_id: int, number: int) -> HttpResponse:
     submission = next((s for s in response.submissions if s.number == number), None)
     if submission is None or submission.receipt_name is None:
         abort(404)
-    return storage.send(submission.receipt_name, download_name=_receipt_filename(response, submission),
+    return storage.send(submission.receipt_name,
+                        download_name=notify.receipt_filename(response, submission),
                         content_type="application/pdf")
 

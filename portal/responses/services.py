@@ -394,6 +394,26 @@ def submit_response(
     return submission
 
 
+def submit_with_receipt(response: Response, sections: Sequence[Section], *, actor: User,
+                        declaration: Mapping[str, Mapping[str, Any]], today: date) -> Submission:
+    """The whole submit as one operation in one transaction: the submission, the review's
+    bookkeeping, the reviewer's e-mail queued, and a job enqueued that makes the receipt
+    PDF and e-mails it, all after the commit (neither the PDF nor the mail server is
+    waited for)."""
+    from portal import jobs
+    from portal.responses.jobs import make_receipt
+    from portal.review import notify as review_notify
+    from portal.review import services as review_services
+
+    submission = submit_response(response, sections, actor=actor, locale=actor.locale,
+                                 declaration=declaration, today=today)
+    review_services.record_submission(response, submission, actor=actor, today=today)
+    review_notify.response_submitted(response, submission)
+    db.session.flush()
+    jobs.enqueue(make_receipt, submission_id=submission.id)
+    return submission
+
+
 def keep_pending_input(user: User, path: str, form: dict[str, list[str]]) -> None:
     """Keep what was posted when the session had expired, so it can be restored after sign-in."""
     for existing in db.session.scalars(select(PendingInput).where(PendingInput.user_id == user.id,

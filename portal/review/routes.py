@@ -284,8 +284,8 @@ def return_response(response_id: int) -> HttpResponse | tuple[str, int]:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_review(response)
-    db.session.commit()
     sent = notify.response_returned(response, clarification)
+    db.session.commit()
     flash(_("The response is returned for clarification (round %(number)s).",
             number=clarification.number) + " "
           + ngettext("%(num)s e-mail was sent to the supplier.",
@@ -303,8 +303,8 @@ def accept_response(response_id: int) -> HttpResponse:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_review(response)
-    db.session.commit()
     sent = notify.response_accepted(response)
+    db.session.commit()
     flash(_("The response is accepted and the follow-up activity is recorded.") + " "
           + ngettext("%(num)s e-mail was sent to the supplier.",
                      "%(num)s e-mails were sent to the supplier.", sent), "success")
