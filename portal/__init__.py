@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal import config as cfg
+from portal import logs
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -42,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     cfg.apply_production_rules(app.config)
     instance_path.mkdir(parents=True, exist_ok=True)
+    logs.configure(app)  # first: its request hooks must wrap everyone else's
 
     if app.config["TRUSTED_PROXIES"]:
         n = int(app.config["TRUSTED_PROXIES"])
@@ -49,7 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # PUBLIC_BASE_URL, and a forwarded Host is whatever the client sent the proxy.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
 
-    from portal import cli, database, errors, i18n, mail, security, storage, templating
+    from portal import cli, database, errors, i18n, jobs, mail, security, storage, templating
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -70,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     mail.init_app(app)
     storage.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
 
     from portal.admin.routes import bp as admin_bp

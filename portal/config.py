@@ -96,6 +96,18 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SMTP_USERNAME": "",
         "SMTP_PASSWORD": "",
         "SMTP_STARTTLS": True,
+        # Longer than a slow server's answer to a message: a timeout after the server has
+        # taken the message is the one way a mail goes out twice (see README, Jobs).
+        "SMTP_TIMEOUT": 60,
+        # Background jobs (portal/jobs.py): "worker" (PostgreSQL; `flask --app wsgi worker`)
+        # or "inline" (after the commit, in the process); empty = by the database.
+        "JOBS_RUN": "",
+        "JOBS_MAX_ATTEMPTS": 12,
+        "JOBS_BACKOFF_SECONDS": 2,
+        "JOBS_HEARTBEAT_SECONDS": 10,
+        "JOBS_STALLED_SECONDS": 30,
+        "JOBS_STALLED_CRON": "* * * * *",
+        "JOBS_REMINDER_CRON": "0 * * * *",
         "PUBLIC_BASE_URL": "",
         "ACCESSIBILITY_STATEMENT_URL": "",
         "TRUSTED_PROXIES": 0,

@@ -1,4 +1,5 @@
-"""E-mails the portal sends, each rendered in the recipient's language."""
+"""E-mails the portal sends, each rendered in the recipient's language; queued in the
+transaction of the change and sent by a job after the commit (see portal/mail.py)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def send_invitation(user: User) -> None:
     days = int(current_app.config["INVITATION_MAX_AGE_DAYS"])
     inviter = user.invited_by
     municipality = current_app.config["MUNICIPALITY_NAME"]
-    mail.send_mail(
+    mail.queue_mail(
+        mail.new_event("user", user.id, "invitation"),
         "invitation",
         user.locale,
         user.email,
@@ -83,3 +85,9 @@ def password_reset_mail(user: User) -> mail.Outgoing:
         hours=int(current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"]),
         requested_at=requested_at,
     )
+
+
+def send_password_reset(user: User) -> None:
+    """Queue the reset e-mail, sent after the commit; rendered like ``password_reset_mail``."""
+    outgoing = password_reset_mail(user)
+    mail.queue_rendered(mail.new_event("user", user.id, "password_reset"), outgoing)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
+from portal import inputs
 from portal.i18n import current_locale
 from portal.models import utcnow
 
@@ -80,7 +81,7 @@ def _keep_posted_answers() -> bool:
     from portal.extensions import db
     from portal.responses.services import keep_pending_input
 
-    keep_pending_input(current_user, request.path, request.form.to_dict(flat=False))
+    keep_pending_input(current_user, request.path, inputs.form_lists())
     db.session.commit()
     return True
 

@@ -144,8 +144,13 @@ class FileBackend:
                 yield ObjectInfo(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
 
     def check(self) -> None:
-        if not self.root.is_dir() or not os.access(self.root, os.W_OK):
-            raise StorageError(f"storage folder {self.root} is missing or not writable")
+        """The folder exists (made now, as the first upload would) and is writable."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(f"storage folder {self.root} cannot be made") from error
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError(f"storage folder {self.root} is not writable")
 
 
 class S3Backend:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import smtplib
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -19,7 +21,7 @@ from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from portal import create_app
+from portal import create_app, mail
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from portal.models import Base
@@ -56,6 +58,9 @@ def test_config(tmp: Path, **overrides: Any) -> dict[str, Any]:
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs run in the process right after each commit on both databases, so tests see
+        # their effects (sent mail); tests/components runs them in a real worker.
+        "JOBS_RUN": "inline",
     }
     config.update(overrides)
     return config
@@ -89,6 +94,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         Base.metadata.drop_all(_db.engine)
         _drop_alembic_version()
         Base.metadata.create_all(_db.engine)
+        _stamp_head()
     yield app
     with app.app_context():
         _db.session.remove()
@@ -98,6 +104,18 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def _drop_alembic_version() -> None:
     with _db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _stamp_head() -> None:
+    """create_all builds what the migrations build (tests/test_migrations.py checks it):
+    record the head revision as `flask db upgrade` would, so /readyz sees a migrated schema."""
+    from portal.health import migration_revisions
+
+    heads, _known = migration_revisions()
+    with _db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        for head in heads:
+            connection.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": head})
 
 
 def _empty_all_tables() -> None:
@@ -207,3 +225,46 @@ def login_as(client: FlaskClient, make: Factories) -> Callable[..., Any]:
         return user
 
     return _login_as
+
+
+class FlakySMTP:
+    """An SMTP client whose server accepts ``accept`` messages, then answers 451."""
+
+    accept = 0
+    delivered: list[str] = []
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        pass
+
+    def __enter__(self) -> FlakySMTP:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def starttls(self) -> None:
+        pass
+
+    def login(self, user: str, password: str) -> None:
+        pass
+
+    def send_message(self, message: Any) -> None:
+        if len(FlakySMTP.delivered) >= FlakySMTP.accept:
+            raise smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+        FlakySMTP.delivered.append(message["To"])
+
+
+@pytest.fixture
+def flaky_smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> type[FlakySMTP]:
+    FlakySMTP.accept = 0
+    FlakySMTP.delivered = []
+    monkeypatch.setattr(mail.smtplib, "SMTP", FlakySMTP)
+    app.config.update(SMTP_HOST="smtp.kommune.example", SMTP_STARTTLS=False, SMTP_USERNAME="")
+    return FlakySMTP
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: a mail server that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

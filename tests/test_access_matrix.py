@@ -233,6 +233,8 @@ MATRIX: dict[str, Spec] = {
     # Open to everyone
     "main.accessibility": public(lambda w, s: "/accessibility"),
     "main.healthz": public(lambda w, s: "/healthz"),
+    "main.livez": public(lambda w, s: "/livez"),
+    "main.readyz": public(lambda w, s: "/readyz"),
     "main.set_language": public(lambda w, s: "/language/en?next=/accessibility", method="POST"),
     "main.index": Spec(lambda w, s: "/", anonymous=LOGIN, supplier_own=redirect("/company/"),
                        supplier_foreign=redirect("/company/"), reviewer=OK, admin=OK),

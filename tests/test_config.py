@@ -192,7 +192,8 @@ def test_with_the_limiter_store_up_sign_in_works_and_is_counted_there(built, db,
     assert reply.status_code == 302
     counters = set(store.scan_iter("LIMITS*")) - before
     try:
-        assert any(b"/auth.login/" in key and user.email.encode() in key for key in counters)
+        # Counted per address (failures per account are kept in the database, not here).
+        assert any(b"/auth.login/" in key for key in counters)
     finally:
         if counters:
             store.delete(*counters)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,7 +25,11 @@ NEEDED = [
     "fonts-dejavu-core",
     "gettext",
 ]
-CI_EXTRA = ["chromium", "libreoffice-calc-nogui", "poppler-utils", "haproxy", "faketime"]
+CI_EXTRA = ["chromium", "libreoffice-calc-nogui", "poppler-utils", "haproxy", "faketime",
+            "postgresql-client"]
+# The machine's Redis counts as present by its binary (it may have no dpkg record).
+if not shutil.which("redis-server", path="/usr/bin:/bin"):
+    CI_EXTRA.append("redis-server")
 
 FAKE_DPKG_QUERY = """#!/bin/sh
 # dpkg-query -W -f=FORMAT PACKAGE: the status of PACKAGE; dpkg-query -S FILE: its package.

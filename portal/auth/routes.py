@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal import access, mail, notifications
+from portal import access, inputs, notifications
 from portal.access import signed_in_user
 from portal.auth import services
 from portal.auth.forms import (
@@ -84,7 +84,7 @@ def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = LoginForm()
-    next_url = request.args.get("next")
+    next_url = inputs.optional_arg("next", 2000)
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data, address=_client_address())
@@ -190,12 +190,14 @@ def forgot_password() -> Response | str:
     """Ask for a password-reset link; the answer is the same whether the account exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        # The same work for every address, and the mail goes out after the response:
+        # The same work for every address, and the mail goes out after the response (a job):
         # how long the answer takes does not tell whether the address has an account.
         user, may_send = services.password_reset_recipient(form.email.data)
-        outgoing = notifications.password_reset_mail(user)
         if may_send:
-            mail.send_after_response(outgoing)
+            notifications.send_password_reset(user)
+        else:
+            notifications.password_reset_mail(user)  # rendered like a real one, never sent
+        db.session.commit()
         flash(
             _("If the address belongs to an account, we have sent a link to reset the password. "
               "The link works once and for a limited time."),

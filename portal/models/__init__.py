@@ -15,6 +15,7 @@ from portal.models.followup import (
     ResponseStatus,
     Submission,
 )
+from portal.models.mail import MailDelivery
 from portal.models.review import (
     Attachment,
     Clarification,
@@ -42,6 +43,7 @@ __all__ = [
     "Deviation",
     "DeviationUpdate",
     "FollowUpActivity",
+    "MailDelivery",
     "QuestionReview",
     "ReportText",
     "EvidenceFile",

@@ -225,6 +225,11 @@ class Question:
         raise KeyError(part_id)
 
     @property
+    def is_declaration(self) -> bool:
+        """A declaration (a ``confirm`` part): given anew, and dated, at each submission; never copied."""
+        return any(part.type == "confirm" for part in self.parts)
+
+    @property
     def table_part(self) -> Part | None:
         """The question's table part when it has exactly one (what ``ref`` parts point to)."""
         tables = [part for part in self.parts if part.type == "table"]

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from portal import storage
-from portal.uploads import StoredFile, UploadRefused, store_upload
+from portal.uploads import StoredFile, UploadRefused, display_name, store_upload
 
 
 class UploadProblem(Exception):
@@ -17,10 +17,6 @@ class UploadProblem(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _display_name(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
 
 
 def store_all(uploads: Iterable[FileStorage]) -> list[StoredFile]:
@@ -34,6 +30,6 @@ def store_all(uploads: Iterable[FileStorage]) -> list[StoredFile]:
         except UploadRefused as refused:
             for done in stored:
                 storage.discard(done.stored_name)
-            raise UploadProblem(_("%(file)s: %(reason)s", file=_display_name(upload.filename),
+            raise UploadProblem(_("%(file)s: %(reason)s", file=display_name(upload.filename),
                                   reason=str(refused))) from refused
     return stored

@@ -53,9 +53,9 @@ def invite_colleague() -> Response | str | tuple[str, int]:
                 "You can send at most %(num)d invitation an hour. Try again later.",
                 "You can send at most %(num)d invitations an hour. Try again later.", limit))
             return render_template("supplier/invite_colleague.html", form=form, supplier=supplier), 429
-        db.session.commit()
         if user is not None:
-            notifications.send_invitation(user)
+            notifications.send_invitation(user)  # queued: sent after the commit
+        db.session.commit()
         # The same answer whether or not an invitation went out (see invite_colleague).
         flash(_("If %(email)s can be invited from your company, your colleague gets an e-mail with a link "
                 "to create an account. Colleagues who already have an account are listed on this page.",
