@@ -277,6 +277,9 @@ MATRIX: dict[str, Spec] = {
     # Supplier users only, about their own supplier
     "supplier.home": supplier_only(lambda w, s: "/company/"),
     "supplier.invite_colleague": supplier_only(lambda w, s: "/company/invite"),
+    "supplier.edit_details": supplier_only(lambda w, s: "/company/details"),
+    "supplier.deactivate_colleague": supplier_only(
+        lambda w, s: f"/company/colleagues/{s.invitee.id}/deactivate", owned=True),
     # Responses: the supplier's own; staff read them (the review itself is in the review area)
     "responses.view_response": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}"),
     "responses.edit_section": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/sections/B"),
