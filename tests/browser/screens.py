@@ -75,6 +75,8 @@ def _screens() -> list[Screen]:
         # Supplier
         Screen("supplier-home", "supplier", "/company/"),
         Screen("invite-colleague", "supplier", "/company/invite"),
+        Screen("company-details", "supplier", "/company/details"),
+        Screen("deactivate-colleague", "supplier", "/company/colleagues/{invited_colleague}/deactivate"),
         Screen("invite-colleague-errors", "supplier", "/company/invite", press="Send invitation", en=False),
         Screen("profile", "supplier", "/profile"),
         Screen("privacy-statement-signed-in", "supplier", "/privacy", en=False),
@@ -231,6 +233,7 @@ def prepare_screens() -> dict[str, Any]:
         "this_year": year,
         "reset_token": make_token(PASSWORD_RESET, users[REVIEWER]),
         "invitation_token": make_token(INVITATION, invited),
+        "invited_colleague": invited.id,
     }
     db.session.commit()
     return ids
