@@ -28,11 +28,11 @@ from portal.admin.forms import (
 )
 from portal.auth import services as accounts
 from portal.codes import DFO_CATEGORIES
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.forms import select_choices
 from portal.models import Agreement, PriorityRisk, Role, Supplier, User
 from portal.pagination import paginate
-from portal.privacy.routes import EXPORT_LIMIT, send_export
+from portal.privacy.routes import send_export
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_roles(bp, Role.REVIEWER, Role.ADMIN)
@@ -221,7 +221,6 @@ def _set_active(user_id: int, active: bool) -> Response:
 
 @bp.route("/users/<int:user_id>/personal-data", methods=["POST"])
 @admin_only
-@limiter.limit(EXPORT_LIMIT)
 def export_user_data(user_id: int) -> Response:
     """Download everything the portal holds about a person, for their request for access."""
     user = get_or_404(User, user_id)

@@ -27,8 +27,8 @@ def privacy_statement() -> str:
 
 
 @bp.route("/privacy/my-data", methods=["POST"])
+@limiter.limit(EXPORT_LIMIT)  # outermost: without its counters the route fails closed (503)
 @login_required
-@limiter.limit(EXPORT_LIMIT)
 def export_my_data() -> Response:
     """Download everything the portal holds about the signed-in user (JSON plus files, as ZIP)."""
     if not ActionForm().validate_on_submit():
