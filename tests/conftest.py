@@ -28,7 +28,7 @@ from portal.models import Base
 from tests.factories import Factories
 
 # pytester runs a small pytest session inside a test (tests/test_pytest_clock.py).
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.seaweed"]  # tests.seaweed: one S3 server per session
 
 # freezegun swaps time.perf_counter in every loaded module, pytest's timer included, so a
 # fixture that freezes time was reported as taking 1.7 billion seconds. Its default list
