@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from portal import cli, database, errors, i18n, mail, security, templating
+    from portal import cli, database, errors, i18n, mail, security, templating, tenancy
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    tenancy.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)

@@ -50,6 +50,16 @@ def supplier_users(supplier_ids: Collection[int]) -> dict[int, list[User]]:
     return dict(grouped)
 
 
+def _inviting_organisation(user: User) -> str:
+    """Whom the invitation is from: the staff member's buyer, else the installation's operator."""
+    inviter = user.invited_by
+    if inviter is not None and inviter.buyer is not None:
+        return inviter.buyer.name
+    if user.buyer is not None:
+        return user.buyer.name
+    return str(current_app.config["OPERATOR_NAME"])
+
+
 def send_invitation(user: User) -> None:
     link = external_url("auth.accept_invitation", token=make_token(INVITATION, user))
     days = int(current_app.config["INVITATION_MAX_AGE_DAYS"])
@@ -61,7 +71,7 @@ def send_invitation(user: User) -> None:
         link=link,
         days=days,
         inviter=user.invited_by,
-        municipality=current_app.config["MUNICIPALITY_NAME"],
+        municipality=_inviting_organisation(user),
     )
 
 

@@ -123,12 +123,12 @@ def test_without_database_url_sqlite_in_the_instance_folder_is_used(tmp_path):
 
 def test_portal_prefixed_variables_override_defaults(built, monkeypatch):
     monkeypatch.setenv("PORTAL_IDLE_TIMEOUT_MINUTES", "30")
-    monkeypatch.setenv("PORTAL_MUNICIPALITY_NAME", "Testby kommune")
+    monkeypatch.setenv("PORTAL_OPERATOR_NAME", "Testby kommune")
 
     app = built()
 
     assert app.config["IDLE_TIMEOUT_MINUTES"] == 30
-    assert app.config["MUNICIPALITY_NAME"] == "Testby kommune"
+    assert app.config["OPERATOR_NAME"] == "Testby kommune"
 
 
 def test_demo_data_is_refused_in_production(tmp_path, db):

@@ -12,6 +12,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models import Role, Supplier, User, utcnow
 from portal.passwords import hash_password, needs_rehash, verify_password
+from portal.tenancy import ALL_BUYERS
 
 
 class AccountError(Exception):
@@ -19,7 +20,11 @@ class AccountError(Exception):
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    """The account with this address on the whole installation (addresses are unique)."""
+    return db.session.scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+        .execution_options(**{ALL_BUYERS: True})
+    )
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -100,6 +105,7 @@ def invite_user(
         name=name,
         role=role.value,
         supplier=supplier if role == Role.SUPPLIER else None,
+        buyer_id=None if role == Role.SUPPLIER else actor.buyer_id,
         locale=locale,
         invited_at=utcnow(),
         invited_by=actor,
@@ -125,6 +131,7 @@ def change_role(user: User, role: Role, supplier: Supplier | None, *, actor: Use
     before = {"role": user.role, "supplier_id": user.supplier_id}
     user.role = role.value
     user.supplier = supplier if role == Role.SUPPLIER else None
+    user.buyer_id = None if role == Role.SUPPLIER else actor.buyer_id
     user.rotate_session_token()
     audit.record(
         "user.role_changed", user, actor=actor, supplier_id=user.supplier_id, before=before,

@@ -35,7 +35,7 @@ def _send(template: str, deviation: Deviation, users: Sequence[User], **context:
             supplier=deviation.supplier, agreement=deviation.agreement, link=link,
             type_label=DEVIATION_TYPES.label, status_label=DEVIATION_STATUSES.label,
             severity_label=SEVERITIES.label,
-            municipality=current_app.config["MUNICIPALITY_NAME"], **context,
+            municipality=deviation.buyer.name, **context,
         )
     return len(users)
 

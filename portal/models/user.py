@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.models.base import Base, TimestampMixin
 
 if TYPE_CHECKING:
+    from portal.models.buyer import Buyer
     from portal.models.supplier import Supplier
 
 
@@ -37,6 +38,9 @@ class User(UserMixin, TimestampMixin, Base):
             "(role = 'supplier') = (supplier_id IS NOT NULL)", name="supplier_role_has_supplier"
         ),
         CheckConstraint("role IN ('supplier', 'reviewer', 'admin')", name="role_known"),
+        CheckConstraint(
+            "(role IN ('reviewer', 'admin')) = (buyer_id IS NOT NULL)", name="staff_have_buyer"
+        ),
         CheckConstraint("locale IN ('nb', 'en')", name="locale_known"),
     )
 
@@ -47,6 +51,8 @@ class User(UserMixin, TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
+    # Staff belong to one buyer; supplier users to none (suppliers are shared).
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyer.id"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="nb")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie; rotating it ends every session of the user.
@@ -61,6 +67,7 @@ class User(UserMixin, TimestampMixin, Base):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     supplier: Mapped[Supplier | None] = relationship(back_populates="users")
+    buyer: Mapped[Buyer | None] = relationship()
     invited_by: Mapped[User | None] = relationship(remote_side=[id])
 
     def get_id(self) -> str:
@@ -84,6 +91,11 @@ class User(UserMixin, TimestampMixin, Base):
     @property
     def has_accepted_invitation(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def buyer_name(self) -> str:
+        """The name of the staff member's buyer ("" for supplier users)."""
+        return self.buyer.name if self.buyer is not None else ""
 
     @property
     def display_name(self) -> str:

@@ -107,12 +107,13 @@ FIVE_YEARS = 5
 
 
 def _run(statement: Executable) -> Result[Any]:
-    """Run a read-only statement on the session's connection.
+    """Run a read-only statement through the session, so the buyer's scope applies.
 
-    Core rows without the ORM's result machinery: these statements select columns, never
-    entities, and the report reads tens of thousands of rows.
+    Every statement here selects columns, never entities. It goes through the ORM session
+    (not its bare connection) because that is where portal/tenancy.py adds the buyer's
+    criteria: a report contains only the buyer's own records.
     """
-    return db.session.connection().execute(statement)
+    return db.session.execute(statement)
 
 
 def first_day(year: int) -> date:

@@ -42,7 +42,7 @@ def review_recipients(agreement: Agreement | None) -> list[User]:
 def _common(response: Response) -> dict[str, Any]:
     return {"response": response, "round": response.round, "agreement": response.agreement,
             "supplier": response.supplier,
-            "municipality": current_app.config["MUNICIPALITY_NAME"]}
+            "municipality": response.agreement.buyer.name}
 
 
 def _question_lines(

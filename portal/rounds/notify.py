@@ -37,7 +37,7 @@ def _send(template: str, response: Response, users: Iterable[User], **context: o
             supplier=response.supplier,
             deadline=response.deadline,
             link=link,
-            municipality=current_app.config["MUNICIPALITY_NAME"],
+            municipality=response.agreement.buyer.name,
             **context,
         )
         sent += 1

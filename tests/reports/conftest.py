@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from portal.models import (
     Agreement,
+    Buyer,
     Deviation,
     FollowUpActivity,
     FollowUpRound,
@@ -71,9 +73,12 @@ def foreign_supplier(make: Any, name: str) -> Supplier:
     return make.supplier(name=name, country="SE", registry_id=f"556{next(_registry_ids):07d}")
 
 
-def add_round(db: Any, version: QuestionnaireVersion, year: int, deadline: date) -> FollowUpRound:
+def add_round(db: Any, version: QuestionnaireVersion, year: int, deadline: date,
+              buyer: Buyer | None = None) -> FollowUpRound:
+    """A round of ``buyer``; by default of the only buyer the test has."""
+    buyer = buyer or db.session.scalars(select(Buyer).order_by(Buyer.id)).first()
     round_ = FollowUpRound(year=year, name_nb=f"Oppfølging {year}", name_en=f"Follow-up {year}",
-                           questionnaire_version=version, deadline=deadline)
+                           questionnaire_version=version, deadline=deadline, buyer=buyer)
     db.session.add(round_)
     db.session.flush()
     return round_

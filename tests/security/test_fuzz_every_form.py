@@ -107,7 +107,8 @@ def _last_years_submission(client: Any, w: World) -> None:
     from portal.rounds.services import create_round
 
     earlier = create_round(year=w.round.year - 1, name_nb="I fjor", name_en="Last year", version=w.version,
-                           deadline=date.today() - timedelta(days=300), actor=None)
+                           deadline=date.today() - timedelta(days=300), actor=None,
+                           buyer=w.round.buyer)
     response = Response(round=earlier, agreement=w.a.agreement, supplier=w.a.supplier, status="accepted",
                         deadline=earlier.deadline)
     response.submissions.append(Submission(number=1, answers={"B4": {"answer": "Vi har en rutine."}}, files=[],
