@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.auth.routes import bp as auth_bp
     from portal.deviations.routes import bp as deviations_bp
     from portal.main.routes import bp as main_bp
+    from portal.platform.routes import bp as platform_bp
     from portal.reports.routes import bp as reports_bp
     from portal.responses.routes import bp as responses_bp
     from portal.review.routes import bp as review_bp
@@ -86,4 +87,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(deviations_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(platform_bp)
     return app

@@ -14,6 +14,8 @@ def _buyer_of(obj: Any, actor: User | None) -> int | None:
 
     A supplier's change to a response is in the trail of the buyer that asked for it.
     """
+    if type(obj).__name__ == "Buyer":
+        return int(obj.id)
     for candidate in (obj, getattr(obj, "agreement", None), getattr(obj, "deviation", None),
                       getattr(getattr(obj, "response", None), "agreement", None)):
         buyer_id = getattr(candidate, "buyer_id", None)

@@ -42,6 +42,7 @@ DEMO_LOGINS = (
     DemoLogin("leverandor@arbeidsklaer.example", Role.SUPPLIER, "supplier on both workwear agreements"),
     DemoLogin("leverandor@solcelle.example", Role.SUPPLIER, "supplier on the solar-panel agreement"),
     DemoLogin("admin@fjordvik.example", Role.ADMIN, "administrator of Fjordvik kommune (demo)"),
+    DemoLogin("plattform@aktsom.example", Role.PLATFORM_ADMIN, "platform administrator (buyers)"),
     DemoLogin("fagansvarlig@fjordvik.example", Role.REVIEWER, "reviewer of Fjordvik kommune (demo)"),
 )
 
@@ -242,6 +243,8 @@ def load_demo_data() -> dict[str, int]:
 
     created["rounds"] = load_demo_followup(reviewer, admin)
     created["agreements"] += _second_municipality(buyers["fjordvik"], suppliers, password_hash)
+    _user("plattform@aktsom.example", "Mona Drift (demo)", Role.PLATFORM_ADMIN, None, password_hash,
+          job_title="Driftsansvarlig Aktsom")
     return created
 
 

@@ -92,7 +92,7 @@ class Factories:
             "locale": "nb",
             "password_hash": self._password_hash(),
         }
-        if role != "supplier" and "buyer" not in kwargs and "buyer_id" not in kwargs:
+        if role in ("reviewer", "admin") and "buyer" not in kwargs and "buyer_id" not in kwargs:
             values["buyer"] = self.default_buyer
         values.update(kwargs)
         user = User(**values)

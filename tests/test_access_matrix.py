@@ -219,6 +219,11 @@ def admin_only(url: Url, method: str = "GET") -> Spec:
     return Spec(url, LOGIN, DENIED, DENIED, DENIED, _allowed(method), method=method)
 
 
+def nobody_here(url: Url, method: str = "GET") -> Spec:
+    """A page of the platform administrator: every other signed-in user is refused."""
+    return Spec(url, LOGIN, DENIED, DENIED, DENIED, DENIED, method=method)
+
+
 def supplier_action(url: Url) -> Spec:
     """A POST only the supplier makes, on its own record."""
     return Spec(url, LOGIN, ALLOWED, HIDDEN, DENIED, DENIED, method="POST", owned=True)
@@ -331,6 +336,13 @@ MATRIX: dict[str, Spec] = {
     "reports.export": staff(lambda w, s: f"/reports/{w.round.year}.json"),
     "reports.export_csv": staff(lambda w, s: f"/reports/{w.round.year}/4a3.csv"),
     "reports.edit_text": staff(lambda w, s: f"/reports/{w.round.year}/text", method="POST"),
+    # The platform administrator's pages: no buyer's staff and no supplier may use them
+    # (tests/test_platform.py signs in as the platform administrator).
+    "platform.list_buyers": nobody_here(lambda w, s: "/platform/"),
+    "platform.new_buyer": nobody_here(lambda w, s: "/platform/buyers/new"),
+    "platform.edit_buyer": nobody_here(lambda w, s: f"/platform/buyers/{w.a.agreement.buyer_id}"),
+    "platform.invite_admin": nobody_here(
+        lambda w, s: f"/platform/buyers/{w.a.agreement.buyer_id}/invite"),
 }
 
 CASES = [(endpoint, actor) for endpoint in sorted(MATRIX) for actor in ACTORS]

@@ -15,11 +15,12 @@ from portal.models import Base, User
 from tests.auth.helpers import isolate_requests, location, sign_in
 from tests.conftest import csrf_token
 
-HOME = {"admin": "/", "reviewer": "/", "supplier": "/company/"}
+HOME = {"admin": "/", "reviewer": "/", "supplier": "/company/", "platform_admin": "/platform/"}
 PAGES = {
     "admin": ["/", "/admin/users", "/admin/suppliers", "/admin/agreements", "/admin/risks", "/profile"],
     "reviewer": ["/", "/admin/suppliers", "/admin/agreements", "/admin/risks", "/profile"],
     "supplier": ["/company/", "/company/invite", "/profile"],
+    "platform_admin": ["/platform/", "/platform/buyers/new", "/profile"],
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Role, Supplier, User, utcnow
+from portal.models import Buyer, Role, Supplier, User, utcnow
 from portal.passwords import hash_password, needs_rehash, verify_password
 from portal.tenancy import ALL_BUYERS
 
@@ -83,13 +83,18 @@ def invite_user(
     locale: str,
     name: str = "",
     actor: User,
+    buyer: Buyer | None = None,
 ) -> User:
-    """Create an account that is completed when the invitee follows the link."""
+    """Create an account that is completed when the invitee follows the link.
+
+    Staff join the inviting administrator's buyer; the platform administrator names the
+    buyer whose administrator it invites.
+    """
     if not actor.can_invite_to(supplier.id if supplier else None):
         raise PermissionError("actor may not invite to this supplier")
     if role == Role.SUPPLIER and supplier is None:
         raise AccountError("supplier_required")
-    if role != Role.SUPPLIER and not actor.is_admin:
+    if role != Role.SUPPLIER and not (actor.is_admin or (actor.is_platform_admin and buyer)):
         raise PermissionError("only administrators invite staff")
     existing = find_user_by_email(email)
     if existing is not None:
@@ -105,7 +110,7 @@ def invite_user(
         name=name,
         role=role.value,
         supplier=supplier if role == Role.SUPPLIER else None,
-        buyer_id=None if role == Role.SUPPLIER else actor.buyer_id,
+        buyer_id=None if role == Role.SUPPLIER else (buyer.id if buyer else actor.buyer_id),
         locale=locale,
         invited_at=utcnow(),
         invited_by=actor,

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 

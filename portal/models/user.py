@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 class Role(StrEnum):
     SUPPLIER = "supplier"
     REVIEWER = "reviewer"
-    ADMIN = "admin"
+    ADMIN = "admin"  # a buyer's administrator
+    # Runs the installation: creates buyers and invites their first administrators; sees no
+    # buyer's answers, verdicts or deviations.
+    PLATFORM_ADMIN = "platform_admin"
 
 
 LOCALES = ("nb", "en")
@@ -37,7 +40,9 @@ class User(UserMixin, TimestampMixin, Base):
         CheckConstraint(
             "(role = 'supplier') = (supplier_id IS NOT NULL)", name="supplier_role_has_supplier"
         ),
-        CheckConstraint("role IN ('supplier', 'reviewer', 'admin')", name="role_known"),
+        CheckConstraint(
+            "role IN ('supplier', 'reviewer', 'admin', 'platform_admin')", name="role_known"
+        ),
         CheckConstraint(
             "(role IN ('reviewer', 'admin')) = (buyer_id IS NOT NULL)", name="staff_have_buyer"
         ),
@@ -89,6 +94,10 @@ class User(UserMixin, TimestampMixin, Base):
         return self.role == Role.ADMIN
 
     @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.PLATFORM_ADMIN
+
+    @property
     def has_accepted_invitation(self) -> bool:
         return self.password_hash is not None
 
@@ -105,9 +114,12 @@ class User(UserMixin, TimestampMixin, Base):
         return self.is_staff or self.supplier_id == supplier_id
 
     def can_invite_to(self, supplier_id: int | None) -> bool:
-        """Admins invite anyone; supplier users invite colleagues of their own supplier."""
+        """Admins invite anyone; the platform administrator invites buyers' administrators
+        (no supplier users); supplier users invite colleagues of their own supplier."""
         if self.is_admin:
             return True
+        if self.is_platform_admin:
+            return supplier_id is None
         return self.is_supplier and supplier_id is not None and supplier_id == self.supplier_id
 
     def __repr__(self) -> str:

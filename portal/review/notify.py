@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal import mail, notifications

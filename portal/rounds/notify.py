@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from flask import current_app
-
 from portal import mail, notifications
 from portal.models import Response, User
 
