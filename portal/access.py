@@ -38,7 +38,7 @@ def signed_in_user() -> User:
     would become its own target (endless recursion), and ``type()`` of the proxy is
     not ``User``.
     """
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     assert isinstance(user, User)
     return user
 
@@ -89,7 +89,8 @@ def staff_two_factor_gate() -> Response | None:
         return None
     if not current_user.is_staff or current_user.is_totp_enabled:
         return None
-    allowed = {"auth.setup_two_factor", "auth.logout", "static", "main.set_language", "main.healthz"}
+    allowed = {"auth.setup_two_factor", "auth.logout", "static", "main.set_language", "main.healthz",
+               "main.livez", "main.readyz"}
     if request.endpoint in allowed:
         return None
     return redirect(url_for("auth.setup_two_factor"))

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from portal import storage_cli
 from portal.extensions import db
 from portal.rounds import cli as rounds_cli
 
@@ -41,6 +42,7 @@ def create_admin_command(email: str, locale: str) -> None:
     from sqlalchemy import func, select
 
     from portal.models import Role, User, utcnow
+    from portal.notifications import external_url
     from portal.tokens import INVITATION, make_token
 
     try:
@@ -54,13 +56,13 @@ def create_admin_command(email: str, locale: str) -> None:
     db.session.add(user)
     db.session.commit()
     token = make_token(INVITATION, user)
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     click.echo(f"Platform administrator {email} created. Set the password within "
                f"{current_app.config['INVITATION_MAX_AGE_DAYS']} days at:")
-    click.echo(f"  {base.rstrip('/')}/invitation/{token}")
+    click.echo(f"  {external_url('auth.accept_invitation', token=token)}")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
     rounds_cli.init_app(app)
+    storage_cli.init_app(app)

@@ -1,20 +1,33 @@
 """Configuration: defaults, then the environment, then a test mapping.
 
 Environment variables: ``SECRET_KEY``, ``DATABASE_URL``, ``PORTAL_ENV``
-(``development`` or ``production``) and any ``PORTAL_<KEY>`` for the other
+(exactly ``development`` or ``production``) and any ``PORTAL_<KEY>`` for the other
 keys below (values are parsed as JSON where possible, see Flask's
 ``from_prefixed_env``).
 """
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "development-only-key-never-use-in-production"  # noqa: S105
+ENVIRONMENTS = ("development", "production")
+#: Where links in e-mails point when PUBLIC_BASE_URL is not set (development and tests only):
+#: the address ``make run`` serves on, never the Host a request claims.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+# A random 32-character key (token_urlsafe(24)) scores 118 bits or more on the estimate
+# below; 32 × "a" scores 0, "password" × 4 88, and both have too few distinct characters.
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_DISTINCT = 12
+SECRET_KEY_MIN_BITS = 100
+KEY_ADVICE = 'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 class ConfigError(RuntimeError):
@@ -41,7 +54,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
+        # Idle timeouts: staff 30 minutes; suppliers, who fill in long questionnaires, longer
+        # (what they were typing when it ran out is kept for after sign-in). Every session
+        # ends SESSION_MAX_AGE_HOURS after sign-in, however active.
         "IDLE_TIMEOUT_MINUTES": 120,
+        "STAFF_IDLE_TIMEOUT_MINUTES": 30,
+        "SESSION_MAX_AGE_HOURS": 12,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # A CSRF token lives as long as the session: a long questionnaire never fails on it.
         "WTF_CSRF_TIME_LIMIT": None,
@@ -49,19 +67,31 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PASSWORD_RESET_MAX_AGE_HOURS": 2,
         "PASSWORD_MIN_LENGTH": 12,
         "REQUIRE_STAFF_2FA": False,
-        "LOGIN_LOCK_AFTER_FAILURES": 10,
-        "LOGIN_LOCK_MINUTES": 15,
+        # memory:// counts per worker process: production needs a shared store (Redis).
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_ADDRESS": "20 per minute;200 per hour",
-        "LOGIN_LIMIT_PER_ACCOUNT": "10 per minute;50 per hour",
+        # Failed sign-ins are counted per (account, address) and per address; an account is
+        # paused for everyone only when failures come from many addresses (ASVS 2.2.1). The
+        # e-mailed password reset is never throttled per account and lifts every pause.
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
+        "LOGIN_PAUSE_AFTER_ADDRESSES": 10,
+        # Wrong two-factor codes: per pending sign-in, and per account over a day.
+        "TWO_FACTOR_MAX_FAILURES_PER_SIGN_IN": 5,
+        "TWO_FACTOR_MAX_FAILURES_PER_ACCOUNT_PER_DAY": 20,
+        "SUPPLIER_INVITATIONS_PER_HOUR": 10,
         # Argon2id at OWASP's recommended minimum profile (m=19 MiB, t=2, p=1).
         "ARGON2_TIME_COST": 2,
         "ARGON2_MEMORY_COST": 19 * 1024,
         "ARGON2_PARALLELISM": 1,
         "UPLOAD_MAX_MB": 20,
-        "UPLOAD_DIR": str(instance_path / "uploads"),
+        # Where files live: file:///path or s3://bucket/prefix (see portal/storage.py). The
+        # default keeps the files in the instance folder, where they always were.
+        "STORAGE_URL": instance_path.as_uri(),
+        "S3_ENDPOINT_URL": "",
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "MAIL_OUTBOX": str(instance_path / "outbox"),
         "MAIL_FROM": "Aktsom <aktsom@kommune.example>",
@@ -70,6 +100,18 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SMTP_USERNAME": "",
         "SMTP_PASSWORD": "",
         "SMTP_STARTTLS": True,
+        # Longer than a slow server's answer to a message: a timeout after the server has
+        # taken the message is the one way a mail goes out twice (see README, Jobs).
+        "SMTP_TIMEOUT": 60,
+        # Background jobs (portal/jobs.py): "worker" (PostgreSQL; `flask --app wsgi worker`)
+        # or "inline" (after the commit, in the process); empty = by the database.
+        "JOBS_RUN": "",
+        "JOBS_MAX_ATTEMPTS": 12,
+        "JOBS_BACKOFF_SECONDS": 2,
+        "JOBS_HEARTBEAT_SECONDS": 10,
+        "JOBS_STALLED_SECONDS": 30,
+        "JOBS_STALLED_CRON": "* * * * *",
+        "JOBS_REMINDER_CRON": "0 * * * *",
         "PUBLIC_BASE_URL": "",
         "ACCESSIBILITY_STATEMENT_URL": "",
         "TRUSTED_PROXIES": 0,
@@ -87,18 +129,97 @@ def from_environment(config: dict[str, Any]) -> None:
         config["ENV_NAME"] = env
 
 
-def apply_production_rules(config: dict[str, Any]) -> None:
-    """Refuse to run production without a real secret; harden cookies."""
-    if config["ENV_NAME"] != "production":
-        return
-    key = config.get("SECRET_KEY") or ""
-    if key == DEV_SECRET_KEY or len(key) < 32:
+def public_base_url(config: dict[str, Any]) -> str:
+    """The address every link in an e-mail starts with: PUBLIC_BASE_URL, else (outside
+    production, which refuses to start without it) SERVER_NAME or the local development
+    address. Never the Host of a request, which the sender of the request chooses."""
+    base = str(config.get("PUBLIC_BASE_URL") or "").strip()
+    if not base and config.get("SERVER_NAME"):
+        base = f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    return (base or LOCAL_BASE_URL).rstrip("/")
+
+
+def estimated_bits(key: str) -> float:
+    """A pessimistic estimate of a key's entropy: its length times the Shannon entropy of
+    its characters. Random keys score close to their real strength; repeated or patterned
+    keys (32 × "a", "abab…") score far below it."""
+    if not key:
+        return 0.0
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return per_char * len(key)
+
+
+def check_environment(config: dict[str, Any]) -> None:
+    """Only the known environment names: a misspelt one must not silently run as development."""
+    if config.get("ENV_NAME") not in ENVIRONMENTS:
         raise ConfigError(
-            "Production needs SECRET_KEY set to a random value of at least 32 characters, "
-            'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            f"PORTAL_ENV must be exactly one of {', '.join(ENVIRONMENTS)}, "
+            f"not {config.get('ENV_NAME')!r}"
         )
-    if config.get("DEBUG"):
-        raise ConfigError("DEBUG must be off in production")
-    config["SESSION_COOKIE_SECURE"] = True
-    if config["SESSION_COOKIE_NAME"] == "aktsom_session":
-        config["SESSION_COOKIE_NAME"] = "__Host-aktsom_session"
+
+
+def check_public_base_url(config: dict[str, Any], *, production: bool) -> None:
+    base = str(config.get("PUBLIC_BASE_URL") or "").strip()
+    if not base:
+        if production:
+            raise ConfigError(
+                "Production needs PUBLIC_BASE_URL (PORTAL_PUBLIC_BASE_URL), the address users "
+                "open the portal at, e.g. https://aktsom.kommune.no: every link in an e-mail is "
+                "built from it"
+            )
+        return
+    parts = urlsplit(base)
+    schemes = ("https",) if production else ("http", "https")
+    if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an address like https://aktsom.kommune.no "
+            f"({' or '.join(schemes)}, a host name, no query), not {base!r}"
+        )
+
+
+def check_secret_key(key: str) -> None:
+    if (
+        key == DEV_SECRET_KEY
+        or len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_DISTINCT
+        or estimated_bits(key) < SECRET_KEY_MIN_BITS
+    ):
+        raise ConfigError(
+            f"Production needs SECRET_KEY set to a random value of at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters (a repeated or patterned value is refused), "
+            + KEY_ADVICE
+        )
+
+
+def configure_rate_limit_storage(config: dict[str, Any], *, production: bool) -> None:
+    uri = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if production and uri.startswith("memory://"):
+        raise ConfigError(
+            "Production needs RATELIMIT_STORAGE_URI (PORTAL_RATELIMIT_STORAGE_URI) set to a "
+            "store all workers share, e.g. redis://127.0.0.1:6379/0: with memory:// each "
+            "worker counts sign-in attempts on its own"
+        )
+    if uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        # A Redis that does not answer must fail the request quickly (a 503), not hold the
+        # worker until the proxy gives up.
+        options = dict(config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        options.setdefault("socket_connect_timeout", 2)
+        options.setdefault("socket_timeout", 2)
+        config["RATELIMIT_STORAGE_OPTIONS"] = options
+
+
+def apply_production_rules(config: dict[str, Any]) -> None:
+    """Refuse to run production with unsafe settings; harden cookies."""
+    check_environment(config)
+    production = config["ENV_NAME"] == "production"
+    if production:
+        check_secret_key(str(config.get("SECRET_KEY") or ""))
+        if config.get("DEBUG"):
+            raise ConfigError("DEBUG must be off in production")
+    check_public_base_url(config, production=production)
+    configure_rate_limit_storage(config, production=production)
+    if production:
+        config["SESSION_COOKIE_SECURE"] = True
+        if config["SESSION_COOKIE_NAME"] == "aktsom_session":
+            config["SESSION_COOKIE_NAME"] = "__Host-aktsom_session"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -68,7 +69,7 @@ SOCIAL_DIALOGUE_WORDING = (
     "tiltak fremlegges årlig."
 )
 
-AGREEMENTS = [
+AGREEMENTS: list[dict[str, Any]] = [
     dict(reference="LK-2023-0112", name_nb="Solcellepaneler", name_en="Solar panels",
          kind="framework", dfo_category="building", estimated_value=Decimal("60000000"),
          start_date=date(2023, 9, 1), end_date=date(2027, 8, 31), qualification_requirement=True,

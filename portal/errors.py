@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request, url_for
+from flask import Flask, Response, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/livez", "/readyz")
 
 
 def _rollback() -> None:
@@ -33,7 +35,7 @@ def _rollback() -> None:
         pass
 
 
-def _render(code: int, title: str, message: str) -> tuple[str, int] | tuple[object, int]:
+def _render(code: int, title: str, message: str) -> tuple[Response | str, int]:
     if _wants_json():
         return jsonify(error=title, status=code), code
     try:
@@ -93,13 +95,13 @@ def _messages(code: int) -> tuple[str, str]:
     return messages.get(code, messages[400] if code < 500 else messages[500])
 
 
-def handle_http_error(error: HTTPException) -> object:
+def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     title, message = _messages(code)
     return _render(code, title, message)
 
 
-def handle_csrf_error(error: CSRFError) -> object:
+def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     log.warning("csrf_failed path=%s", request.path)
     return _render(
         400,
@@ -109,13 +111,13 @@ def handle_csrf_error(error: CSRFError) -> object:
     )
 
 
-def handle_unexpected(error: Exception) -> object:
+def handle_unexpected(error: Exception) -> ResponseReturnValue:
     log.exception("unhandled_error path=%s", request.path)
     _rollback()
     return handle_http_error(InternalServerError())
 
 
-def handle_database_error(error: DBAPIError) -> object:
+def handle_database_error(error: DBAPIError) -> ResponseReturnValue:
     """The database did not answer (restart, failover, lost connection): nothing was saved."""
     unavailable = isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
     if not unavailable:
@@ -131,7 +133,7 @@ def handle_database_error(error: DBAPIError) -> object:
     return reply[0], reply[1], {"Retry-After": "5"}
 
 
-def handle_simultaneous_change(error: StaleDataError) -> object:
+def handle_simultaneous_change(error: StaleDataError) -> ResponseReturnValue:
     """Someone changed the same record between this request's read and its write."""
     log.warning("simultaneous_change path=%s", request.path)
     _rollback()
@@ -143,7 +145,23 @@ def handle_simultaneous_change(error: StaleDataError) -> object:
     )
 
 
+def handle_limiter_unavailable(error: StorageError) -> ResponseReturnValue:
+    """The rate limiter's shared store (Redis) did not answer. Sign-in and the other guarded
+    forms fail closed: without their counters an attacker could guess without limit."""
+    log.error("rate_limit_storage_unavailable path=%s error=%s", request.path,
+              error.storage_error.__class__.__name__)
+    _rollback()
+    reply = _render(
+        503,
+        _("Temporarily unavailable"),
+        _("This cannot be done right now because a service the portal depends on is not "
+          "answering. Nothing was changed. Wait a few minutes and try again."),
+    )
+    return reply[0], reply[1], {"Retry-After": "30"}
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(StorageError, handle_limiter_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DBAPIError, handle_database_error)

@@ -15,4 +15,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Storage failures arrive as limits' StorageError whatever the backend, so that one error
+# handler can answer them (a 503: a guarded route fails closed when its counters are gone).
+limiter = Limiter(key_func=get_remote_address, default_limits=[],
+                  storage_options={"wrap_exceptions": True})

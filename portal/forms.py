@@ -11,6 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, PasswordField, ValidationError
 from wtforms.fields import choices as _wtforms_choices
 
+from portal.inputs import INT_MAX, clean
+
 # WTForms 3.3 added SelectChoice; older versions only know (value, label) tuples.
 _SELECT_CHOICE: Any = getattr(_wtforms_choices, "SelectChoice", None)
 
@@ -27,8 +29,8 @@ def select_choices(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:
 
 
 def _strip(value: Any) -> Any:
-    # NUL never comes from a browser and PostgreSQL refuses it in text, so it is dropped.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+    # Control characters never come from a browser; PostgreSQL refuses NUL in text (portal.inputs).
+    return clean(value).strip() if isinstance(value, str) else value
 
 
 def _drop_nul(value: Any) -> Any:
@@ -45,6 +47,17 @@ class PortalForm(FlaskForm):
             if cleaner not in filters:
                 unbound_field.kwargs["filters"] = [cleaner, *filters]
             return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Also refuses whole numbers (ids, years, counts) beyond the database's integer columns."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            values = field.data if isinstance(field.data, list) else [field.data]
+            if any(isinstance(v, int) and not isinstance(v, bool) and not -INT_MAX <= v <= INT_MAX
+                   for v in values):
+                field.errors = [*field.errors, _l("Enter a smaller number")]
+                valid = False
+        return valid
 
     def error_list(self) -> list[tuple[str, str]]:
         """(field id, message) for the error summary, in form order."""

@@ -1,31 +1,33 @@
-"""E-mails the portal sends, each rendered in the recipient's language."""
+"""E-mails the portal sends, each rendered in the recipient's language; queued in the
+transaction of the change and sent by a job after the commit (see portal/mail.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale, format_datetime
 from sqlalchemy import select
 
 from portal import mail
+from portal.config import public_base_url
 from portal.extensions import db
 from portal.models import Role, User, utcnow
 from portal.tokens import INVITATION, PASSWORD_RESET, make_token
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link, also from commands that run without a request (cron jobs);
-    PUBLIC_BASE_URL wins so that those links are right too."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not has_request_context():
-        # url_for needs a request unless SERVER_NAME is set.
-        with current_app.test_request_context(base_url=base or "http://localhost"):
-            return external_url(endpoint, **values)
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link for an e-mail, always on PUBLIC_BASE_URL (see ``public_base_url``):
+    never on the Host or X-Forwarded-Host of the request that caused the mail, which an
+    attacker chooses. Works without a request too (cron jobs, commands)."""
+    base = urlsplit(public_base_url(current_app.config))
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def supplier_users(supplier_ids: Collection[int]) -> dict[int, list[User]]:
@@ -63,23 +65,28 @@ def _inviting_organisation(user: User) -> str:
 def send_invitation(user: User) -> None:
     link = external_url("auth.accept_invitation", token=make_token(INVITATION, user))
     days = int(current_app.config["INVITATION_MAX_AGE_DAYS"])
-    mail.send_mail(
+    inviter = user.invited_by
+    mail.queue_mail(
+        mail.new_event("user", user.id, "invitation"),
         "invitation",
         user.locale,
         user.email,
         user=user,
         link=link,
         days=days,
-        inviter=user.invited_by,
+        inviter=inviter,
+        inviter_organisation=(inviter.supplier.name if inviter and inviter.supplier
+                              else _inviting_organisation(user)),
         municipality=_inviting_organisation(user),
     )
 
 
-def send_password_reset(user: User) -> None:
+def password_reset_mail(user: User) -> mail.Outgoing:
+    """The reset e-mail for ``user``, rendered but not sent."""
     link = external_url("auth.reset_password", token=make_token(PASSWORD_RESET, user))
     with force_locale(user.locale):
         requested_at = format_datetime(utcnow(), "short")
-    mail.send_mail(
+    return mail.render_mail(
         "password_reset",
         user.locale,
         user.email,
@@ -88,3 +95,9 @@ def send_password_reset(user: User) -> None:
         hours=int(current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"]),
         requested_at=requested_at,
     )
+
+
+def send_password_reset(user: User) -> None:
+    """Queue the reset e-mail, sent after the commit; rendered like ``password_reset_mail``."""
+    outgoing = password_reset_mail(user)
+    mail.queue_rendered(mail.new_event("user", user.id, "password_reset"), outgoing)

@@ -43,4 +43,4 @@ def render_pdf(template: str, locale: str, **context: Any) -> bytes:
         html = render_template(template, locale=locale, **context)
     document = HTML(string=html, base_url=static_root.resolve().as_uri() + "/",
                     url_fetcher=StaticOnlyFetcher(static_root))
-    return document.write_pdf(pdf_variant="pdf/ua-1")  # type: ignore[no-any-return]
+    return document.write_pdf(pdf_variant="pdf/ua-1")

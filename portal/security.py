@@ -1,14 +1,17 @@
-"""Security headers, idle-session expiry and safe redirects."""
+"""Security headers, session expiry (idle and absolute) and safe redirects."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
+from portal import inputs
 from portal.i18n import current_locale
 from portal.models import utcnow
 
@@ -34,25 +37,41 @@ def safe_next(target: str | None, default: str) -> str:
     return target if target and is_safe_next(target) else default
 
 
-def _expire_idle_session() -> Response | None:
+def _expire_session() -> ResponseReturnValue | None:
+    """End a session that has been idle too long (staff sooner than suppliers) or that
+    began too long ago, however active it has been since (ASVS 7.3.1, 7.3.2)."""
     if not current_user.is_authenticated:
         return None
     now = utcnow().timestamp()
-    idle = timedelta(minutes=float(_app_config("IDLE_TIMEOUT_MINUTES"))).total_seconds()
+    signed_in_at = session.get("signed_in_at")
     last_seen = session.get("last_seen")
-    if last_seen is not None and now - float(last_seen) > idle:
-        kept = _keep_posted_answers()
-        locale = current_locale()  # the user's language, resolved before the user is gone
-        logout_user()
-        session.clear()
-        session["locale"] = locale
-        flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
-        if request.method == "GET" or kept:
-            target = request.path if kept else request.full_path.rstrip("?")
-            return redirect(url_for("auth.login", next=target))
-        return redirect(url_for("auth.login"))
-    session["last_seen"] = now
-    return None
+    max_age_hours = int(_app_config("SESSION_MAX_AGE_HOURS"))
+    if signed_in_at is None or now - float(signed_in_at) > max_age_hours * 3600:
+        message = ngettext(
+            "For your security, a session lasts at most %(num)s hour. Please sign in again.",
+            "For your security, a session lasts at most %(num)s hours. Please sign in again.",
+            max_age_hours,
+        )
+    elif last_seen is not None and now - float(last_seen) > _idle_timeout_seconds():
+        message = _("You were signed out after a period of inactivity. Please sign in again.")
+    else:
+        session["last_seen"] = now
+        return None
+    kept = _keep_posted_answers()
+    locale = current_locale()  # the user's language, resolved before the user is gone
+    logout_user()
+    session.clear()
+    session["locale"] = locale
+    flash(message, "info")
+    if request.method == "GET" or kept:
+        target = request.path if kept else request.full_path.rstrip("?")
+        return redirect(url_for("auth.login", next=target))
+    return redirect(url_for("auth.login"))
+
+
+def _idle_timeout_seconds() -> float:
+    key = "STAFF_IDLE_TIMEOUT_MINUTES" if current_user.is_staff else "IDLE_TIMEOUT_MINUTES"
+    return float(_app_config(key)) * 60
 
 
 def _keep_posted_answers() -> bool:
@@ -62,12 +81,12 @@ def _keep_posted_answers() -> bool:
     from portal.extensions import db
     from portal.responses.services import keep_pending_input
 
-    keep_pending_input(current_user, request.path, request.form.to_dict(flat=False))
+    keep_pending_input(current_user, request.path, inputs.form_lists())
     db.session.commit()
     return True
 
 
-def _app_config(key: str) -> object:
+def _app_config(key: str) -> Any:
     from flask import current_app
 
     return current_app.config[key]
@@ -96,5 +115,5 @@ def _signed_in() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_expire_idle_session)
+    app.before_request(_expire_session)
     app.after_request(_security_headers)

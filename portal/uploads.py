@@ -2,23 +2,23 @@
 
 A file is accepted when its extension is on the list below and its content is
 of that kind (magic bytes for binary formats; decodable text without markup for
-CSV and plain text). Files live in UPLOAD_DIR, outside static/, named by a
-random token; the original name is kept only for display and download.
+CSV and plain text). Files go to file storage (portal/storage.py) under a
+random key; the original name is kept only for display and download.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 from typing import IO
 
 import filetype
 from flask import current_app
 from flask_babel import gettext as _
+
+from portal import storage
 
 # extension → (stored MIME type, kinds that filetype may report for it)
 ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
@@ -40,8 +40,23 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
     "txt": ("text/plain", frozenset({"text"})),
 }
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+# Office Open XML and OpenDocument files are zips. Limits against zip bombs, after Apache POI's
+# ZipSecureFile: at most this many members, this much declared content in all, and no member
+# larger than RATIO_GRACE that expands more than MAX_RATIO times. Office programs only store or
+# deflate; other methods (bzip2, lzma) are refused because zipfile decompresses their chunks
+# without a bound, however few bytes are asked for.
+ZIP_MAX_MEMBERS = 1000
+ZIP_MAX_TOTAL = 256 * 1024 * 1024
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_GRACE = 100 * 1024
+ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 MARKUP_HINTS = (b"<html", b"<script", b"<svg", b"<!doctype", b"<?xml", b"<body", b"<iframe")
 MAX_NAME = 200
+# Bidirectional controls make "invoice\u202efdp.exe" display as "invoiceexe.pdf"; a file name
+# never needs them, so they are removed from every name we keep or show.
+BIDI_CONTROLS = dict.fromkeys(
+    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
 
 
 class UploadRefused(Exception):
@@ -73,20 +88,41 @@ def _kind_of(head: bytes, data_for_zip: bytes) -> str | None:
 
 
 def _zip_kind(data: bytes) -> str | None:
-    """Office Open XML and OpenDocument are zips; tell them apart by their members."""
+    """Office Open XML and OpenDocument are zips; tell them apart by their members.
+
+    Only the central directory and the first bytes of the ``mimetype`` member are read;
+    an archive that would expand unreasonably is refused before anything is decompressed.
+    """
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            names = archive.namelist()
-            if len(names) > 5000:
-                return None
+            members = archive.infolist()
+            _refuse_zip_bomb(members)
+            names = [member.filename for member in members]
             if "mimetype" in names:
-                return "odf:" + archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                with archive.open("mimetype") as member:
+                    return "odf:" + member.read(100).decode("ascii", "replace").strip()
             for prefix in ("word/", "xl/", "ppt/"):
                 if any(name.startswith(prefix) for name in names):
                     return "zip:" + prefix
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return None
     return None
+
+
+def _refuse_zip_bomb(members: list[zipfile.ZipInfo]) -> None:
+    total = sum(member.file_size for member in members)
+    unreasonable = (
+        len(members) > ZIP_MAX_MEMBERS
+        or total > ZIP_MAX_TOTAL
+        or any(member.compress_type not in ZIP_METHODS for member in members)
+        or any(member.file_size > ZIP_RATIO_GRACE
+               and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1) for member in members)
+    )
+    if unreasonable:
+        raise UploadRefused(
+            _("The file is packed in an unusual way: unpacked it would be far larger than the file itself, "
+              "or it has too many parts. Save it again from your office program, or as PDF, and try again.")
+        )
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -103,11 +139,20 @@ def _looks_like_text(data: bytes) -> bool:
     return not any(hint in lowered for hint in MARKUP_HINTS)
 
 
+def strip_bidi(text: str) -> str:
+    return text.translate(BIDI_CONTROLS)
+
+
+def display_name(filename: str) -> str:
+    """A posted file name fit to show in a message: no folders, no direction controls, not too long."""
+    return strip_bidi(filename).replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
+
+
 def check_name(filename: str | None) -> tuple[str, str]:
     """The display name and its extension; refuses names that carry a path."""
-    if not filename or not filename.strip():
+    name = strip_bidi(filename or "").strip()
+    if not name:
         raise UploadRefused(_("Choose a file to upload"))
-    name = filename.strip()
     if "/" in name or "\\" in name or name.startswith(".") or ".." in name or any(ord(c) < 32 for c in name):
         raise UploadRefused(_("The file name must not contain a folder path. Rename the file and try again."))
     if len(name) > MAX_NAME:
@@ -138,20 +183,11 @@ def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
             _("The content of the file does not match its name (.%(ext)s). Check that it is the right file.",
               ext=extension)
         )
-    stored_name = secrets.token_hex(16)
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_name).write_bytes(data)
+    record = storage.save(data, kind="uploads", content_type=mimetype)
     return StoredFile(
         original_name=name,
-        stored_name=stored_name,
+        stored_name=record.key,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         mimetype=mimetype,
     )
-
-
-def path_of(stored_name: str) -> Path:
-    if not stored_name.isalnum():
-        raise ValueError("invalid stored name")
-    return Path(current_app.config["UPLOAD_DIR"]) / stored_name

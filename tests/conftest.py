@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import os
 import re
+import smtplib
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import freezegun
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from portal import create_app
+from portal import create_app, mail
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from portal.models import Base
 from tests.factories import Factories
+
+# pytester runs a small pytest session inside a test (tests/test_pytest_clock.py).
+pytest_plugins = ["pytester"]
+
+# freezegun swaps time.perf_counter in every loaded module, pytest's timer included, so a
+# fixture that freezes time was reported as taking 1.7 billion seconds. Its default list
+# names "_pytest.runner." (with the dot, so it matches nothing); pytest 8+ times in
+# _pytest.timing. Ignoring only that module keeps the portal's clock frozen in tests.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -46,6 +58,9 @@ def test_config(tmp: Path, **overrides: Any) -> dict[str, Any]:
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs run in the process right after each commit on both databases, so tests see
+        # their effects (sent mail); tests/components runs them in a real worker.
+        "JOBS_RUN": "inline",
     }
     config.update(overrides)
     return config
@@ -58,9 +73,12 @@ class Client(FlaskClient):
     requests); Flask then reuses it for each request, so values cached in ``g``
     (Flask-WTF's CSRF token, Flask-Login's user) would leak from one request to
     the next in a way no browser could see. Clearing ``g`` restores real behaviour.
+    Responses are read to the end and closed, as a server does, so that work deferred
+    until after the response (``Response.call_on_close``) has run when a request returns.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
         if has_app_context():
             for name in list(g):
                 g.pop(name, None)
@@ -76,6 +94,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         Base.metadata.drop_all(_db.engine)
         _drop_alembic_version()
         Base.metadata.create_all(_db.engine)
+        _stamp_head()
     yield app
     with app.app_context():
         _db.session.remove()
@@ -85,6 +104,18 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def _drop_alembic_version() -> None:
     with _db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _stamp_head() -> None:
+    """create_all builds what the migrations build (tests/test_migrations.py checks it):
+    record the head revision as `flask db upgrade` would, so /readyz sees a migrated schema."""
+    from portal.health import migration_revisions
+
+    heads, _known = migration_revisions()
+    with _db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        for head in heads:
+            connection.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": head})
 
 
 def _empty_all_tables() -> None:
@@ -194,3 +225,46 @@ def login_as(client: FlaskClient, make: Factories) -> Callable[..., Any]:
         return user
 
     return _login_as
+
+
+class FlakySMTP:
+    """An SMTP client whose server accepts ``accept`` messages, then answers 451."""
+
+    accept = 0
+    delivered: list[str] = []
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        pass
+
+    def __enter__(self) -> FlakySMTP:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def starttls(self) -> None:
+        pass
+
+    def login(self, user: str, password: str) -> None:
+        pass
+
+    def send_message(self, message: Any) -> None:
+        if len(FlakySMTP.delivered) >= FlakySMTP.accept:
+            raise smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+        FlakySMTP.delivered.append(message["To"])
+
+
+@pytest.fixture
+def flaky_smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> type[FlakySMTP]:
+    FlakySMTP.accept = 0
+    FlakySMTP.delivered = []
+    monkeypatch.setattr(mail.smtplib, "SMTP", FlakySMTP)
+    app.config.update(SMTP_HOST="smtp.kommune.example", SMTP_STARTTLS=False, SMTP_USERNAME="")
+    return FlakySMTP
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: a mail server that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -6,7 +6,16 @@ import itertools
 from datetime import date
 from typing import Any
 
-from portal.models import Agreement, Buyer, PriorityRisk, Supplier, User, buyer_supplier
+from portal import storage
+from portal.models import (
+    Agreement,
+    Buyer,
+    PriorityRisk,
+    StoredObject,
+    Supplier,
+    User,
+    buyer_supplier,
+)
 from portal.passwords import hash_password
 
 _counter = itertools.count(1)
@@ -133,3 +142,8 @@ class Factories:
         self.db.session.add(risk)
         self.db.session.flush()
         return risk
+
+    def stored_file(self, content: bytes = b"%PDF-1.4\n%%EOF\n", *, kind: str = "uploads",
+                    content_type: str = "application/pdf") -> StoredObject:
+        """A file in the configured storage with its record, as an upload or receipt leaves it."""
+        return storage.save(content, kind=kind, content_type=content_type)

@@ -119,7 +119,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     from datetime import date, timedelta
     from io import BytesIO
 
-    from portal.responses.services import receipt_path
+    from portal import storage
     from portal.rounds.services import create_round, ensure_shipped_versions
     from portal.uploads import store_upload
 
@@ -139,9 +139,8 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
                                 stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
                                 mimetype=stored.mimetype, uploaded_by=user)
         response.files.append(evidence)
-        submission = Submission(number=1, answers={}, files=[], submitted_by=user,
-                                receipt_name=f"receipt{name.lower()}")
-        receipt_path(submission.receipt_name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        receipt = storage.save(b"%PDF-1.4\n%%EOF\n", kind="receipts", content_type="application/pdf")
+        submission = Submission(number=1, answers={}, files=[], submitted_by=user, receipt_name=receipt.key)
         response.submissions.append(submission)
         db.session.add(response)
         db.session.flush()
@@ -240,6 +239,8 @@ MATRIX: dict[str, Spec] = {
     # Open to everyone
     "main.accessibility": public(lambda w, s: "/accessibility"),
     "main.healthz": public(lambda w, s: "/healthz"),
+    "main.livez": public(lambda w, s: "/livez"),
+    "main.readyz": public(lambda w, s: "/readyz"),
     "main.set_language": public(lambda w, s: "/language/en?next=/accessibility", method="POST"),
     "main.index": Spec(lambda w, s: "/", anonymous=LOGIN, supplier_own=redirect("/company/"),
                        supplier_foreign=redirect("/company/"), reviewer=OK, admin=OK),

@@ -249,7 +249,7 @@ def test_csrf_token_lives_as_long_as_the_session(app, client, login_as):
 
     from portal.models import utcnow
 
-    app.config["IDLE_TIMEOUT_MINUTES"] = 24 * 60
+    app.config["STAFF_IDLE_TIMEOUT_MINUTES"] = 24 * 60
     login_as("reviewer")
     token = csrf_token(client, "/profile")
 

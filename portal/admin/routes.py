@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from portal import notifications
+from portal import inputs, notifications
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.admin import services
 from portal.admin.forms import (
@@ -39,8 +39,7 @@ admin_only = role_required(Role.ADMIN)
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() else 1
+    return inputs.page_number()
 
 
 def _supplier_choices(blank: bool) -> list[tuple[int, str]]:
@@ -63,7 +62,7 @@ def _staff_choices() -> list[tuple[int, str]]:
 @bp.route("/suppliers")
 def list_suppliers() -> str:
     """Search and page through the supplier register."""
-    q = (request.args.get("q") or "").strip()[:100]
+    q = inputs.arg("q", 100)
     query = select(Supplier).order_by(Supplier.name)
     if q:
         like = f"%{q}%"
@@ -134,7 +133,7 @@ def _supplier_values(form: SupplierForm) -> dict[str, Any]:
 @admin_only
 def list_users() -> str:
     """Every account, with role, supplier and status."""
-    q = (request.args.get("q") or "").strip()[:100]
+    q = inputs.arg("q", 100)
     query = select(User).options(selectinload(User.supplier)).order_by(User.email)
     if q:
         like = f"%{q}%"
@@ -149,8 +148,8 @@ def invite_user() -> Response | str:
     """Invite a supplier user, reviewer or administrator by e-mail."""
     form = InviteUserForm()
     form.supplier_id.choices = select_choices(_supplier_choices(blank=True))
-    if request.method == "GET" and request.args.get("supplier", "").isdigit():
-        form.supplier_id.data = int(request.args["supplier"])
+    if request.method == "GET" and (supplier_id := inputs.arg_int("supplier")):
+        form.supplier_id.data = supplier_id
     if form.validate_on_submit():
         role = Role(form.role.data)
         supplier = db.session.get(Supplier, form.supplier_id.data, populate_existing=True) if role == Role.SUPPLIER else None
@@ -164,8 +163,8 @@ def invite_user() -> Response | str:
             else:
                 form.supplier_id.errors.append(_("Choose the supplier the user belongs to"))
         else:
-            db.session.commit()
             notifications.send_invitation(user)
+            db.session.commit()
             flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.list_users"))
     return render_template("admin/invite_user.html", form=form)
@@ -234,8 +233,8 @@ def resend_invitation(user_id: int) -> Response:
         else:
             accounts.invite_user(user.email, role=Role(user.role), supplier=user.supplier,
                                  locale=user.locale, actor=signed_in_user())
-            db.session.commit()
             notifications.send_invitation(user)
+            db.session.commit()
             flash(_("A new invitation has been sent to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -248,9 +247,9 @@ AGREEMENT_STATUSES = ("active", "ended")
 @bp.route("/agreements")
 def list_agreements() -> str:
     """Agreements, filterable by category, status and supplier."""
-    category = request.args.get("category", "")
-    status = request.args.get("status", "")
-    supplier_arg = request.args.get("supplier", "")
+    category = inputs.arg("category")
+    status = inputs.arg("status")
+    supplier_id = inputs.arg_int("supplier")
     query = select(Agreement).options(selectinload(Agreement.suppliers)).order_by(Agreement.name_nb)
     if category in DFO_CATEGORIES:
         query = query.where(Agreement.dfo_category == category)
@@ -260,12 +259,12 @@ def list_agreements() -> str:
                             or_(Agreement.end_date.is_(None), Agreement.end_date >= today))
     elif status == "ended":
         query = query.where(Agreement.end_date < today)
-    if supplier_arg.isdigit():
-        query = query.where(Agreement.suppliers.any(Supplier.id == int(supplier_arg)))
+    if supplier_id is not None:
+        query = query.where(Agreement.suppliers.any(Supplier.id == supplier_id))
     page = paginate(query, _page_number(), int(_config("PAGE_SIZE")))
     return render_template(
         "admin/list_agreements.html", page=page, categories=DFO_CATEGORIES,
-        category=category, status=status, supplier=supplier_arg,
+        category=category, status=status, supplier=str(supplier_id or ""),
         suppliers=_supplier_choices(blank=False), today=today,
     )
 

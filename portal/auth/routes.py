@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import segno
 from flask import (
     Blueprint,
@@ -14,12 +16,13 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal import access, notifications
+from portal import access, inputs, notifications
 from portal.access import signed_in_user
 from portal.auth import services
 from portal.auth.forms import (
@@ -45,16 +48,19 @@ bp.before_app_request(access.staff_two_factor_gate)
 PENDING_2FA_SECONDS = 300
 
 
-def _login_limit_per_account() -> str:
-    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
-
-
 def _login_limit_per_address() -> str:
     return str(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+def _client_address() -> str:
+    """The client's address (ProxyFix sets it from trusted proxies only)."""
+    return request.remote_addr or ""
+
+
+def _paused_message() -> str:
+    return _("Sign-in is paused for a while after many failed attempts. Try again in %(minutes)s minutes, "
+             "or choose a new password with “Forgotten your password?” below.",
+             minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
 
 
 def _home_for(user: User) -> str:
@@ -67,7 +73,7 @@ def _start_session(user: User, next_url: str | None) -> Response:
     """A fresh session (new id) for the signed-in user."""
     session.clear()
     login_user(user)
-    session["last_seen"] = utcnow().timestamp()
+    session["signed_in_at"] = session["last_seen"] = utcnow().timestamp()
     services.record_login(user)
     db.session.commit()
     return redirect(safe_next(next_url, _home_for(user)))
@@ -75,15 +81,20 @@ def _start_session(user: User, next_url: str | None) -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_address, methods=["POST"])
-@limiter.limit(_login_limit_per_account, key_func=_account_key, methods=["POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = LoginForm()
-    next_url = request.args.get("next")
+    next_url = inputs.optional_arg("next", 2000)
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, address=_client_address())
+        except services.SignInPaused:
+            db.session.commit()
+            current_app.logger.info("login_paused")
+            form.password.errors.append(_paused_message())
+            return render_template("auth/login.html", form=form), 429
         if user is None:
             db.session.commit()  # keep the failure count
             current_app.logger.info("login_failed")
@@ -95,7 +106,7 @@ def login() -> Response | str:
         if user.is_totp_enabled:
             db.session.commit()
             session.clear()
-            session["pending_2fa"] = {"uid": user.id, "v": user.session_token,
+            session["pending_2fa"] = {"uid": user.id, "v": user.session_token, "id": secrets.token_urlsafe(16),
                                       "at": utcnow().timestamp(), "next": next_url}
             return redirect(url_for("auth.two_factor"))
         return _start_session(user, next_url)
@@ -117,8 +128,21 @@ def two_factor() -> Response | str:
         return redirect(url_for("auth.login"))
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if services.check_totp(user, form.code.data):
+        try:
+            right = services.check_sign_in_code(user, form.code.data, sign_in=str(pending.get("id", "")),
+                                                address=_client_address())
+        except services.TooManyCodes as refused:
+            db.session.commit()  # keep the count
+            session.pop("pending_2fa", None)
+            if refused.per_sign_in:
+                flash(_("Too many wrong codes. Sign in again with your password to get new attempts."), "error")
+            else:
+                flash(_("Too many wrong codes have been entered for this account. Try again tomorrow, "
+                        "or choose a new password with “Forgotten your password?”."), "error")
+            return redirect(url_for("auth.login"))
+        if right:
             return _start_session(user, pending.get("next"))
+        db.session.commit()  # keep the count
         form.code.errors.append(_("The code is wrong or has expired. Enter the newest code from the app."))
     return render_template("auth/two_factor.html", form=form)
 
@@ -141,7 +165,7 @@ def logout() -> Response:
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_address, methods=["POST"])
-def accept_invitation(token: str) -> Response | str:
+def accept_invitation(token: str) -> ResponseReturnValue:
     """Complete an invited account: name, password and language."""
     user = load_token(INVITATION, token, invitation_max_age())
     if user is None or user.has_accepted_invitation:
@@ -168,9 +192,14 @@ def forgot_password() -> Response | str:
     """Ask for a password-reset link; the answer is the same whether the account exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.is_active and user.has_accepted_invitation:
+        # The same work for every address, and the mail goes out after the response (a job):
+        # how long the answer takes does not tell whether the address has an account.
+        user, may_send = services.password_reset_recipient(form.email.data)
+        if may_send:
             notifications.send_password_reset(user)
+        else:
+            notifications.password_reset_mail(user)  # rendered like a real one, never sent
+        db.session.commit()
         flash(
             _("If the address belongs to an account, we have sent a link to reset the password. "
               "The link works once and for a limited time."),
@@ -182,7 +211,7 @@ def forgot_password() -> Response | str:
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_address, methods=["POST"])
-def reset_password(token: str) -> Response | str:
+def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password from a reset link."""
     user = load_token(PASSWORD_RESET, token, reset_max_age())
     if user is None:
@@ -217,7 +246,7 @@ def _back_to_profile() -> Response | None:
 
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> Response | str:
+def change_password() -> ResponseReturnValue:
     """Change the password; every other session of the user ends."""
     if back := _back_to_profile():
         return back
@@ -245,7 +274,7 @@ def change_password() -> Response | str:
 
 @bp.route("/profile/language", methods=["GET", "POST"])
 @login_required
-def change_language() -> Response | str:
+def change_language() -> ResponseReturnValue:
     """Save the language used for screens, e-mails and PDFs."""
     if back := _back_to_profile():
         return back
@@ -293,7 +322,7 @@ def setup_two_factor() -> Response | str:
 
 @bp.route("/profile/two-factor/disable", methods=["GET", "POST"])
 @login_required
-def disable_two_factor() -> Response | str:
+def disable_two_factor() -> ResponseReturnValue:
     """Turn off sign-in with an authenticator app, unless policy requires it."""
     if back := _back_to_profile():
         return back

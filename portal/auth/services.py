@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Buyer, Role, Supplier, User, utcnow
+from portal.models import Attempt, AttemptKind, Buyer, Role, Supplier, User, utcnow
+from portal.models.user import new_session_token
 from portal.passwords import hash_password, needs_rehash, verify_password
 from portal.tenancy import ALL_BUYERS
+
+log = logging.getLogger(__name__)
+
+#: Attempts older than this are never counted (the longest window) and are deleted.
+ATTEMPT_RETENTION = timedelta(days=1)
 
 
 class AccountError(Exception):
@@ -27,28 +35,143 @@ def find_user_by_email(email: str) -> User | None:
     )
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user for these credentials, or None. Counts failures and locks for a while."""
+class SignInPaused(AccountError):
+    """Too many failed attempts: this sign-in is refused for a while without checking it."""
+
+
+class TooManyCodes(AccountError):
+    """Too many wrong two-factor codes, for this pending sign-in (``per_sign_in``) or for
+    the account over the last day."""
+
+    def __init__(self, *, per_sign_in: bool) -> None:
+        super().__init__("too_many_codes")
+        self.per_sign_in = per_sign_in
+
+
+def _account_key(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def _since(delta: timedelta) -> datetime:
+    return utcnow() - delta
+
+
+def _login_window() -> timedelta:
+    return timedelta(minutes=int(current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+
+
+def _count_attempts(kind: AttemptKind, since: datetime, *conditions: Any) -> int:
+    return db.session.scalar(
+        select(func.count(Attempt.id)).where(Attempt.kind == kind.value, Attempt.created_at >= since, *conditions)
+    ) or 0
+
+
+def record_attempt(kind: AttemptKind, account: str, address: str, *, sign_in: str | None = None) -> None:
+    """Count one attempt; rows older than the longest window (a day) are dropped on the way."""
+    db.session.execute(delete(Attempt).where(Attempt.created_at < _since(ATTEMPT_RETENTION)))
+    db.session.add(Attempt(kind=kind.value, account=account, address=address[:64], sign_in=sign_in))
+    db.session.flush()
+
+
+def forget_failures(email: str, *, address: str | None = None) -> None:
+    """Drop the failed passwords and codes counted for an account (from one address, or all)."""
+    conditions = [Attempt.account == _account_key(email),
+                  Attempt.kind.in_([AttemptKind.PASSWORD.value, AttemptKind.CODE.value])]
+    if address is not None:
+        conditions += [Attempt.address == address[:64], Attempt.kind == AttemptKind.PASSWORD.value]
+    db.session.execute(delete(Attempt).where(*conditions))
+
+
+def sign_in_paused(email: str, address: str) -> bool:
+    """Whether password sign-in for this e-mail from this address is paused.
+
+    Failures count per (account, address) and per address, so an attacker slows only
+    themself; the account itself is paused for every address only when failures for it
+    come from many addresses (a distributed attack). The decision depends on the address
+    typed, never on whether an account exists.
+    """
+    config = current_app.config
+    account, address = _account_key(email), address[:64]
+    since = _since(_login_window())
+    if _count_attempts(AttemptKind.PASSWORD, since, Attempt.account == account,
+                       Attempt.address == address) >= int(config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]):
+        return True
+    if _count_attempts(AttemptKind.PASSWORD, since,
+                       Attempt.address == address) >= int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        return True
+    addresses = db.session.scalar(
+        select(func.count(func.distinct(Attempt.address))).where(
+            Attempt.kind == AttemptKind.PASSWORD.value, Attempt.account == account, Attempt.created_at >= since)
+    ) or 0
+    return addresses >= int(config["LOGIN_PAUSE_AFTER_ADDRESSES"])
+
+
+def authenticate(email: str, password: str, *, address: str) -> User | None:
+    """The user for these credentials, or None; counts the failure.
+
+    Raises SignInPaused, without checking the password, while sign-in is paused.
+    """
+    if sign_in_paused(email, address):
+        raise SignInPaused("paused")
     user = find_user_by_email(email)
-    now = utcnow()
-    if user is None or not user.is_active:
-        verify_password(None, password)
+    if user is not None and not user.is_active:
+        user = None
+    # The same work (a hash, the count, the check) whether or not the account exists.
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        record_attempt(AttemptKind.PASSWORD, _account_key(email), address)
+        if sign_in_paused(email, address) and user is not None:
+            audit.record("user.sign_in_paused", user, actor=None, supplier_id=user.supplier_id)
         return None
-    if user.locked_until is not None and user.locked_until > now:
-        verify_password(None, password)
-        return None
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= int(current_app.config["LOGIN_LOCK_AFTER_FAILURES"]):
-            user.locked_until = now + timedelta(minutes=int(current_app.config["LOGIN_LOCK_MINUTES"]))
-            user.failed_logins = 0
-            audit.record("user.locked", user, actor=None, supplier_id=user.supplier_id)
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
+    forget_failures(user.email, address=address)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _too_many_codes(account: str, sign_in: str) -> TooManyCodes | None:
+    """The account's limit first: starting the sign-in over does not help with that one."""
+    config = current_app.config
+    since = _since(ATTEMPT_RETENTION)
+    if _count_attempts(AttemptKind.CODE, since, Attempt.account == account
+                       ) >= int(config["TWO_FACTOR_MAX_FAILURES_PER_ACCOUNT_PER_DAY"]):
+        return TooManyCodes(per_sign_in=False)
+    if _count_attempts(AttemptKind.CODE, since, Attempt.account == account, Attempt.sign_in == sign_in
+                       ) >= int(config["TWO_FACTOR_MAX_FAILURES_PER_SIGN_IN"]):
+        return TooManyCodes(per_sign_in=True)
+    return None
+
+
+def check_sign_in_code(user: User, code: str, *, sign_in: str, address: str) -> bool:
+    """Check the second factor of a pending sign-in; a wrong code is counted.
+
+    Raises TooManyCodes, without checking the code, once the pending sign-in or the
+    account has had too many wrong codes (and with the wrong code that reaches the
+    limit), so that a six-digit code cannot be guessed.
+    """
+    account = _account_key(user.email)
+    if refused := _too_many_codes(account, sign_in):
+        raise refused
+    if check_totp(user, code):
+        return True
+    record_attempt(AttemptKind.CODE, account, address, sign_in=sign_in)
+    if refused := _too_many_codes(account, sign_in):
+        audit.record("user.two_factor_paused", user, actor=None, supplier_id=user.supplier_id)
+        raise refused
+    return False
+
+
+def password_reset_recipient(email: str) -> tuple[User, bool]:
+    """The user a reset link for ``email`` is made for, and whether it may be sent.
+
+    For an address without a usable account this is a stand-in that is never stored, so
+    that the same work (token, rendering) is done whatever the address.
+    """
+    user = find_user_by_email(email)
+    if user is not None and user.is_active and user.has_accepted_invitation:
+        return user, True
+    stand_in = User(id=0, email=_account_key(email), name="", role=Role.SUPPLIER.value,
+                    locale=current_app.config["BABEL_DEFAULT_LOCALE"], session_token=new_session_token())
+    return stand_in, False
 
 
 def record_login(user: User) -> None:
@@ -60,8 +183,8 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
     """Set a new password and end every existing session and link of the user."""
     user.password_hash = hash_password(password)
     user.rotate_session_token()
-    user.failed_logins = 0
-    user.locked_until = None
+    # The owner's way in that nobody else can block: a new password lifts every pause.
+    forget_failures(user.email)
     audit.record("user.password_set", user, actor=actor, supplier_id=user.supplier_id)
 
 
@@ -122,6 +245,33 @@ def invite_user(
         after={"email": user.email, "role": user.role},
     )
     return user
+
+
+class TooManyInvitations(AccountError):
+    """The user has sent as many invitations as allowed in the last hour."""
+
+
+def invite_colleague(email: str, *, supplier: Supplier, locale: str, name: str, actor: User) -> User | None:
+    """Invite a colleague to the actor's supplier; the user to e-mail, or None.
+
+    None when the address cannot be invited from here (an account of another supplier,
+    staff, a colleague who already has an account): nothing is sent, and the caller answers
+    exactly as when an invitation goes out, so the form does not tell which addresses have
+    accounts. Every request counts towards the hourly limit, sent or not.
+    """
+    if not actor.can_invite_to(supplier.id):
+        raise PermissionError("actor may not invite to this supplier")
+    key = f"user:{actor.id}"
+    if _count_attempts(AttemptKind.INVITATION, _since(timedelta(hours=1)), Attempt.account == key
+                       ) >= int(current_app.config["SUPPLIER_INVITATIONS_PER_HOUR"]):
+        raise TooManyInvitations("too_many_invitations")
+    record_attempt(AttemptKind.INVITATION, key, "")
+    existing = find_user_by_email(email)
+    if existing is not None and (existing.supplier_id != supplier.id or existing.has_accepted_invitation
+                                 or not existing.is_active):
+        log.info("invitation_withheld actor=%s", actor.id)
+        return None
+    return invite_user(email, role=Role.SUPPLIER, supplier=supplier, locale=locale, name=name, actor=actor)
 
 
 def accept_invitation(user: User, *, name: str, job_title: str, password: str, locale: str) -> None:

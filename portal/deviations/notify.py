@@ -3,7 +3,8 @@
 To the supplier's users when a deviation is registered (confirmed), when its status
 changes, and once when its deadline passes; to the agreement's contract manager (else
 the reviewers) when the supplier proposes its plan or reports progress or closure.
-Call all but the overdue notices after the commit.
+Call them in the transaction of the change: the messages are queued with it and sent by a
+job after the commit.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from portal.review.notify import review_recipients, supplier_recipients
 log = logging.getLogger(__name__)
 
 
-def _send(template: str, deviation: Deviation, users: Sequence[User], **context: Any) -> int:
+def _send(template: str, deviation: Deviation, users: Sequence[User], *, event: str = "",
+          **context: Any) -> int:
     link = external_url("deviations.view_deviation", deviation_id=deviation.id)
+    event = event or mail.new_event("deviation", deviation.id, template)
     for user in users:
-        mail.send_mail(
-            template, user.locale, user.email, user=user, deviation=deviation,
+        mail.queue_mail(
+            event, template, user.locale, user.email, user=user, deviation=deviation,
             supplier=deviation.supplier, agreement=deviation.agreement, link=link,
             type_label=DEVIATION_TYPES.label, status_label=DEVIATION_STATUSES.label,
             severity_label=SEVERITIES.label,
@@ -63,7 +66,7 @@ def deviation_status_changed(
 def supplier_reported(deviation: Deviation, update: DeviationUpdate) -> int:
     """Tell the municipality what the supplier sent: a plan, progress, or evidence of closure."""
     return _send("deviation_supplier_update", deviation, review_recipients(deviation.agreement),
-                 update=update)
+                 event=f"deviation_update:{update.id}", update=update)
 
 
 def _overdue_condition(today: date) -> ColumnElement[bool]:
@@ -81,9 +84,9 @@ def send_deviation_overdue_notices(
 ) -> int:
     """Tell suppliers once, per deviation, that its deadline has passed; returns e-mails sent.
 
-    Each deviation is marked (and flushed) before its e-mails go out, so a repeated or
-    overlapping run sends nothing twice once the caller has committed; ``after_batch`` is
-    where a command commits. Rows another run holds locked are skipped (PostgreSQL).
+    Each deviation is marked in the same transaction that queues its e-mails (sent by jobs
+    after the commit), so a repeated or overlapping run sends nothing twice; ``after_batch``
+    is where the caller commits. Rows another run holds locked are skipped (PostgreSQL).
     """
     ids = list(db.session.scalars(
         select(Deviation.id).where(_overdue_condition(today)).order_by(Deviation.id)
@@ -108,5 +111,5 @@ def send_deviation_overdue_notices(
                           days_late=(today - deviation.deadline).days if deviation.deadline else 0)
         if after_batch is not None:
             after_batch()
-    log.info("deviation_overdue_notices_sent emails=%s", sent)
+    log.info("deviation_overdue_notices_queued emails=%s", sent)
     return sent

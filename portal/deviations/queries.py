@@ -12,12 +12,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.codes import DEVIATION_STATUSES, DEVIATION_TYPES, OPEN_DEVIATION_STATUSES, TIERS
 from portal.extensions import db
+from portal.inputs import to_int
 from portal.models import Deviation, DeviationUpdate, Response, User
 from portal.pagination import Page, paginate
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return to_int(value, low=1)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.codes import (
     DEVIATION_STATUSES,
@@ -40,6 +41,7 @@ from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import Attachment, Deviation, Response, Role, Supplier
 from portal.questionnaires.definition import Question
+from portal.questionnaires.types import MAX_ROWS, answer_of
 from portal.responses.services import load_response
 from portal.review import labels
 from portal.review import queries as review_queries
@@ -59,8 +61,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return inputs.page_number()
 
 
 def get_deviation_or_404(deviation_id: int) -> Deviation:
@@ -110,7 +111,7 @@ def error_message(error: services.DeviationError) -> str:
 def list_deviations() -> str:
     """Deviations by year detected, type, tier, status, supplier, agreement and overdue."""
     user = signed_in_user()
-    filters = DeviationFilters.from_args(request.args)
+    filters = DeviationFilters.from_args(inputs.args())
     today = date.today()
     page = query(filters, user, today, _page_number(), int(current_app.config["PAGE_SIZE"]))
     return render_template(
@@ -167,8 +168,9 @@ def _c5_sites(response: Response | None) -> dict[str, dict[str, Any]]:
     if response is None:
         return {}
     answers = review_services.reviewed_answers(response).answers
-    rows = (answers.get("C5") or {}).get("sites") or []
-    return {str(row["_id"]): row for row in rows if isinstance(row, dict) and row.get("_id")}
+    rows = answer_of(answers, "C5").get("sites")
+    rows = rows[:MAX_ROWS] if isinstance(rows, list) else []
+    return {str(row["_id"])[:40]: row for row in rows if isinstance(row, dict) and row.get("_id")}
 
 
 def _site_choices(sites: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
@@ -217,8 +219,7 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
     """Register a deviation, on its own or from a question of a response."""
     form = CreateDeviationForm()
     if request.method == "GET":
-        response, question = _prefill_source(request.args.get("response"),
-                                             request.args.get("question"))
+        response, question = _prefill_source(inputs.arg("response"), inputs.arg("question"))
     else:
         response, question = _prefill_source(form.response_id.data, form.question_id.data)
     form.set_suppliers(review_queries.supplier_choices())
@@ -251,8 +252,8 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
                 target = form.agreement_id if error.reason == "agreement" else form.type
                 target.errors.append(error_message(error))
             else:
-                db.session.commit()
                 sent = notify.deviation_registered(deviation)
+                db.session.commit()
                 flash(_("The deviation is registered.") + " " + ngettext(
                     "%(num)s e-mail was sent to the supplier.",
                     "%(num)s e-mails were sent to the supplier.", sent), "success")
@@ -307,8 +308,8 @@ def confirm_deviation(deviation_id: int) -> HttpResponse:
         if error.reason == "description":
             return redirect(url_for("deviations.edit_deviation", deviation_id=deviation.id))
         return _to_deviation(deviation)
-    db.session.commit()
     sent = notify.deviation_registered(deviation)
+    db.session.commit()
     flash(_("The deviation is confirmed and registered.") + " " + ngettext(
         "%(num)s e-mail was sent to the supplier.", "%(num)s e-mails were sent to the supplier.",
         sent), "success")
@@ -352,9 +353,9 @@ def change_status(deviation_id: int) -> HttpResponse | tuple[str, int]:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_deviation(deviation)
-    db.session.commit()
     sent = notify.deviation_status_changed(deviation, before, deviation.status,
                                            comment=form.comment.data or "")
+    db.session.commit()
     flash(_("The status is now «%(status)s».", status=DEVIATION_STATUSES.label(deviation.status))
           + " " + ngettext("%(num)s e-mail was sent to the supplier.",
                            "%(num)s e-mails were sent to the supplier.", sent), "success")
@@ -375,9 +376,9 @@ def approve_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
     before = deviation.status
     services.approve_plan(deviation, actor=signed_in_user(), today=date.today(),
                           comment=form.comment.data or "")
-    db.session.commit()
     notify.deviation_status_changed(deviation, before, deviation.status,
                                     comment=form.comment.data or "")
+    db.session.commit()
     flash(_("The plan is approved. The supplier is told by e-mail."), "success")
     return _to_deviation(deviation)
 
@@ -419,10 +420,10 @@ def propose_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
         return _render_deviation(deviation, 422, plan_form=form)
     before = deviation.status
     plan = services.propose_plan(deviation, form.plan.data or "", actor=user, today=date.today())
-    db.session.commit()
     notify.supplier_reported(deviation, plan)
     if deviation.status != before:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)
+    db.session.commit()
     flash(_("Your plan is sent to the municipality, which will approve it or get back to you."),
           "success")
     return _to_deviation(deviation)
@@ -451,10 +452,11 @@ def report_progress(deviation_id: int) -> HttpResponse | tuple[str, int]:
     before = deviation.status
     report = services.report_progress(deviation, form.text.data or "", stored, closure=closure,
                                       actor=user, today=date.today())
-    db.session.commit()
     notify.supplier_reported(deviation, report.update)
     if report.moved_to:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)
+    db.session.commit()
+    if report.moved_to:
         flash(_("Thank you. The municipality will verify the correction and close the "
                 "deviation."), "success")
     else:

@@ -3,14 +3,20 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
+
+# While migrating, PostgreSQL's advisory lock with this key is held: a second `flask db
+# upgrade` started at the same time waits for the first, then finds nothing left to do.
+from portal.health import MIGRATION_LOCK_KEY
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# alembic.ini's logging only when the app has not configured logging (portal/logs.py):
+# `flask db upgrade` then logs like the rest of the portal (JSON lines in production).
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
@@ -46,6 +52,12 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def include_name(name, type_, parent_names):
+    """procrastinate's tables are created by its own schema SQL (a migration runs it), not
+    by our models: leave them out of autogenerate."""
+    return not (type_ == "table" and str(name).startswith("procrastinate_"))
 
 
 def get_metadata():
@@ -95,20 +107,41 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault('render_item', render_item)
+    conf_args.setdefault('include_name', include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        locked = connection.dialect.name == "postgresql"
+        if locked:
+            take_migration_lock(connection)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if locked:
+                connection.rollback()  # a failed migration leaves its transaction open
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                connection.commit()
+
+
+def take_migration_lock(connection):
+    """Wait for the session-level advisory lock; it outlives the transactions below and is
+    released explicitly (the pooled connection would otherwise keep it)."""
+    key = {"key": MIGRATION_LOCK_KEY}
+    if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), key).scalar():
+        logger.info("migration_lock_wait (another `db upgrade` is running)")
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+    # End the transaction the lock query began, so Alembic starts (and commits) its own.
+    connection.commit()
 
 
 if context.is_offline_mode():

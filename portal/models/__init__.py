@@ -16,6 +16,7 @@ from portal.models.followup import (
     ResponseStatus,
     Submission,
 )
+from portal.models.mail import MailDelivery
 from portal.models.review import (
     Attachment,
     Clarification,
@@ -26,8 +27,9 @@ from portal.models.review import (
     ReportText,
 )
 from portal.models.risk import PriorityRisk
+from portal.models.storage import StoredObject
 from portal.models.supplier import Supplier
-from portal.models.user import LOCALES, Role, User
+from portal.models.user import LOCALES, Attempt, AttemptKind, Role, User
 
 __all__ = [
     "AWAITING_REVIEW",
@@ -36,10 +38,13 @@ __all__ = [
     "Agreement",
     "Answer",
     "Attachment",
+    "Attempt",
+    "AttemptKind",
     "Clarification",
     "Deviation",
     "DeviationUpdate",
     "FollowUpActivity",
+    "MailDelivery",
     "QuestionReview",
     "ReportText",
     "EvidenceFile",
@@ -48,6 +53,7 @@ __all__ = [
     "QuestionnaireVersion",
     "Response",
     "ResponseStatus",
+    "StoredObject",
     "Submission",
     "AuditEvent",
     "Base",

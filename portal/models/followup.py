@@ -23,6 +23,7 @@ from portal.models.buyer import BuyerOwned
 
 if TYPE_CHECKING:
     from portal.models.agreement import Agreement
+    from portal.models.storage import StoredObject
     from portal.models.supplier import Supplier
     from portal.models.user import User
 
@@ -207,7 +208,7 @@ class Answer(Base):
 
 
 class EvidenceFile(Base):
-    """An uploaded file supporting one question; stored outside static/ under a generated name."""
+    """An uploaded file supporting one question, kept in file storage under a generated key."""
 
     __tablename__ = "evidence_file"
 
@@ -216,7 +217,8 @@ class EvidenceFile(Base):
     question_id: Mapped[str] = mapped_column(String(20))
     part_id: Mapped[str] = mapped_column(String(40))
     original_name: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80))
+    # The storage key (see StoredObject); copies of a file from last year share it.
+    stored_name: Mapped[str] = mapped_column(ForeignKey("stored_object.key"), index=True)
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     mimetype: Mapped[str] = mapped_column(String(120))
@@ -228,6 +230,8 @@ class EvidenceFile(Base):
 
     response: Mapped[Response] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
+    # Also tells the unit of work to insert the stored object before the row that uses it.
+    stored: Mapped[StoredObject] = relationship()
 
 
 class Submission(Base):
@@ -244,11 +248,13 @@ class Submission(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     files: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     locale: Mapped[str] = mapped_column(String(5), default="nb")
-    receipt_name: Mapped[str | None] = mapped_column(String(80))
+    # The storage key of the receipt PDF (see StoredObject).
+    receipt_name: Mapped[str | None] = mapped_column(ForeignKey("stored_object.key"), index=True)
     receipt_sha256: Mapped[str | None] = mapped_column(String(64))
 
     response: Mapped[Response] = relationship(back_populates="submissions")
     submitted_by: Mapped[User | None] = relationship()
+    receipt: Mapped[StoredObject | None] = relationship()
 
 
 class PendingInput(Base):

@@ -15,6 +15,7 @@ from portal.models.buyer import BuyerOwned
 if TYPE_CHECKING:
     from portal.models.agreement import Agreement
     from portal.models.followup import Response, Submission
+    from portal.models.storage import StoredObject
     from portal.models.supplier import Supplier
     from portal.models.user import User
 
@@ -219,7 +220,7 @@ class Attachment(Base):
     deviation_update_id: Mapped[int | None] = mapped_column(ForeignKey("deviation_update.id", ondelete="CASCADE"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("follow_up_activity.id", ondelete="CASCADE"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80))
+    stored_name: Mapped[str] = mapped_column(ForeignKey("stored_object.key"), index=True)
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     mimetype: Mapped[str] = mapped_column(String(120))
@@ -229,6 +230,7 @@ class Attachment(Base):
     deviation_update: Mapped[DeviationUpdate | None] = relationship(back_populates="attachments")
     activity: Mapped[FollowUpActivity | None] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()
+    stored: Mapped[StoredObject] = relationship()
 
 
 class ReportText(BuyerOwned, TimestampMixin, Base):

@@ -8,10 +8,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import Base, TimestampMixin
+from portal.models.base import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from portal.models.buyer import Buyer
@@ -65,8 +65,6 @@ class User(UserMixin, TimestampMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     is_totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column()
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
     invited_at: Mapped[datetime | None] = mapped_column()
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -124,3 +122,38 @@ class User(UserMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class AttemptKind(StrEnum):
+    PASSWORD = "password"  # noqa: S105 - a kind of attempt, not a secret
+    CODE = "code"
+    INVITATION = "invitation"
+
+
+class Attempt(Base):
+    """One counted attempt: a failed password or two-factor code, or a colleague invitation.
+
+    Throttling counts these rows per (account, address), per address and per account
+    over a time window, in the database so that every worker sees the same counts.
+    ``account`` is the e-mail address as typed (normalised), also when no such account
+    exists, so that throttling answers the same for known and unknown addresses; for
+    invitations it is the inviting user's id.
+    """
+
+    __tablename__ = "attempt"
+    __table_args__ = (
+        CheckConstraint("kind IN ('password', 'code', 'invitation')", name="kind_known"),
+        Index("ix_attempt_kind_account_created_at", "kind", "account", "created_at"),
+        Index("ix_attempt_kind_address_created_at", "kind", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    account: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    # The pending two-factor sign-in a wrong code belongs to (a random id kept in the session).
+    sign_in: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<Attempt {self.kind} {self.created_at:%Y-%m-%d %H:%M}>"

@@ -225,6 +225,11 @@ class Question:
         raise KeyError(part_id)
 
     @property
+    def is_declaration(self) -> bool:
+        """A declaration (a ``confirm`` part): given anew, and dated, at each submission; never copied."""
+        return any(part.type == "confirm" for part in self.parts)
+
+    @property
     def table_part(self) -> Part | None:
         """The question's table part when it has exactly one (what ``ref`` parts point to)."""
         tables = [part for part in self.parts if part.type == "table"]
@@ -365,7 +370,7 @@ def _parse_yaml(text: str, filename: str) -> Any:
         raise DefinitionError(filename, where, f"invalid YAML: {message}") from exc
     except yaml.YAMLError as exc:
         raise DefinitionError(filename, ROOT_PATH, f"invalid YAML: {exc}") from exc
-    if data is None:
+    if root is None or data is None:
         raise DefinitionError(filename, ROOT_PATH, "the file is empty")
     if not isinstance(data, dict):
         raise DefinitionError(filename, ROOT_PATH, "the document must be a mapping of keys")
@@ -442,7 +447,11 @@ def _describe(error: jsonschema.ValidationError) -> list[DefinitionProblem]:
         match = _REQUIRED_MESSAGE.match(error.message)
         if match:
             return [DefinitionProblem(format_path([*path, match["key"]]), "required but missing")]
-    if error.validator == "additionalProperties" and isinstance(instance, dict):
+    if (
+        error.validator == "additionalProperties"
+        and isinstance(instance, dict)
+        and isinstance(error.schema, Mapping)
+    ):
         allowed = list(error.schema.get("properties", {}))
         return [
             DefinitionProblem(
@@ -452,7 +461,7 @@ def _describe(error: jsonschema.ValidationError) -> list[DefinitionProblem]:
             for key in instance
             if key not in allowed
         ]
-    if error.validator == "enum":
+    if error.validator == "enum" and isinstance(error.validator_value, list):
         choices = ", ".join(str(choice) for choice in error.validator_value)
         return [
             DefinitionProblem(

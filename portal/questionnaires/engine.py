@@ -12,7 +12,15 @@ from functools import lru_cache
 from typing import Any
 
 from portal.questionnaires.definition import Definition, Question, Section, parse_definition
-from portal.questionnaires.types import Checked, Context, FileLike, Shown, TableType, type_of
+from portal.questionnaires.types import (
+    Checked,
+    Context,
+    FileLike,
+    Shown,
+    TableType,
+    answer_of,
+    type_of,
+)
 
 Answers = Mapping[str, Mapping[str, Any]]
 
@@ -37,7 +45,7 @@ def is_shown(question: Question, answers: Answers) -> bool:
     condition = question.condition
     if condition is None:
         return True
-    return condition.matches(answers.get(condition.question, {}).get(condition.part))
+    return condition.matches(answer_of(answers, condition.question).get(condition.part))
 
 
 @dataclass
@@ -56,7 +64,7 @@ class QuestionState:
 
 def question_state(question: Question, answers: Answers, ctx: Context) -> QuestionState:
     ctx.question_id = question.id
-    raw = answers.get(question.id, {})
+    raw = answer_of(answers, question.id)
     shown = is_shown(question, answers)
     errors: dict[str, Checked] = {}
     filled: dict[str, bool] = {}
@@ -65,7 +73,7 @@ def question_state(question: Question, answers: Answers, ctx: Context) -> Questi
         value = raw.get(part.id)
         filled[part.id] = not part_type.is_empty(value, part, ctx)
         if isinstance(part_type, TableType) and filled[part.id]:
-            rows = [r for r in value or [] if part_type._row_has_content(r, part, ctx)]
+            rows = part_type.content_rows(value, part, ctx)
             filled[part.id] = len(rows) >= part_type.required_rows(part) or not part.required
         checked = part_type.check(value, part, ctx)
         if not checked.ok:
@@ -131,8 +139,36 @@ def show_answer(question: Question, answers: Answers, files: Mapping[tuple[str, 
                 locale: str) -> list[tuple[Any, Shown]]:
     """Each part with its readable answer, for review screens, receipts and exports."""
     ctx = Context(locale=locale, answers=answers, files=files, question_id=question.id)
-    raw = answers.get(question.id, {})
+    raw = answer_of(answers, question.id)
     return [(part, type_of(part).show(raw.get(part.id), part, ctx)) for part in question.parts]
+
+
+def within_limits(
+    questions: Sequence[Question], values: Mapping[str, Mapping[str, Any]], stored: Answers
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """What of the posted ``values`` may be stored, and the questions where something may not.
+
+    A part beyond its type's limits keeps its stored value; every other part is saved.
+    The page shown afterwards reports the part at its field (``check`` includes ``limits``).
+    """
+    by_id = {q.id: q for q in questions}
+    bounded: dict[str, dict[str, Any]] = {}
+    refused: set[str] = set()
+    for question_id, value in values.items():
+        question = by_id.get(question_id)
+        if question is None:
+            continue
+        previous = answer_of(stored, question_id)
+        kept = dict(value)
+        for part in question.parts:
+            if part.id in kept and not type_of(part).limits(kept[part.id], part).ok:
+                refused.add(question_id)
+                if part.id in previous:
+                    kept[part.id] = previous[part.id]
+                else:
+                    del kept[part.id]
+        bounded[question_id] = kept
+    return bounded, refused
 
 
 def condition_text(definition: Definition, question: Question, locale: str) -> str:

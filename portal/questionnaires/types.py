@@ -25,9 +25,18 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from portal.inputs import clean
 from portal.questionnaires.definition import BUILTIN_OPTIONS, Option, Part
 
 MAX_TEXT = 20_000
+MAX_SHORT = 200  # a choice value, a name or a title in a declaration
+MAX_NUMBER_TEXT = 50
+MAX_DATE_TEXT = 40
+MAX_URL = 2000
+MAX_ROWS = 1000  # for tables whose definition sets no maximum
+# Numbers beyond these are not amounts anyone reports, and Babel cannot format some of them.
+MAX_NUMBER = Decimal("1e15")
+MAX_DECIMALS = 10
 ROW_ID = re.compile(r"^[a-z0-9]{4,16}$")
 
 
@@ -52,11 +61,17 @@ class Context:
         return self.files.get((self.question_id, part.id), ())
 
     def rows_of(self, question_id: str) -> list[dict[str, Any]]:
-        """Rows of the single table part of another question (for references)."""
-        for value in self.answers.get(question_id, {}).values():
-            if isinstance(value, list) and all(isinstance(r, dict) for r in value):
-                return [r for r in value if isinstance(r.get("_id"), str)]
+        """Rows of the single table part of another question (for references), at most ``MAX_ROWS``."""
+        for value in answer_of(self.answers, question_id).values():
+            if isinstance(value, list) and value and all(isinstance(r, dict) for r in value[:MAX_ROWS]):
+                return [r for r in value[:MAX_ROWS] if isinstance(r.get("_id"), str)]
         return []
+
+
+def answer_of(answers: Mapping[str, Any], question_id: str) -> Mapping[str, Any]:
+    """A question's stored answer as a mapping of part ids, whatever shape was stored."""
+    value = answers.get(question_id) if isinstance(answers, Mapping) else None
+    return value if isinstance(value, Mapping) else {}
 
 
 @dataclass
@@ -67,6 +82,11 @@ class Checked:
 
     def add(self, message: str, key: str = "") -> None:
         self.errors.setdefault(key, []).append(message)
+
+    def merge(self, other: Checked, prefix: str = "") -> None:
+        for key, messages in other.errors.items():
+            for message in messages:
+                self.add(message, ".".join(k for k in (prefix, key) if k))
 
     @property
     def ok(self) -> bool:
@@ -81,6 +101,7 @@ class Shown:
     headers: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     files: tuple[FileLike, ...] = ()
+    note: str = ""  # said when not all of a stored answer is shown
 
     @property
     def is_table(self) -> bool:
@@ -104,42 +125,85 @@ def option_label(part: Part, value: str, locale: str) -> str:
 
 
 def posted(form: MultiDict[str, str], key: str) -> str:
-    """A posted value without NUL bytes (never sent by browsers; PostgreSQL refuses them)."""
-    return form.get(key, "").replace("\x00", "")
+    """A posted value without control characters (portal.inputs: PostgreSQL refuses NUL)."""
+    return clean(form.get(key, ""))
 
 
 def posted_list(form: MultiDict[str, str], key: str) -> list[str]:
-    return [v.replace("\x00", "") for v in form.getlist(key) if v]
+    return [clean(v) for v in form.getlist(key) if v]
+
+
+def as_text(raw: Any) -> str:
+    """A stored scalar as text: numbers written as they are, structures and None as ""."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return str(raw)
+    return ""
+
+
+def cut(text: str, limit: int) -> tuple[str, str]:
+    """At most ``limit`` characters of a stored text, and a note when some were left out."""
+    if len(text) <= limit:
+        return text, ""
+    return text[:limit], _("Only the first %(limit)s of %(length)s characters are shown.",
+                           limit=format_decimal(limit), length=format_decimal(len(text)))
 
 
 class PartType:
+    """Every method accepts any stored value (also one written by hand or before a limit existed).
+
+    ``limits`` are checked at every save, also of a draft: a value beyond them is not
+    stored. ``check`` adds what only blocks submission (required cells, invalid dates...).
+    """
+
     name: ClassVar[str]
     template: ClassVar[str]
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         return posted(form, key).strip()
 
-    def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
-        return raw in (None, "", [], {})
+    def coerce(self, raw: Any, part: Part) -> Any:
+        """The stored value in the shape this type works with."""
+        return as_text(raw)
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+    def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
+        return self.coerce(raw, part) in (None, "", [], {})
+
+    def limits(self, raw: Any, part: Part) -> Checked:
         return Checked()
 
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        return self.limits(raw, part)
+
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
-        return Shown(text="" if raw is None else str(raw))
+        text, note = cut(as_text(raw), MAX_TEXT)
+        return Shown(text=text, note=note)
+
+    def edit_value(self, raw: Any, part: Part) -> Any:
+        """What the fill-in page puts into the control: bounded, so a huge stored value cannot stall it."""
+        return self.coerce(raw, part)
 
 
 class ChoiceType(PartType):
     template = "questionnaire/parts/choice.html"
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+    def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
-        if raw and raw not in {o.value for o in options_of(part)}:
+        if len(self.coerce(raw, part)) > MAX_SHORT:
+            result.add(_("Choose one of the options"))
+        return result
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self.limits(raw, part)
+        raw = self.coerce(raw, part)
+        if result.ok and raw and raw not in {o.value for o in options_of(part)}:
             result.add(_("Choose one of the options"))
         return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
-        return Shown(text=option_label(part, raw, ctx.locale) if raw else "")
+        raw = self.coerce(raw, part)
+        return Shown(text=option_label(part, raw[:MAX_SHORT], ctx.locale) if raw else "")
 
 
 class YesNo(ChoiceType):
@@ -161,15 +225,28 @@ class Multi(PartType):
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         return posted_list(form, key)
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+    def coerce(self, raw: Any, part: Part) -> Any:
+        if isinstance(raw, str):
+            return [raw] if raw else []
+        return [as_text(v) for v in raw if as_text(v)] if isinstance(raw, list) else []
+
+    def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
+        values = self.coerce(raw, part)
+        if len(values) > len(options_of(part)) or any(len(v) > MAX_SHORT for v in values):
+            result.add(_("Choose among the options shown"))
+        return result
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self.limits(raw, part)
         allowed = {o.value for o in options_of(part)}
-        if any(v not in allowed for v in raw or []):
+        if result.ok and any(v not in allowed for v in self.coerce(raw, part)):
             result.add(_("Choose among the options shown"))
         return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
-        return Shown(text=", ".join(option_label(part, v, ctx.locale) for v in raw or []))
+        values = self.coerce(raw, part)[:len(options_of(part))]
+        return Shown(text=", ".join(option_label(part, v[:MAX_SHORT], ctx.locale) for v in values))
 
 
 class TextType(PartType):
@@ -180,13 +257,24 @@ class TextType(PartType):
         # Keep line breaks and inner spacing exactly as typed; only trim the ends.
         return posted(form, key).replace("\r\n", "\n").strip()
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
-        result = Checked()
-        limit = part.max_length or MAX_TEXT
-        if raw and len(raw) > limit:
-            result.add(_("Shorten the text to at most %(limit)s characters (it has %(length)s)",
-                         limit=format_decimal(limit), length=format_decimal(len(raw))))
-        return result
+    def limits(self, raw: Any, part: Part) -> Checked:
+        return text_limit(self.coerce(raw, part), part.max_length or MAX_TEXT)
+
+    def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
+        text, note = cut(self.coerce(raw, part), part.max_length or MAX_TEXT)
+        return Shown(text=text, note=note)
+
+    def edit_value(self, raw: Any, part: Part) -> Any:
+        # Twice the limit: enough to shorten what was typed, never megabytes in a page.
+        return self.coerce(raw, part)[:2 * (part.max_length or MAX_TEXT)]
+
+
+def text_limit(text: str, limit: int, key: str = "") -> Checked:
+    result = Checked()
+    if len(text) > limit:
+        result.add(_("Shorten the text to at most %(limit)s characters (it has %(length)s)",
+                     limit=format_decimal(limit), length=format_decimal(len(text))), key)
+    return result
 
 
 def parse_number(raw: str) -> Decimal | None:
@@ -194,20 +282,43 @@ def parse_number(raw: str) -> Decimal | None:
     cleaned = raw.replace("\u00a0", "").replace(" ", "").replace("%", "")
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
+    if not cleaned or len(cleaned) > MAX_NUMBER_TEXT:
+        return None
     try:
         number = Decimal(cleaned)
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):
         return None
     return number if number.is_finite() else None
+
+
+def number_in_range(number: Decimal) -> bool:
+    """Within what anyone reports and Babel formats: |n| < 10^15, at most 10 decimals."""
+    return number.copy_abs() < MAX_NUMBER and number.as_tuple().exponent >= -MAX_DECIMALS  # type: ignore[operator]
 
 
 class NumberType(PartType):
     name = "number"
     template = "questionnaire/parts/number.html"
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+    def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
+        raw = self.coerce(raw, part)
         if not raw:
+            return result
+        number = parse_number(raw)
+        if number is None:
+            if len(raw) > MAX_NUMBER_TEXT:
+                result.add(_("Enter a number, for example 12 or 12,5"))
+            return result
+        if not number_in_range(number):
+            result.add(_("Enter a number smaller than a million billion, with at most %(decimals)s decimals",
+                         decimals=MAX_DECIMALS))
+        return result
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self.limits(raw, part)
+        raw = self.coerce(raw, part)
+        if not raw or not result.ok:
             return result
         number = parse_number(raw)
         if number is None:
@@ -226,18 +337,24 @@ class NumberType(PartType):
         return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
+        raw = self.coerce(raw, part)[:MAX_NUMBER_TEXT]
         number = parse_number(raw) if raw else None
-        if number is None:
-            return Shown(text=raw or "")
+        if number is None or not number_in_range(number):
+            return Shown(text=raw)
         try:
             text = babel_format_decimal(number, locale=ctx.locale)
-        except InvalidOperation:  # beyond the 28 digits Babel rounds to: show it as typed
+        except ArithmeticError:  # beyond the 28 digits Babel rounds to: show it as typed
             return Shown(text=raw)
         return Shown(text=f"{text} %" if part.percent else text)
+
+    def edit_value(self, raw: Any, part: Part) -> Any:
+        return self.coerce(raw, part)[:2 * MAX_NUMBER_TEXT]
 
 
 def parse_date(raw: str) -> date | None:
     """ISO dates from date inputs, and dd.mm.yyyy as Norwegians write them."""
+    if not isinstance(raw, str) or len(raw) > MAX_DATE_TEXT:
+        return None
     for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
         try:
             return datetime.strptime(raw, fmt).date()  # noqa: DTZ007 - a calendar date
@@ -250,33 +367,60 @@ class DateType(PartType):
     name = "date"
     template = "questionnaire/parts/date.html"
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+    def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
-        if raw and (parsed := parse_date(raw)) is None:
+        if len(self.coerce(raw, part)) > MAX_DATE_TEXT:
             result.add(_("Enter a valid date, for example 31.01.2025"))
-        elif raw and parsed is not None and not 1900 <= parsed.year <= 2100:
+        return result
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self.limits(raw, part)
+        raw = self.coerce(raw, part)
+        if not raw or not result.ok:
+            return result
+        if (parsed := parse_date(raw)) is None:
+            result.add(_("Enter a valid date, for example 31.01.2025"))
+        elif not 1900 <= parsed.year <= 2100:
             result.add(_("Enter a date between 1900 and 2100"))
         return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
+        raw = self.coerce(raw, part)[:MAX_DATE_TEXT]
         parsed = parse_date(raw) if raw else None
-        return Shown(text=babel_format_date(parsed, "long", locale=ctx.locale) if parsed else raw or "")
+        return Shown(text=babel_format_date(parsed, "long", locale=ctx.locale) if parsed else raw)
+
+    def edit_value(self, raw: Any, part: Part) -> Any:
+        return self.coerce(raw, part)[:2 * MAX_DATE_TEXT]
 
 
 class UrlType(PartType):
     name = "url"
     template = "questionnaire/parts/url.html"
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+    def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
-        if not raw:
-            return result
-        parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in raw:
-            result.add(_("Enter a web address that starts with https:// or http://"))
-        elif len(raw) > 2000:
+        if len(self.coerce(raw, part)) > MAX_URL:
             result.add(_("The web address is too long"))
         return result
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self.limits(raw, part)
+        raw = self.coerce(raw, part)
+        if not raw or not result.ok:
+            return result
+        try:
+            parts = urlsplit(raw)
+        except ValueError:  # e.g. an unbalanced [ in the host
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in raw:
+            result.add(_("Enter a web address that starts with https:// or http://"))
+        return result
+
+    def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
+        return Shown(text=self.coerce(raw, part)[:MAX_URL])
+
+    def edit_value(self, raw: Any, part: Part) -> Any:
+        return self.coerce(raw, part)[:2 * MAX_URL]
 
 
 class FileType(PartType):
@@ -286,6 +430,9 @@ class FileType(PartType):
     template = "questionnaire/parts/file.html"
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
+        return None
+
+    def coerce(self, raw: Any, part: Part) -> Any:
         return None
 
     def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
@@ -307,12 +454,27 @@ class ConfirmType(PartType):
         value["confirmed"] = "yes" if form.get(f"{key}-confirmed") else ""
         return value if any(value.values()) else {}
 
+    def coerce(self, raw: Any, part: Part) -> Any:
+        if not isinstance(raw, Mapping):
+            return {}
+        return {f: as_text(raw.get(f)) for f in (*self.FIELDS, "confirmed") if as_text(raw.get(f))}
+
     def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
-        return not raw or raw.get("confirmed") != "yes"
+        return self.coerce(raw, part).get("confirmed") != "yes"
+
+    def limits(self, raw: Any, part: Part) -> Checked:
+        result = Checked()
+        raw = self.coerce(raw, part)
+        for name in ("name", "title"):
+            result.merge(text_limit(raw.get(name, ""), MAX_SHORT, name))
+        if len(raw.get("date", "")) > MAX_DATE_TEXT:
+            result.add(_("Enter a valid date, for example 31.01.2025"), "date")
+        return result
 
     def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
-        result = Checked()
-        if not raw:
+        result = self.limits(raw, part)
+        raw = self.coerce(raw, part)
+        if not raw or not result.ok:
             return result
         if raw.get("confirmed") == "yes":
             if not raw.get("name"):
@@ -324,10 +486,12 @@ class ConfirmType(PartType):
         return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
-        if not raw or raw.get("confirmed") != "yes":
+        raw = self.coerce(raw, part)
+        if raw.get("confirmed") != "yes":
             return Shown(text=_("Not confirmed"))
         when = parse_date(raw.get("date", "")) if raw.get("date") else None
-        parts = [_("Confirmed by %(name)s, %(title)s", name=raw.get("name", ""), title=raw.get("title", ""))]
+        parts = [_("Confirmed by %(name)s, %(title)s", name=raw.get("name", "")[:MAX_SHORT],
+                   title=raw.get("title", "")[:MAX_SHORT])]
         if when:
             parts.append(babel_format_date(when, "long", locale=ctx.locale))
         return Shown(text=", ".join(parts))
@@ -343,12 +507,31 @@ class RefType(PartType):
         values = posted_list(form, key)
         return values if part.multiple else (values[0] if values else "")
 
+    def coerce(self, raw: Any, part: Part) -> Any:
+        values = [as_text(v) for v in raw if as_text(v)] if isinstance(raw, list) else [as_text(raw)]
+        values = [v for v in values if v]
+        return values if part.multiple else (values[0] if values else "")
+
+    def _chosen(self, raw: Any, part: Part) -> list[str]:
+        raw = self.coerce(raw, part)
+        return raw if isinstance(raw, list) else ([raw] if raw else [])
+
     def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
-        return not raw
+        return not self.coerce(raw, part)
+
+    def limits(self, raw: Any, part: Part) -> Checked:
+        result = Checked()
+        chosen = self._chosen(raw, part)
+        if len(chosen) > MAX_ROWS or any(not ROW_ID.match(value) for value in chosen):
+            result.add(_("A chosen row no longer exists in question %(question)s. Choose again.",
+                         question=part.table))
+        return result
 
     def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
-        result = Checked()
-        chosen = raw if isinstance(raw, list) else ([raw] if raw else [])
+        result = self.limits(raw, part)
+        if not result.ok:
+            return result
+        chosen = self._chosen(raw, part)
         known = {row["_id"] for row in ctx.rows_of(part.table or "")}
         if any(value not in known for value in chosen):
             result.add(_("A chosen row no longer exists in question %(question)s. Choose again.",
@@ -360,7 +543,7 @@ class RefType(PartType):
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
         labels = dict(self.choices(part, ctx))
-        chosen = raw if isinstance(raw, list) else ([raw] if raw else [])
+        chosen = [v[:MAX_SHORT] for v in self._chosen(raw, part)[:MAX_ROWS]]
         return Shown(text=", ".join(labels.get(v, v) for v in chosen))
 
 
@@ -368,7 +551,7 @@ def row_name(row: Mapping[str, Any]) -> str | None:
     """The first text cell of a row that has content, which names the row (e.g. a site's name)."""
     for key, value in row.items():
         if key != "_id" and isinstance(value, str) and value and not value.isdigit():
-            return value
+            return value[:MAX_SHORT]
     return None
 
 
@@ -389,7 +572,8 @@ class TableType(PartType):
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         rows: list[dict[str, Any]] = []
-        for row_id in form.getlist(f"{key}-rows"):
+        # One row more than allowed is enough to refuse the table (see limits); no need to read 20,000.
+        for row_id in form.getlist(f"{key}-rows")[:self.row_limit(part) + 1]:
             if not ROW_ID.match(row_id):
                 continue
             row: dict[str, Any] = {"_id": row_id}
@@ -400,8 +584,21 @@ class TableType(PartType):
             rows.append(row)
         return rows
 
+    def coerce(self, raw: Any, part: Part) -> Any:
+        if not isinstance(raw, list):
+            return []
+        return [row for row in raw if isinstance(row, Mapping)]
+
+    def row_limit(self, part: Part) -> int:
+        return part.max_rows if part.max_rows is not None else MAX_ROWS
+
+    def content_rows(self, raw: Any, part: Part, ctx: Context) -> list[Mapping[str, Any]]:
+        """Rows with something in them, at most the table's maximum (more are never stored now)."""
+        rows = self.coerce(raw, part)[:self.row_limit(part)]
+        return [row for row in rows if self._row_has_content(row, part, ctx)]
+
     def is_empty(self, raw: Any, part: Part, ctx: Context) -> bool:
-        return not any(self._row_has_content(row, part, ctx) for row in raw or [])
+        return not any(self._row_has_content(row, part, ctx) for row in self.coerce(raw, part)[:self.row_limit(part)])
 
     def _row_has_content(self, row: Mapping[str, Any], part: Part, ctx: Context) -> bool:
         return any(
@@ -410,24 +607,38 @@ class TableType(PartType):
             if column.type != "file"
         )
 
-    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+    def _too_many_rows(self, raw: Any, part: Part) -> Checked:
         result = Checked()
-        rows = [row for row in raw or [] if self._row_has_content(row, part, ctx)]
-        if part.max_rows is not None and len(rows) > part.max_rows:
+        limit = self.row_limit(part)
+        if len(self.coerce(raw, part)) > limit:
             result.add(ngettext("The table can have at most %(num)s row. Remove the rows you do not need.",
                                 "The table can have at most %(num)s rows. Remove the rows you do not need.",
-                                part.max_rows))
-        for row in rows:
+                                limit))
+        return result
+
+    def limits(self, raw: Any, part: Part) -> Checked:
+        result = self._too_many_rows(raw, part)
+        if not result.ok:
+            return result  # the cells of thousands of rows are not worth checking
+        for row in self.coerce(raw, part):
+            for column in part.columns:
+                if column.type != "file":
+                    result.merge(type_of(column).limits(row.get(column.id), column), f"{row_key(row)}.{column.id}")
+        return result
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self._too_many_rows(raw, part)
+        if not result.ok:
+            return result
+        for row in self.content_rows(raw, part, ctx):
             for column in part.columns:
                 if column.type == "file":
                     continue
                 value = row.get(column.id)
                 column_type = type_of(column)
-                for key, messages in column_type.check(value, column, ctx).errors.items():
-                    for message in messages:
-                        result.add(message, f"{row['_id']}.{column.id}" + (f".{key}" if key else ""))
+                result.merge(column_type.check(value, column, ctx), f"{row_key(row)}.{column.id}")
                 if column.required and column_type.is_empty(value, column, ctx):
-                    result.add(_("Fill in this cell"), f"{row['_id']}.{column.id}")
+                    result.add(_("Fill in this cell"), f"{row_key(row)}.{column.id}")
         return result
 
     def required_rows(self, part: Part) -> int:
@@ -438,10 +649,24 @@ class TableType(PartType):
         headers = tuple(c.label.get(ctx.locale) if c.label else c.id for c in columns)
         rows = tuple(
             tuple(type_of(c).show(row.get(c.id), c, ctx).text for c in columns)
-            for row in raw or []
-            if self._row_has_content(row, part, ctx)
+            for row in self.content_rows(raw, part, ctx)
         )
-        return Shown(headers=headers, rows=rows)
+        return Shown(headers=headers, rows=rows, note=self.rows_note(raw, part))
+
+    def rows_note(self, raw: Any, part: Part) -> str:
+        stored, limit = len(self.coerce(raw, part)), self.row_limit(part)
+        if stored <= limit:
+            return ""
+        return _("Only the first %(limit)s of %(stored)s rows are shown.",
+                 limit=format_decimal(limit), stored=format_decimal(stored))
+
+    def edit_value(self, raw: Any, part: Part) -> Any:
+        return self.coerce(raw, part)[:self.row_limit(part)]
+
+
+def row_key(row: Mapping[str, Any]) -> str:
+    row_id = row.get("_id")
+    return row_id if isinstance(row_id, str) and ROW_ID.match(row_id) else ""
 
 
 REGISTRY: dict[str, PartType] = {

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Executable,
     Integer,
     Result,
+    SQLColumnExpression,
     String,
     and_,
     case,
@@ -106,7 +107,7 @@ FIVE_YEARS = 5
 # Building blocks
 
 
-def _run(statement: Executable) -> Result[Any]:
+def _run(statement: Executable) -> Result[*tuple[Any, ...]]:
     """Run a read-only statement through the session, so the buyer's scope applies.
 
     Every statement here selects columns, never entities. It goes through the ORM session
@@ -132,12 +133,12 @@ def active_in(year: int) -> ColumnElement[bool]:
     )
 
 
-def _year_of(column: object) -> ColumnElement[int]:
-    return cast(extract("year", column), Integer)  # type: ignore[arg-type]
+def _year_of(column: SQLColumnExpression[date | None]) -> ColumnElement[int]:
+    return cast(extract("year", column), Integer)
 
 
-def _dated_in(column: object, year: int) -> ColumnElement[bool]:
-    return column.between(first_day(year), last_day(year))  # type: ignore[attr-defined,no-any-return]
+def _dated_in(column: SQLColumnExpression[date | None], year: int) -> ColumnElement[bool]:
+    return column.between(first_day(year), last_day(year))
 
 
 def _counted_deviation() -> ColumnElement[bool]:

@@ -16,13 +16,13 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import inputs
 from portal.access import require_roles, signed_in_user
 from portal.extensions import db
 from portal.i18n import current_locale
@@ -56,7 +56,7 @@ def _known_year(year: int, years: tuple[int, ...]) -> int:
 
 def _year_from_query(years: tuple[int, ...]) -> int | None:
     """``?year=`` as four digits of a year with data; missing or empty: the latest year."""
-    raw = request.args.get("year", "").strip()
+    raw = inputs.arg("year")
     if not raw:
         return years[-1] if years else None
     if len(raw) != 4 or not (raw.isascii() and raw.isdigit()):
@@ -66,7 +66,7 @@ def _year_from_query(years: tuple[int, ...]) -> int | None:
 
 def _export_locale() -> str:
     """``?lang=nb|en``, else the reader's own language."""
-    lang = request.args.get("lang")
+    lang = inputs.optional_arg("lang")
     if lang is None:
         return current_locale()
     if lang not in LOCALES:
@@ -74,8 +74,8 @@ def _export_locale() -> str:
     return lang
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> HttpResponse:
-    reply = Response(body, mimetype=mimetype)
+def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    reply = Response(body, content_type=content_type)
     reply.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return reply
@@ -83,7 +83,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> HttpResponse:
 
 def _render_page(year: int, years: tuple[int, ...], today: date,
                  form: EditReportTextForm | None = None) -> str:
-    view = request.args.get("view")
+    view = inputs.arg("view")
     view = view if view in VIEWS else "rows"
     report = queries.year_report(year, today, years, limit=PAGE_LIMIT, groups=view == "grouped",
                                  group_limit=PAGE_LIMIT, categories=False)

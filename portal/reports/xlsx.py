@@ -43,7 +43,8 @@ def _cell(ws: WriteOnlyWorksheet, value: Cell, *, header: bool = False) -> objec
             cell.alignment = WRAP
         return cell
     if isinstance(value, Decimal):
-        cell = WriteOnlyCell(ws, value=value)
+        # openpyxl stores Decimal as a number; types-openpyxl's WriteOnlyCell leaves it out.
+        cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
         cell.number_format = MONEY_FORMAT
         return cell
     return value  # numbers, and dates (openpyxl formats those as yyyy-mm-dd)

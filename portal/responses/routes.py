@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,21 +24,21 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import mail
+from portal import inputs, storage
 from portal.extensions import db
 from portal.i18n import current_locale
-from portal.models import EvidenceFile, Response, Submission
+from portal.inputs import to_int
+from portal.models import EvidenceFile, Response
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
-from portal.responses import services
+from portal.responses import notify, services
 from portal.responses.views import build_question
-from portal.review import notify as review_notify
 from portal.review import services as review_services
-from portal.security import DOWNLOAD_CSP
-from portal.uploads import UploadRefused, path_of, store_upload
+from portal.uploads import UploadRefused, display_name, store_upload
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
+MAX_TAG = 200  # EvidenceFile.tag
 
 
 @bp.before_request
@@ -94,8 +93,8 @@ def _read_section(
     revisions: dict[str, int | None] = {}
     confirmed: set[str] = set()
     for question in section.questions:
-        if not response.can_edit_question(current_user, question.id):
-            continue
+        if not response.can_edit_question(current_user, question.id) or question.is_declaration:
+            continue  # a declaration is given only with the submission
         if f"present-{question.id}" not in form:
             continue  # the question was not on the page the user saw
         values[question.id] = {
@@ -105,7 +104,7 @@ def _read_section(
         }
         raw_revision = form.get(f"rev-{question.id}")
         if raw_revision is not None:  # empty: there was no answer on the page
-            revisions[question.id] = int(raw_revision) if raw_revision.isdigit() else None
+            revisions[question.id] = to_int(raw_revision)
         if form.get(f"confirm-{question.id}"):
             confirmed.add(question.id)
     return values, revisions, confirmed
@@ -154,25 +153,22 @@ def _handle_uploads(response: Response, section: Section) -> dict[str, str]:
             for upload in request.files.getlist(key):
                 if not upload or not upload.filename:
                     continue
-                tag = request.form.get(key_for(question.id, part.id, "tag"), "").strip()
+                tag = inputs.form_value(key_for(question.id, part.id, "tag"), MAX_TAG).strip()
                 try:
                     stored = store_upload(upload.stream, upload.filename)
                 except UploadRefused as refused:
-                    errors[key] = _("%(file)s: %(reason)s", file=_display_name(upload.filename), reason=str(refused))
+                    errors[key] = _("%(file)s: %(reason)s", file=display_name(upload.filename), reason=str(refused))
                     continue
                 services.add_evidence(response, question.id, part.id, stored, tag, actor=current_user)
     return errors
 
 
-def _display_name(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
-
-
 def _remove_file_action(response: Response, action: str) -> None:
-    kind, _sep, file_id = action.partition(":")
-    if kind != "remove_file" or not file_id.isdigit():
+    kind, _sep, raw_id = action.partition(":")
+    file_id = to_int(raw_id)
+    if kind != "remove_file" or file_id is None:
         return
-    evidence = next((f for f in response.files if f.id == int(file_id) and f.removed_at is None), None)
+    evidence = next((f for f in response.files if f.id == file_id and f.removed_at is None), None)
     if evidence is None:
         return
     try:
@@ -204,24 +200,32 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
             flash(_("The response has been submitted and can no longer be changed. Nothing was saved."), "error")
             return redirect(url_for("responses.view_response", response_id=response.id))
         abort(403)
-    values, revisions, confirmed = _read_section(section, response, request.form)
-    action = request.form.get("action", "save")
-    anchor = _apply_table_action(action, section, values)
+    form = inputs.form()
+    typed, revisions, confirmed = _read_section(section, response, form)
+    action = form.get("action", "save")[:200]
+    anchor = _apply_table_action(action, section, typed)
+    values, refused = engine.within_limits(section.questions, typed, services.answers_of(response))
     _remove_file_action(response, action)
     upload_errors = _handle_uploads(response, section)
     result = services.save_answers(response, values, revisions, confirmed, actor=current_user)
     services.discard_pending_input(current_user, request.path)
     db.session.commit()
-    if result.conflicts or upload_errors:
-        overlay = {c.question_id: c.mine for c in result.conflicts}
+    if result.conflicts or upload_errors or refused:
+        # What was refused is shown as typed (the page bounds it), with the message at the field.
+        overlay = {question_id: typed[question_id] for question_id in refused}
+        overlay.update({c.question_id: c.mine for c in result.conflicts})
         if result.conflicts:
             flash(_("Someone else changed some answers while you were working. Nothing of theirs was "
                     "overwritten: compare the two versions below and save again."), "error")
+        if refused:
+            flash(_("Your other answers were saved, but some answers are too long or too large to be "
+                    "saved. Correct them where marked below and save again."), "error")
         if upload_errors:
             flash(_("Your answers were saved, but some files could not be uploaded. See the messages below."), "error")
+        status = 409 if result.conflicts else 422 if refused else 200
         return _render_section(response, definition, sections, section, overlay=overlay,
                                conflicts={c.question_id: c for c in result.conflicts},
-                               upload_errors=upload_errors), 409 if result.conflicts else 200
+                               upload_errors=upload_errors, refused=bool(refused)), status
     if not anchor:
         flash(_("Saved."), "success")
     if action == "next":
@@ -243,6 +247,7 @@ def _render_section(
     overlay: dict[str, dict[str, Any]] | None = None,
     conflicts: dict[str, services.Conflict] | None = None,
     upload_errors: dict[str, str] | None = None,
+    refused: bool = False,
 ) -> str:
     conflicts = conflicts or {}
     answers = services.answers_of(response)
@@ -278,6 +283,7 @@ def _render_section(
         previous_section=sections[index - 1] if index else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
+        refused=refused,
     )
 
 
@@ -307,23 +313,13 @@ def download_file(response_id: int, file_id: int) -> HttpResponse:
     evidence = db.session.get(EvidenceFile, file_id)
     if evidence is None or evidence.response_id != response.id:
         abort(404)
-    path = path_of(evidence.stored_name)
-    if not path.is_file():
-        abort(404)
-    reply = send_file(path, mimetype=evidence.mimetype, as_attachment=True,
-                      download_name=evidence.original_name, max_age=0)
-    reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    reply.headers["X-Content-Type-Options"] = "nosniff"
-    return reply
-
-
-def _declaration_questions(sections: tuple[Section, ...]) -> list[Question]:
-    return [q for s in sections for q in s.questions if any(p.type == "confirm" for p in q.parts)]
+    return storage.send(evidence.stored_name, download_name=evidence.original_name,
+                        content_type=evidence.mimetype)
 
 
 @bp.route("/<int:response_id>/submit", methods=["GET", "POST"])
 def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
-    """Check every section for missing answers, then confirm and submit."""
+    """Check every section for missing answers and unconfirmed copies, then declare and submit."""
     response = _load(response_id)
     if not response.can_submit(current_user):
         if current_user.is_supplier:
@@ -331,66 +327,65 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
             return redirect(url_for("responses.view_response", response_id=response.id))
         abort(403)
     definition, sections = _definition(response)
-    declarations = _declaration_questions(sections)
+    declarations = services.declaration_questions(sections)
+    locale = current_locale()
+    files = services.files_of(response)
+    # The declaration is given with the submission: never shown ticked from a draft, never dated by hand.
+    given = {q.id: services.declaration_as_given(q, services.answers_of(response).get(q.id) or {}, ticked=False)
+             for q in declarations}
     status = 200
+    typed: dict[str, dict[str, Any]] = {}
+    refused: set[str] = set()
     if request.method == "POST":
-        values: dict[str, dict[str, Any]] = {}
-        for question in declarations:
-            if response.can_edit_question(current_user, question.id):
-                values[question.id] = {p.id: type_of(p).read(request.form, key_for(question.id, p.id), p)
-                                       for p in question.parts if p.type != "file"}
-        services.save_answers(response, values, {}, set(), actor=current_user)
-        db.session.flush()
-        states = engine.response_state(sections, services.answers_of(response), services.files_of(response),
-                                       current_locale())
-        if not any(s.problems for s in states):
-            submission = services.submit_response(response, sections, actor=current_user,
-                                                  locale=current_user.locale)
-            review_services.record_submission(response, submission, actor=current_user, today=date.today())
-            services.store_receipt(response, definition, sections, submission)
+        typed = {q.id: _read_declaration(q, inputs.form()) for q in declarations}
+        bounded, refused = engine.within_limits(declarations, typed, services.answers_of(response))
+        given = {q.id: services.declaration_as_given(q, bounded.get(q.id, {})) for q in declarations}
+        states = engine.response_state(sections, {**services.answers_of(response), **given}, files, locale)
+        copies = services.unconfirmed_copies(response, sections, actor=current_user)
+        if not refused and not any(s.problems for s in states) and not copies:
+            services.submit_with_receipt(response, sections, actor=current_user, declaration=given,
+                                         today=date.today())
             db.session.commit()
-            _send_receipt(response, submission)
-            review_notify.response_submitted(response, submission)
-            flash(_("Thank you. The response is submitted, and a receipt has been sent to %(email)s.",
+            flash(_("Thank you. The response is submitted. A receipt is on its way to %(email)s.",
                     email=current_user.email), "success")
             return redirect(url_for("responses.view_response", response_id=response.id))
-        db.session.commit()  # keep the declaration as typed
+        services.keep_declaration(response, sections, given, actor=current_user)
+        db.session.commit()  # keep who was named as declaring
         flash(_("The response cannot be submitted yet. Complete the answers listed below."), "error")
         status = 422
-    answers, files = services.answers_of(response), services.files_of(response)
-    locale = current_locale()
+    answers = {**services.answers_of(response), **given}
+    answers.update({question_id: typed[question_id] for question_id in refused})
     states = engine.response_state(sections, answers, files, locale)
+    copies = services.unconfirmed_copies(response, sections, actor=current_user)
     by_id = {q.question.id: q for s in states for q in s.questions}
     stored = {a.question_id: a for a in response.answers}
-    declaration_views = [
-        build_question(definition, q, by_id[q.id], answers, files, locale=locale,
-                       editable=response.can_edit_question(current_user, q.id), response_id=response.id,
-                       revision=stored[q.id].revision if q.id in stored else None,
-                       is_copied=False, upload_errors={})
-        for q in declarations
-    ]
+    declaration_views = []
+    for question in declarations:
+        view = build_question(definition, question, by_id[question.id], answers, files, locale=locale,
+                              editable=True, response_id=response.id,
+                              revision=stored[question.id].revision if question.id in stored else None,
+                              is_copied=False, upload_errors={})
+        if request.method == "POST":
+            for part in view.parts:
+                if part.part.id in by_id[question.id].missing_parts:
+                    part.messages.append(_("Tick the box to give the declaration"))
+        declaration_views.append(view)
+    blocking = {s.section.id: [q for q in s.problems if not q.question.is_declaration] for s in states}
+    copies_by_section: dict[str, list[Question]] = {}
+    for section, question in copies:
+        copies_by_section.setdefault(section.id, []).append(question)
+    declaration_problems = [q for s in states for q in s.problems if q.question.is_declaration]
     return render_template(
         "responses/check_submit.html", response=response, states=states, locale=locale,
         declaration_views=declaration_views, progress=engine.progress(states),
-        submitted=request.method == "POST",
+        submitted=request.method == "POST", blocking=blocking, copies=copies, copies_by_section=copies_by_section,
+        declaration_problems=declaration_problems,
     ), status
 
 
-def _receipt_filename(response: Response, submission: Submission) -> str:
-    return f"aktsom-kvittering-{response.id}-{submission.number}.pdf"
-
-
-def _send_receipt(response: Response, submission: Submission) -> None:
-    user = submission.submitted_by
-    if user is None or submission.receipt_name is None:
-        return
-    content = services.receipt_path(submission.receipt_name).read_bytes()
-    mail.send_mail(
-        "response_submitted", user.locale, user.email,
-        attachments=[mail.Attachment(_receipt_filename(response, submission), content)],
-        user=user, response=response, submission=submission,
-        link=url_for("responses.view_response", response_id=response.id, _external=True),
-    )
+def _read_declaration(question: Question, form: Any) -> dict[str, Any]:
+    return {p.id: type_of(p).read(form, key_for(question.id, p.id), p)
+            for p in question.parts if p.type != "file"}
 
 
 @bp.route("/<int:response_id>/submissions/<int:number>/receipt.pdf")
@@ -400,13 +395,7 @@ def receipt(response_id: int, number: int) -> HttpResponse:
     submission = next((s for s in response.submissions if s.number == number), None)
     if submission is None or submission.receipt_name is None:
         abort(404)
-    if not submission.receipt_name.isalnum():
-        abort(404)
-    path = services.receipt_path(submission.receipt_name)
-    if not path.is_file():
-        abort(404)
-    reply = send_file(path, mimetype="application/pdf", as_attachment=True,
-                      download_name=_receipt_filename(response, submission), max_age=0)
-    reply.headers["X-Content-Type-Options"] = "nosniff"
-    return reply
+    return storage.send(submission.receipt_name,
+                        download_name=notify.receipt_filename(response, submission),
+                        content_type="application/pdf")
 

@@ -9,22 +9,18 @@ when two saves arrive at the same moment: the database settles the race (see
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
+from portal import audit, storage
 from portal.extensions import db
 from portal.models import (
     Answer,
@@ -67,7 +63,8 @@ def _blank(value: Mapping[str, Any]) -> bool:
 
 
 def answers_of(response: Response) -> dict[str, dict[str, Any]]:
-    return {a.question_id: dict(a.value or {}) for a in response.answers}
+    # Any stored shape is read (a hand-written value may not be a mapping); see types.answer_of.
+    return {a.question_id: dict(a.value) if isinstance(a.value, dict) else {} for a in response.answers}
 
 
 def files_of(response: Response) -> dict[tuple[str, str], list[EvidenceFile]]:
@@ -167,8 +164,9 @@ def _save_answers(
             ))
             continue
         if value != answer.value:
+            before, after = audit.changed_parts(answer.value, value)
             audit.record("answer.changed", response, actor=actor, supplier_id=response.supplier_id,
-                         field=question_id, before=answer.value, after=value)
+                         field=question_id, before=before, after=after)
             answer.value = value
             answer.revision += 1
             answer.is_copied = False
@@ -238,7 +236,8 @@ def copy_previous_answers(response: Response, questions: Sequence[Question], *, 
     if source is None:
         return 0
     answered = {a.question_id for a in response.answers if not _blank(a.value or {})}
-    wanted = {q.id for q in questions} - answered
+    # A declaration speaks for the person who gives it, on the day they submit: never copied.
+    wanted = {q.id for q in questions if not q.is_declaration} - answered
     now = utcnow()
     copied = 0
     for question_id, value in source.answers.items():
@@ -280,10 +279,102 @@ def snapshot_files(response: Response) -> list[dict[str, Any]]:
     ]
 
 
-def submit_response(response: Response, sections: Sequence[Section], *, actor: User, locale: str) -> Submission:
-    """Freeze an immutable snapshot of the shown answers and files; the response becomes read-only."""
+def declaration_questions(sections: Sequence[Section]) -> list[Question]:
+    return [q for s in sections for q in s.questions if q.is_declaration]
+
+
+def declaration_as_given(question: Question, value: Mapping[str, Any], *, ticked: bool = True,
+                         day: date | None = None) -> dict[str, Any]:
+    """A declaration's value with the date the server gives it (none before submission).
+
+    The date is never typed: it is the day of the submission. ``ticked=False`` drops the
+    tick, for a declaration kept as a draft: it is given only with a submission.
+    """
+    result = dict(value)
+    for part in question.parts:
+        given = result.get(part.id)
+        if part.type == "confirm" and isinstance(given, dict) and given:
+            result[part.id] = {**given, "date": day.isoformat() if day else "",
+                               "confirmed": given.get("confirmed", "") if ticked else ""}
+    return result
+
+
+def unconfirmed_copies(
+    response: Response, sections: Sequence[Section], *, actor: User
+) -> list[tuple[Section, Question]]:
+    """Shown answers copied from last year that were neither confirmed nor changed: they block submission."""
+    copied = {a.question_id for a in response.answers if a.is_copied}
+    if not copied:
+        return []
+    answers = answers_of(response)
+    return [(s, q) for s in sections for q in s.questions
+            if q.id in copied and engine.is_shown(q, answers) and response.can_edit_question(actor, q.id)]
+
+
+def is_declared(question: Question, value: Mapping[str, Any]) -> bool:
+    """Whether a declaration is ticked and names who gives it, with their title."""
+    for part in question.parts:
+        if part.type == "confirm":
+            given = value.get(part.id) or {}
+            if given.get("confirmed") != "yes" or not given.get("name") or not given.get("title"):
+                return False
+    return True
+
+
+def _write_answer(response: Response, question_id: str, value: dict[str, Any], *, actor: User) -> None:
+    """Store a declaration (also when other questions are locked after a return)."""
+    answer = next((a for a in response.answers if a.question_id == question_id), None)
+    before = answer.value if answer else None
+    if answer is not None and answer.value == value and not answer.is_copied:
+        return
+    if answer is None:
+        answer = Answer(question_id=question_id, value=value, revision=1, updated_at=utcnow(), updated_by=actor)
+        response.answers.append(answer)
+    else:
+        answer.value, answer.is_copied = value, False
+        answer.revision += 1
+        answer.updated_at, answer.updated_by = utcnow(), actor
+    audit.record("answer.changed", response, actor=actor, supplier_id=response.supplier_id,
+                 field=question_id, before=before, after=value)
+
+
+def keep_declaration(response: Response, sections: Sequence[Section], given: Mapping[str, Mapping[str, Any]],
+                     *, actor: User) -> None:
+    """After a refused submission, keep who was named as declaring; the tick is given only with a submission."""
     if not response.can_submit(actor):
         raise ResponseStateError(response.status)
+    for question in declaration_questions(sections):
+        value = declaration_as_given(question, given.get(question.id) or {}, ticked=False)
+        existing = next((a for a in response.answers if a.question_id == question.id), None)
+        if existing is not None or not _blank(value):
+            _write_answer(response, question.id, value, actor=actor)
+
+
+def submit_response(
+    response: Response,
+    sections: Sequence[Section],
+    *,
+    actor: User,
+    locale: str,
+    declaration: Mapping[str, Mapping[str, Any]],
+    today: date,
+) -> Submission:
+    """Freeze an immutable snapshot of the shown answers and files; the response becomes read-only.
+
+    The declaration is the one given with this request, dated today by the server. Copied
+    answers that nobody confirmed or changed block the submission and keep their mark.
+    """
+    if not response.can_submit(actor):
+        raise ResponseStateError(response.status)
+    current = answers_of(response)
+    declarations = [q for q in declaration_questions(sections) if engine.is_shown(q, current)]
+    given = {q.id: declaration_as_given(q, declaration.get(q.id) or {}, day=today) for q in declarations}
+    if not all(is_declared(q, given[q.id]) for q in declarations):
+        raise ResponseStateError("declaration not given")
+    if unconfirmed_copies(response, sections, actor=actor):
+        raise ResponseStateError("copied answers not confirmed")
+    for question_id, value in given.items():
+        _write_answer(response, question_id, value, actor=actor)
     shown_ids = {q.id for s in sections for q in s.questions}
     answers = {a.question_id: a.value for a in response.answers if a.question_id in shown_ids}
     submission = Submission(
@@ -297,11 +388,29 @@ def submit_response(response: Response, sections: Sequence[Section], *, actor: U
     response.submitted_at = submission.submitted_at
     response.submitted_by = actor
     response.reopened_questions = []
-    for answer in response.answers:
-        answer.is_copied = False
     db.session.flush()
     audit.record("response.submitted", response, actor=actor, supplier_id=response.supplier_id,
                  field="status", before=before, after=response.status)
+    return submission
+
+
+def submit_with_receipt(response: Response, sections: Sequence[Section], *, actor: User,
+                        declaration: Mapping[str, Mapping[str, Any]], today: date) -> Submission:
+    """The whole submit as one operation in one transaction: the submission, the review's
+    bookkeeping, the reviewer's e-mail queued, and a job enqueued that makes the receipt
+    PDF and e-mails it, all after the commit (neither the PDF nor the mail server is
+    waited for)."""
+    from portal import jobs
+    from portal.responses.jobs import make_receipt
+    from portal.review import notify as review_notify
+    from portal.review import services as review_services
+
+    submission = submit_response(response, sections, actor=actor, locale=actor.locale,
+                                 declaration=declaration, today=today)
+    review_services.record_submission(response, submission, actor=actor, today=today)
+    review_notify.response_submitted(response, submission)
+    db.session.flush()
+    jobs.enqueue(make_receipt, submission_id=submission.id)
     return submission
 
 
@@ -327,19 +436,12 @@ def discard_pending_input(user: User, path: str) -> None:
         db.session.delete(existing)
 
 
-def receipt_path(name: str) -> Path:
-    folder = Path(current_app.instance_path) / "receipts"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
-
-
 def store_receipt(response: Response, definition: Definition, sections: Sequence[Section],
                   submission: Submission) -> None:
     """Render the receipt once, in the submitter's language, and keep it with its hash."""
     pdf = render_pdf("pdf/receipt.html", submission.locale, response=response, definition=definition,
                      sections=sections, submission=submission, answers=submission.answers,
                      files=files_of(response), engine=engine)
-    name = secrets.token_hex(16)
-    receipt_path(name).write_bytes(pdf)
-    submission.receipt_name = name
-    submission.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
+    stored = storage.save(pdf, kind="receipts", content_type="application/pdf")
+    submission.receipt_name = stored.key
+    submission.receipt_sha256 = stored.sha256

@@ -16,8 +16,10 @@ from portal.questionnaires.types import (
     FileLike,
     RefType,
     Shown,
+    answer_of,
     key_for,
     options_of,
+    row_key,
     row_name,
     type_of,
 )
@@ -43,6 +45,7 @@ class PartView:
     in_table: bool = False
     ref_choices: list[tuple[str, str]] = field(default_factory=list)
     rows: list[RowView] = field(default_factory=list)
+    note: str = ""  # e.g. that only the first rows of a table are shown
 
     @property
     def template(self) -> str:
@@ -103,7 +106,7 @@ def build_question(
     upload_errors: Mapping[str, str],
 ) -> QuestionView:
     ctx = Context(locale=locale, answers=answers, files=files, question_id=question.id)
-    raw_answer = answers.get(question.id, {})
+    raw_answer = answer_of(answers, question.id)
     ref: RefType = REGISTRY["ref"]  # type: ignore[assignment]
     parts: list[PartView] = []
     single = len(question.parts) == 1
@@ -113,7 +116,8 @@ def build_question(
         checked = state.errors.get(part.id)
         errors = checked.errors if checked else {}
         view = PartView(
-            question=question, part=part, key=key, label=label, raw=raw_answer.get(part.id),
+            question=question, part=part, key=key, label=label,
+            raw=type_of(part).edit_value(raw_answer.get(part.id), part),
             locale=locale, editable=editable, label_hidden=from_question,
             optional=not part.required and not (question.required and single),
             messages=list(errors.get("", [])),
@@ -125,6 +129,7 @@ def build_question(
             view.ref_choices = ref.choices(part, ctx)
         if part.type == "table":
             view.rows = _rows(question, part, view, errors, ctx, locale, editable, response_id)
+            view.note = REGISTRY["table"].rows_note(raw_answer.get(part.id), part)  # type: ignore[attr-defined]
         parts.append(view)
     return QuestionView(
         question=question, state=state, parts=parts,
@@ -142,14 +147,15 @@ def _rows(
     ref: RefType = REGISTRY["ref"]  # type: ignore[assignment]
     rows: list[RowView] = []
     for index, row in enumerate(table.raw or [], 1):
-        row_id = row.get("_id", "")
+        row_id = row_key(row)
         cells: list[PartView] = []
         for column in part.columns:
             if column.type == "file":
                 continue
             cell = PartView(
                 question=question, part=column, key=key_for(question.id, part.id, row_id, column.id),
-                label=column.label.get(locale) if column.label else column.id, raw=row.get(column.id),
+                label=column.label.get(locale) if column.label else column.id,
+                raw=type_of(column).edit_value(row.get(column.id), column),
                 locale=locale, editable=editable, optional=not column.required,
                 messages=list(errors.get(f"{row_id}.{column.id}", [])), in_table=True,
                 response_id=response_id,

@@ -82,7 +82,7 @@ class SaveVerdictsForm(PortalForm):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
             # Lists and subforms take no filters; their entries get PortalForm's stripping.
             if unbound_field.field_class in (FieldList, FormField):
-                return unbound_field.bind(form=form, **options)  # type: ignore[no-any-return]
+                return unbound_field.bind(form=form, **options)
             return PortalForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
 
     verdicts = FieldList(FormField(VerdictEntryForm))

@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from portal import audit
 from portal.codes import (
     ACTIVITY_KINDS,
     DETECTION_METHODS,
@@ -114,7 +115,11 @@ def audit_action(action: str) -> str:
 
 
 def audit_value(value: Any) -> str:
-    """A before or after value as a reader can take it in: text as is, structures as JSON."""
+    """A before or after value as a reader can take it in: text as is, structures as JSON.
+
+    Bounded like new events, so a huge value stored before the bound existed cannot swell the page.
+    """
+    value = audit.bounded(value)
     if value is None:
         return "–"
     if isinstance(value, str):

@@ -1,4 +1,5 @@
-"""E-mails about reviews, each in the recipient's language. Call them after the commit.
+"""E-mails about reviews, each in the recipient's language. Call them in the transaction of
+the change: they are queued with it and sent by a job after the commit.
 
 - to the supplier's users when a response is returned for clarification or accepted;
 - to the agreement's contract manager (else every reviewer) when a response is
@@ -58,9 +59,9 @@ def _question_lines(
     return lines
 
 
-def _send(template: str, users: Sequence[User], **context: Any) -> int:
+def _send(template: str, event: str, users: Sequence[User], **context: Any) -> int:
     for user in users:
-        mail.send_mail(template, user.locale, user.email, user=user, **context)
+        mail.queue_mail(event, template, user.locale, user.email, user=user, **context)
     return len(users)
 
 
@@ -77,7 +78,8 @@ def response_returned(response: Response, clarification: Clarification) -> int:
     sent = 0
     for user in supplier_recipients(response.supplier_id):
         lines = _question_lines(response, clarification.questions, comments, user.locale)
-        sent += _send("response_returned", [user], clarification=clarification, questions=lines,
+        sent += _send("response_returned", f"clarification:{clarification.id}:returned", [user],
+                      clarification=clarification, questions=lines,
                       link=link, **_common(response))
     return sent
 
@@ -86,11 +88,13 @@ def response_accepted(response: Response) -> int:
     """The acceptance with every comment to the supplier (internal notes are never sent)."""
     comments = _supplier_comments(response)
     link = notifications.external_url("responses.view_response", response_id=response.id)
+    event = mail.new_event("response", response.id, "accepted")
     sent = 0
     for user in supplier_recipients(response.supplier_id):
         lines = _question_lines(response, _in_questionnaire_order(response, comments),
                                 comments, user.locale)
-        sent += _send("response_accepted", [user], questions=lines, link=link, **_common(response))
+        sent += _send("response_accepted", event, [user], questions=lines, link=link,
+                      **_common(response))
     return sent
 
 
@@ -103,5 +107,7 @@ def _in_questionnaire_order(response: Response, question_ids: Iterable[str]) -> 
 def response_submitted(response: Response, submission: Submission) -> int:
     """Tell the reviewer that a response (or its answer to a clarification) awaits review."""
     link = notifications.external_url("review.review_response", response_id=response.id)
-    return _send("response_to_review", review_recipients(response.agreement), submission=submission,
+    event = f"response:{response.id}:submission:{submission.number}:to_review"
+    return _send("response_to_review", event, review_recipients(response.agreement),
+                 submission=submission,
                  link=link, resubmitted=response.status == "resubmitted", **_common(response))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, OPEN_DEVIATION_STATUSES
 from portal.extensions import db
 from portal.i18n import current_locale
+from portal.inputs import to_int
 from portal.models import (
     EDITABLE_STATUSES,
     Agreement,
@@ -38,7 +39,7 @@ _EDITABLE = [status.value for status in EDITABLE_STATUSES]
 
 
 def int_arg(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return to_int(value, low=1)
 
 
 def _date(value: str | None) -> date | None:

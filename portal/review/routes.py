@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES
 from portal.extensions import db
@@ -53,8 +54,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return inputs.page_number()
 
 
 def _page_size() -> int:
@@ -100,7 +100,7 @@ def error_message(error: services.ReviewError) -> str:
 @bp.route("")
 def inbox() -> str:
     """Every response, filtered and sorted by deadline, with its status and traffic light."""
-    filters = queries.InboxFilters.from_args(request.args)
+    filters = queries.InboxFilters.from_args(inputs.args())
     result = queries.inbox(filters, date.today(), _page_number(), _page_size())
     return render_template(
         "review/inbox.html", inbox=result, filters=filters, choices=queries.filter_choices(),
@@ -284,8 +284,8 @@ def return_response(response_id: int) -> HttpResponse | tuple[str, int]:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_review(response)
-    db.session.commit()
     sent = notify.response_returned(response, clarification)
+    db.session.commit()
     flash(_("The response is returned for clarification (round %(number)s).",
             number=clarification.number) + " "
           + ngettext("%(num)s e-mail was sent to the supplier.",
@@ -303,8 +303,8 @@ def accept_response(response_id: int) -> HttpResponse:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_review(response)
-    db.session.commit()
     sent = notify.response_accepted(response)
+    db.session.commit()
     flash(_("The response is accepted and the follow-up activity is recorded.") + " "
           + ngettext("%(num)s e-mail was sent to the supplier.",
                      "%(num)s e-mails were sent to the supplier.", sent), "success")
@@ -343,7 +343,7 @@ def response_history(response_id: int) -> str:
 @bp.route("/activities")
 def list_activities() -> str:
     """Dated follow-up activities, by year, kind, agreement and supplier."""
-    filters = queries.ActivityFilters.from_args(request.args)
+    filters = queries.ActivityFilters.from_args(inputs.args())
     page = queries.activities(filters, _page_number(), _page_size())
     return render_template(
         "review/list_activities.html", page=page, filters=filters, kinds=ACTIVITY_KINDS,
@@ -358,9 +358,9 @@ def new_activity() -> HttpResponse | str | tuple[str, int]:
     form = CreateActivityForm()
     form.set_options(queries.agreement_choices(), queries.supplier_choices())
     if request.method == "GET":
-        form.agreement_id.data = queries.int_arg(request.args.get("agreement")) or 0
-        form.supplier_id.data = queries.int_arg(request.args.get("supplier")) or 0
-        kind = request.args.get("kind", "")
+        form.agreement_id.data = inputs.arg_int("agreement") or 0
+        form.supplier_id.data = inputs.arg_int("supplier") or 0
+        kind = inputs.arg("kind")
         form.kind.data = kind if kind in ACTIVITY_KINDS else ""
     if form.validate_on_submit():
         agreement = db.session.get(Agreement, form.agreement_id.data, populate_existing=True)
@@ -424,7 +424,7 @@ def download_activity_file(activity_id: int, file_id: int) -> HttpResponse:
 @admin_only
 def audit_log() -> str:
     """Every recorded change, newest first; nothing here can edit or delete it."""
-    filters = queries.AuditFilters.from_args(request.args)
+    filters = queries.AuditFilters.from_args(inputs.args())
     page = queries.audit_log(filters, _page_number(), _page_size())
     return render_template("review/audit_log.html", page=page, filters=filters,
                            choices=queries.audit_filter_choices())

@@ -38,6 +38,7 @@ from portal.models import (
 )
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
+from portal.questionnaires.types import answer_of
 from portal.review import rollup
 from portal.uploads import StoredFile
 
@@ -128,6 +129,13 @@ def _file_ids(files: FileMap, question_id: str) -> set[int]:
     return {f.id for (qid, _part), items in files.items() if qid == question_id for f in items}
 
 
+def _answers(stored: Any) -> dict[str, dict[str, Any]]:
+    """A submission's answers, whatever shape was stored (see types.answer_of)."""
+    if not isinstance(stored, dict):
+        return {}
+    return {qid: value for qid, value in stored.items() if isinstance(value, dict)}
+
+
 def reviewed_answers(response: Response) -> ReviewedAnswers:
     """The latest submission's answers (the live draft when nothing is submitted yet)."""
     from portal.responses.services import answers_of, files_of
@@ -136,11 +144,11 @@ def reviewed_answers(response: Response) -> ReviewedAnswers:
     if not submissions:
         return ReviewedAnswers(answers_of(response), dict(files_of(response)), None)
     latest = submissions[-1]
-    result = ReviewedAnswers(dict(latest.answers or {}), snapshot_files(latest), latest)
+    result = ReviewedAnswers(_answers(latest.answers), snapshot_files(latest), latest)
     if len(submissions) > 1:
         previous = submissions[-2]
         result.previous = previous
-        result.previous_answers = dict(previous.answers or {})
+        result.previous_answers = _answers(previous.answers)
         result.previous_files = snapshot_files(previous)
     return result
 
@@ -278,7 +286,7 @@ def save_verdicts(
 
 
 def _gate_said_no(question: Question, answers: Mapping[str, Mapping[str, Any]]) -> bool:
-    return question.gate and (answers.get(question.id) or {}).get(question.parts[0].id) == "no"
+    return question.gate and answer_of(answers, question.id).get(question.parts[0].id) == "no"
 
 
 def _discarded_since(response: Response, question_id: str, since: datetime | None) -> bool:
@@ -399,7 +407,7 @@ def record_submission(
     """
     record_resubmission(response, submission, actor=actor)
     _definition, sections = definition_and_sections(response)
-    return propose_deviations(response, sections, submission.answers or {}, actor=actor,
+    return propose_deviations(response, sections, _answers(submission.answers), actor=actor,
                               today=today)
 
 

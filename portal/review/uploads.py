@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from portal.uploads import StoredFile, UploadRefused, path_of, store_upload
+from portal import storage
+from portal.uploads import StoredFile, UploadRefused, display_name, store_upload
 
 
 class UploadProblem(Exception):
@@ -16,10 +17,6 @@ class UploadProblem(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _display_name(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "?"
 
 
 def store_all(uploads: Iterable[FileStorage]) -> list[StoredFile]:
@@ -32,7 +29,7 @@ def store_all(uploads: Iterable[FileStorage]) -> list[StoredFile]:
             stored.append(store_upload(upload.stream, upload.filename))
         except UploadRefused as refused:
             for done in stored:
-                path_of(done.stored_name).unlink(missing_ok=True)
-            raise UploadProblem(_("%(file)s: %(reason)s", file=_display_name(upload.filename),
+                storage.discard(done.stored_name)
+            raise UploadProblem(_("%(file)s: %(reason)s", file=display_name(upload.filename),
                                   reason=str(refused))) from refused
     return stored

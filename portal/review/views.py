@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from portal.models import Deviation, Response
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
+from portal.questionnaires.types import answer_of
 from portal.responses.views import QuestionView, build_question
 from portal.review import rollup
 from portal.review.services import ReviewedAnswers
@@ -88,7 +89,7 @@ def build_sections(
             item = ReviewQuestion(
                 question=question, view=view, guidance=guidance(question, locale),
                 entry=entries.get(question.id), is_copied=question.id in copied,
-                gate_said_no=question.gate and (reviewed.answers.get(question.id) or {}).get(
+                gate_said_no=question.gate and answer_of(reviewed.answers, question.id).get(
                     question.parts[0].id) == "no",
                 deviation=deviations.get(question.id),
                 conflict=(conflicts or {}).get(question.id),

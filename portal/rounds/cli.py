@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from portal.config import public_base_url
 from portal.extensions import db
 from portal.questionnaires.definition import DefinitionError
 from portal.rounds import services
@@ -62,12 +63,13 @@ def import_command(file: Path) -> None:
 )
 @with_appcontext
 def send_reminders_command(today: datetime | None) -> None:
-    """Send due deadline reminders (14 and 3 days before, and once overdue) and overdue-deviation
-    notices. Safe to run hourly."""
+    """Queue due deadline reminders (14 and 3 days before, and once overdue) and overdue-deviation
+    notices; their e-mails go out after the commit. Safe to run hourly. On PostgreSQL the
+    worker runs the same tick by itself (JOBS_REMINDER_CRON)."""
     day = today.date() if today else date.today()
-    if not current_app.config.get("PUBLIC_BASE_URL") and not current_app.config.get("SERVER_NAME"):
+    if not current_app.config.get("PUBLIC_BASE_URL"):
         click.echo("Warning: PUBLIC_BASE_URL is not set, so links in the e-mails point to "
-                   "http://localhost.", err=True)
+                   f"{public_base_url(current_app.config)}.", err=True)
     from portal.deviations.notify import send_deviation_overdue_notices
 
     try:
@@ -84,8 +86,8 @@ def send_reminders_command(today: datetime | None) -> None:
     click.echo(
         f"Reminders for {day.isoformat()}: "
         f"{counts[services.REMIND_14]} at 14 days, {counts[services.REMIND_3]} at 3 days, "
-        f"{counts[services.REMIND_OVERDUE]} overdue; {counts['emails']} e-mail(s) sent. "
-        f"Deviations past their deadline: {deviation_emails} e-mail(s) sent."
+        f"{counts[services.REMIND_OVERDUE]} overdue; {counts['emails']} e-mail(s) queued. "
+        f"Deviations past their deadline: {deviation_emails} e-mail(s) queued."
     )
 
 

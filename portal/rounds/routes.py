@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.extensions import db
 from portal.forms import select_choices
@@ -175,8 +176,8 @@ def add_agreement(round_id: int) -> HttpResponse | str:
         return _render_round(round, add_form=form)
     agreement = get_or_404(Agreement, form.agreement_id.data)
     created = services.add_agreement_to_round(round, agreement, actor=signed_in_user())
-    db.session.commit()
     sent = notify.send_round_invitations(created)
+    db.session.commit()
     flash(_created_message(len(created), sent), "success")
     return redirect(url_for("rounds.view_round", round_id=round.id))
 
@@ -195,12 +196,12 @@ def add_agreements_bulk(round_id: int) -> HttpResponse | str:
         category=form.category.data if form.rule.data == services.BULK_CATEGORY else None,
         actor=signed_in_user(),
     )
+    sent = notify.send_round_invitations(created)
     db.session.commit()
     if not created:
         flash(_("No responses were created: every supplier on those agreements is already in the round."),
               "info")
     else:
-        sent = notify.send_round_invitations(created)
         flash(_created_message(len(created), sent), "success")
     return redirect(url_for("rounds.view_round", round_id=round.id))
 
@@ -232,8 +233,8 @@ def extend_deadline(response_id: int) -> HttpResponse | str:
         except services.DeadlineError:
             form.new_deadline.errors.append(_("The new deadline must be later than the current deadline"))
         else:
-            db.session.commit()
             sent = notify.send_deadline_extended(response)
+            db.session.commit()
             flash(
                 " ".join((
                     _("The deadline is moved to %(date)s.", date=_long_date(response.deadline)),
@@ -324,7 +325,7 @@ def view_version(version_id: int) -> str:
     if version is None:
         abort(404)
     definition = definition_of(version)
-    options = PreviewOptionsForm(formdata=request.args or None)
+    options = PreviewOptionsForm(formdata=inputs.args() or None)
     if options.variant.data not in VARIANTS:
         options.variant.data = "full"
     sections = definition.sections_for(options.variant.data, bool(options.social_dialogue.data))

@@ -233,7 +233,7 @@ def add_agreement_to_round(
     return _add_agreement(round, agreement, _existing_pairs(round), actor)
 
 
-def active_agreements_query(today: date) -> Select[tuple[Agreement]]:
+def active_agreements_query(today: date) -> Select[Agreement]:
     """Agreements running on ``today`` (started, not ended)."""
     return select(Agreement).where(
         Agreement.start_date <= today,
@@ -371,10 +371,11 @@ def send_due_reminders(
 ) -> dict[str, int]:
     """Remind suppliers 14 and 3 days before their deadline and once when overdue.
 
-    Each response's marker is set (and flushed) before its e-mails go out, so a
-    run that is repeated, or overlaps another, sends nothing twice once the
-    caller has committed; ``after_batch`` is where the CLI commits. Rows another
-    run holds locked are skipped (PostgreSQL).
+    Each response's marker is set in the same transaction that queues its e-mails
+    (sent by jobs after the commit), so a run that is repeated, or overlaps another,
+    reminds nobody twice, and a mail server that fails part-way cannot undo the
+    markers of reminders already sent; ``after_batch`` is where the caller commits.
+    Rows another run holds locked are skipped (PostgreSQL).
     """
     from portal.rounds import notify
 
@@ -407,5 +408,5 @@ def send_due_reminders(
             )
         if after_batch is not None:
             after_batch()
-    log.info("reminders_sent %s", counts)
+    log.info("reminders_queued %s", counts)
     return counts

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -38,26 +39,26 @@ def home() -> str:
 
 
 @bp.route("/invite", methods=["GET", "POST"])
-def invite_colleague() -> Response | str:
-    """Invite a colleague from the same company."""
+def invite_colleague() -> Response | str | tuple[str, int]:
+    """Invite a colleague from the same company; the answer is the same for every address."""
     supplier = _own_supplier()
     form = InviteColleagueForm()
     if form.validate_on_submit():
-        existing = accounts.find_user_by_email(form.email.data)
-        if existing is not None and existing.supplier_id != supplier.id:
-            form.email.errors.append(
-                _("This address cannot be invited from your company. Contact the municipality if it should be.")
-            )
-        else:
-            try:
-                user = accounts.invite_user(form.email.data, role=Role.SUPPLIER, supplier=supplier,
-                                            locale=form.locale.data, name=form.name.data or "",
-                                            actor=signed_in_user())
-            except accounts.AccountError:
-                form.email.errors.append(_("Your colleague already has an account"))
-            else:
-                db.session.commit()
-                notifications.send_invitation(user)
-                flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
-                return redirect(url_for("supplier.home"))
+        try:
+            user = accounts.invite_colleague(form.email.data, supplier=supplier, locale=form.locale.data,
+                                             name=form.name.data or "", actor=signed_in_user())
+        except accounts.TooManyInvitations:
+            limit = int(current_app.config["SUPPLIER_INVITATIONS_PER_HOUR"])
+            form.email.errors.append(ngettext(
+                "You can send at most %(num)d invitation an hour. Try again later.",
+                "You can send at most %(num)d invitations an hour. Try again later.", limit))
+            return render_template("supplier/invite_colleague.html", form=form, supplier=supplier), 429
+        if user is not None:
+            notifications.send_invitation(user)  # queued: sent after the commit
+        db.session.commit()
+        # The same answer whether or not an invitation went out (see invite_colleague).
+        flash(_("If %(email)s can be invited from your company, your colleague gets an e-mail with a link "
+                "to create an account. Colleagues who already have an account are listed on this page.",
+                email=form.email.data.strip().lower()), "success")
+        return redirect(url_for("supplier.home"))
     return render_template("supplier/invite_colleague.html", form=form, supplier=supplier)

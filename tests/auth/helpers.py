@@ -77,10 +77,12 @@ class IsolatedClient(FlaskClient):
     The ``db`` fixture keeps an application context open for the whole test, and Flask
     reuses an open context for requests: ``g`` (Flask-Login's cached user, the CSRF
     token) and the database session would then leak from one request, or one client,
-    to the next. A browser gets none of that, so neither do these tests.
+    to the next. A browser gets none of that, so neither do these tests. Responses are
+    read to the end and closed, as a server does (work deferred until after the response runs).
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

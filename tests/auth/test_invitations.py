@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, ngettext
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -210,45 +213,86 @@ def test_supplier_user_invites_a_colleague_for_their_own_supplier(client, login_
     assert "kollega@example.no" in text(client.get("/company/"))
 
 
-def test_supplier_user_cannot_invite_someone_from_another_supplier(client, login_as, make, db, sent_mail):
+SAME_ANSWER = ("If %(email)s can be invited from your company, your colleague gets an e-mail with a link "
+               "to create an account. Colleagues who already have an account are listed on this page.")
+
+
+def _invite_colleague(client, email, name=""):
+    return post(client, "/company/invite", {"email": email, "name": name, "locale": "nb"},
+                token_from="/company/invite")
+
+
+def test_the_invite_form_answers_the_same_for_every_address(client, login_as, make, db, sent_mail):
     other = make.user(role="supplier", email="annen@example.no")
-    db.session.commit()
-    login_as("supplier")
-
-    response = post(client, "/company/invite", {"email": "annen@example.no", "locale": "nb"},
-                    token_from="/company/invite")
-
-    assert response.status_code == 200
-    assert tr("This address cannot be invited from your company. Contact the municipality if it "
-              "should be.") in text(response)
-    assert 'value="annen@example.no"' in markup(response)
-    assert reloaded(db, User, other.id).supplier_id == other.supplier_id
-    assert sent_mail == []
-
-
-def test_supplier_user_cannot_invite_staff(client, login_as, make, db, sent_mail):
     make.user(role="reviewer", email="fag@kommune.example")
+    make.user(role="admin", email="admin@kommune.example")
     db.session.commit()
-    login_as("supplier")
-
-    response = post(client, "/company/invite", {"email": "fag@kommune.example", "locale": "nb"},
-                    token_from="/company/invite")
-
-    assert response.status_code == 200
-    assert sent_mail == []
-
-
-def test_inviting_an_active_colleague_again_is_refused(client, login_as, make, db, sent_mail):
     me = login_as("supplier")
     make.user(role="supplier", supplier=db.session.get(type(me), me.id).supplier, email="aktiv@example.no")
     db.session.commit()
 
-    response = post(client, "/company/invite", {"email": "aktiv@example.no", "locale": "nb"},
-                    token_from="/company/invite")
+    answers = {}
+    for email in ("ukjent@example.no", "annen@example.no", "fag@kommune.example", "admin@kommune.example",
+                  "aktiv@example.no"):
+        response = _invite_colleague(client, email)
+        answers[email] = (response.status_code, location(response), flashed(client))
+        client.get("/company/")  # shows, and so consumes, the flashed message
 
-    assert response.status_code == 200
-    assert tr("Your colleague already has an account") in text(response)
-    assert sent_mail == []
+    for email, answer in answers.items():
+        assert answer == (302, "/company/", [tr(SAME_ANSWER, email=email)])
+    # Only the unknown address was invited; nobody else got mail or changed.
+    assert [m.to for m in sent_mail] == ["ukjent@example.no"]
+    assert reloaded(db, User, other.id).supplier_id == other.supplier_id
+    assert _invited_user(db, "fag@kommune.example").role == "reviewer"
+
+
+def test_invitations_per_user_and_hour_are_limited(app, client, login_as, db, sent_mail):
+    app.config["SUPPLIER_INVITATIONS_PER_HOUR"] = 3
+    elsewhere = login_as("admin")  # an account elsewhere: withheld invitations count too
+    post(client, "/logout")
+    login_as("supplier")
+
+    with freeze_time(utcnow()) as frozen:
+        assert _invite_colleague(client, "en@example.no").status_code == 302
+        assert _invite_colleague(client, elsewhere.email).status_code == 302
+        assert _invite_colleague(client, "tre@example.no").status_code == 302
+        refused = _invite_colleague(client, "fire@example.no")
+
+        assert refused.status_code == 429
+        with force_locale("nb"):
+            message = ngettext("You can send at most %(num)d invitation an hour. Try again later.",
+                               "You can send at most %(num)d invitations an hour. Try again later.", 3)
+        assert message in text(refused)
+        assert 'value="fire@example.no"' in markup(refused)
+        assert _invited_user(db, "fire@example.no") is None
+        assert [m.to for m in sent_mail] == ["en@example.no", "tre@example.no"]
+
+        frozen.tick(timedelta(hours=1, minutes=1))
+        assert _invite_colleague(client, "fire@example.no").status_code == 302
+        assert sent_mail[-1].to == "fire@example.no"
+
+
+def test_the_inviters_text_is_quoted_after_the_services_own(client, login_as, make, db, sent_mail):
+    supplier = make.supplier(name="Fjordtekstil AS")
+    db.session.commit()
+    login_as("supplier", supplier=supplier, name="Per Persen")
+    lure = "URGENT: your account is blocked, sign in at https://evil.example now"
+
+    _invite_colleague(client, "kollega@example.no", name=lure)
+
+    mail = sent_mail[0]
+    body = mail.text
+    assert body.startswith(tr("Hello,"))
+    assert lure not in mail.subject
+    service_text = tr("Create your account with this link. It works once, for %(days)s days:",
+                      days=client.application.config["INVITATION_MAX_AGE_DAYS"])
+    attribution = tr("Invited by %(person)s (%(organisation)s).", person="Per Persen",
+                     organisation="Fjordtekstil AS")
+    assert body.index(service_text) < body.index(attribution) < body.index(f"“{lure}”")
+    assert link_in(mail).startswith("/invitation/")
+    html_text = html.unescape(re.sub(r"<[^>]+>", " ", mail.html))
+    assert html_text.index(service_text) < html_text.index(attribution) < html_text.index(lure)
+    assert re.search(r"<blockquote[^>]*>URGENT", mail.html)
 
 
 def test_admin_reinviting_an_existing_active_user_is_refused(client, login_as, make, db, sent_mail):

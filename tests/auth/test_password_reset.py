@@ -146,3 +146,42 @@ def test_forgot_password_needs_an_address(client, db, sent_mail):
     assert response.status_code == 200
     assert tr("Enter an e-mail address like name@example.no") in text(response)
     assert 'value="not an address"' in response.get_data(as_text=True)
+
+
+def test_known_and_unknown_addresses_cost_the_same_work(app, make, db, sent_mail, monkeypatch):
+    from portal import mail, notifications
+
+    calls: list[str] = []
+    make_token, render_mail = notifications.make_token, mail.render_mail
+    monkeypatch.setattr(notifications, "make_token",
+                        lambda *args, **kwargs: calls.append("token") or make_token(*args, **kwargs))
+    monkeypatch.setattr(mail, "render_mail",
+                        lambda *args, **kwargs: calls.append("render") or render_mail(*args, **kwargs))
+    user = make.user(role="reviewer")
+    inactive = make.user(role="reviewer", is_active=False)
+    db.session.commit()
+
+    work = {}
+    for email in (user.email, "nobody@example.no", inactive.email):
+        calls.clear()
+        assert _forgot(app.test_client(), email).status_code == 302
+        work[email] = list(calls)
+
+    assert work[user.email] == ["token", "render"]
+    assert work["nobody@example.no"] == work[inactive.email] == work[user.email]
+    assert [m.to for m in sent_mail] == [user.email]
+
+
+def test_the_reset_mail_goes_out_after_the_response(client, make, db, sent_mail):
+    from tests.conftest import csrf_token
+
+    user = make.user(role="reviewer")
+    db.session.commit()
+    token = csrf_token(client, "/password/forgot")
+
+    response = client.post("/password/forgot", data={"csrf_token": token, "email": user.email}, buffered=False)
+
+    assert response.status_code == 302
+    assert sent_mail == []
+    response.close()
+    assert [m.to for m in sent_mail] == [user.email]

@@ -10,7 +10,17 @@ import pytest
 from freezegun import freeze_time
 
 from portal.models import User
-from tests.auth.helpers import location, markup, post, redirect_path, reloaded, sign_in, text, tr
+from tests.auth.helpers import (
+    flashed,
+    location,
+    markup,
+    post,
+    redirect_path,
+    reloaded,
+    sign_in,
+    text,
+    tr,
+)
 from tests.conftest import PASSWORD, csrf_token
 
 # Mid-step, so that a code never straddles a 30-second boundary while a test runs.
@@ -237,3 +247,76 @@ def test_required_two_factor_does_not_concern_suppliers(app, client, login_as):
     login_as("supplier")
 
     assert client.get("/company/").status_code == 200
+
+
+TOO_MANY_FOR_SIGN_IN = "Too many wrong codes. Sign in again with your password to get new attempts."
+TOO_MANY_FOR_ACCOUNT = ("Too many wrong codes have been entered for this account. Try again tomorrow, "
+                        "or choose a new password with “Forgotten your password?”.")
+
+
+def _wrong(code):
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_after_too_many_wrong_codes_even_the_right_one_is_refused(app, client, login_as, db, frozen):
+    limit = app.config["TWO_FACTOR_MAX_FAILURES_PER_SIGN_IN"]
+    user = login_as("reviewer")
+    secret = _set_up(client, START)
+    frozen.tick(timedelta(seconds=30))
+    right = _code(secret, START + timedelta(seconds=30))
+    browser = app.test_client()
+    sign_in(browser, user.email)
+    pending_cookie = browser.get_cookie("aktsom_session").value
+
+    for _ in range(limit - 1):
+        response = _submit_code(browser, "/login/two-factor", _wrong(right))
+        assert response.status_code == 200
+        assert tr(WRONG_CODE) in text(response)
+    last = _submit_code(browser, "/login/two-factor", _wrong(right))
+
+    assert last.status_code == 302
+    assert location(last) == "/login"
+    assert tr(TOO_MANY_FOR_SIGN_IN) in flashed(browser)
+    after = browser.post("/login/two-factor", data={"csrf_token": csrf_token(browser), "code": right})
+    assert location(after) == "/login"
+    # Replaying the cookie of the pending sign-in does not bring the attempts back.
+    replay = app.test_client()
+    replay.set_cookie("aktsom_session", pending_cookie)
+    refused = replay.post("/login/two-factor", data={"csrf_token": csrf_token(replay, "/login/two-factor"),
+                                                     "code": right})
+    assert location(refused) == "/login"
+    assert tr(TOO_MANY_FOR_SIGN_IN) in flashed(replay)
+    assert redirect_path(replay.get("/profile")) == "/login"
+    assert redirect_path(browser.get("/profile")) == "/login"
+
+    # Starting over with the password gives new attempts.
+    sign_in(browser, user.email)
+    assert location(_submit_code(browser, "/login/two-factor", right)) == "/"
+
+
+def test_wrong_codes_over_many_sign_ins_are_capped_per_account(app, client, login_as, db, frozen):
+    app.config.update(TWO_FACTOR_MAX_FAILURES_PER_SIGN_IN=3, TWO_FACTOR_MAX_FAILURES_PER_ACCOUNT_PER_DAY=6)
+    user = login_as("reviewer")
+    secret = _set_up(client, START)
+    frozen.tick(timedelta(seconds=30))
+    right = _code(secret, START + timedelta(seconds=30))
+    for n, address in enumerate(("203.0.113.1", "203.0.113.2")):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = address
+        sign_in(attacker, user.email)
+        for _ in range(3):
+            _submit_code(attacker, "/login/two-factor", _wrong(right))
+        assert tr(TOO_MANY_FOR_ACCOUNT if n else TOO_MANY_FOR_SIGN_IN) in flashed(attacker)
+
+    browser = app.test_client()
+    sign_in(browser, user.email)
+    refused = _submit_code(browser, "/login/two-factor", right)
+
+    assert location(refused) == "/login"
+    assert tr(TOO_MANY_FOR_ACCOUNT) in flashed(browser)
+    assert redirect_path(browser.get("/profile")) == "/login"
+
+    frozen.tick(timedelta(days=1, minutes=1))
+    later = _code(secret, START + timedelta(days=1, minutes=1))
+    sign_in(browser, user.email)
+    assert location(_submit_code(browser, "/login/two-factor", later)) == "/"

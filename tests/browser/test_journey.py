@@ -213,7 +213,6 @@ def submit_with_declaration(page: Page, response_id: int) -> None:
     page.get_by_role("checkbox", name="Jeg bekrefter erklæringen ovenfor").check()  # the confirmation, I1
     page.get_by_label("Navn", exact=True).fill("Per Hansen")
     page.get_by_label("Stilling", exact=True).fill("Bærekraftsansvarlig")
-    page.get_by_label("Dato", exact=True).fill(TODAY.isoformat())
     page.get_by_role("button", name=tr("nb", "Submit the response")).click()
     expect(flash(page)).to_contain_text("sendt inn")
 
@@ -280,6 +279,11 @@ def supplier_amends(page: Page, response_id: int) -> None:
     page.get_by_role("button", name="Lagre", exact=True).click()
     expect(flash(page)).to_contain_text("Lagret")
     page.goto(f"/responses/{response_id}/submit")
+    # Every submission carries a declaration given now: the box starts empty, the names are kept.
+    declaration = page.get_by_role("checkbox", name="Jeg bekrefter erklæringen ovenfor")
+    expect(declaration).not_to_be_checked()
+    expect(page.get_by_label("Navn", exact=True)).to_have_value("Per Hansen")
+    declaration.check()
     page.get_by_role("button", name=tr("nb", "Submit the response")).click()
     expect(flash(page)).to_contain_text("sendt inn")
     logout(page)

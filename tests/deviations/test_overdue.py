@@ -52,4 +52,5 @@ def test_a_new_deadline_earns_a_new_notice_when_it_passes(db, make, sent_mail):
     db.session.commit()
     assert send_deviation_overdue_notices(TODAY) == 0
     assert send_deviation_overdue_notices(TODAY + timedelta(days=11)) == 1
+    db.session.commit()  # the notices go out once the markers are committed
     assert len(sent_mail) == 2

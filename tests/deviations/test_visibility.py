@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from portal import storage
 from portal.models import Attachment, Deviation, DeviationUpdate
 from tests.auth.helpers import text
 from tests.conftest import csrf_token
@@ -18,9 +19,10 @@ def _with_internal_bits(db, supplier):
                             is_internal=False)
     db.session.add_all([hidden, shown])
     db.session.flush()
+    stored = storage.save(b"%PDF-1.4\n%%EOF\n", kind="uploads", content_type="application/pdf")
     for update, name in ((hidden, "intern.pdf"), (shown, "synlig.pdf")):
         db.session.add(Attachment(deviation_update_id=update.id, original_name=name,
-                                  stored_name="b" * 32, size=10, sha256="0" * 64,
+                                  stored_name=stored.key, size=10, sha256="0" * 64,
                                   mimetype="application/pdf"))
     db.session.commit()
     return deviation

@@ -95,6 +95,7 @@ def test_every_csv_table_downloads(client, town, reviewer):
     for key in TABLE_KEYS:
         response = client.get(f"/reports/{YEAR}/{key}.csv")
         assert response.status_code == 200, key
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8", key
         assert len(_csv(response)) >= 1
 
 

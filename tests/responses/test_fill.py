@@ -177,7 +177,8 @@ def test_foreign_supplier_gets_404_everywhere(client, make, make_response, db, l
     login_as("supplier")
     other = make_response()
     evidence = EvidenceFile(response=other, question_id="B1", part_id="file", original_name="x.pdf",
-                            stored_name="abc", size=3, sha256="0" * 64, mimetype="application/pdf")
+                            stored_name=make.stored_file().key, size=3, sha256="0" * 64,
+                            mimetype="application/pdf")
     db.session.add(evidence)
     db.session.commit()
     for path in (f"/responses/{other.id}", f"/responses/{other.id}/sections/B", f"/responses/{other.id}/submit",
@@ -187,17 +188,18 @@ def test_foreign_supplier_gets_404_everywhere(client, make, make_response, db, l
     assert client.post(path, data={"csrf_token": csrf_token(client, "/company/")}).status_code == 404
 
 
-def test_a_number_too_large_to_format_is_shown_as_typed(client, make, make_response, db, login_as):
+def test_a_number_too_large_to_store_is_refused_at_save_and_shown_as_typed(client, make, make_response, db,
+                                                                          login_as):
     _user, response = _supplier_with_response(make, make_response, db, login_as)
     path = f"/responses/{response.id}/sections/B"
     huge = "9" * 40
     reply = client.post(path, data={"csrf_token": csrf_token(client, path), "present-B5": "1",
-                                    "q-B5-total": huge})
-    assert reply.status_code == 302
-    assert db.session.query(Answer).filter_by(question_id="B5").one().value["total"] == huge
+                                    "q-B5-total": huge, "q-B5-trained": "12"})
 
-    page = client.get(path)
-
-    assert page.status_code == 200
-    assert huge in page.get_data(as_text=True)
+    assert reply.status_code == 422
+    assert db.session.query(Answer).filter_by(question_id="B5").one().value == {"trained": "12"}
+    page = reply.get_data(as_text=True)
+    assert huge in page
+    assert "aria-invalid" in page
+    assert client.get(path).status_code == 200
     assert client.get(f"/responses/{response.id}").status_code == 200

@@ -18,6 +18,11 @@ from tests.responses.conftest import make_response, version  # noqa: F401 - fixt
 __all__ = ["make_response", "version"]
 
 
+def declaration_by(user: User) -> dict[str, Any]:
+    """The declaration (I1) as the submitting user gives it on the check page."""
+    return {"I1": {"confirm": {"confirmed": "yes", "name": user.display_name, "title": "Daglig leder"}}}
+
+
 def sections_of(response: Response) -> Any:
     definition = engine.definition_of(response.round.questionnaire_version)
     return engine.sections_for_agreement(definition, response.agreement)
@@ -38,7 +43,8 @@ def submitted(db: Any, make: Any, make_response: Any) -> Callable[..., Response]
         for question_id, value in values.items():
             response.answers.append(Answer(question_id=question_id, value=value, updated_by=user))
         db.session.flush()
-        submission = responses.submit_response(response, sections, actor=user, locale="nb")
+        submission = responses.submit_response(response, sections, actor=user, locale="nb",
+                                               declaration=declaration_by(user), today=date.today())
         review.record_submission(response, submission, actor=user, today=date.today())
         db.session.commit()
         return response
@@ -55,7 +61,8 @@ def resubmit(db: Any) -> Callable[..., Any]:
         result = responses.save_answers(response, changes, {}, set(), actor=user)
         assert not result.conflicts
         submission = responses.submit_response(response, sections_of(response), actor=user,
-                                               locale=user.locale)
+                                               locale=user.locale, declaration=declaration_by(user),
+                                               today=date.today())
         review.record_submission(response, submission, actor=user, today=date.today())
         db.session.commit()
         return submission

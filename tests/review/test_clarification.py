@@ -139,6 +139,7 @@ def test_resubmission_answers_the_round_and_the_reviewer_is_told(db, make, submi
 
     submission = resubmit(response, user, {"B4": {"answer": "Utdypet."}})
     sent = notify.response_submitted(response, submission)
+    db.session.commit()  # queued with the change, sent once it commits
 
     assert _reload(db, response).status == "resubmitted"
     history = services.clarification_history(response)
@@ -157,6 +158,7 @@ def test_without_a_contract_manager_every_reviewer_is_told(db, make, submitted, 
     response = submitted()
 
     assert notify.response_submitted(response, response.latest_submission) == 2
+    db.session.commit()
     assert sorted(m.to for m in sent_mail) == sorted([first.email, second.email])
 
 

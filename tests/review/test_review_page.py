@@ -18,7 +18,7 @@ from portal.responses import services as responses
 from portal.review import services
 from tests.auth.helpers import flashed, location, text, tr
 from tests.conftest import csrf_token
-from tests.review.conftest import sections_of
+from tests.review.conftest import declaration_by, sections_of
 from tests.review.helpers import return_response, save_verdicts
 
 
@@ -42,10 +42,11 @@ def test_page_shows_requirements_answers_files_and_guidance(client, db, make, ma
     for qid, value in sample_answers(sections).items():
         response.answers.append(Answer(question_id=qid, value=value, updated_by=user))
     response.files.append(EvidenceFile(question_id="B1", part_id="file", original_name="policy.pdf",
-                                       stored_name="a" * 32, size=1234, sha256="0" * 64,
+                                       stored_name=make.stored_file().key, size=1234, sha256="0" * 64,
                                        mimetype="application/pdf", uploaded_by=user))
     db.session.flush()
-    responses.submit_response(response, sections, actor=user, locale="nb")
+    responses.submit_response(response, sections, actor=user, locale="nb", declaration=declaration_by(user),
+                              today=date.today())
     db.session.commit()
     login_as("reviewer")
 
@@ -269,6 +270,8 @@ def test_answers_changed_since_the_previous_submission_show_the_earlier_value(
 
 def test_answers_copied_from_last_year_and_not_confirmed_are_marked(client, db, make, make_response,
                                                                     submitted, login_as):
+    # A response submitted before copies had to be confirmed: submitting then cleared the marks,
+    # so the review page finds the unconfirmed copies in the audit trail.
     supplier = make.supplier()
     user = make.user(role="supplier", supplier=supplier)
     last_year = submitted(user=user, year=2024)
@@ -280,7 +283,10 @@ def test_answers_copied_from_last_year_and_not_confirmed_are_marked(client, db, 
     responses.save_answers(response, {"B4": {"answer": "Endret i år."}}, {}, set(), actor=user)
     responses.save_answers(response, {"B2": dict(response_answers(response)["B2"])}, {}, {"B2"},
                            actor=user)
-    responses.submit_response(response, sections, actor=user, locale="nb")
+    for answer in response.answers:
+        answer.is_copied = False
+    responses.submit_response(response, sections, actor=user, locale="nb", declaration=declaration_by(user),
+                              today=date.today())
     db.session.commit()
     login_as("reviewer")
 

@@ -138,6 +138,30 @@ def test_cli_sends_reminders_and_is_idempotent(app, db, response, sent_mail):
     second = runner.invoke(args=["send-reminders", "--today", day])
 
     assert first.exit_code == 0, first.output
-    assert "0 at 14 days, 1 at 3 days, 0 overdue; 2 e-mail(s) sent." in first.output
-    assert "0 at 14 days, 0 at 3 days, 0 overdue; 0 e-mail(s) sent." in second.output
+    assert "0 at 14 days, 1 at 3 days, 0 overdue; 2 e-mail(s) queued." in first.output
+    assert "0 at 14 days, 0 at 3 days, 0 overdue; 0 e-mail(s) queued." in second.output
     assert len(sent_mail) == 2
+
+
+def test_a_mail_server_failing_part_way_keeps_the_markers_and_sends_the_rest_once(
+        db, response, flaky_smtp):
+    from sqlalchemy import select
+
+    from portal import mail
+    from portal.models import MailDelivery
+
+    flaky_smtp.accept = 1  # one reminder is accepted, then 451
+    assert _sent(_run(db, DEADLINE - timedelta(days=3))) == {"3_days": 1, "emails": 2}
+
+    assert len(flaky_smtp.delivered) == 1
+    db.session.expire_all()
+    assert db.session.get(Response, response.id).reminded_3_at is not None
+    assert _sent(_run(db, DEADLINE - timedelta(days=3))) == {}  # no second reminder queued
+
+    flaky_smtp.accept = 10
+    for delivery in db.session.scalars(select(MailDelivery).where(MailDelivery.sent_at.is_(None))):
+        mail.deliver_mail(delivery.id)  # what the job's retry does
+    for delivery in db.session.scalars(select(MailDelivery)):
+        mail.deliver_mail(delivery.id)  # and a retry of a job that had succeeded sends nothing
+
+    assert sorted(flaky_smtp.delivered) == ["john@alfa.no", "kari@alfa.no"]

@@ -141,9 +141,8 @@ def test_invitation_links_to_the_response(app, db, make_round, two_suppliers, se
     agreement, users = two_suppliers
     round = make_round()
     created = services.add_agreement_to_round(round, agreement, actor=None)
-    db.session.commit()
-
     notify.send_round_invitations(created)
+    db.session.commit()
 
     beta = next(m for m in sent_mail if m.to == "en@beta.no")
     beta_response = next(r for r in created if r.supplier_id == users["beta"].supplier_id)

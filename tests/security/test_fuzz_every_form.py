@@ -430,3 +430,40 @@ def test_the_exceptions_name_endpoints_that_take_post():
     assert set(SKIPPED) <= set(POST_ENDPOINTS), "a SKIPPED entry names no POST endpoint"
     assert set(SETUP) <= set(FUZZED), "a SETUP entry names no fuzzed endpoint"
     assert "responses.edit_section" in FUZZED  # the route list was read: GET+POST pages are in it too
+
+
+# -- query parameters of every page ---------------------------------------------------------------
+
+def _get_endpoints() -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = create_app(conftest.test_config(Path(tmp))).url_map.iter_rules()
+        getting = {rule.endpoint for rule in rules if "GET" in (rule.methods or ())}
+    return sorted(getting & MATRIX.keys())
+
+
+GET_ENDPOINTS = _get_endpoints()
+# Every name a route reads with portal.inputs, and some no route reads.
+PARAMETERS = ("page", "q", "supplier", "agreement", "round", "action", "actor", "object_type", "from", "to",
+              "year", "lang", "view", "kind", "status", "category", "light", "sort", "overdue", "proposed",
+              "type", "tier", "response", "question", "next", "variant", "social_dialogue", "x")
+FUZZ_PAGES = settings(FUZZ, max_examples=8)
+
+
+@pytest.fixture
+def visitor(app: Flask, make: Any, db: Any, monkeypatch: pytest.MonkeyPatch, endpoint: str) -> tuple[Any, str]:
+    isolate_requests(app, monkeypatch)
+    world = build_world(make, db)
+    client = app.test_client()
+    actor = actor_for(endpoint)
+    if (user := world.visitor(actor)) is not None:
+        assert sign_in(client, user.email).status_code == 302
+    return client, MATRIX[endpoint].url(world, world.side_for(actor))
+
+
+@pytest.mark.parametrize("endpoint", GET_ENDPOINTS)
+@FUZZ_PAGES
+@given(params=st.lists(st.tuples(st.sampled_from(PARAMETERS), anything), max_size=6))
+def test_every_page_survives_arbitrary_query_parameters(visitor, endpoint, params):
+    client, url = visitor
+    response = client.get(urlsplit(url).path, query_string=params)
+    assert response.status_code < 500, f"{endpoint} answered {response.status_code} to {params!r}"

@@ -7,7 +7,7 @@ organisation number from BUYER_ORG_NUMBER when set, else asked for on the admin 
 every record is put under it, and its administrators become its buyer administrators.
 
 Revision ID: 1db7513d50e5
-Revises: 1dbb91bdbcdb
+Revises: 5fdaa190ccf0
 Create Date: 2026-12-06 06:48:51.343574+00:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1db7513d50e5'
-down_revision = '1dbb91bdbcdb'
+down_revision = '5fdaa190ccf0'
 branch_labels = None
 depends_on = None
 

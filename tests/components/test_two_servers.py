@@ -1,0 +1,138 @@
+"""Two gunicorn app servers behind haproxy, sharing PostgreSQL and Redis, as in production.
+
+What users must not notice: which server answers. A session made on one server works on
+the other, the sign-in limit counts across both, and every request through the balancer
+is served whichever server it reaches. README "Production" runs the same commands.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+import requests
+
+from portal.demo import DEMO_PASSWORD
+from tests.components import cluster
+
+pytestmark = [
+    pytest.mark.component,
+    pytest.mark.skipif(not cluster.postgres_available(), reason="needs the local PostgreSQL"),
+]
+
+SUPPLIER = "leverandor@arbeidsklaer.example"
+REDIS_URL = "redis://127.0.0.1:6379/7"
+LOGIN_LIMIT = 6
+
+
+@dataclass(frozen=True)
+class Cluster:
+    servers: list[str]
+    balancer: str
+    database_url: str
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    workdir = tmp_path_factory.mktemp("cluster")
+    database_url = cluster.fresh_database("test_cluster")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    balancer_port = cluster.free_port()
+    shared = cluster.environment(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_urlsafe(48),
+        PORTAL_RATELIMIT_STORAGE_URI=REDIS_URL,
+        PORTAL_LOGIN_LIMIT_PER_ADDRESS=f"{LOGIN_LIMIT} per minute",
+        PORTAL_TRUSTED_PROXIES="1",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{balancer_port}",
+        PORTAL_PUBLIC_BASE_URL=f"http://127.0.0.1:{balancer_port}",
+    )
+    # Each server has its own instance folder: nothing may reach the other through local disk.
+    envs = [{**shared, "PORTAL_INSTANCE_PATH": str(workdir / name)} for name in ("a", "b")]
+    cluster.flask(envs[0], "db", "upgrade")
+    cluster.flask(envs[0], "demo-data")
+    try:
+        with (
+            cluster.app_server(envs[0], workdir / "a.log") as a,
+            cluster.app_server(envs[1], workdir / "b.log") as b,
+            cluster.load_balancer([a, b], workdir, balancer_port) as balancer,
+        ):
+            yield Cluster(servers=[a, b], balancer=balancer, database_url=database_url)
+    finally:
+        cluster.drop_database("test_cluster")
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(
+    session: requests.Session, base: str, email: str, password: str, client: str = ""
+) -> requests.Response:
+    """Sign in; ``client`` poses as that address behind the balancer (the servers trust one proxy)."""
+    headers = {"X-Forwarded-For": client} if client else {}
+    form = session.get(f"{base}/login", headers=headers, timeout=10)
+    return session.post(
+        f"{base}/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(form.text)},
+        headers=headers,
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def test_every_request_through_the_balancer_is_answered_by_both_servers(
+    two_servers: Cluster,
+) -> None:
+    answers = [requests.get(f"{two_servers.balancer}/login", timeout=10) for _ in range(6)]
+
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len({a.headers.get("X-Served-By") for a in answers}) == 2
+
+
+def test_a_session_made_on_one_server_works_on_the_other(two_servers: Cluster) -> None:
+    a, b = two_servers.servers
+    session = requests.Session()
+
+    signed_in = sign_in(session, a, SUPPLIER, DEMO_PASSWORD)
+    home = session.get(f"{b}/company/", allow_redirects=False, timeout=10)
+
+    assert signed_in.status_code == 302
+    assert home.status_code == 200
+    assert "Nordlys" in home.text
+
+
+def test_a_form_opened_on_one_server_is_accepted_by_the_other(two_servers: Cluster) -> None:
+    a, b = two_servers.servers
+    session = requests.Session()
+    sign_in(session, a, SUPPLIER, DEMO_PASSWORD)
+    page = session.get(f"{a}/profile/language", timeout=10)
+
+    saved = session.post(
+        f"{b}/profile/language",
+        data={"locale": "en", "csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert saved.status_code == 302
+
+
+def test_the_sign_in_limit_counts_across_both_servers(two_servers: Cluster) -> None:
+    a, b = two_servers.servers
+    statuses = []
+    for attempt in range(LOGIN_LIMIT + 2):
+        server = (a, b)[attempt % 2]
+        answer = sign_in(
+            requests.Session(), server, "nobody@leverandor.example", "wrong-password", "203.0.113.9"
+        )
+        statuses.append(answer.status_code)
+
+    assert statuses[:LOGIN_LIMIT] == [200] * LOGIN_LIMIT
+    assert statuses[LOGIN_LIMIT:] == [429, 429]
