@@ -24,6 +24,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +43,8 @@ ROOT = setup.ROOT
 VENV_BIN = ROOT / ".venv" / "bin"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SAVE_P95_TARGET_MS = 150.0
+SATURATION_SHARE_TARGET = 0.15  # saves at saturation, as a share of the /healthz ceiling of the same run
+LIMITER_REDIS = "redis://127.0.0.1:6379/9"
 PAGE_KINDS = ("section", "inbox", "reports")
 KIND_LABEL = {"save": "POST save (section B)", "section": "GET section page", "inbox": "GET /review (inbox)",
               "reports": "GET /reports?year=2024", "healthz": "GET /healthz", "login": "POST /login",
@@ -148,14 +151,15 @@ def memory_of(pid: int) -> dict[str, int]:
 class Server:
     """gunicorn wsgi:app, 4 sync workers, a free loopback port, no control socket."""
 
-    def __init__(self, env: dict[str, str], workers: int, out: Path, nice: int = 0) -> None:
+    def __init__(self, env: dict[str, str], workers: int, out: Path, nice: int = 0, name: str = "gunicorn") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = out / "gunicorn.log"
+        self.log_path = out / f"{name}.log"
         cmd = [str(VENV_BIN / "gunicorn"), "wsgi:app", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
                "--timeout", "60", "--no-control-socket", "--error-logfile", str(self.log_path),
                "--log-level", "info"]
-        self.stderr_path = out / "app-stderr.log"  # the app's own log (unhandled errors) goes here
+        # the app's own log (unhandled errors) goes here
+        self.stderr_path = out / ("app-stderr.log" if name == "gunicorn" else f"{name}-app-stderr.log")
         with open(self.stderr_path, "wb") as stderr:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stderr, stderr=stderr,
                                          start_new_session=True, preexec_fn=_niceness(nice))
@@ -174,6 +178,15 @@ class Server:
     def worker_pids(self) -> list[int]:
         return children(self.proc.pid)
 
+    def master_pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    def masters_alive(self) -> str:
+        return f"gunicorn master {self.proc.pid} {'alive' if self.proc.poll() is None else 'DEAD'}"
+
+    def balancer_pids(self) -> list[int]:
+        return []
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -182,6 +195,91 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+
+
+HAPROXY_CONFIG = """\
+global
+    maxconn 1024
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    # A sync worker answers the check only after the requests queued before it: with the
+    # 1 s default (inter) both servers were marked DOWN in the login storm on 2 busy cores
+    # and haproxy answered 503 itself. A server is down when it does not answer in 10 s.
+    timeout check 10s
+frontend portal
+    bind 127.0.0.1:{port}
+    default_backend app
+backend app
+    balance roundrobin
+    option httpchk GET /healthz
+    http-request set-header X-Forwarded-Proto http
+    option forwardfor
+{servers}
+"""
+
+
+class Balanced:
+    """N gunicorn servers (the same settings as ``Server``) behind Debian's haproxy, round robin.
+
+    The servers share the benchmark's PostgreSQL database and a Redis database for the
+    limiter, as production's app servers do (README "Production"; the haproxy settings are
+    those of tests/components/cluster.py). The load goes to the balancer's URL only.
+    """
+
+    def __init__(self, env: dict[str, str], servers: int, workers: int, out: Path, nice: int = 0) -> None:
+        self.servers = [Server(env, workers, out, nice=nice, name=f"gunicorn-{chr(97 + i)}") for i in range(servers)]
+        self.workers = workers * servers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config_path = out / "haproxy.cfg"
+        lines = "\n".join(f"    server s{i} 127.0.0.1:{server.port} check inter 2s fall 3 rise 2"
+                          for i, server in enumerate(self.servers))
+        self.config_path.write_text(HAPROXY_CONFIG.format(port=self.port, servers=lines), encoding="utf-8")
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        with open(out / "haproxy.log", "wb") as log_file:
+            self.proc = subprocess.Popen([haproxy, "-f", str(self.config_path), "-db"], stdout=log_file,
+                                         stderr=log_file, start_new_session=True, preexec_fn=_niceness(nice))
+        self.log_path = out / "haproxy.log"
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        for server in self.servers:
+            server.wait_ready(timeout)
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"haproxy exited ({self.proc.returncode}); see {self.log_path}")
+            # Round robin: as many answers in a row as there are servers have reached each one.
+            if all(probe(self.url + "/healthz") == 200 for _ in self.servers):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"haproxy not ready after {timeout} s; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        return [pid for server in self.servers for pid in server.worker_pids()]
+
+    def master_pids(self) -> list[int]:
+        return [server.proc.pid for server in self.servers]
+
+    def masters_alive(self) -> str:
+        return "; ".join(server.masters_alive() for server in self.servers) + \
+            f"; haproxy {self.proc.pid} {'alive' if self.proc.poll() is None else 'DEAD'}"
+
+    def balancer_pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        for server in self.servers:
+            server.stop()
 
 
 def _niceness(nice: int) -> Any:
@@ -278,7 +376,7 @@ def pg_restart() -> tuple[float, float, int]:
 class CpuMeter:
     """CPU seconds used by the gunicorn workers, the database backends and the load generator."""
 
-    def __init__(self, server: Server, driver_pid: int) -> None:
+    def __init__(self, server: Server | Balanced, driver_pid: int) -> None:
         self.server, self.driver_pid = server, driver_pid
         self.snapshots: dict[str, dict[str, float]] = {}
 
@@ -286,7 +384,8 @@ class CpuMeter:
         workers = self.server.worker_pids()
         self.snapshots[label] = {
             "time": time.time(),
-            "workers": sum(cpu_seconds(p) for p in workers) + cpu_seconds(self.server.proc.pid),
+            "workers": sum(cpu_seconds(p) for p in workers + self.server.master_pids()),
+            "balancer": sum(cpu_seconds(p) for p in self.server.balancer_pids()),
             "postgres": sum(cpu_seconds(p) for p in pg_backends()),
             "driver": cpu_seconds(self.driver_pid),
             "machine": machine_busy(),
@@ -299,7 +398,7 @@ class CpuMeter:
         return {k: y[k] - x[k] for k in x}
 
 
-def run_driver(plan: dict[str, Any], out: Path, tag: str, server: Server,
+def run_driver(plan: dict[str, Any], out: Path, tag: str, server: Server | Balanced,
                on_phase: dict[str, Any] | None = None, nice: int = 0) -> tuple[dict[str, Any], CpuMeter]:
     plan_path, result_path = out / f"plan-{tag}.json", out / f"result-{tag}.json"
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
@@ -445,7 +544,7 @@ def cpu_lines(meter: CpuMeter, result: dict[str, Any], phase: str) -> list[str]:
         return []
     n = sum(1 for r in result["rows"] if r[0] == phase)
     wall, cores = c["time"], os.cpu_count() or 1
-    other = max(0.0, c["machine"] - c["workers"] - c["postgres"] - c["driver"])
+    other = max(0.0, c["machine"] - c["workers"] - c["postgres"] - c["driver"] - c["balancer"])
     warning = []
     if other > 0.1 * cores * wall:
         warning = [f"  WARNING: other work on the machine took {other / wall / cores:.0%} of the CPU in this "
@@ -453,7 +552,10 @@ def cpu_lines(meter: CpuMeter, result: dict[str, Any], phase: str) -> list[str]:
     return warning + [f"  CPU over {wall:.1f} s ({cores} cores = {cores * wall:.0f} cpu-s): gunicorn {c['workers']:.1f} "
             f"cpu-s ({1000 * c['workers'] / max(n, 1):.1f} ms per request), PostgreSQL backends "
             f"{c['postgres']:.1f} ({1000 * c['postgres'] / max(n, 1):.1f} ms/req), load generator "
-            f"{c['driver']:.1f} ({1000 * c['driver'] / max(n, 1):.1f} ms/req), everything else on the "
+            f"{c['driver']:.1f} ({1000 * c['driver'] / max(n, 1):.1f} ms/req), "
+            + (f"haproxy {c['balancer']:.1f} ({1000 * c['balancer'] / max(n, 1):.1f} ms/req), "
+               if c["balancer"] else "")
+            + "everything else on the "
             f"machine {other:.1f} cpu-s; idle {max(0.0, cores * wall - c['machine']):.1f} cpu-s"]
 
 
@@ -625,6 +727,25 @@ def machine_lines(pg_version: str) -> list[str]:
             + ", ".join(f"{k} {v}" for k, v in versions.items())]
 
 
+BENCH_LOGIN_LIMIT = "100000 per minute"
+
+
+def cluster_env(env: dict[str, str]) -> dict[str, str]:
+    """Settings of production's app servers behind a balancer (README "Production"): the limiter
+    in a Redis database that both servers share, the balancer trusted for the client address."""
+    import redis
+
+    redis.Redis.from_url(LIMITER_REDIS).flushdb()
+    return dict(env, PORTAL_RATELIMIT_ENABLED="true", PORTAL_RATELIMIT_STORAGE_URI=LIMITER_REDIS,
+                PORTAL_TRUSTED_PROXIES="1", PORTAL_LOGIN_LIMIT_PER_ADDRESS=BENCH_LOGIN_LIMIT)
+
+
+def haproxy_version() -> str:
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    out = subprocess.run([haproxy, "-v"], capture_output=True, text=True, check=False).stdout
+    return " ".join(out.split()[:3]) if out else "haproxy"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60, help="paced phase length (default 60)")
@@ -633,7 +754,10 @@ def main() -> int:
     parser.add_argument("--think", default="0.5,2.0", help="paced think time range in s (default 0.5,2.0)")
     parser.add_argument("--suppliers", type=int, default=50)
     parser.add_argument("--reviewers", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per server (default 4)")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="gunicorn servers; 2 or more run behind haproxy, sharing the database and "
+                        f"Redis ({LIMITER_REDIS}) for the limiter, and the load goes through the balancer")
     parser.add_argument("--faults", nargs="?", const="all", metavar="all|kill,drop,pg",
                         help="also run fault runs: kill (SIGKILL workers), drop (terminate the app's "
                         "database connections; harmless to other databases), pg (restart PostgreSQL: "
@@ -674,7 +798,7 @@ def main() -> int:
     if args.nice:
         os.setpriority(os.PRIO_PROCESS, 0, -args.nice)  # inherited by everything started from here
         _autogroup(os.getpid(), args.nice)
-    server: Server | None = None
+    server: Server | Balanced | None = None
     try:
         pg_version = setup.server_version()
         log(f"recreating database {setup.DB_NAME} and migrating")
@@ -693,9 +817,12 @@ def main() -> int:
             time.sleep(20)
         log("measuring the password check")
         argon = setup.argon2_costs(env)
-        server = Server(env, args.workers, out, nice=args.nice)
+        if args.servers > 1:
+            server = Balanced(cluster_env(env), args.servers, args.workers, out, nice=args.nice)
+        else:
+            server = Server(env, args.workers, out, nice=args.nice)
         server.wait_ready()
-        log(f"gunicorn ready at {server.url} (workers {server.worker_pids()})")
+        log(f"ready at {server.url} (workers {server.worker_pids()})")
         base_plan = {"base_url": server.url, "password": seeded.password, "suppliers": seeded.suppliers,
                      "reviewers": seeded.reviewers, "report_year": 2024, "seed": args.seed,
                      "race": seeded.race}
@@ -703,9 +830,17 @@ def main() -> int:
         say("")
         say("Aktsom load benchmark (bench/load_bench.py)")
         say(machine_lines(pg_version))
-        say(f"  server: gunicorn wsgi:app -w {args.workers} (sync) --timeout 60 --no-control-socket on "
-            f"{server.url}; database {setup.DB_NAME}; rate limiter off; argon2id "
-            f"t={argon['params']['t']} m={argon['params']['m_kib'] // 1024} MiB p={argon['params']['p']}")
+        argon_text = (f"argon2id t={argon['params']['t']} m={argon['params']['m_kib'] // 1024} MiB "
+                      f"p={argon['params']['p']}")
+        if isinstance(server, Balanced):
+            say(f"  servers: {args.servers} × gunicorn wsgi:app -w {args.workers} (sync) --timeout 60 "
+                f"--no-control-socket ({', '.join(s.url for s in server.servers)}) behind haproxy "
+                f"(round robin, {haproxy_version()}) on {server.url}; all load goes through the balancer; "
+                f"database {setup.DB_NAME} shared; limiter on, in Redis {LIMITER_REDIS} (shared; the "
+                f"sign-in limit raised to {BENCH_LOGIN_LIMIT}: every client is 127.0.0.1); {argon_text}")
+        else:
+            say(f"  server: gunicorn wsgi:app -w {args.workers} (sync) --timeout 60 --no-control-socket on "
+                f"{server.url}; database {setup.DB_NAME}; rate limiter off; {argon_text}")
         if args.nice:
             say(f"  priority: gunicorn, its PostgreSQL backends and the load generator at nice -{args.nice} "
                 "(other work on the machine only gets the CPU they leave)")
@@ -751,7 +886,8 @@ def main() -> int:
             sat_pages = stats(result["rows"], "saturation", PAGE_KINDS, sat_w)
             sat_all = stats(result["rows"], "saturation", tuple(kinds), sat_w)
             say("")
-            say(f"Throughput at saturation as a share of the /healthz ceiling ({ceiling['rps']:.0f} req/s): "
+            through = " through the balancer" if isinstance(server, Balanced) else ""
+            say(f"Throughput at saturation as a share of the /healthz ceiling{through} ({ceiling['rps']:.0f} req/s): "
                 f"saves {sat_save['rps']:.0f} req/s = {sat_save['rps'] / ceiling['rps']:.1%}, pages "
                 f"{sat_pages['rps']:.0f} req/s = {sat_pages['rps'] / ceiling['rps']:.1%}, all "
                 f"{sat_all['rps']:.0f} req/s = {sat_all['rps'] / ceiling['rps']:.1%}")
@@ -786,6 +922,10 @@ def main() -> int:
             say("Targets:")
             say(f"  p95 of a save <= {SAVE_P95_TARGET_MS:.0f} ms (paced): {paced_save['p95']:.1f} ms  "
                 f"{'PASS' if paced_save['p95'] <= SAVE_P95_TARGET_MS else 'FAIL'}")
+            share = sat_save["rps"] / ceiling["rps"] if ceiling["rps"] else float("nan")
+            say(f"  saves at saturation >= {SATURATION_SHARE_TARGET:.0%} of the /healthz ceiling of this run: "
+                f"{sat_save['rps']:.1f} of {ceiling['rps']:.0f} req/s = {share:.1%}  "
+                f"{'PASS' if share >= SATURATION_SHARE_TARGET else 'FAIL'}")
             say(f"  p95 of a save at saturation (for information): {sat_save['p95']:.1f} ms  "
                 f"{'PASS' if sat_save['p95'] <= SAVE_P95_TARGET_MS else 'FAIL'}")
             say(f"  zero errors (login, paced, saturation, ceiling): {errors_all}  "
@@ -835,7 +975,7 @@ def main() -> int:
 class Fault:
     """One fault run: SIGKILL gunicorn workers in the middle of saves, or restart PostgreSQL."""
 
-    def __init__(self, kind: str, server: Server, seconds: float) -> None:
+    def __init__(self, kind: str, server: Server | Balanced, seconds: float) -> None:
         self.kind, self.server, self.seconds = kind, server, seconds
         self.events: list[dict[str, Any]] = []
         self.probe = HealthProbe(server.url + "/healthz")
@@ -886,7 +1026,7 @@ class Fault:
             time.sleep(0.02)
 
 
-def run_faults(args: argparse.Namespace, base_plan: dict[str, Any], server: Server, out: Path,
+def run_faults(args: argparse.Namespace, base_plan: dict[str, Any], server: Server | Balanced, out: Path,
                say: Any, think: list[float]) -> None:
     kinds = ("kill", "drop", "pg") if args.faults == "all" else tuple(args.faults.split(","))
     unknown = set(kinds) - {"kill", "drop", "pg"}
@@ -918,8 +1058,7 @@ def run_faults(args: argparse.Namespace, base_plan: dict[str, Any], server: Serv
         say(login_lines(result))
         say(table(result, name, ["save", "section", "inbox", "reports"]))
         say(fault_lines(result, name, fault.events, fault.probe.samples))
-        say(f"  workers now: {server.worker_pids()} (gunicorn master {server.proc.pid} "
-            f"{'alive' if server.proc.poll() is None else 'DEAD'})")
+        say(f"  workers now: {server.worker_pids()} ({server.masters_alive()})")
         say(durability_lines(dur))
 
 

@@ -92,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.deviations.routes import bp as deviations_bp
     from portal.main.routes import bp as main_bp
     from portal.platform.routes import bp as platform_bp
+    from portal.privacy.routes import bp as privacy_bp
     from portal.reports.routes import bp as reports_bp
     from portal.responses.routes import bp as responses_bp
     from portal.review.routes import bp as review_bp
@@ -108,4 +109,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(deviations_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(platform_bp)
+    app.register_blueprint(privacy_bp)
     return app

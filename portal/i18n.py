@@ -6,12 +6,15 @@ Accept-Language, else Bokmål. Browsers send no/nn/nb for Norwegian: all mean nb
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.extensions import babel
+from portal.extensions import babel, db
 from portal.models import LOCALES
 
 
@@ -31,5 +34,18 @@ def current_locale() -> str:
     return str(get_locale() or "nb")
 
 
+def _settle_locale(session: Any) -> None:
+    """Choose the request's language before a commit expires the signed-in user.
+
+    Flask-Babel asks ``select_locale`` only when something is first translated, which is
+    often a flash after the commit; reading ``current_user.locale`` then loads the user
+    again. Choosing it here costs nothing (the user is loaded) and is cached for the request.
+    """
+    if has_request_context():
+        get_locale()
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    if not event.contains(db.session, "before_commit", _settle_locale):
+        event.listen(db.session, "before_commit", _settle_locale)

@@ -37,6 +37,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
+from portal import logs
 from portal.config import ConfigError
 from portal.extensions import db
 
@@ -208,7 +209,8 @@ def run(app: Flask, name: str, args: dict[str, Any]) -> None:
     """Run one job in its own application context (so its own database session)."""
     entry = registered()[name]
     request_id = args.pop("request_id", None)
-    with app.app_context():
+    # The job's log lines carry the id of the request that enqueued it (portal/logs.py).
+    with app.app_context(), logs.bind_request_id(request_id) as request_id:
         g.request_id = request_id
         log.info("job_started task=%s request_id=%s", name, request_id)
         try:

@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, has_request_context, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.wrappers import Response
 
 from portal.config import ConfigError
@@ -129,9 +130,13 @@ def _request_fields() -> dict[str, Any]:
 def _user_id() -> int | None:
     """The signed-in user's id if this request loaded the user; never loads it (no query)."""
     user = g.get("_login_user")  # where Flask-Login keeps the user it loaded
-    if user is None or not getattr(user, "is_authenticated", False):
+    # After the request's commit the user is expired: ``user.id`` (and UserMixin's
+    # ``is_authenticated``, which reads ``is_active``) would load it again. The identity key
+    # survives the expiry; the anonymous user is not mapped.
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    if state is None or not state.identity:
         return None
-    return getattr(user, "id", None)
+    return int(state.identity[0])
 
 
 class StdoutHandler(logging.StreamHandler[Any]):

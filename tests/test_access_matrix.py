@@ -242,6 +242,7 @@ MATRIX: dict[str, Spec] = {
     "main.livez": public(lambda w, s: "/livez"),
     "main.readyz": public(lambda w, s: "/readyz"),
     "main.set_language": public(lambda w, s: "/language/en?next=/accessibility", method="POST"),
+    "privacy.privacy_statement": public(lambda w, s: "/privacy"),
     "main.index": Spec(lambda w, s: "/", anonymous=LOGIN, supplier_own=redirect("/company/"),
                        supplier_foreign=redirect("/company/"), reviewer=OK, admin=OK),
     "auth.login": Spec(lambda w, s: "/login", anonymous=OK, supplier_own=redirect("/company/"),
@@ -257,6 +258,7 @@ MATRIX: dict[str, Spec] = {
     "auth.change_password": signed_in(lambda w, s: "/profile/password", method="POST"),
     "auth.change_language": signed_in(lambda w, s: "/profile/language", method="POST"),
     "auth.disable_two_factor": signed_in(lambda w, s: "/profile/two-factor/disable", method="POST"),
+    "privacy.export_my_data": signed_in(lambda w, s: "/privacy/my-data", method="POST"),
     # Staff only
     "auth.setup_two_factor": staff(lambda w, s: "/profile/two-factor"),
     "admin.list_suppliers": staff(lambda w, s: "/admin/suppliers"),
@@ -272,6 +274,8 @@ MATRIX: dict[str, Spec] = {
     "admin.edit_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}"),
     "admin.deactivate_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}/deactivate", method="POST"),
     "admin.activate_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}/activate", method="POST"),
+    "admin.export_user_data": admin_only(lambda w, s: f"/admin/users/{s.user.id}/personal-data",
+                                         method="POST"),
     "admin.resend_invitation": admin_only(lambda w, s: f"/admin/users/{s.invitee.id}/resend", method="POST"),
     "admin.new_agreement": admin_only(lambda w, s: "/admin/agreements/new"),
     "admin.edit_agreement": admin_only(lambda w, s: f"/admin/agreements/{s.agreement.id}/edit"),
@@ -281,6 +285,9 @@ MATRIX: dict[str, Spec] = {
     # Supplier users only, about their own supplier
     "supplier.home": supplier_only(lambda w, s: "/company/"),
     "supplier.invite_colleague": supplier_only(lambda w, s: "/company/invite"),
+    "supplier.edit_details": supplier_only(lambda w, s: "/company/details"),
+    "supplier.deactivate_colleague": supplier_only(
+        lambda w, s: f"/company/colleagues/{s.invitee.id}/deactivate", owned=True),
     # Responses: the supplier's own; staff read them (the review itself is in the review area)
     "responses.view_response": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}"),
     "responses.edit_section": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/sections/B"),

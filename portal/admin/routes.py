@@ -32,6 +32,7 @@ from portal.extensions import db
 from portal.forms import select_choices
 from portal.models import Agreement, PriorityRisk, Role, Supplier, User
 from portal.pagination import paginate
+from portal.privacy.routes import send_export
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_roles(bp, Role.REVIEWER, Role.ADMIN)
@@ -220,6 +221,17 @@ def _set_active(user_id: int, active: bool) -> Response:
             else:
                 flash(_("%(email)s is deactivated and signed out everywhere.", email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/personal-data", methods=["POST"])
+@admin_only
+def export_user_data(user_id: int) -> Response:
+    """Download everything the portal holds about a person, for their request for access."""
+    user = get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        flash(_("The download did not start. Try again."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return send_export(user, actor=signed_in_user())
 
 
 @bp.route("/users/<int:user_id>/resend", methods=["POST"])

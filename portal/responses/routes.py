@@ -228,13 +228,14 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
                                upload_errors=upload_errors, refused=bool(refused)), status
     if not anchor:
         flash(_("Saved."), "success")
+    # The ids from the URL: after the commit, reading ``response.id`` would load the response again.
     if action == "next":
         index = sections.index(section)
         if index + 1 < len(sections):
-            return redirect(url_for("responses.edit_section", response_id=response.id,
+            return redirect(url_for("responses.edit_section", response_id=response_id,
                                     section_id=sections[index + 1].id))
-        return redirect(url_for("responses.check_submit", response_id=response.id))
-    return redirect(url_for("responses.edit_section", response_id=response.id, section_id=section.id,
+        return redirect(url_for("responses.check_submit", response_id=response_id))
+    return redirect(url_for("responses.edit_section", response_id=response_id, section_id=section.id,
                             _anchor=anchor))
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, storage
@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.models import (
     Answer,
     EvidenceFile,
+    FollowUpRound,
     PendingInput,
     Response,
     ResponseStatus,
@@ -76,17 +77,21 @@ def files_of(response: Response) -> dict[tuple[str, str], list[EvidenceFile]]:
 
 
 def load_response(response_id: int) -> Response | None:
-    """A response with everything the fill-in and review pages need, in a fixed number of queries."""
+    """A response with everything the fill-in and review pages need, in a fixed number of queries.
+
+    The round (with its questionnaire), the agreement and the supplier come in the response's
+    own statement; the collections in one statement each.
+    """
     return db.session.scalar(
         select(Response)
         .where(Response.id == response_id)
         .options(
+            joinedload(Response.round).joinedload(FollowUpRound.questionnaire_version),
+            joinedload(Response.agreement),
+            joinedload(Response.supplier),
             selectinload(Response.answers),
             selectinload(Response.files),
             selectinload(Response.submissions),
-            selectinload(Response.round),
-            selectinload(Response.agreement),
-            selectinload(Response.supplier),
         )
     )
 
@@ -431,9 +436,7 @@ def pending_input(user: User, path: str) -> PendingInput | None:
 
 
 def discard_pending_input(user: User, path: str) -> None:
-    for existing in db.session.scalars(select(PendingInput).where(PendingInput.user_id == user.id,
-                                                                  PendingInput.path == path)):
-        db.session.delete(existing)
+    db.session.execute(delete(PendingInput).where(PendingInput.user_id == user.id, PendingInput.path == path))
 
 
 def store_receipt(response: Response, definition: Definition, sections: Sequence[Section],

@@ -70,12 +70,16 @@ def _screens() -> list[Screen]:
         Screen("accept-invitation", "anonymous", "/invitation/{invitation_token}"),
         Screen("accept-invitation-errors", "anonymous", "/invitation/{invitation_token}", press="Save and sign in", en=False),
         Screen("accessibility-statement", "anonymous", "/accessibility"),
+        Screen("privacy-statement", "anonymous", "/privacy"),
         Screen("not-found", "anonymous", "/finnes-ikke", status=404),
         # Supplier
         Screen("supplier-home", "supplier", "/company/"),
         Screen("invite-colleague", "supplier", "/company/invite"),
+        Screen("company-details", "supplier", "/company/details"),
+        Screen("deactivate-colleague", "supplier", "/company/colleagues/{invited_colleague}/deactivate"),
         Screen("invite-colleague-errors", "supplier", "/company/invite", press="Send invitation", en=False),
         Screen("profile", "supplier", "/profile"),
+        Screen("privacy-statement-signed-in", "supplier", "/privacy", en=False),
         Screen("profile-password-errors", "supplier", "/profile", press="Change password", en=False),
         Screen("response-not-started", "supplier", "/responses/{open_response}"),
         Screen("response-filled", "supplier", "/responses/{filled_response}"),
@@ -229,6 +233,7 @@ def prepare_screens() -> dict[str, Any]:
         "this_year": year,
         "reset_token": make_token(PASSWORD_RESET, users[REVIEWER]),
         "invitation_token": make_token(INVITATION, invited),
+        "invited_colleague": invited.id,
     }
     db.session.commit()
     return ids

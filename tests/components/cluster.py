@@ -114,6 +114,9 @@ defaults
     timeout connect 5s
     timeout client 60s
     timeout server 60s
+    # A health check waits behind real requests on a busy server: give it time before
+    # taking a working server out of the pool.
+    timeout check 10s
 frontend portal
     bind 127.0.0.1:{port}
     default_backend app
@@ -136,7 +139,7 @@ def load_balancer(
     if not Path(haproxy).exists():
         raise AssertionError("haproxy is missing: bash .ci/debian-packages --ci installs it")
     lines = "\n".join(
-        f"    server s{i} {url.removeprefix('http://')} check inter 1s"
+        f"    server s{i} {url.removeprefix('http://')} check inter 2s fall 3 rise 2"
         for i, url in enumerate(servers)
     )
     config = workdir / "haproxy.cfg"

@@ -18,6 +18,7 @@ import requests
 
 from portal.demo import DEMO_PASSWORD
 from tests.components import cluster
+from tests.storage.conftest import SeaweedFS, seaweedfs, test_bucket  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.component,
@@ -37,7 +38,9 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def two_servers(
+    tmp_path_factory: pytest.TempPathFactory, seaweedfs: SeaweedFS, test_bucket: str  # noqa: F811
+) -> Iterator[Cluster]:
     workdir = tmp_path_factory.mktemp("cluster")
     database_url = cluster.fresh_database("test_cluster")
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -48,6 +51,12 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         PORTAL_RATELIMIT_STORAGE_URI=REDIS_URL,
         PORTAL_LOGIN_LIMIT_PER_ADDRESS=f"{LOGIN_LIMIT} per minute",
         PORTAL_TRUSTED_PROXIES="1",
+        # Files in S3 (SeaweedFS): the servers share no folder.
+        PORTAL_STORAGE_URL=f"s3://{test_bucket}/cluster-{secrets.token_hex(4)}",
+        PORTAL_S3_ENDPOINT_URL=seaweedfs.endpoint,
+        AWS_ACCESS_KEY_ID=seaweedfs.access_key,
+        AWS_SECRET_ACCESS_KEY=seaweedfs.secret_key,
+        AWS_DEFAULT_REGION="us-east-1",
         PUBLIC_BASE_URL=f"http://127.0.0.1:{balancer_port}",
         PORTAL_PUBLIC_BASE_URL=f"http://127.0.0.1:{balancer_port}",
     )
@@ -136,3 +145,55 @@ def test_the_sign_in_limit_counts_across_both_servers(two_servers: Cluster) -> N
 
     assert statuses[:LOGIN_LIMIT] == [200] * LOGIN_LIMIT
     assert statuses[LOGIN_LIMIT:] == [429, 429]
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _open_response(database_url: str) -> int:
+    """An editable response of the demo workwear supplier."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT r.id FROM response r JOIN supplier s ON s.id = r.supplier_id "
+            "WHERE s.org_number = '912345602' AND r.status IN ('not_started', 'in_progress') "
+            "ORDER BY r.id LIMIT 1").fetchone()
+        assert row, "the demo data has an open response for the workwear supplier"
+        return int(row[0])
+
+
+def _evidence_of(database_url: str, response_id: int) -> int:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT max(id) FROM evidence_file WHERE response_id = %s",
+                           (response_id,)).fetchone()
+        return int(row[0])
+
+
+def test_a_file_uploaded_through_one_server_is_downloaded_through_the_other(two_servers: Cluster) -> None:
+    a, b = two_servers.servers
+    session = requests.Session()
+    sign_in(session, a, SUPPLIER, DEMO_PASSWORD)
+    response_id = _open_response(two_servers.database_url)
+    path = f"/responses/{response_id}/sections/B"
+    form = session.get(f"{a}{path}", timeout=30)
+
+    uploaded = session.post(
+        f"{a}{path}",
+        data={"csrf_token": csrf_token(form.text), "present-B1": "1", "q-B1-answer": "yes"},
+        files={"q-B1-file-upload": ("policy.pdf", PDF, "application/pdf")},
+        allow_redirects=False, timeout=30,
+    )
+    evidence_id = _evidence_of(two_servers.database_url, response_id)
+    downloads = [session.get(f"{server}/responses/{response_id}/files/{evidence_id}", timeout=30)
+                 for server in (b, two_servers.balancer, two_servers.balancer, a)]
+
+    assert uploaded.status_code == 302
+    assert [d.status_code for d in downloads] == [200] * 4
+    assert all(d.content == PDF for d in downloads)

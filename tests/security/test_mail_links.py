@@ -198,7 +198,29 @@ def _deviation_overdue(world: World) -> None:
     world.cron(date.today())
 
 
+def _colleagues(world: World) -> tuple[User, User]:
+    supplier = world.make.supplier()
+    users = (world.make.user(role="supplier", supplier=supplier), world.make.user(role="supplier", supplier=supplier))
+    world.db.session.commit()
+    return users
+
+
+def _colleague_deactivated(world: World) -> None:
+    actor, colleague = _colleagues(world)
+    path = f"/company/colleagues/{colleague.id}/deactivate"
+    assert post(world.client(actor.email), path, token_from=path).status_code == 302
+
+
+def _contact_details_changed(world: World) -> None:
+    actor, _colleague = _colleagues(world)
+    reply = post(world.client(actor.email), "/company/details", {"address": "Kirkegata 5"},
+                 token_from="/company/details")
+    assert reply.status_code == 302
+
+
 SCENARIOS: dict[str, Callable[[World], None]] = {
+    "colleague_deactivated": _colleague_deactivated,
+    "contact_details_changed": _contact_details_changed,
     "deadline_extended": _deadline_extended,
     "deviation_overdue": _deviation_overdue,
     "deviation_registered": _deviation_registered,

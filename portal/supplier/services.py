@@ -1,0 +1,58 @@
+"""What a supplier user changes about their own company: its address and its colleagues' access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.auth import services as accounts
+from portal.extensions import db
+from portal.models import Role, Supplier, User
+
+#: The fields a supplier may change itself. The name and organisation number identify the
+#: supplier in the municipality's agreements, so only an administrator changes them.
+CONTACT_FIELDS = ("address", "postal_code", "city")
+
+
+class NotAllowed(Exception):
+    """The change cannot be made; the message names why."""
+
+
+def update_contact_details(supplier: Supplier, values: dict[str, Any], *, actor: User) -> dict[str, tuple[str, str]]:
+    """Change the supplier's address; returns {field: (before, after)} of what changed."""
+    if actor.supplier_id != supplier.id:
+        raise PermissionError("actor may not change this supplier")
+    changes: dict[str, tuple[str, str]] = {}
+    for name in CONTACT_FIELDS:
+        old, new = getattr(supplier, name), values.get(name) or ""
+        if old != new:
+            changes[name] = (old, new)
+            setattr(supplier, name, new)
+    if changes:
+        audit.record("supplier.contact_updated", supplier, actor=actor, supplier_id=supplier.id,
+                     before={k: v[0] for k, v in changes.items()},
+                     after={k: v[1] for k, v in changes.items()})
+    return changes
+
+
+def other_active_users(supplier_id: int, *, besides: tuple[int, ...]) -> int:
+    """How many active users of the supplier who can sign in there are, not counting ``besides``."""
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(
+            User.supplier_id == supplier_id, User.role == Role.SUPPLIER.value, User.is_active.is_(True),
+            User.password_hash.is_not(None), User.id.not_in(besides),
+        )
+    ) or 0
+
+
+def deactivate_colleague(colleague: User, *, actor: User) -> None:
+    """End a colleague's access (they are signed out everywhere); nothing they wrote is deleted."""
+    if colleague.supplier_id != actor.supplier_id or not actor.is_supplier:
+        raise PermissionError("not a colleague")
+    if colleague.id == actor.id:
+        raise NotAllowed("self")
+    if not colleague.is_active:
+        raise NotAllowed("inactive")
+    accounts.set_active(colleague, False, actor=actor)
