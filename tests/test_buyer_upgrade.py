@@ -65,7 +65,7 @@ def _reports(app: Any) -> dict[int, dict[str, Any]]:
 
 
 @pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
-def test_an_upgraded_installation_reports_the_same_figures(empty_database_app, monkeypatch):
+def test_an_upgraded_installation_reports_the_same_figures(empty_database_app, monkeypatch):  # noqa: F811
     app = empty_database_app
     isolate_requests(app, monkeypatch)
     config = _alembic_config()
