@@ -165,10 +165,12 @@ def available_years(today: date) -> tuple[int, ...]:
     counted = _counted_deviation()
     first_activity, last_activity, first_deviation, last_deviation = _run(
         select(
-            select(func.min(FollowUpActivity.date)).scalar_subquery(),
-            select(func.max(FollowUpActivity.date)).scalar_subquery(),
-            select(func.min(Deviation.detected_date)).where(counted).scalar_subquery(),
-            select(func.max(Deviation.detected_date)).where(counted).scalar_subquery(),
+            select(func.min(FollowUpActivity.date)).select_from(FollowUpActivity).scalar_subquery(),
+            select(func.max(FollowUpActivity.date)).select_from(FollowUpActivity).scalar_subquery(),
+            select(func.min(Deviation.detected_date)).select_from(Deviation).where(counted)
+            .scalar_subquery(),
+            select(func.max(Deviation.detected_date)).select_from(Deviation).where(counted)
+            .scalar_subquery(),
         )
     ).one()
     years = {int(y) for y in _run(select(FollowUpRound.year).distinct()).scalars()}
@@ -1064,6 +1066,7 @@ def five_years(year: int, years: Iterable[int],
     first, last = chosen[0], chosen[-1]
     active_row = _run(
         select(*(func.sum(case((active_in(y), 1), else_=0)) for y in chosen))
+        .select_from(Agreement)  # names the entity, so the buyer's scope applies
     ).one()
     active = {y: int(n or 0) for y, n in zip(chosen, active_row, strict=True)}
 
@@ -1089,6 +1092,7 @@ def five_years(year: int, years: Iterable[int],
 
     found_row = _run(
         select(*(func.sum(case((_dated_in(Deviation.detected_date, y), 1), else_=0)) for y in chosen))
+        .select_from(Deviation)
         .where(_counted_deviation(),
                Deviation.detected_date.between(first_day(first), last_day(last)))
     ).one()

@@ -159,12 +159,12 @@ def add_deviation(db: Any, supplier: Supplier, agreement: Agreement | None, **va
     return deviation
 
 
-def build_municipality(db: Any, make: Any) -> Municipality:
+def build_municipality(db: Any, make: Any, domain: str = "kommune.example") -> Municipality:
     version = store_shipped_version(db)
     reviewer = make.user(role="reviewer", job_title="Seniorrådgiver – fagansvarlig etisk handel",
-                         email="fagansvarlig@kommune.example")
+                         email=f"fagansvarlig@{domain}")
     manager = make.user(role="reviewer", job_title="Kontraktsforvalter",
-                        email="forvalter@kommune.example")
+                        email=f"forvalter@{domain}")
     s1, s2, s3, s4, s5, s6 = (
         foreign_supplier(make, f"{name} Leverandør AB")
         for name in ("Alfa", "Beta", "Gamma", "Delta", "Epsilon", "Zeta")
