@@ -131,9 +131,9 @@ def test_two_workers_run_each_reminder_tick_once_and_send_each_reminder_once(
     today = date.today()
     oslo_today = datetime.now(ZoneInfo("Europe/Oslo")).date()  # the tick's day
     version = store_shipped_version(db)
-    round_ = rounds.create_round(actor=None, year=2025, name_nb="Oppfølging", name_en="Follow-up",
-                                 version=version, deadline=oslo_today + timedelta(days=3),
-                                 intro_nb="", intro_en="")
+    round_ = rounds.create_round(actor=None, buyer=make.default_buyer, year=2025, name_nb="Oppfølging",
+                                 name_en="Follow-up", version=version,
+                                 deadline=oslo_today + timedelta(days=3), intro_nb="", intro_en="")
     suppliers = [make.supplier() for _ in range(3)]
     users = [make.user(role="supplier", supplier=s) for s in suppliers]
     agreement = make.agreement(suppliers=suppliers, start_date=today - timedelta(days=365),
