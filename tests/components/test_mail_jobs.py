@@ -33,9 +33,10 @@ def _response_to_submit(db, make, login_as):
     version = store_shipped_version(db)
     from portal.models import FollowUpRound
 
-    round_ = FollowUpRound(year=2025, name_nb="Oppfølging 2025", name_en="Follow-up 2025",
-                           questionnaire_version=version, deadline=date.today() + timedelta(days=30))
     agreement = make.agreement(suppliers=[user.supplier], questionnaire_variant="simplified")
+    round_ = FollowUpRound(year=2025, name_nb="Oppfølging 2025", name_en="Follow-up 2025",
+                           questionnaire_version=version, deadline=date.today() + timedelta(days=30),
+                           buyer_id=agreement.buyer_id)
     response = Response(round=round_, agreement=agreement, supplier=user.supplier,
                         status="not_started", deadline=round_.deadline)
     db.session.add_all([round_, response])
