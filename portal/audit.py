@@ -38,6 +38,7 @@ def record(
     field: str | None = None,
     before: Any = None,
     after: Any = None,
+    buyer_id: int | None = None,
 ) -> AuditEvent:
     """Append one event; the caller's transaction commits it with the change itself.
 
@@ -47,7 +48,7 @@ def record(
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
     event = AuditEvent(
-        buyer_id=_buyer_of(obj, actor),
+        buyer_id=buyer_id if buyer_id is not None else _buyer_of(obj, actor),
         action=action,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=getattr(obj, "id", None),

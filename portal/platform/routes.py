@@ -91,8 +91,8 @@ def invite_admin(buyer_id: int) -> ResponseReturnValue:
         except accounts.AccountError:
             form.email.errors.append(_("A user with this e-mail address already exists"))
         else:
+            notifications.send_invitation(user)  # queued: sent after the commit
             db.session.commit()
-            notifications.send_invitation(user)
             flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("platform.edit_buyer", buyer_id=buyer.id))
     return render_template("platform/invite_admin.html", form=form, buyer=buyer)

@@ -27,6 +27,7 @@ from portal.models import (
     Response,
     Supplier,
     User,
+    buyer_supplier,
 )
 from tests.auth.helpers import isolate_requests
 from tests.responses.conftest import store_shipped_version
@@ -153,6 +154,10 @@ def add_deviation(db: Any, supplier: Supplier, agreement: Agreement | None, **va
                                 "detected_date": date(YEAR, 3, 1), "site": SECRET_SITE,
                                 "description": f"Found at {SECRET_SITE}"}
     defaults.update(values)
+    if agreement is None and "buyer_id" not in defaults:
+        # Registered on the supplier alone: the buyer whose register it is in.
+        defaults["buyer_id"] = db.session.scalar(
+            select(buyer_supplier.c.buyer_id).where(buyer_supplier.c.supplier_id == supplier.id).limit(1))
     deviation = Deviation(supplier=supplier, agreement=agreement, **defaults)
     db.session.add(deviation)
     db.session.flush()

@@ -142,6 +142,11 @@ SETUP: dict[str, Setup] = {
     "review.return_response": Setup(prepare=_status("submitted")),
     "review.accept_response": Setup(prepare=_status("submitted")),
     "review.reopen_response": Setup(prepare=_status("accepted")),
+    # The platform administrator's pages: no actor of the matrix may use them.
+    "platform.list_buyers": Setup(actor="platform_admin"),
+    "platform.new_buyer": Setup(actor="platform_admin"),
+    "platform.edit_buyer": Setup(actor="platform_admin"),
+    "platform.invite_admin": Setup(actor="platform_admin"),
 }
 
 
