@@ -51,7 +51,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # PUBLIC_BASE_URL, and a forwarded Host is whatever the client sent the proxy.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
 
-    from portal import cli, database, errors, i18n, jobs, mail, security, storage, templating
+    from portal import (
+        cli,
+        database,
+        errors,
+        i18n,
+        jobs,
+        mail,
+        security,
+        storage,
+        templating,
+        tenancy,
+    )
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -66,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    tenancy.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
@@ -79,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.auth.routes import bp as auth_bp
     from portal.deviations.routes import bp as deviations_bp
     from portal.main.routes import bp as main_bp
+    from portal.platform.routes import bp as platform_bp
     from portal.privacy.routes import bp as privacy_bp
     from portal.reports.routes import bp as reports_bp
     from portal.responses.routes import bp as responses_bp
@@ -95,5 +108,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(deviations_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(platform_bp)
     app.register_blueprint(privacy_bp)
     return app

@@ -75,7 +75,9 @@ def id_or_404(object_id: int) -> int:
 
 
 def get_or_404(model: type[T], object_id: int) -> T:
-    obj = db.session.get(model, id_or_404(object_id))
+    # Always read the row: an object already in the session's identity map would skip the
+    # buyer's criteria (portal/tenancy.py), which apply to the SELECT.
+    obj = db.session.get(model, id_or_404(object_id), populate_existing=True)
     if obj is None:
         abort(404)
     return obj

@@ -9,6 +9,24 @@ from typing import Any
 
 from portal.extensions import db
 from portal.models import AuditEvent, User
+from portal.tenancy import scoped_buyer
+
+
+def _buyer_of(obj: Any, actor: User | None) -> int | None:
+    """The buyer whose trail an event belongs to: the record's own, its agreement's, or the actor's.
+
+    A supplier's change to a response is in the trail of the buyer that asked for it.
+    """
+    if type(obj).__name__ == "Buyer":
+        return int(obj.id)
+    for candidate in (obj, getattr(obj, "agreement", None), getattr(obj, "deviation", None),
+                      getattr(getattr(obj, "response", None), "agreement", None)):
+        buyer_id = getattr(candidate, "buyer_id", None)
+        if buyer_id is not None:
+            return int(buyer_id)
+    if actor is not None and actor.buyer_id is not None:
+        return actor.buyer_id
+    return scoped_buyer(db.session())
 
 
 def record(
@@ -20,6 +38,7 @@ def record(
     field: str | None = None,
     before: Any = None,
     after: Any = None,
+    buyer_id: int | None = None,
 ) -> AuditEvent:
     """Append one event; the caller's transaction commits it with the change itself.
 
@@ -29,6 +48,7 @@ def record(
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
     event = AuditEvent(
+        buyer_id=buyer_id if buyer_id is not None else _buyer_of(obj, actor),
         action=action,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=getattr(obj, "id", None),

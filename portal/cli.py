@@ -33,7 +33,11 @@ def demo_data_command() -> None:
 @click.option("--locale", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
 @with_appcontext
 def create_admin_command(email: str, locale: str) -> None:
-    """Create the first administrator and print the link to set a password."""
+    """Create a platform administrator and print the link to set a password.
+
+    The platform administrator runs the installation: registers the buyers and invites
+    each buyer's first administrator, who invites the buyer's other staff.
+    """
     from email_validator import EmailNotValidError, validate_email
     from sqlalchemy import func, select
 
@@ -45,13 +49,14 @@ def create_admin_command(email: str, locale: str) -> None:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise click.BadParameter(str(error), param_hint="EMAIL") from error
-    if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
+    if db.session.scalar(select(User).where(func.lower(User.email) == email)
+                         .execution_options(all_buyers=True)) is not None:
         raise click.ClickException(f"A user with the e-mail {email} already exists.")
-    user = User(email=email, role=Role.ADMIN.value, locale=locale, invited_at=utcnow())
+    user = User(email=email, role=Role.PLATFORM_ADMIN.value, locale=locale, invited_at=utcnow())
     db.session.add(user)
     db.session.commit()
     token = make_token(INVITATION, user)
-    click.echo(f"Administrator {email} created. Set the password within "
+    click.echo(f"Platform administrator {email} created. Set the password within "
                f"{current_app.config['INVITATION_MAX_AGE_DAYS']} days at:")
     click.echo(f"  {external_url('auth.accept_invitation', token=token)}")
 

@@ -40,7 +40,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SECRET_KEY": DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'aktsom.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MUNICIPALITY_NAME": "Lillestrøm kommune",
+        # Who runs this installation (footer, accessibility statement). Each buyer's own name
+        # is on its records; an installation upgraded from one municipality takes this name
+        # for its first buyer, with BUYER_ORG_NUMBER when set.
+        "OPERATOR_NAME": "Lillestrøm kommune",
+        "BUYER_ORG_NUMBER": "",
         "SERVICE_NAME": "Aktsom",
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",

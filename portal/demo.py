@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Agreement, PriorityRisk, Role, Supplier, User
+from portal.models import (
+    Agreement,
+    Buyer,
+    BuyerKind,
+    PriorityRisk,
+    Role,
+    Supplier,
+    User,
+    buyer_supplier,
+)
 from portal.passwords import hash_password
 
 DEMO_PASSWORD = "aktsom-demo-2025"  # noqa: S105 - documented demo credential, refused in production
@@ -33,6 +42,9 @@ DEMO_LOGINS = (
     DemoLogin("fagansvarlig@kommune.example", Role.REVIEWER, "reviewer (fagansvarlig etisk handel)"),
     DemoLogin("leverandor@arbeidsklaer.example", Role.SUPPLIER, "supplier on both workwear agreements"),
     DemoLogin("leverandor@solcelle.example", Role.SUPPLIER, "supplier on the solar-panel agreement"),
+    DemoLogin("admin@fjordvik.example", Role.ADMIN, "administrator of Fjordvik kommune (demo)"),
+    DemoLogin("plattform@aktsom.example", Role.PLATFORM_ADMIN, "platform administrator (buyers)"),
+    DemoLogin("fagansvarlig@fjordvik.example", Role.REVIEWER, "reviewer of Fjordvik kommune (demo)"),
 )
 
 SUPPLIERS = [
@@ -142,14 +154,41 @@ RISKS = [
 ]
 
 
+#: The demo buyers: the municipality of the seed report (its organisation number here is
+#: invented) and a fictional second municipality that shares a supplier with it.
+BUYERS = [
+    # key, name, org number, kind
+    ("lillestrom", "Lillestrøm kommune", "923456708", BuyerKind.MUNICIPALITY),
+    ("fjordvik", "Fjordvik kommune (demo)", "923456716", BuyerKind.MUNICIPALITY),
+]
+
+
+def _buyer(name: str, org_number: str, kind: BuyerKind) -> Buyer:
+    buyer = db.session.scalar(select(Buyer).where(Buyer.org_number == org_number))
+    if buyer is None:
+        buyer = Buyer(name=name, org_number=org_number, kind=kind.value, is_ehn_member=True,
+                      default_locale="nb", is_demo=True)
+        db.session.add(buyer)
+        db.session.flush()
+    return buyer
+
+
 def _user(email: str, name: str, role: Role, supplier: Supplier | None, password_hash: str,
-          job_title: str = "", locale: str = "nb") -> User:
+          job_title: str = "", locale: str = "nb", buyer: Buyer | None = None) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         user = User(email=email, name=name, role=role.value, supplier=supplier,
-                    password_hash=password_hash, job_title=job_title, locale=locale)
+                    password_hash=password_hash, job_title=job_title, locale=locale,
+                    buyer_id=buyer.id if buyer is not None and role != Role.SUPPLIER else None)
         db.session.add(user)
     return user
+
+
+def _register(buyer: Buyer, supplier: Supplier) -> None:
+    listed = db.session.execute(select(buyer_supplier).where(
+        buyer_supplier.c.buyer_id == buyer.id, buyer_supplier.c.supplier_id == supplier.id)).first()
+    if listed is None:
+        db.session.execute(buyer_supplier.insert().values(buyer_id=buyer.id, supplier_id=supplier.id))
 
 
 def load_demo_data() -> dict[str, int]:
@@ -165,12 +204,15 @@ def load_demo_data() -> dict[str, int]:
             created["suppliers"] += 1
         suppliers[key] = supplier
 
+    buyers = {key: _buyer(name, org_number, kind) for key, name, org_number, kind in BUYERS}
+    lillestrom = buyers["lillestrom"]
     password_hash = hash_password(DEMO_PASSWORD)
     before = db.session.scalar(select(func.count(User.id))) or 0
     admin = _user("admin@kommune.example", "Kari Nordmann (demo)", Role.ADMIN, None, password_hash,
-                  job_title="Innkjøpssjef")
+                  job_title="Innkjøpssjef", buyer=lillestrom)
     reviewer = _user("fagansvarlig@kommune.example", "Ingrid Fagerli (demo)", Role.REVIEWER, None,
-                     password_hash, job_title="Seniorrådgiver – fagansvarlig etisk handel")
+                     password_hash, job_title="Seniorrådgiver – fagansvarlig etisk handel",
+                     buyer=lillestrom)
     _user("leverandor@arbeidsklaer.example", "Per Hansen (demo)", Role.SUPPLIER, suppliers["workwear"],
           password_hash, job_title="Bærekraftsansvarlig")
     _user("leverandor@solcelle.example", "Sara Lind (demo)", Role.SUPPLIER, suppliers["solar"],
@@ -181,20 +223,53 @@ def load_demo_data() -> dict[str, int]:
     for spec in AGREEMENTS:
         spec = dict(spec)
         supplier_keys = spec.pop("suppliers")
-        agreement = db.session.scalar(select(Agreement).where(Agreement.reference == spec["reference"]))
+        agreement = db.session.scalar(select(Agreement).where(
+            Agreement.buyer_id == lillestrom.id, Agreement.reference == spec["reference"]))
         if agreement is None:
-            agreement = Agreement(**spec, contract_manager=reviewer)
+            agreement = Agreement(**spec, contract_manager=reviewer, buyer_id=lillestrom.id)
             agreement.suppliers = [suppliers[k] for k in supplier_keys]
             db.session.add(agreement)
             created["agreements"] += 1
+    for supplier in suppliers.values():
+        _register(lillestrom, supplier)
 
-    if db.session.scalar(select(func.count(PriorityRisk.id))) == 0:
+    if db.session.scalar(select(func.count(PriorityRisk.id)).where(
+            PriorityRisk.buyer_id == lillestrom.id)) == 0:
         for position, (impact_nb, impact_en, themes, geography) in enumerate(RISKS, start=1):
             db.session.add(PriorityRisk(position=position, impact_nb=impact_nb, impact_en=impact_en,
-                                        themes=themes, geography=geography))
+                                        themes=themes, geography=geography, buyer_id=lillestrom.id))
             created["risks"] += 1
     db.session.flush()
     from portal.demo_followup import load_demo_followup
 
     created["rounds"] = load_demo_followup(reviewer, admin)
+    created["agreements"] += _second_municipality(buyers["fjordvik"], suppliers, password_hash)
+    _user("plattform@aktsom.example", "Mona Drift (demo)", Role.PLATFORM_ADMIN, None, password_hash,
+          job_title="Driftsansvarlig Aktsom")
     return created
+
+
+def _second_municipality(buyer: Buyer, suppliers: dict[str, Supplier], password_hash: str) -> int:
+    """Fjordvik kommune: its own staff and workwear agreement, with Lillestrøm's workwear supplier."""
+    _user("admin@fjordvik.example", "Nils Berg (demo)", Role.ADMIN, None, password_hash,
+          job_title="Innkjøpsleder", buyer=buyer)
+    reviewer = _user("fagansvarlig@fjordvik.example", "Hanne Strand (demo)", Role.REVIEWER, None,
+                     password_hash, job_title="Rådgiver bærekraftige anskaffelser", buyer=buyer)
+    db.session.flush()
+    reference = "FK-2024-0007"
+    if db.session.scalar(select(Agreement).where(Agreement.buyer_id == buyer.id,
+                                                 Agreement.reference == reference)) is not None:
+        return 0
+    agreement = Agreement(
+        buyer_id=buyer.id, reference=reference, name_nb="Arbeidsklær for drift og renhold",
+        name_en="Workwear for operations and cleaning", kind="framework", dfo_category="workwear",
+        estimated_value=Decimal("4200000"), start_date=date(2024, 3, 1), end_date=date(2028, 2, 29),
+        contract_manager=reviewer, qualification_requirement=True, contract_condition=True,
+        social_dialogue_required=False, questionnaire_variant="full",
+        product_scope="Arbeidsklær og verneklær",
+    )
+    agreement.suppliers = [suppliers["workwear"]]
+    db.session.add(agreement)
+    db.session.flush()
+    _register(buyer, suppliers["workwear"])
+    return 1

@@ -52,11 +52,20 @@ def supplier_users(supplier_ids: Collection[int]) -> dict[int, list[User]]:
     return dict(grouped)
 
 
+def _inviting_organisation(user: User) -> str:
+    """Whom the invitation is from: the staff member's buyer, else the installation's operator."""
+    inviter = user.invited_by
+    if inviter is not None and inviter.buyer is not None:
+        return inviter.buyer.name
+    if user.buyer is not None:
+        return user.buyer.name
+    return str(current_app.config["OPERATOR_NAME"])
+
+
 def send_invitation(user: User) -> None:
     link = external_url("auth.accept_invitation", token=make_token(INVITATION, user))
     days = int(current_app.config["INVITATION_MAX_AGE_DAYS"])
     inviter = user.invited_by
-    municipality = current_app.config["MUNICIPALITY_NAME"]
     mail.queue_mail(
         mail.new_event("user", user.id, "invitation"),
         "invitation",
@@ -66,8 +75,9 @@ def send_invitation(user: User) -> None:
         link=link,
         days=days,
         inviter=inviter,
-        inviter_organisation=inviter.supplier.name if inviter and inviter.supplier else municipality,
-        municipality=municipality,
+        inviter_organisation=(inviter.supplier.name if inviter and inviter.supplier
+                              else _inviting_organisation(user)),
+        municipality=_inviting_organisation(user),
     )
 
 

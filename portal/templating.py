@@ -62,6 +62,8 @@ def navigation() -> list[tuple[str, str]]:
         items.append(("admin.list_suppliers", _("Suppliers")))
         items.append(("admin.list_agreements", _("Agreements")))
         items.append(("rounds.list_versions", _("Questionnaires")))
+    if current_user.is_platform_admin:
+        items.append(("platform.list_buyers", _("Buyers")))
     if current_user.is_admin:
         items.append(("admin.list_users", _("Users")))
         items.append(("admin.list_risks", _("Priority risks")))

@@ -7,7 +7,15 @@ from datetime import date
 from typing import Any
 
 from portal import storage
-from portal.models import Agreement, PriorityRisk, StoredObject, Supplier, User
+from portal.models import (
+    Agreement,
+    Buyer,
+    PriorityRisk,
+    StoredObject,
+    Supplier,
+    User,
+    buyer_supplier,
+)
 from portal.passwords import hash_password
 
 _counter = itertools.count(1)
@@ -19,11 +27,41 @@ ORG_NUMBERS = [
 ]
 
 
+# Valid organisation numbers (MOD11) for test buyers.
+BUYER_ORG_NUMBERS = ["923456708", "923456716", "923456724", "923456732", "923456740", "923456759"]
+
+
 class Factories:
     def __init__(self, db: Any, password: str) -> None:
         self.db = db
         self.password = password
         self._hash: str | None = None
+        self._default_buyer: Buyer | None = None
+
+    def buyer(self, **kwargs: Any) -> Buyer:
+        n = next(_counter)
+        values: dict[str, Any] = {"name": f"Kommune {n}", "org_number": BUYER_ORG_NUMBERS[n % len(BUYER_ORG_NUMBERS)]}
+        values.update(kwargs)
+        existing = {b.org_number for b in self.db.session.query(Buyer).all()}
+        if values["org_number"] in existing:
+            values["org_number"] = next(o for o in BUYER_ORG_NUMBERS if o not in existing)
+        buyer = Buyer(**values)
+        self.db.session.add(buyer)
+        self.db.session.flush()
+        return buyer
+
+    @property
+    def default_buyer(self) -> Buyer:
+        """The buyer of every staff user and agreement a test does not give one."""
+        if self._default_buyer is None:
+            self._default_buyer = self.buyer(name="Testkommune")
+        return self._default_buyer
+
+    def register(self, buyer: Buyer, supplier: Supplier) -> None:
+        listed = self.db.session.execute(buyer_supplier.select().where(
+            buyer_supplier.c.buyer_id == buyer.id, buyer_supplier.c.supplier_id == supplier.id)).first()
+        if listed is None:
+            self.db.session.execute(buyer_supplier.insert().values(buyer_id=buyer.id, supplier_id=supplier.id))
 
     def _password_hash(self) -> str:
         if self._hash is None:
@@ -45,9 +83,11 @@ class Factories:
             candidates = [o for o in ORG_NUMBERS if o not in existing]
             if values["org_number"] in existing and candidates:
                 values["org_number"] = candidates[0]
+        buyer = values.pop("buyer", None)
         supplier = Supplier(**values)
         self.db.session.add(supplier)
         self.db.session.flush()
+        self.register(buyer or self.default_buyer, supplier)
         return supplier
 
     def user(self, role: str = "reviewer", **kwargs: Any) -> User:
@@ -61,6 +101,8 @@ class Factories:
             "locale": "nb",
             "password_hash": self._password_hash(),
         }
+        if role in ("reviewer", "admin") and "buyer" not in kwargs and "buyer_id" not in kwargs:
+            values["buyer"] = self.default_buyer
         values.update(kwargs)
         user = User(**values)
         self.db.session.add(user)
@@ -80,15 +122,22 @@ class Factories:
             "contract_condition": True,
         }
         values.update(kwargs)
+        if "buyer" not in values and "buyer_id" not in values:
+            values["buyer"] = self.default_buyer
+        chosen = suppliers if suppliers is not None else [self.supplier()]
         agreement = Agreement(**values)
-        agreement.suppliers = suppliers if suppliers is not None else [self.supplier()]
+        agreement.suppliers = chosen
         self.db.session.add(agreement)
         self.db.session.flush()
+        for supplier in chosen:
+            self.register(agreement.buyer, supplier)
         return agreement
 
     def risk(self, **kwargs: Any) -> PriorityRisk:
         values: dict[str, Any] = {"impact_nb": "Risiko", "impact_en": "Risk", "themes": ["FORCED"]}
         values.update(kwargs)
+        if "buyer" not in values and "buyer_id" not in values:
+            values["buyer"] = self.default_buyer
         risk = PriorityRisk(**values)
         self.db.session.add(risk)
         self.db.session.flush()

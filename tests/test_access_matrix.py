@@ -106,16 +106,17 @@ class World:
     risk: PriorityRisk
     version: QuestionnaireVersion
     round: FollowUpRound
+    platform: User  # the platform administrator (tests/test_platform.py covers its pages)
 
     def visitor(self, actor: str) -> User | None:
         return {"anonymous": None, "supplier_own": self.a.user, "supplier_foreign": self.a.user,
-                "reviewer": self.reviewer, "admin": self.admin}[actor]
+                "reviewer": self.reviewer, "admin": self.admin, "platform_admin": self.platform}[actor]
 
     def side_for(self, actor: str) -> Side:
         return self.b if actor == "supplier_foreign" else self.a
 
 
-def build_world(make: Any, db: Any) -> World:
+def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -> World:
     from datetime import date, timedelta
     from io import BytesIO
 
@@ -125,7 +126,8 @@ def build_world(make: Any, db: Any) -> World:
 
     version = ensure_shipped_versions()[0]
     round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
-                          deadline=date.today() + timedelta(days=1), actor=None)
+                          deadline=date.today() + timedelta(days=1), actor=None,
+                          buyer=make.default_buyer)
 
     def side(name: str) -> Side:
         supplier = make.supplier(name=f"{name} AS")
@@ -168,8 +170,9 @@ def build_world(make: Any, db: Any) -> World:
         return Attachment(original_name=stored.original_name, stored_name=stored.stored_name,
                           size=stored.size, sha256=stored.sha256, mimetype=stored.mimetype)
 
-    world = World(a=side("Alfa"), b=side("Beta"), reviewer=make.user(role="reviewer"),
-                  admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_)
+    world = World(a=side(names[0]), b=side(names[1]), reviewer=make.user(role="reviewer"),
+                  admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_,
+                  platform=make.user(role="platform_admin"))
     db.session.commit()
     return world
 
@@ -215,6 +218,11 @@ def staff(url: Url, method: str = "GET") -> Spec:
 
 def admin_only(url: Url, method: str = "GET") -> Spec:
     return Spec(url, LOGIN, DENIED, DENIED, DENIED, _allowed(method), method=method)
+
+
+def nobody_here(url: Url, method: str = "GET") -> Spec:
+    """A page of the platform administrator: every other signed-in user is refused."""
+    return Spec(url, LOGIN, DENIED, DENIED, DENIED, DENIED, method=method)
 
 
 def supplier_action(url: Url) -> Spec:
@@ -338,6 +346,13 @@ MATRIX: dict[str, Spec] = {
     "reports.export": staff(lambda w, s: f"/reports/{w.round.year}.json"),
     "reports.export_csv": staff(lambda w, s: f"/reports/{w.round.year}/4a3.csv"),
     "reports.edit_text": staff(lambda w, s: f"/reports/{w.round.year}/text", method="POST"),
+    # The platform administrator's pages: no buyer's staff and no supplier may use them
+    # (tests/test_platform.py signs in as the platform administrator).
+    "platform.list_buyers": nobody_here(lambda w, s: "/platform/"),
+    "platform.new_buyer": nobody_here(lambda w, s: "/platform/buyers/new"),
+    "platform.edit_buyer": nobody_here(lambda w, s: f"/platform/buyers/{w.a.agreement.buyer_id}"),
+    "platform.invite_admin": nobody_here(
+        lambda w, s: f"/platform/buyers/{w.a.agreement.buyer_id}/invite"),
 }
 
 CASES = [(endpoint, actor) for endpoint in sorted(MATRIX) for actor in ACTORS]
@@ -393,3 +408,81 @@ def test_foreign_records_are_hidden():
     for endpoint, spec in MATRIX.items():
         if spec.owned and spec.supplier_own.status in (None, 200):
             assert spec.supplier_foreign == HIDDEN, endpoint
+
+
+# Staff of another buyer: every record of this buyer is hidden from them.
+
+FOREIGN_STAFF = ("reviewer", "admin")
+
+
+def names_a_record(spec: Spec) -> bool:
+    """Does the URL carry a record's id (or a submission's number)? Years and tokens do not."""
+    return bool({"id", "number"} & set(spec.url.__code__.co_names))
+
+
+#: Records every buyer shares: published questionnaire versions.
+SHARED_RECORDS = {"rounds.view_version"}
+
+
+def foreign_staff_outcomes(endpoint: str, role: str) -> tuple[Outcome, ...]:
+    """Staff of another buyer: 404 for any of this buyer's records, otherwise as their own staff.
+
+    Where the route is not for staff at all, refusing (403) before looking the record up is
+    as good as not finding it (404).
+    """
+    spec = MATRIX[endpoint]
+    own: Outcome = getattr(spec, role)
+    if own == LOGIN or not names_a_record(spec) or endpoint in SHARED_RECORDS:
+        return (own,)
+    if own == DENIED:
+        return (DENIED, HIDDEN)
+    return (HIDDEN,)
+
+
+@dataclass(frozen=True)
+class ForeignStaff:
+    world: World  # this buyer's records, whose ids go into the URLs
+    reviewer: User  # staff of another buyer that has records of its own
+    admin: User
+
+
+@pytest.fixture
+def foreign(app: Flask, make: Any, db: Any, monkeypatch: pytest.MonkeyPatch) -> ForeignStaff:
+    isolate_requests(app, monkeypatch)
+    world = build_world(make, db)
+    other = make.buyer(name="Annen kommune")
+    make._default_buyer = other
+    build_world(make, db, names=("Gamma", "Delta"))
+    staff_of_other = ForeignStaff(world, make.user(role="reviewer", buyer=other),
+                                  make.user(role="admin", buyer=other))
+    db.session.commit()
+    return staff_of_other
+
+
+FOREIGN_CASES = [(endpoint, role) for endpoint in sorted(MATRIX) for role in FOREIGN_STAFF]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), FOREIGN_CASES, ids=[f"{e}-{r}" for e, r in FOREIGN_CASES])
+def test_staff_of_another_buyer_see_nothing_of_this_buyers(client, foreign, endpoint, role):
+    spec = MATRIX[endpoint]
+    assert sign_in(client, getattr(foreign, role).email).status_code == 302
+    url = spec.url(foreign.world, foreign.world.a)
+
+    if spec.method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": csrf_token(client, "/accessibility")})
+
+    expected = foreign_staff_outcomes(endpoint, role)
+    assert any(_passes(outcome, response) for outcome in expected), (response.status_code, expected)
+    page = response.get_data().decode("utf-8", errors="replace")  # a download may be a ZIP
+    for name in ("Alfa AS", "Beta AS", "LK-Alfa", "LK-Beta", "user@alfa.example"):
+        assert name not in page, f"{endpoint} shows {name!r} to staff of another buyer"
+
+
+def _passes(outcome: Outcome, response: Any) -> bool:
+    try:
+        outcome.check(response)
+    except AssertionError:
+        return False
+    return True

@@ -269,12 +269,12 @@ def test_without_database_url_sqlite_in_the_instance_folder_is_used(tmp_path):
 
 def test_portal_prefixed_variables_override_defaults(built, monkeypatch):
     monkeypatch.setenv("PORTAL_IDLE_TIMEOUT_MINUTES", "30")
-    monkeypatch.setenv("PORTAL_MUNICIPALITY_NAME", "Testby kommune")
+    monkeypatch.setenv("PORTAL_OPERATOR_NAME", "Testby kommune")
 
     app = built()
 
     assert app.config["IDLE_TIMEOUT_MINUTES"] == 30
-    assert app.config["MUNICIPALITY_NAME"] == "Testby kommune"
+    assert app.config["OPERATOR_NAME"] == "Testby kommune"
 
 
 def test_demo_data_is_refused_in_production(tmp_path, db):
@@ -303,13 +303,13 @@ def test_demo_data_runs_outside_production(app, db):
     assert "aktsom-demo-2025" in result.output
 
 
-def test_create_admin_prints_a_working_invitation_link(app, db):
+def test_create_admin_creates_the_platform_administrator_with_a_working_link(app, db):
     result = app.test_cli_runner().invoke(args=["create-admin", "First.Admin@Kommune.example"])
 
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     user = db.session.scalar(select(User))
-    assert (user.email, user.role, user.password_hash) == ("first.admin@kommune.example", "admin", None)
+    assert (user.email, user.role, user.password_hash) == ("first.admin@kommune.example", "platform_admin", None)
     link = next(word for word in result.output.split() if "/invitation/" in word)
     path = "/invitation/" + link.split("/invitation/")[1]
     assert app.test_client().get(path).status_code == 200

@@ -80,12 +80,17 @@ def new_supplier() -> Response | str:
     form = SupplierForm()
     if form.validate_on_submit():
         try:
-            supplier = services.create_supplier(_supplier_values(form), actor=signed_in_user())
+            supplier, is_new = services.register_supplier(_supplier_values(form), actor=signed_in_user())
         except services.DuplicateError:
             form.org_number.errors.append(_("A supplier with this organisation number is already registered"))
         else:
             db.session.commit()
-            flash(_("The supplier %(name)s is registered.", name=supplier.name), "success")
+            if is_new:
+                flash(_("The supplier %(name)s is registered.", name=supplier.name), "success")
+            else:
+                flash(_("%(name)s already uses Aktsom and is now in your supplier register. Its "
+                        "company details are kept by Aktsom; nothing else about it was shared.",
+                        name=supplier.name), "success")
             return redirect(url_for("admin.view_supplier", supplier_id=supplier.id))
     return render_template("admin/edit_supplier.html", form=form, supplier=None)
 
@@ -148,7 +153,7 @@ def invite_user() -> Response | str:
         form.supplier_id.data = supplier_id
     if form.validate_on_submit():
         role = Role(form.role.data)
-        supplier = db.session.get(Supplier, form.supplier_id.data) if role == Role.SUPPLIER else None
+        supplier = db.session.get(Supplier, form.supplier_id.data, populate_existing=True) if role == Role.SUPPLIER else None
         try:
             user = accounts.invite_user(form.email.data, role=role, supplier=supplier,
                                         locale=form.locale.data, name=form.name.data or "",
@@ -177,7 +182,7 @@ def edit_user(user_id: int) -> Response | str:
         form.supplier_id.data = user.supplier_id or 0
     if form.validate_on_submit():
         role = Role(form.role.data)
-        supplier = db.session.get(Supplier, form.supplier_id.data) if role == Role.SUPPLIER else None
+        supplier = db.session.get(Supplier, form.supplier_id.data, populate_existing=True) if role == Role.SUPPLIER else None
         if user.id == current_user.id and role != Role.ADMIN:
             form.role.errors.append(_("You cannot remove your own administrator role"))
         else:

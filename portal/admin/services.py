@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Agreement, PriorityRisk, Supplier, User
+from portal.models import Agreement, Buyer, PriorityRisk, Supplier, User, buyer_supplier
+from portal.tenancy import ALL_BUYERS, owner_id
 
 SUPPLIER_FIELDS = ("name", "org_number", "country", "registry_id", "address", "postal_code", "city")
 AGREEMENT_FIELDS = (
@@ -58,31 +59,56 @@ def _clean_supplier(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _check_org_number(org_number: str | None, exclude_id: int | None) -> None:
+def _supplier_with_org_number(org_number: str | None, exclude_id: int | None) -> Supplier | None:
+    """The supplier with this organisation number on the whole installation (suppliers are shared)."""
     if not org_number:
-        return
-    query = select(Supplier.id).where(Supplier.org_number == org_number)
+        return None
+    query = select(Supplier).where(Supplier.org_number == org_number)
     if exclude_id is not None:
         query = query.where(Supplier.id != exclude_id)
-    if db.session.scalar(query) is not None:
-        raise DuplicateError("org_number")
+    return db.session.scalar(query.execution_options(**{ALL_BUYERS: True}))
 
 
-def create_supplier(values: dict[str, Any], *, actor: User | None) -> Supplier:
+def register_supplier(
+    values: dict[str, Any], *, actor: User | None, buyer: Buyer | None = None
+) -> tuple[Supplier, bool]:
+    """Put a supplier into the buyer's register; True if it was new to the installation.
+
+    A supplier organisation exists once on the installation. When another buyer registered
+    it already, this buyer gets the same organisation into its own register, and learns
+    nothing of the other buyer's agreements or follow-up.
+    """
     values = _clean_supplier(values)
-    _check_org_number(values["org_number"], None)
+    buyer_id = owner_id(actor, buyer)
+    existing = _supplier_with_org_number(values["org_number"], None)
+    if existing is not None:
+        if _in_register(buyer_id, existing):
+            raise DuplicateError("org_number")
+        add_to_register(buyer_id, existing)
+        audit.record("supplier.added_to_register", existing, actor=actor, supplier_id=existing.id)
+        return existing, False
     supplier = Supplier()
     _apply(supplier, SUPPLIER_FIELDS, values)
     db.session.add(supplier)
     db.session.flush()
+    add_to_register(buyer_id, supplier)
     audit.record("supplier.created", supplier, actor=actor, supplier_id=supplier.id,
                  after={k: _jsonable(getattr(supplier, k)) for k in SUPPLIER_FIELDS})
-    return supplier
+    return supplier, True
+
+
+def _in_register(buyer_id: int, supplier: Supplier) -> bool:
+    return db.session.execute(
+        select(buyer_supplier.c.supplier_id).where(
+            buyer_supplier.c.buyer_id == buyer_id, buyer_supplier.c.supplier_id == supplier.id
+        )
+    ).first() is not None
 
 
 def update_supplier(supplier: Supplier, values: dict[str, Any], *, actor: User) -> None:
     values = _clean_supplier(values)
-    _check_org_number(values["org_number"], supplier.id)
+    if _supplier_with_org_number(values["org_number"], supplier.id) is not None:
+        raise DuplicateError("org_number")
     changes = _apply(supplier, SUPPLIER_FIELDS, values)
     if changes:
         audit.record("supplier.updated", supplier, actor=actor, supplier_id=supplier.id,
@@ -99,8 +125,8 @@ def _clean_agreement(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _check_reference(reference: str, exclude_id: int | None) -> None:
-    query = select(Agreement.id).where(Agreement.reference == reference)
+def _check_reference(reference: str, buyer_id: int, exclude_id: int | None) -> None:
+    query = select(Agreement.id).where(Agreement.reference == reference, Agreement.buyer_id == buyer_id)
     if exclude_id is not None:
         query = query.where(Agreement.id != exclude_id)
     if db.session.scalar(query) is not None:
@@ -111,13 +137,25 @@ def _set_suppliers(agreement: Agreement, supplier_ids: list[int]) -> tuple[list[
     before = sorted(s.id for s in agreement.suppliers)
     suppliers = list(db.session.scalars(select(Supplier).where(Supplier.id.in_(supplier_ids)))) if supplier_ids else []
     agreement.suppliers = suppliers
+    for supplier in suppliers:
+        add_to_register(agreement.buyer_id, supplier)
     return before, sorted(s.id for s in suppliers)
 
 
-def create_agreement(values: dict[str, Any], supplier_ids: list[int], *, actor: User | None) -> Agreement:
+def add_to_register(buyer_id: int, supplier: Supplier) -> None:
+    """Put ``supplier`` into the buyer's supplier register (once)."""
+    db.session.flush()
+    if not _in_register(buyer_id, supplier):
+        db.session.execute(buyer_supplier.insert().values(buyer_id=buyer_id, supplier_id=supplier.id))
+
+
+def create_agreement(
+    values: dict[str, Any], supplier_ids: list[int], *, actor: User | None, buyer: Buyer | None = None
+) -> Agreement:
     values = _clean_agreement(values)
-    _check_reference(values["reference"], None)
-    agreement = Agreement()
+    buyer_id = owner_id(actor, buyer)
+    _check_reference(values["reference"], buyer_id, None)
+    agreement = Agreement(buyer_id=buyer_id)
     _apply(agreement, AGREEMENT_FIELDS, values)
     db.session.add(agreement)
     _set_suppliers(agreement, supplier_ids)
@@ -130,7 +168,7 @@ def create_agreement(values: dict[str, Any], supplier_ids: list[int], *, actor: 
 
 def update_agreement(agreement: Agreement, values: dict[str, Any], supplier_ids: list[int], *, actor: User) -> None:
     values = _clean_agreement(values)
-    _check_reference(values["reference"], agreement.id)
+    _check_reference(values["reference"], agreement.buyer_id, agreement.id)
     changes = _apply(agreement, AGREEMENT_FIELDS, values)
     before, after = _set_suppliers(agreement, supplier_ids)
     if before != after:
@@ -144,13 +182,15 @@ def update_agreement(agreement: Agreement, values: dict[str, Any], supplier_ids:
 RISK_FIELDS = ("impact_nb", "impact_en", "themes", "geography", "position")
 
 
-def save_priority_risk(risk: PriorityRisk | None, values: dict[str, Any], *, actor: User | None) -> PriorityRisk:
+def save_priority_risk(
+    risk: PriorityRisk | None, values: dict[str, Any], *, actor: User | None, buyer: Buyer | None = None
+) -> PriorityRisk:
     values = dict(values)
     values["position"] = int(values.get("position") or 0)
     values["impact_en"] = values.get("impact_en") or ""
     values["geography"] = values.get("geography") or ""
     created = risk is None
-    risk = risk or PriorityRisk()
+    risk = risk or PriorityRisk(buyer_id=owner_id(actor, buyer))
     if created:
         db.session.add(risk)
     changes = _apply(risk, RISK_FIELDS, values)

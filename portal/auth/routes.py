@@ -64,6 +64,8 @@ def _paused_message() -> str:
 
 
 def _home_for(user: User) -> str:
+    if user.is_platform_admin:
+        return url_for("platform.list_buyers")
     return url_for("supplier.home") if user.is_supplier else url_for("main.index")
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import delete, func, select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Attempt, AttemptKind, Role, Supplier, User, utcnow
+from portal.models import Attempt, AttemptKind, Buyer, Role, Supplier, User, utcnow
 from portal.models.user import new_session_token
 from portal.passwords import hash_password, needs_rehash, verify_password
+from portal.tenancy import ALL_BUYERS
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,11 @@ class AccountError(Exception):
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    """The account with this address on the whole installation (addresses are unique)."""
+    return db.session.scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+        .execution_options(**{ALL_BUYERS: True})
+    )
 
 
 class SignInPaused(AccountError):
@@ -201,13 +206,18 @@ def invite_user(
     locale: str,
     name: str = "",
     actor: User,
+    buyer: Buyer | None = None,
 ) -> User:
-    """Create an account that is completed when the invitee follows the link."""
+    """Create an account that is completed when the invitee follows the link.
+
+    Staff join the inviting administrator's buyer; the platform administrator names the
+    buyer whose administrator it invites.
+    """
     if not actor.can_invite_to(supplier.id if supplier else None):
         raise PermissionError("actor may not invite to this supplier")
     if role == Role.SUPPLIER and supplier is None:
         raise AccountError("supplier_required")
-    if role != Role.SUPPLIER and not actor.is_admin:
+    if role != Role.SUPPLIER and not (actor.is_admin or (actor.is_platform_admin and buyer)):
         raise PermissionError("only administrators invite staff")
     existing = find_user_by_email(email)
     if existing is not None:
@@ -223,6 +233,7 @@ def invite_user(
         name=name,
         role=role.value,
         supplier=supplier if role == Role.SUPPLIER else None,
+        buyer_id=None if role == Role.SUPPLIER else (buyer.id if buyer else actor.buyer_id),
         locale=locale,
         invited_at=utcnow(),
         invited_by=actor,
@@ -275,6 +286,7 @@ def change_role(user: User, role: Role, supplier: Supplier | None, *, actor: Use
     before = {"role": user.role, "supplier_id": user.supplier_id}
     user.role = role.value
     user.supplier = supplier if role == Role.SUPPLIER else None
+    user.buyer_id = None if role == Role.SUPPLIER else actor.buyer_id
     user.rotate_session_token()
     audit.record(
         "user.role_changed", user, actor=actor, supplier_id=user.supplier_id, before=before,

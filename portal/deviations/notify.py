@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
@@ -38,7 +37,7 @@ def _send(template: str, deviation: Deviation, users: Sequence[User], *, event: 
             supplier=deviation.supplier, agreement=deviation.agreement, link=link,
             type_label=DEVIATION_TYPES.label, status_label=DEVIATION_STATUSES.label,
             severity_label=SEVERITIES.label,
-            municipality=current_app.config["MUNICIPALITY_NAME"], **context,
+            municipality=deviation.buyer.name, **context,
         )
     return len(users)
 

@@ -237,7 +237,7 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
             form.question_id.data = question.id
             form.type.data = question.deviation_on_not_met or ""
     if form.validate_on_submit():
-        supplier = db.session.get(Supplier, form.supplier_id.data)
+        supplier = db.session.get(Supplier, form.supplier_id.data, populate_existing=True)
         assert supplier is not None  # the form checked the choice
         if response is not None and response.supplier_id != supplier.id:
             form.supplier_id.errors.append(_("The response belongs to another supplier."))

@@ -37,6 +37,7 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.tenancy import owner_id
 from portal.uploads import StoredFile
 
 #: The fields staff set on the form, in the order the audit trail lists them.
@@ -88,7 +89,7 @@ def _check_codes(values: Mapping[str, Any]) -> None:
 def _check_agreement(supplier_id: int, agreement_id: int | None) -> None:
     if agreement_id is None:
         return
-    agreement = db.session.get(Agreement, agreement_id)
+    agreement = db.session.get(Agreement, agreement_id, populate_existing=True)
     if agreement is None or supplier_id not in {s.id for s in agreement.suppliers}:
         raise DeviationError("agreement")
 
@@ -112,7 +113,7 @@ def create_deviation(
         raise DeviationError("response")
     deviation = Deviation(supplier=supplier, status="REGISTERED", is_proposed=False,
                           created_by=actor, response=response, question_id=question_id,
-                          measures=[])
+                          measures=[], buyer_id=owner_id(actor))
     for name in DEVIATION_FIELDS:
         if name in values:
             setattr(deviation, name, _clean(name, values[name]))
@@ -156,7 +157,7 @@ def propose_deviation(
         supplier_id=response.supplier_id, agreement_id=response.agreement_id, response=response,
         question_id=question_id, type=deviation_type, severity="MAJOR", tier="TU",
         detected_date=today, detected_by="SAQ", status="REGISTERED", is_proposed=True,
-        created_by=actor, measures=[],
+        created_by=actor, measures=[], buyer_id=response.agreement.buyer_id,
     )
     db.session.add(deviation)
     db.session.flush()

@@ -30,6 +30,8 @@ def index() -> Response | str:
         return redirect(url_for("auth.login"))
     if current_user.is_supplier:
         return redirect(url_for("supplier.home"))
+    if current_user.is_platform_admin:
+        return redirect(url_for("platform.list_buyers"))
     return render_template("main/index.html")
 
 

@@ -117,6 +117,13 @@ def run_migrations_online():
         locked = connection.dialect.name == "postgresql"
         if locked:
             take_migration_lock(connection)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it (batch mode) and dropping the old one; with
+            # foreign keys enforced that drop fails once other tables point at rows in it.
+            # The pragma only takes effect outside a transaction; it is turned on again below.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         try:
             context.configure(
                 connection=connection,
@@ -127,6 +134,10 @@ def run_migrations_online():
             with context.begin_transaction():
                 context.run_migrations()
         finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
             if locked:
                 connection.rollback()  # a failed migration leaves its transaction open
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})

@@ -3,6 +3,7 @@
 from portal.models.agreement import Agreement, agreement_supplier
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
+from portal.models.buyer import Buyer, BuyerKind, BuyerOwned, buyer_supplier
 from portal.models.followup import (
     AWAITING_REVIEW,
     EDITABLE_STATUSES,
@@ -56,10 +57,14 @@ __all__ = [
     "Submission",
     "AuditEvent",
     "Base",
+    "Buyer",
+    "BuyerKind",
+    "BuyerOwned",
     "PriorityRisk",
     "Role",
     "Supplier",
     "User",
     "agreement_supplier",
+    "buyer_supplier",
     "utcnow",
 ]

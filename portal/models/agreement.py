@@ -7,10 +7,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from flask_babel import get_locale
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, TimestampMixin
+from portal.models.buyer import BuyerOwned
 
 if TYPE_CHECKING:
     from portal.models.supplier import Supplier
@@ -24,7 +34,7 @@ agreement_supplier = Table(
 )
 
 
-class Agreement(TimestampMixin, Base):
+class Agreement(BuyerOwned, TimestampMixin, Base):
     __tablename__ = "agreement"
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
@@ -32,12 +42,13 @@ class Agreement(TimestampMixin, Base):
         CheckConstraint(
             "questionnaire_variant IN ('full', 'simplified')", name="variant_known"
         ),
+        UniqueConstraint("buyer_id", "reference", name="uq_agreement_buyer_reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name_nb: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20), default="framework")
     dfo_category: Mapped[str | None] = mapped_column(String(30), index=True)
     estimated_value: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))

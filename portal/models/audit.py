@@ -27,6 +27,8 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column()
     supplier_id: Mapped[int | None] = mapped_column(index=True)
+    # The buyer whose record this is; none for a supplier's own or the platform's records.
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyer.id"), index=True)
     field: Mapped[str | None] = mapped_column(String(80))
     before: Mapped[Any | None] = mapped_column(JSON)
     after: Mapped[Any | None] = mapped_column(JSON)

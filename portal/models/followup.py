@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from portal.models.base import Base, TimestampMixin, utcnow
+from portal.models.buyer import BuyerOwned
 
 if TYPE_CHECKING:
     from portal.models.agreement import Agreement
@@ -68,7 +69,7 @@ class QuestionnaireVersion(Base):
         return f"{self.title} ({self.version})"
 
 
-class FollowUpRound(TimestampMixin, Base):
+class FollowUpRound(BuyerOwned, TimestampMixin, Base):
     """A yearly follow-up (oppfølgingsrunde): one questionnaire version, one deadline."""
 
     __tablename__ = "follow_up_round"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import codes
 from portal.models.base import Base, TimestampMixin, utcnow
+from portal.models.buyer import BuyerOwned
 
 if TYPE_CHECKING:
     from portal.models.agreement import Agreement
@@ -63,7 +64,7 @@ class Clarification(Base):
     answered_submission: Mapped[Submission | None] = relationship()
 
 
-class Deviation(TimestampMixin, Base):
+class Deviation(BuyerOwned, TimestampMixin, Base):
     """An avvik (DOMAIN 5): what was found, where in the chain, and what is done about it."""
 
     __tablename__ = "deviation"
@@ -177,7 +178,7 @@ class DeviationUpdate(Base):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="deviation_update")
 
 
-class FollowUpActivity(TimestampMixin, Base):
+class FollowUpActivity(BuyerOwned, TimestampMixin, Base):
     """A dated follow-up event (DOMAIN 7.2); these are what 4.A.2 counts."""
 
     __tablename__ = "follow_up_activity"
@@ -232,11 +233,11 @@ class Attachment(Base):
     stored: Mapped[StoredObject] = relationship()
 
 
-class ReportText(TimestampMixin, Base):
+class ReportText(BuyerOwned, TimestampMixin, Base):
     """Texts of the annual report kept per year, e.g. the edited 4.A.1 description."""
 
     __tablename__ = "report_text"
-    __table_args__ = (UniqueConstraint("year", "key"),)
+    __table_args__ = (UniqueConstraint("buyer_id", "year", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int]

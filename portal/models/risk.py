@@ -7,9 +7,10 @@ from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, TimestampMixin
+from portal.models.buyer import BuyerOwned
 
 
-class PriorityRisk(TimestampMixin, Base):
+class PriorityRisk(BuyerOwned, TimestampMixin, Base):
     __tablename__ = "priority_risk"
 
     id: Mapped[int] = mapped_column(primary_key=True)

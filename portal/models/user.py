@@ -14,13 +14,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.models.base import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
+    from portal.models.buyer import Buyer
     from portal.models.supplier import Supplier
 
 
 class Role(StrEnum):
     SUPPLIER = "supplier"
     REVIEWER = "reviewer"
-    ADMIN = "admin"
+    ADMIN = "admin"  # a buyer's administrator
+    # Runs the installation: creates buyers and invites their first administrators; sees no
+    # buyer's answers, verdicts or deviations.
+    PLATFORM_ADMIN = "platform_admin"
 
 
 LOCALES = ("nb", "en")
@@ -36,7 +40,12 @@ class User(UserMixin, TimestampMixin, Base):
         CheckConstraint(
             "(role = 'supplier') = (supplier_id IS NOT NULL)", name="supplier_role_has_supplier"
         ),
-        CheckConstraint("role IN ('supplier', 'reviewer', 'admin')", name="role_known"),
+        CheckConstraint(
+            "role IN ('supplier', 'reviewer', 'admin', 'platform_admin')", name="role_known"
+        ),
+        CheckConstraint(
+            "(role IN ('reviewer', 'admin')) = (buyer_id IS NOT NULL)", name="staff_have_buyer"
+        ),
         CheckConstraint("locale IN ('nb', 'en')", name="locale_known"),
     )
 
@@ -47,6 +56,8 @@ class User(UserMixin, TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
+    # Staff belong to one buyer; supplier users to none (suppliers are shared).
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyer.id"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="nb")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie; rotating it ends every session of the user.
@@ -59,6 +70,7 @@ class User(UserMixin, TimestampMixin, Base):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     supplier: Mapped[Supplier | None] = relationship(back_populates="users")
+    buyer: Mapped[Buyer | None] = relationship()
     invited_by: Mapped[User | None] = relationship(remote_side=[id])
 
     def get_id(self) -> str:
@@ -80,8 +92,17 @@ class User(UserMixin, TimestampMixin, Base):
         return self.role == Role.ADMIN
 
     @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.PLATFORM_ADMIN
+
+    @property
     def has_accepted_invitation(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def buyer_name(self) -> str:
+        """The name of the staff member's buyer ("" for supplier users)."""
+        return self.buyer.name if self.buyer is not None else ""
 
     @property
     def display_name(self) -> str:
@@ -91,9 +112,12 @@ class User(UserMixin, TimestampMixin, Base):
         return self.is_staff or self.supplier_id == supplier_id
 
     def can_invite_to(self, supplier_id: int | None) -> bool:
-        """Admins invite anyone; supplier users invite colleagues of their own supplier."""
+        """Admins invite anyone; the platform administrator invites buyers' administrators
+        (no supplier users); supplier users invite colleagues of their own supplier."""
         if self.is_admin:
             return True
+        if self.is_platform_admin:
+            return supplier_id is None
         return self.is_supplier and supplier_id is not None and supplier_id == self.supplier_id
 
     def __repr__(self) -> str:

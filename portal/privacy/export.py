@@ -214,7 +214,7 @@ def personal_data(user: User) -> tuple[dict[str, Any], list[tuple[dict[str, Any]
     document = {
         "format": FORMAT,
         "generated_at": _plain(utcnow()),
-        "controller": current_app.config["MUNICIPALITY_NAME"],
+        "controller": current_app.config["OPERATOR_NAME"],
         "profile": _profile(user),
         "sign_ins": _sign_ins(user),
         "declarations_signed": declarations,

@@ -35,14 +35,15 @@ def deviation_layout(deviations: DeviationSet) -> str:
     return "types"
 
 
-def render_report_pdf(report: YearReport, locale: str) -> bytes:
-    """Render ``report`` (read with ``limit=PDF_LIMIT``) in ``locale``."""
+def render_report_pdf(report: YearReport, locale: str, buyer_name: str) -> bytes:
+    """Render ``buyer_name``'s ``report`` (read with ``limit=PDF_LIMIT``) in ``locale``."""
     with force_locale(locale):
         text, is_saved = texts.text_4a1(report)
         warnings = [texts.warning_message(w) for w in report.warnings]
     return render_pdf(
         "pdf/report.html", locale,
-        report=report, text_4a1=text, text_4a1_saved=is_saved, warnings=warnings,
+        report=report, buyer_name=buyer_name, text_4a1=text, text_4a1_saved=is_saved,
+        warnings=warnings,
         detected_layout=deviation_layout(report.deviations.detected),
         earlier_layout=deviation_layout(report.deviations.earlier_open),
         requirements_listed=report.agreements.with_requirements <= PDF_LIMIT,

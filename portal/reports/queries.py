@@ -108,12 +108,13 @@ FIVE_YEARS = 5
 
 
 def _run(statement: Executable) -> Result[*tuple[Any, ...]]:
-    """Run a read-only statement on the session's connection.
+    """Run a read-only statement through the session, so the buyer's scope applies.
 
-    Core rows without the ORM's result machinery: these statements select columns, never
-    entities, and the report reads tens of thousands of rows.
+    Every statement here selects columns, never entities. It goes through the ORM session
+    (not its bare connection) because that is where portal/tenancy.py adds the buyer's
+    criteria: a report contains only the buyer's own records.
     """
-    return db.session.connection().execute(statement)
+    return db.session.execute(statement)
 
 
 def first_day(year: int) -> date:
@@ -164,10 +165,12 @@ def available_years(today: date) -> tuple[int, ...]:
     counted = _counted_deviation()
     first_activity, last_activity, first_deviation, last_deviation = _run(
         select(
-            select(func.min(FollowUpActivity.date)).scalar_subquery(),
-            select(func.max(FollowUpActivity.date)).scalar_subquery(),
-            select(func.min(Deviation.detected_date)).where(counted).scalar_subquery(),
-            select(func.max(Deviation.detected_date)).where(counted).scalar_subquery(),
+            select(func.min(FollowUpActivity.date)).select_from(FollowUpActivity).scalar_subquery(),
+            select(func.max(FollowUpActivity.date)).select_from(FollowUpActivity).scalar_subquery(),
+            select(func.min(Deviation.detected_date)).select_from(Deviation).where(counted)
+            .scalar_subquery(),
+            select(func.max(Deviation.detected_date)).select_from(Deviation).where(counted)
+            .scalar_subquery(),
         )
     ).one()
     years = {int(y) for y in _run(select(FollowUpRound.year).distinct()).scalars()}
@@ -1063,6 +1066,7 @@ def five_years(year: int, years: Iterable[int],
     first, last = chosen[0], chosen[-1]
     active_row = _run(
         select(*(func.sum(case((active_in(y), 1), else_=0)) for y in chosen))
+        .select_from(Agreement)  # names the entity, so the buyer's scope applies
     ).one()
     active = {y: int(n or 0) for y, n in zip(chosen, active_row, strict=True)}
 
@@ -1088,6 +1092,7 @@ def five_years(year: int, years: Iterable[int],
 
     found_row = _run(
         select(*(func.sum(case((_dated_in(Deviation.detected_date, y), 1), else_=0)) for y in chosen))
+        .select_from(Deviation)
         .where(_counted_deviation(),
                Deviation.detected_date.between(first_day(first), last_day(last)))
     ).one()

@@ -7,13 +7,15 @@ from sqlalchemy import select
 from portal import audit
 from portal.extensions import db
 from portal.models import ReportText, User, utcnow
+from portal.tenancy import owner_id
 
 
 def save_report_text(year: int, key: str, text: str, *, actor: User) -> ReportText:
     stored = db.session.scalar(select(ReportText).where(ReportText.year == year, ReportText.key == key))
     before = stored.text if stored else None
     if stored is None:
-        stored = ReportText(year=year, key=key, text=text, updated_by_id=actor.id)
+        stored = ReportText(year=year, key=key, text=text, updated_by_id=actor.id,
+                            buyer_id=owner_id(actor))
         db.session.add(stored)
     else:
         stored.text = text

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal import mail, notifications
@@ -43,7 +42,7 @@ def review_recipients(agreement: Agreement | None) -> list[User]:
 def _common(response: Response) -> dict[str, Any]:
     return {"response": response, "round": response.round, "agreement": response.agreement,
             "supplier": response.supplier,
-            "municipality": current_app.config["MUNICIPALITY_NAME"]}
+            "municipality": response.agreement.buyer.name}
 
 
 def _question_lines(

@@ -363,8 +363,8 @@ def new_activity() -> HttpResponse | str | tuple[str, int]:
         kind = inputs.arg("kind")
         form.kind.data = kind if kind in ACTIVITY_KINDS else ""
     if form.validate_on_submit():
-        agreement = db.session.get(Agreement, form.agreement_id.data)
-        supplier = db.session.get(Supplier, form.supplier_id.data)
+        agreement = db.session.get(Agreement, form.agreement_id.data, populate_existing=True)
+        supplier = db.session.get(Supplier, form.supplier_id.data, populate_existing=True)
         assert agreement is not None
         assert supplier is not None
         if not services.supplier_is_on_agreement(supplier.id, agreement.id):

@@ -471,6 +471,7 @@ def accept_response(response: Response, *, actor: User, today: date) -> FollowUp
                  field="status", before=before, after=response.status)
     activity = FollowUpActivity(kind="questionnaire_reviewed", date=today,
                                 agreement_id=response.agreement_id,
+                                buyer_id=response.agreement.buyer_id,
                                 supplier_id=response.supplier_id, response_id=response.id,
                                 notes="", created_by_id=actor.id)
     db.session.add(activity)
@@ -534,6 +535,7 @@ def create_activity(
     if not supplier_is_on_agreement(supplier.id, agreement.id):
         raise ReviewError("not_on_agreement")
     activity = FollowUpActivity(kind=kind, date=day, agreement_id=agreement.id,
+                                buyer_id=agreement.buyer_id,
                                 supplier_id=supplier.id, notes=notes, created_by_id=actor.id)
     db.session.add(activity)
     for stored in files:

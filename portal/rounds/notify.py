@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from flask import current_app
-
 from portal import mail, notifications
 from portal.models import Response, User
 
@@ -41,7 +39,7 @@ def _send(template: str, event: str, response: Response, users: Iterable[User],
             supplier=response.supplier,
             deadline=response.deadline,
             link=link,
-            municipality=current_app.config["MUNICIPALITY_NAME"],
+            municipality=response.agreement.buyer.name,
             **context,
         )
         sent += 1

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.models import (
     EDITABLE_STATUSES,
     Agreement,
+    Buyer,
     FollowUpRound,
     QuestionnaireVersion,
     Response,
@@ -30,6 +31,7 @@ from portal.models import (
     utcnow,
 )
 from portal.questionnaires.definition import parse_definition, shipped_definitions
+from portal.tenancy import owner_id
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +143,10 @@ def create_round(
     intro_nb: str = "",
     intro_en: str = "",
     actor: User | None,
+    buyer: Buyer | None = None,
 ) -> FollowUpRound:
     round = FollowUpRound(
+        buyer_id=owner_id(actor, buyer),
         year=year,
         name_nb=name_nb,
         name_en=name_en,
@@ -221,8 +225,11 @@ def add_agreement_to_round(
 ) -> list[Response]:
     """One response per supplier on the agreement; suppliers already in the round are skipped.
 
-    Returns only the responses created now, so the caller invites exactly those.
+    Returns only the responses created now, so the caller invites exactly those. A round
+    takes only its own buyer's agreements.
     """
+    if agreement.buyer_id != round.buyer_id:
+        raise ValueError("an agreement joins only its own buyer's rounds")
     return _add_agreement(round, agreement, _existing_pairs(round), actor)
 
 
@@ -244,7 +251,11 @@ def add_agreements_in_bulk(
 ) -> list[Response]:
     """Add every active agreement with the contract condition, or every one in a DFØ category."""
     today = today or date.today()
-    query = active_agreements_query(today).options(selectinload(Agreement.suppliers))
+    query = (
+        active_agreements_query(today)
+        .where(Agreement.buyer_id == round.buyer_id)
+        .options(selectinload(Agreement.suppliers))
+    )
     if rule == BULK_CONTRACT_CONDITION:
         query = query.where(Agreement.contract_condition.is_(True))
     elif rule == BULK_CATEGORY:

@@ -17,7 +17,7 @@ def colleague_deactivated(colleague: User, *, actor: User) -> None:
         mail.new_event("user", colleague.id, "deactivated"),
         "colleague_deactivated", colleague.locale, colleague.email,
         user=colleague, actor=actor, supplier=colleague.supplier,
-        municipality=current_app.config["MUNICIPALITY_NAME"],
+        municipality=current_app.config["OPERATOR_NAME"],
         privacy_link=notifications.external_url("privacy.privacy_statement"),
     )
 
@@ -33,5 +33,5 @@ def contact_details_changed(supplier: Supplier, changes: dict[str, tuple[str, st
             mail.new_event("supplier", supplier.id, "contact_details_changed"),
             "contact_details_changed", user.locale, user.email,
             user=user, actor=actor, supplier=supplier, changes=changes, link=link,
-            municipality=current_app.config["MUNICIPALITY_NAME"],
+            municipality=current_app.config["OPERATOR_NAME"],
         )

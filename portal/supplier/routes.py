@@ -105,7 +105,7 @@ def deactivate_colleague(user_id: int) -> Response | str:
     actor = signed_in_user()
     if colleague.id == actor.id:
         flash(_("You cannot deactivate your own account. Ask a colleague or %(municipality)s.",
-                municipality=current_app.config["MUNICIPALITY_NAME"]), "error")
+                municipality=current_app.config["OPERATOR_NAME"]), "error")
         return redirect(url_for("supplier.home"))
     if not colleague.is_active:
         flash(_("%(name)s is already deactivated.", name=colleague.display_name), "info")

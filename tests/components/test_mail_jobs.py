@@ -33,9 +33,10 @@ def _response_to_submit(db, make, login_as):
     version = store_shipped_version(db)
     from portal.models import FollowUpRound
 
-    round_ = FollowUpRound(year=2025, name_nb="Oppfølging 2025", name_en="Follow-up 2025",
-                           questionnaire_version=version, deadline=date.today() + timedelta(days=30))
     agreement = make.agreement(suppliers=[user.supplier], questionnaire_variant="simplified")
+    round_ = FollowUpRound(year=2025, name_nb="Oppfølging 2025", name_en="Follow-up 2025",
+                           questionnaire_version=version, deadline=date.today() + timedelta(days=30),
+                           buyer_id=agreement.buyer_id)
     response = Response(round=round_, agreement=agreement, supplier=user.supplier,
                         status="not_started", deadline=round_.deadline)
     db.session.add_all([round_, response])
@@ -131,9 +132,9 @@ def test_two_workers_run_each_reminder_tick_once_and_send_each_reminder_once(
     today = date.today()
     oslo_today = datetime.now(ZoneInfo("Europe/Oslo")).date()  # the tick's day
     version = store_shipped_version(db)
-    round_ = rounds.create_round(actor=None, year=2025, name_nb="Oppfølging", name_en="Follow-up",
-                                 version=version, deadline=oslo_today + timedelta(days=3),
-                                 intro_nb="", intro_en="")
+    round_ = rounds.create_round(actor=None, buyer=make.default_buyer, year=2025, name_nb="Oppfølging",
+                                 name_en="Follow-up", version=version,
+                                 deadline=oslo_today + timedelta(days=3), intro_nb="", intro_en="")
     suppliers = [make.supplier() for _ in range(3)]
     users = [make.user(role="supplier", supplier=s) for s in suppliers]
     agreement = make.agreement(suppliers=suppliers, start_date=today - timedelta(days=365),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from portal.models import Deviation
+from sqlalchemy import select
+
+from portal.models import Deviation, buyer_supplier
 
 
 def make_deviation(db: Any, supplier: Any, **values: Any) -> Deviation:
@@ -15,6 +17,10 @@ def make_deviation(db: Any, supplier: Any, **values: Any) -> Deviation:
         "detected_by": "SITE", "status": "REGISTERED", "measures": [],
     }
     fields.update(values)
+    if not {"agreement_id", "response_id", "buyer_id", "agreement", "response"} & fields.keys():
+        # Registered on the supplier alone: the buyer whose register it is in.
+        fields["buyer_id"] = db.session.scalar(
+            select(buyer_supplier.c.buyer_id).where(buyer_supplier.c.supplier_id == supplier.id).limit(1))
     deviation = Deviation(supplier_id=supplier.id, **fields)
     db.session.add(deviation)
     db.session.commit()

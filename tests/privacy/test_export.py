@@ -25,7 +25,8 @@ def people(make: Any, db: Any) -> dict[str, Any]:
 
     version = ensure_shipped_versions()[0]
     round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
-                          deadline=date.today() + timedelta(days=10), actor=None)
+                          deadline=date.today() + timedelta(days=10), actor=None,
+                          buyer=make.default_buyer)
     supplier = make.supplier(name="Alfa AS")
     kari = make.user(role="supplier", supplier=supplier, email="kari@alfa.example", name="Kari Nordmann",
                      job_title="Innkjøpssjef")

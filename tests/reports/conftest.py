@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from portal.models import (
     Agreement,
+    Buyer,
     Deviation,
     FollowUpActivity,
     FollowUpRound,
@@ -25,6 +27,7 @@ from portal.models import (
     Response,
     Supplier,
     User,
+    buyer_supplier,
 )
 from tests.auth.helpers import isolate_requests
 from tests.responses.conftest import store_shipped_version
@@ -71,9 +74,12 @@ def foreign_supplier(make: Any, name: str) -> Supplier:
     return make.supplier(name=name, country="SE", registry_id=f"556{next(_registry_ids):07d}")
 
 
-def add_round(db: Any, version: QuestionnaireVersion, year: int, deadline: date) -> FollowUpRound:
+def add_round(db: Any, version: QuestionnaireVersion, year: int, deadline: date,
+              buyer: Buyer | None = None) -> FollowUpRound:
+    """A round of ``buyer``; by default of the only buyer the test has."""
+    buyer = buyer or db.session.scalars(select(Buyer).order_by(Buyer.id)).first()
     round_ = FollowUpRound(year=year, name_nb=f"Oppfølging {year}", name_en=f"Follow-up {year}",
-                           questionnaire_version=version, deadline=deadline)
+                           questionnaire_version=version, deadline=deadline, buyer=buyer)
     db.session.add(round_)
     db.session.flush()
     return round_
@@ -148,18 +154,22 @@ def add_deviation(db: Any, supplier: Supplier, agreement: Agreement | None, **va
                                 "detected_date": date(YEAR, 3, 1), "site": SECRET_SITE,
                                 "description": f"Found at {SECRET_SITE}"}
     defaults.update(values)
+    if agreement is None and "buyer_id" not in defaults:
+        # Registered on the supplier alone: the buyer whose register it is in.
+        defaults["buyer_id"] = db.session.scalar(
+            select(buyer_supplier.c.buyer_id).where(buyer_supplier.c.supplier_id == supplier.id).limit(1))
     deviation = Deviation(supplier=supplier, agreement=agreement, **defaults)
     db.session.add(deviation)
     db.session.flush()
     return deviation
 
 
-def build_municipality(db: Any, make: Any) -> Municipality:
+def build_municipality(db: Any, make: Any, domain: str = "kommune.example") -> Municipality:
     version = store_shipped_version(db)
     reviewer = make.user(role="reviewer", job_title="Seniorrådgiver – fagansvarlig etisk handel",
-                         email="fagansvarlig@kommune.example")
+                         email=f"fagansvarlig@{domain}")
     manager = make.user(role="reviewer", job_title="Kontraktsforvalter",
-                        email="forvalter@kommune.example")
+                        email=f"forvalter@{domain}")
     s1, s2, s3, s4, s5, s6 = (
         foreign_supplier(make, f"{name} Leverandør AB")
         for name in ("Alfa", "Beta", "Gamma", "Delta", "Epsilon", "Zeta")

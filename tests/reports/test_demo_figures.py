@@ -31,10 +31,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext, pgettext
+from sqlalchemy import select
 
 from portal.demo import DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
+from portal.models import Buyer
 from portal.reports import queries
+from portal.tenancy import scope_to
 from tests.auth.helpers import IsolatedClient, sign_in, text, tr
 from tests.conftest import _empty_all_tables
 from tests.reports.conftest import inbox_lights
@@ -254,6 +257,10 @@ STAFF = {
 # Fixtures
 
 
+def _lillestrom() -> int:
+    return int(db.session.scalar(select(Buyer.id).where(Buyer.name == "Lillestrøm kommune")))
+
+
 @pytest.fixture(scope="module")
 def reports(app: Flask) -> Iterator[dict[int, queries.YearReport]]:
     """The demo data, loaded once; the full reports (every row, grouped) of both years."""
@@ -263,7 +270,10 @@ def reports(app: Flask) -> Iterator[dict[int, queries.YearReport]]:
             _empty_all_tables()
             load_demo_data()
             db.session.commit()
+            # The municipality's report, as its staff read it (the demo has a second buyer).
+            scope_to(db.session(), _lillestrom())
             found = {year: queries.year_report(year, TODAY) for year in YEARS}
+            scope_to(db.session(), None)
             db.session.remove()
         yield found
     finally:
@@ -276,7 +286,9 @@ def reports(app: Flask) -> Iterator[dict[int, queries.YearReport]]:
 def inbox(app: Flask, reports: dict[int, queries.YearReport]) -> dict[int, dict[Any, Any]]:
     """Each year's lights as the inbox computes them, response by response in Python."""
     with app.app_context():
+        scope_to(db.session(), _lillestrom())
         found = {year: inbox_lights(year, TODAY) for year in YEARS}
+        scope_to(db.session(), None)
         db.session.remove()
     return found
 

@@ -44,7 +44,7 @@ def make_response(db: Any, make: Any, version: QuestionnaireVersion) -> Any:
         round_ = db.session.query(FollowUpRound).filter_by(year=year).first()
         if round_ is None:
             round_ = FollowUpRound(year=year, name_nb=f"Oppfølging {year}", name_en=f"Follow-up {year}",
-                                   questionnaire_version=version,
+                                   questionnaire_version=version, buyer_id=agreement.buyer_id,
                                    deadline=deadline or date.today() + timedelta(days=30))
             db.session.add(round_)
         response = Response(round=round_, agreement=agreement, supplier=supplier, status=status,

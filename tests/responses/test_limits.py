@@ -155,7 +155,7 @@ def test_every_page_renders_absurd_stored_values_quickly(app, client, make, make
     second.submissions.append(Submission(number=2, answers=["a", "list"], files=[],  # type: ignore[arg-type]
                                          submitted_at=utcnow(), submitted_by=reviewer, locale="nb"))
     db.session.add(AuditEvent(action="answer.changed", object_type="Response", object_id=response.id,
-                              field="B4", before={"answer": BIG}, after=[BIG, {"deep": [[[[[[[BIG]]]]]]]}]))
+                              buyer_id=response.agreement.buyer_id, field="B4", before={"answer": BIG}, after=[BIG, {"deep": [[[[[[[BIG]]]]]]]}]))
     db.session.commit()
 
     def timed(path: str) -> Any:

@@ -43,6 +43,7 @@ def test_the_audit_log_is_for_administrators_and_filters(client, db, make, submi
     services.save_verdicts(response, [services.VerdictInput("B1", "meets")], actor=first,
                            today=date.today())
     db.session.add(AuditEvent(action="old.thing", object_type="Thing", object_id=1,
+                              buyer_id=make.default_buyer.id,
                               at=datetime(2020, 1, 1, tzinfo=UTC)))
     db.session.commit()
 
@@ -69,8 +70,8 @@ def test_the_audit_log_is_for_administrators_and_filters(client, db, make, submi
     assert client.get("/review/audit?from=nonsense&actor=x&page=99").status_code == 200
 
 
-def test_the_audit_log_takes_the_last_possible_day(client, db, login_as):
-    audit.record("test.event", None, actor=None)
+def test_the_audit_log_takes_the_last_possible_day(client, db, make, login_as):
+    audit.record("test.event", None, actor=None, buyer_id=make.default_buyer.id)
     db.session.commit()
     login_as("admin")
 
@@ -82,7 +83,7 @@ def test_the_audit_log_takes_the_last_possible_day(client, db, login_as):
 
 def test_the_audit_log_is_paginated(client, db, make, login_as, app):
     for number in range(app.config["PAGE_SIZE"] + 3):
-        audit.record(f"test.event{number:03d}", None, actor=None)
+        audit.record(f"test.event{number:03d}", None, actor=None, buyer_id=make.default_buyer.id)
     db.session.commit()
     login_as("admin")
 
@@ -102,8 +103,8 @@ def test_no_screen_changes_the_audit_trail(client, db, login_as, path):
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule
 
 
-def test_rows_cannot_be_updated_or_deleted(db):
-    event = audit.record("test.event", None, actor=None)
+def test_rows_cannot_be_updated_or_deleted(db, make):
+    event = audit.record("test.event", None, actor=None, buyer_id=make.default_buyer.id)
     db.session.commit()
     event.action = "tampered"
     with pytest.raises(PermissionError):

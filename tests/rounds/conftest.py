@@ -30,7 +30,7 @@ def version(db: Any) -> QuestionnaireVersion:
 
 
 @pytest.fixture
-def make_round(db: Any, version: QuestionnaireVersion) -> Callable[..., FollowUpRound]:
+def make_round(db: Any, make: Any, version: QuestionnaireVersion) -> Callable[..., FollowUpRound]:
     def _make_round(deadline: date | None = None, actor: User | None = None, **kwargs: Any) -> FollowUpRound:
         values: dict[str, Any] = {
             "year": 2025,
@@ -42,6 +42,8 @@ def make_round(db: Any, version: QuestionnaireVersion) -> Callable[..., FollowUp
             "intro_en": "Welcome",
         }
         values.update(kwargs)
+        if actor is None:
+            values.setdefault("buyer", make.default_buyer)
         round = services.create_round(actor=actor, **values)
         db.session.commit()
         return round

@@ -29,9 +29,10 @@ def test_files_stored_before_the_storage_module_are_recorded_and_still_served(
     command.upgrade(config, "head")
     make = Factories(_db, PASSWORD)
     user = make.user(role="supplier", supplier=make.supplier())
+    agreement = make.agreement(suppliers=[user.supplier])
     round_ = FollowUpRound(year=2025, name_nb="R", name_en="R", questionnaire_version=store_shipped_version(_db),
-                           deadline=date(2025, 12, 1))
-    response = Response(round=round_, agreement=make.agreement(suppliers=[user.supplier]),
+                           deadline=date(2025, 12, 1), buyer_id=agreement.buyer_id)
+    response = Response(round=round_, agreement=agreement,
                         supplier=user.supplier, status="submitted", deadline=round_.deadline)
     stored = store_upload(BytesIO(PDF), "policy.pdf")
     response.files.append(EvidenceFile(question_id="B1", part_id="file", original_name="policy.pdf",

@@ -96,7 +96,7 @@ def test_the_details_form_shows_the_current_address(client, company, db):
 def last_user_warning(app: Any) -> str:
     return tr("After this, you are the only person at %(supplier)s who can sign in. If you leave too, "
               "nobody can answer for the company until %(municipality)s invites someone. Consider "
-              "inviting a colleague first.", supplier="Alfa AS", municipality=app.config["MUNICIPALITY_NAME"])
+              "inviting a colleague first.", supplier="Alfa AS", municipality=app.config["OPERATOR_NAME"])
 
 
 def test_a_supplier_user_deactivates_a_colleague(app, client, company, db, sent_mail):

@@ -1,0 +1,1 @@
+"""The installation's own administration: buyers and their first administrators."""

@@ -1,0 +1,117 @@
+"""Buyer isolation in one place (portal/tenancy.py): staff of one buyer see none of another's rows.
+
+Walks every mapped class. A class either belongs to a buyer (listed in OWNER with how to find
+its buyer) and must then be filtered, or is listed in SYSTEM with the reason no route reads
+it by a buyer's staff. A new model fails here until it is placed in one of the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db as _db
+from portal.models import Answer, Base, Clarification, QuestionReview, ReportText, buyer_supplier
+from portal.tenancy import ALL_BUYERS, scope_to
+from tests.test_access_matrix import build_world
+
+
+def _register(buyer_id: int) -> set[int]:
+    return set(_db.session.scalars(
+        select(buyer_supplier.c.supplier_id).where(buyer_supplier.c.buyer_id == buyer_id)
+        .execution_options(**{ALL_BUYERS: True})))
+
+
+#: How each buyer-owned class finds its buyer: returns True when ``row`` is ``buyer_id``'s.
+OWNER: dict[str, Callable[[Any, int], bool]] = {
+    "Buyer": lambda row, b: row.id == b,
+    "Agreement": lambda row, b: row.buyer_id == b,
+    "FollowUpRound": lambda row, b: row.buyer_id == b,
+    "PriorityRisk": lambda row, b: row.buyer_id == b,
+    "ReportText": lambda row, b: row.buyer_id == b,
+    "FollowUpActivity": lambda row, b: row.buyer_id == b,
+    "Deviation": lambda row, b: row.buyer_id == b,
+    "AuditEvent": lambda row, b: row.buyer_id == b,
+    "Response": lambda row, b: row.agreement.buyer_id == b,
+    "Answer": lambda row, b: row.response.agreement.buyer_id == b,
+    "EvidenceFile": lambda row, b: row.response.agreement.buyer_id == b,
+    "Submission": lambda row, b: row.response.agreement.buyer_id == b,
+    "QuestionReview": lambda row, b: row.response.agreement.buyer_id == b,
+    "Clarification": lambda row, b: row.response.agreement.buyer_id == b,
+    "DeviationUpdate": lambda row, b: row.deviation.buyer_id == b,
+    "Attachment": lambda row, b: (row.activity or row.deviation_update.deviation).buyer_id == b,
+    # Shared organisations: a buyer sees those in its register.
+    "Supplier": lambda row, b: row.id in _register(b),
+    "User": lambda row, b: row.buyer_id == b or row.supplier_id in _register(b),
+}
+
+#: Rows no buyer owns, and why a buyer's staff never read them by id.
+SYSTEM = {
+    "QuestionnaireVersion": "published definitions are shared by every buyer",
+    "PendingInput": "a user's own unsaved form, read by its user id only",
+    "Attempt": "sign-in attempts, keyed by account and address, read by the sign-in only",
+    "StoredObject": "file records, reached only through an evidence file or attachment",
+    "MailDelivery": "the mail queue, read by the mail job only",
+}
+
+
+def _review_records(db: Any, world: Any, buyer_id: int) -> None:
+    """What a review leaves on a response, and a report text: rows the world lacks."""
+    response = world.a.response
+    db.session.add_all([
+        Answer(response=response, question_id="B1", value={"answer": "yes"}),
+        QuestionReview(response=response, question_id="B1", verdict="meets"),
+        Clarification(response=response, number=1, message="Utdyp B1", questions=["B1"]),
+        ReportText(year=2025, key="4A1", text="Tekst", buyer_id=buyer_id),
+    ])
+
+
+@pytest.fixture
+def two_buyers(app, make, db):
+    home = make.default_buyer
+    _review_records(db, build_world(make, db), home.id)
+    away = make.buyer(name="Annen kommune")
+    make._default_buyer = away
+    _review_records(db, build_world(make, db, names=("Gamma", "Delta")), away.id)
+    db.session.commit()
+    return home.id, away.id
+
+
+def _classes() -> list[type]:
+    return sorted((m.class_ for m in Base.registry.mappers), key=lambda cls: cls.__name__)
+
+
+def test_every_mapped_class_belongs_to_a_buyer_or_is_a_system_record():
+    names = {cls.__name__ for cls in _classes()}
+
+    unplaced = sorted(names - OWNER.keys() - SYSTEM.keys())
+    stale = sorted((OWNER.keys() | SYSTEM.keys()) - names)
+
+    assert not unplaced, f"say in {__name__} whose rows these are: {unplaced}"
+    assert not stale, stale
+
+
+@pytest.mark.parametrize("name", sorted(OWNER))
+def test_a_buyers_staff_see_exactly_the_buyers_own_rows(two_buyers, db, name):
+    cls = next(c for c in _classes() if c.__name__ == name)
+    home, away = two_buyers
+    everything = db.session.scalars(select(cls).execution_options(**{ALL_BUYERS: True})).all()
+    own = {row.id for row in everything if OWNER[name](row, home)}
+    foreign = {row.id for row in everything if not OWNER[name](row, home)}
+    assert own, f"the test world has no {name} of the buyer"
+    assert foreign, f"the test world has no {name} of another buyer"
+    db.session.expunge_all()
+
+    scope_to(db.session(), home)
+    try:
+        listed = {row.id for row in db.session.scalars(select(cls))}
+        looked_up = {row_id for row_id in foreign
+                     if db.session.get(cls, row_id, populate_existing=True) is not None}
+    finally:
+        scope_to(db.session(), None)
+
+    assert listed == own
+    assert looked_up == set()
