@@ -246,6 +246,8 @@ def load_demo_data() -> dict[str, int]:
     created["agreements"] += _second_municipality(buyers["fjordvik"], suppliers, password_hash)
     _user("plattform@aktsom.example", "Mona Drift (demo)", Role.PLATFORM_ADMIN, None, password_hash,
           job_title="Driftsansvarlig Aktsom")
+    db.session.flush()
+    created["users"] = (db.session.scalar(select(func.count(User.id))) or 0) - before
     return created
 
 
