@@ -191,7 +191,8 @@ def prepare_screens() -> dict[str, Any]:
             continue
         twin = users[ACCOUNTS[(role, "nb")]]
         db.session.add(User(email=email, name=f"{twin.name} (en)", role=twin.role, supplier=twin.supplier,
-                            password_hash=twin.password_hash, locale="en", job_title=twin.job_title))
+                            buyer_id=twin.buyer_id, password_hash=twin.password_hash, locale="en",
+                            job_title=twin.job_title))
 
     year = date.today().year
     open_response = _response(2026, "LK-2021-0155")
