@@ -104,6 +104,8 @@ def _zip_kind(data: bytes) -> str | None:
             for prefix in ("word/", "xl/", "ppt/"):
                 if any(name.startswith(prefix) for name in names):
                     return "zip:" + prefix
+    # zipfile raises NotImplementedError for a compression method it cannot read (deflate64,
+    # for one): such a file is not an Office or ODF file we accept, like a broken archive.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return None
     return None
