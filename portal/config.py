@@ -111,6 +111,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "JOBS_HEARTBEAT_SECONDS": 10,
         "JOBS_STALLED_SECONDS": 30,
         "JOBS_STALLED_CRON": "* * * * *",
+        # Inline jobs (SQLite): tries in all, and the first wait, doubled after each try.
+        "JOBS_INLINE_ATTEMPTS": 3,
+        "JOBS_INLINE_BACKOFF_SECONDS": 1.0,
         "JOBS_REMINDER_CRON": "0 * * * *",
         "PUBLIC_BASE_URL": "",
         "ACCESSIBILITY_STATEMENT_URL": "",

@@ -13,7 +13,10 @@ One set of job functions, two ways to run them (setting ``JOBS_RUN``):
 ``inline`` (the default on SQLite: ``make run`` and the tests)
     The same job functions run in this process right after the commit, each in its
     own application context and database session. A failure is logged, never raised
-    into the request; nothing runs when the transaction rolls back; there is no retry.
+    into the request, and the job is tried again (``JOBS_INLINE_ATTEMPTS`` in all,
+    waiting ``JOBS_INLINE_BACKOFF_SECONDS`` doubled each time): a receipt whose first
+    try met a locked SQLite database is still made. Nothing runs when the transaction
+    rolls back; a job that fails every try stays failed (logged ``job_gave_up``).
 
 procrastinate's SQLAlchemy connector supports only psycopg2, so the app's own
 (psycopg 3) transaction calls the SQL function directly and the worker uses
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -160,10 +164,7 @@ def _run_after_commit(session: Session) -> None:
 
     def run_all() -> None:
         for name, args in pending:
-            try:
-                run(app, name, dict(args))
-            except Exception:
-                log.exception("job_failed task=%s request_id=%s", name, args.get("request_id"))
+            run_inline(app, name, args)
 
     if has_request_context() and not getattr(g, "_jobs_after_response", None):
         # In a request, run once the response has been written: the user waits neither for
@@ -219,6 +220,24 @@ def run(app: Flask, name: str, args: dict[str, Any]) -> None:
             db.session.rollback()
             raise
         log.info("job_done task=%s request_id=%s", name, request_id)
+
+
+def run_inline(app: Flask, name: str, args: dict[str, Any]) -> None:
+    """Run one job now, trying again after a failure as the worker would (fewer times,
+    sooner: the process, not a queue, holds the job)."""
+    attempts = max(1, int(app.config["JOBS_INLINE_ATTEMPTS"]))
+    backoff = float(app.config["JOBS_INLINE_BACKOFF_SECONDS"])
+    for attempt in range(1, attempts + 1):
+        try:
+            run(app, name, dict(args))
+            return
+        except Exception:
+            log.exception("job_failed task=%s attempt=%s request_id=%s",
+                          name, attempt, args.get("request_id"))
+        if attempt < attempts:
+            time.sleep(backoff * 2 ** (attempt - 1))
+    log.error("job_gave_up task=%s attempts=%s request_id=%s",
+              name, attempts, args.get("request_id"))
 
 
 def init_app(app: Flask) -> None:

@@ -61,6 +61,7 @@ def test_config(tmp: Path, **overrides: Any) -> dict[str, Any]:
         # Jobs run in the process right after each commit on both databases, so tests see
         # their effects (sent mail); tests/components runs them in a real worker.
         "JOBS_RUN": "inline",
+        "JOBS_INLINE_BACKOFF_SECONDS": 0,
     }
     config.update(overrides)
     return config

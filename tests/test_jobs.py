@@ -11,8 +11,9 @@ import logging
 import pytest
 from flask import g
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
-from portal import mail
+from portal import jobs, mail
 from portal.models import MailDelivery
 from tests.conftest import closed_port
 
@@ -71,18 +72,42 @@ def test_a_sent_delivery_is_not_sent_again_when_its_job_runs_twice(app, db, sent
     assert len(sent_mail) == 1
 
 
-def test_a_failing_job_is_logged_and_the_commit_still_succeeds(app, db, sent_mail, caplog):
+def test_a_failing_job_is_logged_tried_again_and_the_commit_still_succeeds(
+        app, db, sent_mail, caplog):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=closed_port(), SMTP_STARTTLS=False,
-                      SMTP_USERNAME="")
+                      SMTP_USERNAME="", JOBS_INLINE_ATTEMPTS=3)
     _queue()
     with caplog.at_level(logging.INFO):
         db.session.commit()
 
     [delivery] = _deliveries(db)
     assert delivery.sent_at is None
-    assert delivery.attempts == 1
+    assert delivery.attempts == 3
     assert "ConnectionRefusedError" in (delivery.last_error or "")
-    assert any("job_failed task=portal.deliver_mail" in r.getMessage() for r in caplog.records)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("job_failed task=portal.deliver_mail" in m for m in messages) == 3
+    assert any("job_gave_up task=portal.deliver_mail attempts=3" in m for m in messages)
+
+
+def test_an_inline_job_that_fails_once_succeeds_on_its_next_try(app, db, caplog, monkeypatch):
+    monkeypatch.setattr(jobs, "_TASKS", dict(jobs._TASKS))  # the test's task leaves with it
+    monkeypatch.setattr(jobs, "_BY_FUNCTION", dict(jobs._BY_FUNCTION))
+    calls: list[int] = []
+
+    @jobs.task("tests.flaky_once")
+    def flaky_once(number: int) -> None:
+        calls.append(number)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE x", {}, Exception("database is locked"))
+
+    app.config.update(JOBS_INLINE_ATTEMPTS=3)
+    with caplog.at_level(logging.INFO, logger="portal.jobs"):
+        jobs.run_inline(app, "tests.flaky_once", {"number": 7})
+
+    assert calls == [7, 7]
+    assert "job_failed task=tests.flaky_once attempt=1" in caplog.text
+    assert "job_done task=tests.flaky_once" in caplog.text
+    assert "job_gave_up" not in caplog.text
 
 
 def test_a_job_carries_the_request_id_that_enqueued_it(app, db, sent_mail, caplog):

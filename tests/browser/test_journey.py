@@ -13,11 +13,13 @@ label, so a missing label or a wrong role fails here too.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.helpers import ADMIN, REVIEWER, SUPPLIER, login, logout, tr
@@ -218,7 +220,7 @@ def submit_with_declaration(page: Page, response_id: int) -> None:
     expect(flash(page)).to_contain_text("sendt inn")
 
 
-def supplier_fills_and_submits(page: Page, evidence: Path) -> int:
+def supplier_fills_and_submits(page: Page, evidence: Path, caplog: pytest.LogCaptureFixture) -> int:
     login(page, SUPPLIER)
     response_id = open_response(page, status_nb("Not started"))
     page.get_by_role("link", name="A. Leverandør og avtale").click()
@@ -235,11 +237,14 @@ def supplier_fills_and_submits(page: Page, evidence: Path) -> int:
     # The receipt is made by a job after the submit (a worker in production, after the response
     # here): the supplier finds its link when the page is opened again.
     receipt_link = page.get_by_role("link", name=tr("nb", "Download receipt %(number)s (PDF)", number=1))
-    for _attempt in range(30):
+    for _attempt in range(60):
         if receipt_link.count():
             break
         page.wait_for_timeout(1000)
         page.reload()
+    else:
+        job_lines = [line for line in caplog.text.splitlines() if "job_" in line]
+        pytest.fail(f"no receipt link after 60 s; the server's job log: {job_lines}")
     with page.expect_download() as download_info:
         receipt_link.click()
     download = download_info.value
@@ -385,11 +390,13 @@ def report_counts_them(page: Page) -> None:
     logout(page)
 
 
-def test_the_whole_mission_in_a_browser(page: Page, demo_world: Any, tmp_path: Path) -> None:
+def test_the_whole_mission_in_a_browser(page: Page, demo_world: Any, tmp_path: Path,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="portal.jobs")  # told if the receipt never comes
     page.set_default_timeout(15_000)
     evidence = make_pdf(tmp_path)
     admin_opens_round(page)
-    response_id = supplier_fills_and_submits(page, evidence)
+    response_id = supplier_fills_and_submits(page, evidence, caplog)
     reviewer_returns(page)
     supplier_amends(page, response_id)
     deviation_url = reviewer_accepts_and_registers(page)
