@@ -106,6 +106,20 @@ def app_server(env: Mapping[str, str], log: Path, workers: int = 2) -> Iterator[
         stop(process)
 
 
+@contextmanager
+def worker(env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The job worker, as README "Production" runs it beside the app servers."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            [str(BIN / "flask"), "--app", "wsgi", "worker"],
+            cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
 HAPROXY_CONFIG = """\
 global
     maxconn 256

@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
@@ -18,6 +19,8 @@ import requests
 
 from portal.demo import DEMO_PASSWORD
 from tests.components import cluster
+from tests.components.conftest import wait_for
+from tests.components.smtp import SmtpServer
 from tests.seaweed import SeaweedFS
 
 pytestmark = [
@@ -35,11 +38,16 @@ class Cluster:
     servers: list[str]
     balancer: str
     database_url: str
+    workdir: Path
+
+    def worker_log(self) -> str:
+        return (self.workdir / "worker.log").read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
 def two_servers(
-    tmp_path_factory: pytest.TempPathFactory, seaweedfs: SeaweedFS, test_bucket: str
+    tmp_path_factory: pytest.TempPathFactory, seaweedfs: SeaweedFS, test_bucket: str,
+    smtp: SmtpServer,
 ) -> Iterator[Cluster]:
     workdir = tmp_path_factory.mktemp("cluster")
     database_url = cluster.fresh_database("test_cluster")
@@ -59,6 +67,9 @@ def two_servers(
         AWS_DEFAULT_REGION="us-east-1",
         PUBLIC_BASE_URL=f"http://127.0.0.1:{balancer_port}",
         PORTAL_PUBLIC_BASE_URL=f"http://127.0.0.1:{balancer_port}",
+        PORTAL_SMTP_HOST="127.0.0.1",
+        PORTAL_SMTP_PORT=str(smtp.port),
+        PORTAL_SMTP_STARTTLS="false",
     )
     # Each server has its own instance folder: nothing may reach the other through local disk.
     envs = [{**shared, "PORTAL_INSTANCE_PATH": str(workdir / name)} for name in ("a", "b")]
@@ -69,8 +80,11 @@ def two_servers(
             cluster.app_server(envs[0], workdir / "a.log") as a,
             cluster.app_server(envs[1], workdir / "b.log") as b,
             cluster.load_balancer([a, b], workdir, balancer_port) as balancer,
+            cluster.worker({**shared, "PORTAL_INSTANCE_PATH": str(workdir / "worker")},
+                           workdir / "worker.log"),
         ):
-            yield Cluster(servers=[a, b], balancer=balancer, database_url=database_url)
+            yield Cluster(servers=[a, b], balancer=balancer, database_url=database_url,
+                          workdir=workdir)
     finally:
         cluster.drop_database("test_cluster")
 
@@ -200,3 +214,83 @@ def test_a_file_uploaded_through_one_server_is_downloaded_through_the_other(two_
     assert uploaded.status_code == 302
     assert [d.status_code for d in downloads] == [200] * 4
     assert all(d.content == PDF for d in downloads)
+
+
+def _fill_for_submission(database_url: str, response_id: int, tmp: Path) -> None:
+    """Every answer but the declaration, as a supplier who has worked through the parts."""
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import Answer, Response
+    from portal.questionnaires import engine
+    from portal.questionnaires.samples import sample_answers
+    from tests.conftest import test_config
+
+    app = create_app(test_config(tmp, SQLALCHEMY_DATABASE_URI=database_url, JOBS_RUN="worker"))
+    with app.app_context():
+        response = db.session.get(Response, response_id)
+        assert response is not None
+        definition = engine.definition_of(response.round.questionnaire_version)
+        sections = engine.sections_for_agreement(definition, response.agreement)
+        given = {answer.question_id: answer for answer in response.answers}
+        for question_id, value in sample_answers(sections).items():
+            if question_id == "I1":
+                continue
+            if question_id in given:
+                given[question_id].value = value
+            else:
+                db.session.add(Answer(response=response, question_id=question_id, value=value,
+                                      updated_by=response.supplier.users[0]))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _receipt_of(database_url: str, response_id: int) -> str | None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT receipt_name FROM submission WHERE response_id = %s "
+                           "AND number = 1", (response_id,)).fetchone()
+        return row[0] if row else None
+
+
+def test_a_receipt_made_by_the_worker_after_a_submit_through_one_server_is_served_by_the_other(
+    two_servers: Cluster, tmp_path: Path
+) -> None:
+    a, b = two_servers.servers
+    response_id = _open_response(two_servers.database_url)
+    _fill_for_submission(two_servers.database_url, response_id, tmp_path)
+    session = requests.Session()
+    sign_in(session, a, SUPPLIER, DEMO_PASSWORD)
+    section = f"/responses/{response_id}/sections/H"
+    page = session.get(f"{a}{section}", timeout=30).text
+    file_inputs = [re.search(r'name="([^"]+)"', tag) for tag in
+                   re.findall(r'<input[^>]*type="file"[^>]*>', page)]
+    evidence = {m.group(1): ("minutes.pdf", PDF, "application/pdf") for m in file_inputs if m}
+    assert evidence, "section H asks for evidence files"
+    # Only the file questions are posted: the other answers of the part stay as they are.
+    presence = {f"present-{name.split('-')[1]}": "1" for name in evidence}
+    saved = session.post(f"{a}{section}", data={"csrf_token": csrf_token(page), **presence},
+                         files=evidence, allow_redirects=False, timeout=30)
+    assert saved.status_code == 302
+    path = f"/responses/{response_id}/submit"
+    form = session.get(f"{a}{path}", timeout=30)
+
+    submitted = session.post(
+        f"{a}{path}",
+        data={"csrf_token": csrf_token(form.text), "q-I1-confirm-confirmed": "yes",
+              "q-I1-confirm-name": "Kari Nordmann", "q-I1-confirm-title": "Daglig leder",
+              "q-I1-confirm-date": "2026-01-15"},
+        allow_redirects=False, timeout=30,
+    )
+    assert submitted.status_code == 302, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", submitted.text))[-3000:]
+    wait_for(lambda: _receipt_of(two_servers.database_url, response_id), 120,
+             lambda: "the worker's receipt; its log:\n" + two_servers.worker_log())
+    receipts = [session.get(f"{server}/responses/{response_id}/submissions/1/receipt.pdf",
+                            timeout=30) for server in (b, two_servers.balancer, a)]
+
+    assert [r.status_code for r in receipts] == [200] * 3
+    assert all(r.content.startswith(b"%PDF-") for r in receipts)
+    assert len({r.content for r in receipts}) == 1
