@@ -4,10 +4,9 @@ Queued with the change (portal/mail.py): call them before the commit."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from portal import mail, notifications
 from portal.models import Supplier, User
+from portal.supplier import services
 
 
 def colleague_deactivated(colleague: User, *, actor: User) -> None:
@@ -17,7 +16,7 @@ def colleague_deactivated(colleague: User, *, actor: User) -> None:
         mail.new_event("user", colleague.id, "deactivated"),
         "colleague_deactivated", colleague.locale, colleague.email,
         user=colleague, actor=actor, supplier=colleague.supplier,
-        municipality=current_app.config["OPERATOR_NAME"],
+        municipality=services.buyer_names(colleague.supplier.id, colleague.locale),
         privacy_link=notifications.external_url("privacy.privacy_statement"),
     )
 
@@ -33,5 +32,5 @@ def contact_details_changed(supplier: Supplier, changes: dict[str, tuple[str, st
             mail.new_event("supplier", supplier.id, "contact_details_changed"),
             "contact_details_changed", user.locale, user.email,
             user=user, actor=actor, supplier=supplier, changes=changes, link=link,
-            municipality=current_app.config["OPERATOR_NAME"],
+            municipality=services.buyer_names(supplier.id, user.locale),
         )

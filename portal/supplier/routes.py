@@ -83,7 +83,8 @@ def edit_details() -> Response | str:
         else:
             flash(_("Nothing was changed."), "info")
         return redirect(url_for("supplier.home"))
-    return render_template("supplier/edit_details.html", form=form, supplier=supplier)
+    return render_template("supplier/edit_details.html", form=form, supplier=supplier,
+                           buyers=services.buyer_names(supplier.id))
 
 
 def _colleague_or_404(user_id: int) -> User:
@@ -104,8 +105,8 @@ def deactivate_colleague(user_id: int) -> Response | str:
     supplier = _own_supplier()
     actor = signed_in_user()
     if colleague.id == actor.id:
-        flash(_("You cannot deactivate your own account. Ask a colleague or %(municipality)s.",
-                municipality=current_app.config["OPERATOR_NAME"]), "error")
+        flash(_("You cannot deactivate your own account. Ask a colleague or %(buyers)s.",
+                buyers=services.buyer_names(supplier.id)), "error")
         return redirect(url_for("supplier.home"))
     if not colleague.is_active:
         flash(_("%(name)s is already deactivated.", name=colleague.display_name), "info")
@@ -120,4 +121,5 @@ def deactivate_colleague(user_id: int) -> Response | str:
         return redirect(url_for("supplier.home"))
     last_one = services.other_active_users(supplier.id, besides=(actor.id, colleague.id)) == 0
     return render_template("supplier/deactivate_colleague.html", form=form, supplier=supplier,
-                           colleague=colleague, last_one=last_one)
+                           colleague=colleague, last_one=last_one,
+                           buyers=services.buyer_names(supplier.id))

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.lists import format_list
+from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from portal import audit
 from portal.auth import services as accounts
 from portal.extensions import db
-from portal.models import Role, Supplier, User
+from portal.models import Buyer, Role, Supplier, User, buyer_supplier
 
 #: The fields a supplier may change itself. The name and organisation number identify the
 #: supplier in the municipality's agreements, so only an administrator changes them.
 CONTACT_FIELDS = ("address", "postal_code", "city")
+
+
+def buyer_names(supplier_id: int, locale: str | None = None) -> str:
+    """The buyers a supplier answers to, as one phrase ("Lillestrøm kommune and Fjordvik
+    kommune"): whom to contact about its registration and its users. Without any, the
+    installation's operator."""
+    names = list(db.session.scalars(
+        select(Buyer.name)
+        .join(buyer_supplier, buyer_supplier.c.buyer_id == Buyer.id)
+        .where(buyer_supplier.c.supplier_id == supplier_id, Buyer.archived_at.is_(None))
+        .order_by(Buyer.name)))
+    if not names:
+        return str(current_app.config["OPERATOR_NAME"])
+    return format_list(names, locale=locale or str(get_locale() or "nb"))
 
 
 class NotAllowed(Exception):

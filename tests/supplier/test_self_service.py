@@ -93,10 +93,10 @@ def test_the_details_form_shows_the_current_address(client, company, db):
 # Deactivating a colleague
 
 
-def last_user_warning(app: Any) -> str:
+def last_user_warning(buyers: str) -> str:
     return tr("After this, you are the only person at %(supplier)s who can sign in. If you leave too, "
-              "nobody can answer for the company until %(municipality)s invites someone. Consider "
-              "inviting a colleague first.", supplier="Alfa AS", municipality=app.config["OPERATOR_NAME"])
+              "nobody can answer for the company until a new user is invited by %(buyers)s. Consider "
+              "inviting a colleague first.", supplier="Alfa AS", buyers=buyers)
 
 
 def test_a_supplier_user_deactivates_a_colleague(app, client, company, db, sent_mail):
@@ -125,14 +125,20 @@ def test_a_supplier_user_deactivates_a_colleague(app, client, company, db, sent_
     assert "ola@alfa.example" not in text(client.get("/company/"))
 
 
-def test_the_confirmation_warns_when_the_visitor_would_be_the_last_user(app, client, company, db):
+def test_the_confirmation_warns_when_the_visitor_would_be_the_last_user(app, client, company, db, make):
     from portal.auth import services as accounts
 
     accounts.set_active(company["per"], False, actor=company["kari"])
+    make.register(make.buyer(name="Fjordvik kommune"), company["supplier"])
+    make.register(make.buyer(name="Nabo kommune"), make.supplier())  # not Alfa's buyer
     db.session.commit()
     sign_in(client, "kari@alfa.example")
 
-    assert last_user_warning(app) in text(client.get(f"/company/colleagues/{company['ola'].id}/deactivate"))
+    page = text(client.get(f"/company/colleagues/{company['ola'].id}/deactivate"))
+
+    # Alfa answers to two buyers: the warning names both, and no other.
+    assert last_user_warning("Fjordvik kommune og Testkommune") in page
+    assert "Nabo kommune" not in page
 
 
 def test_no_warning_while_other_colleagues_remain(app, client, company, db):
@@ -141,7 +147,7 @@ def test_no_warning_while_other_colleagues_remain(app, client, company, db):
     page = text(client.get(f"/company/colleagues/{company['ola'].id}/deactivate"))
 
     assert tr("Deactivate colleague") in page
-    assert last_user_warning(app) not in page
+    assert last_user_warning("Testkommune") not in page
 
 
 def test_a_supplier_user_cannot_deactivate_themselves(client, company, db, sent_mail):
