@@ -67,6 +67,15 @@ def scoped_buyer(session: Session) -> int | None:
     return int(value) if value is not None else None
 
 
+def archived_suppliers(session: Session) -> Any:
+    """The ids of suppliers the scoped buyer has archived in its register (for ``not_in``):
+    they leave its lists and pickers, not its history. Empty without a scoped buyer."""
+    return select(buyer_supplier.c.supplier_id).where(
+        buyer_supplier.c.buyer_id == (scoped_buyer(session) or 0),
+        buyer_supplier.c.archived_at.is_not(None),
+    )
+
+
 def owner_id(actor: User | None, buyer: Buyer | None = None) -> int:
     """The buyer a new record of ``actor`` belongs to: the one named, else the actor's own."""
     if buyer is not None:

@@ -5,6 +5,7 @@ Reviewers may read every register; only administrators change them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -33,6 +34,7 @@ from portal.forms import select_choices
 from portal.models import Agreement, PriorityRisk, Role, Supplier, User
 from portal.pagination import paginate
 from portal.privacy.routes import send_export
+from portal.tenancy import archived_suppliers
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_roles(bp, Role.REVIEWER, Role.ADMIN)
@@ -43,8 +45,13 @@ def _page_number() -> int:
     return inputs.page_number()
 
 
-def _supplier_choices(blank: bool) -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).all()
+def _supplier_choices(blank: bool, keep: Sequence[int] = ()) -> list[tuple[int, str]]:
+    """Suppliers to pick: those in use in the register, and ``keep`` (already chosen) even
+    when archived, so that saving a form never drops them."""
+    in_use = Supplier.id.not_in(archived_suppliers(db.session()))
+    rows = db.session.execute(
+        select(Supplier.id, Supplier.name).where(or_(in_use, Supplier.id.in_(keep)))
+        .order_by(Supplier.name)).all()
     choices = [(row.id, row.name) for row in rows]
     return [(0, _("Choose a supplier"))] + choices if blank else choices
 
@@ -64,13 +71,16 @@ def _staff_choices() -> list[tuple[int, str]]:
 def list_suppliers() -> str:
     """Search and page through the supplier register."""
     q = inputs.arg("q", 100)
-    query = select(Supplier).order_by(Supplier.name)
+    archived = inputs.arg("archived") == "1"
+    listed = archived_suppliers(db.session())
+    query = select(Supplier).where(Supplier.id.in_(listed) if archived else Supplier.id.not_in(listed))
+    query = query.order_by(Supplier.name)
     if q:
         like = f"%{q}%"
         query = query.where(or_(Supplier.name.ilike(like), Supplier.org_number.ilike(like),
                                 Supplier.registry_id.ilike(like)))
     page = paginate(query, _page_number(), int(_config("PAGE_SIZE")))
-    return render_template("admin/list_suppliers.html", page=page, q=q)
+    return render_template("admin/list_suppliers.html", page=page, q=q, archived=archived)
 
 
 @bp.route("/suppliers/new", methods=["GET", "POST"])
@@ -102,7 +112,34 @@ def view_supplier(supplier_id: int) -> str:
         select(Supplier).where(Supplier.id == id_or_404(supplier_id))
         .options(selectinload(Supplier.users), selectinload(Supplier.agreements))
     ) or abort(404)
-    return render_template("admin/view_supplier.html", supplier=supplier)
+    archived_at = services.supplier_archived_at(signed_in_user().buyer_id or 0, supplier)
+    return render_template("admin/view_supplier.html", supplier=supplier, archived_at=archived_at,
+                           action_form=ActionForm())
+
+
+@bp.route("/suppliers/<int:supplier_id>/archive", methods=["POST"])
+@admin_only
+def archive_supplier(supplier_id: int) -> Response:
+    """Take a supplier out of this buyer's lists and pickers; its history stays."""
+    supplier = get_or_404(Supplier, supplier_id)
+    if ActionForm().validate_on_submit():
+        services.archive_supplier(supplier, actor=signed_in_user())
+        db.session.commit()
+        flash(_("%(name)s is archived: it no longer appears in lists and pickers. Its agreements, "
+                "responses and report figures are kept.", name=supplier.name), "success")
+    return redirect(url_for("admin.view_supplier", supplier_id=supplier.id))
+
+
+@bp.route("/suppliers/<int:supplier_id>/restore", methods=["POST"])
+@admin_only
+def restore_supplier(supplier_id: int) -> Response:
+    """Take an archived supplier back into use."""
+    supplier = get_or_404(Supplier, supplier_id)
+    if ActionForm().validate_on_submit():
+        services.restore_supplier(supplier, actor=signed_in_user())
+        db.session.commit()
+        flash(_("%(name)s is in use again.", name=supplier.name), "success")
+    return redirect(url_for("admin.view_supplier", supplier_id=supplier.id))
 
 
 @bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
@@ -177,7 +214,8 @@ def edit_user(user_id: int) -> Response | str:
     """Change a user's role; deactivate or reactivate the account."""
     user = get_or_404(User, user_id)
     form = EditUserForm(obj=user)
-    form.supplier_id.choices = select_choices(_supplier_choices(blank=True))
+    form.supplier_id.choices = select_choices(
+        _supplier_choices(blank=True, keep=[user.supplier_id] if user.supplier_id else []))
     if request.method == "GET":
         form.supplier_id.data = user.supplier_id or 0
     if form.validate_on_submit():
@@ -253,7 +291,7 @@ def resend_invitation(user_id: int) -> Response:
 
 # Agreements
 
-AGREEMENT_STATUSES = ("active", "ended")
+AGREEMENT_STATUSES = ("active", "ended", "archived")
 
 
 @bp.route("/agreements")
@@ -266,6 +304,8 @@ def list_agreements() -> str:
     if category in DFO_CATEGORIES:
         query = query.where(Agreement.dfo_category == category)
     today = date.today()
+    query = query.where(Agreement.archived_at.is_not(None) if status == "archived"
+                        else Agreement.archived_at.is_(None))
     if status == "active":
         query = query.where(Agreement.start_date <= today,
                             or_(Agreement.end_date.is_(None), Agreement.end_date >= today))
@@ -306,7 +346,33 @@ def view_agreement(agreement_id: int) -> str:
         select(Agreement).where(Agreement.id == id_or_404(agreement_id))
         .options(selectinload(Agreement.suppliers), selectinload(Agreement.contract_manager))
     ) or abort(404)
-    return render_template("admin/view_agreement.html", agreement=agreement, today=date.today())
+    return render_template("admin/view_agreement.html", agreement=agreement, today=date.today(),
+                           action_form=ActionForm())
+
+
+@bp.route("/agreements/<int:agreement_id>/archive", methods=["POST"])
+@admin_only
+def archive_agreement(agreement_id: int) -> Response:
+    """Take an agreement out of lists and pickers; its responses and figures stay."""
+    agreement = get_or_404(Agreement, agreement_id)
+    if ActionForm().validate_on_submit():
+        services.archive_agreement(agreement, actor=signed_in_user())
+        db.session.commit()
+        flash(_("The agreement is archived: it no longer appears in lists and pickers. Its "
+                "responses, reviews, deviations and report figures are kept."), "success")
+    return redirect(url_for("admin.view_agreement", agreement_id=agreement.id))
+
+
+@bp.route("/agreements/<int:agreement_id>/restore", methods=["POST"])
+@admin_only
+def restore_agreement(agreement_id: int) -> Response:
+    """Take an archived agreement back into use."""
+    agreement = get_or_404(Agreement, agreement_id)
+    if ActionForm().validate_on_submit():
+        services.restore_agreement(agreement, actor=signed_in_user())
+        db.session.commit()
+        flash(_("The agreement is in use again."), "success")
+    return redirect(url_for("admin.view_agreement", agreement_id=agreement.id))
 
 
 @bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
@@ -330,7 +396,8 @@ def edit_agreement(agreement_id: int) -> Response | str:
 
 def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
     form = AgreementForm(obj=agreement)
-    form.supplier_ids.choices = select_choices(_supplier_choices(blank=False))
+    on_it = [s.id for s in agreement.suppliers] if agreement is not None else []
+    form.supplier_ids.choices = select_choices(_supplier_choices(blank=False, keep=on_it))
     form.contract_manager_id.choices = select_choices(_staff_choices())
     if agreement is not None and request.method == "GET":
         form.supplier_ids.data = [s.id for s in agreement.suppliers]

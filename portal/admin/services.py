@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -143,10 +143,53 @@ def _set_suppliers(agreement: Agreement, supplier_ids: list[int]) -> tuple[list[
 
 
 def add_to_register(buyer_id: int, supplier: Supplier) -> None:
-    """Put ``supplier`` into the buyer's supplier register (once)."""
+    """Put ``supplier`` into the buyer's supplier register (once); a supplier the buyer had
+    archived is taken back into use."""
     db.session.flush()
     if not _in_register(buyer_id, supplier):
         db.session.execute(buyer_supplier.insert().values(buyer_id=buyer_id, supplier_id=supplier.id))
+    else:
+        _set_supplier_archived(buyer_id, supplier, None)
+
+
+def _set_supplier_archived(buyer_id: int, supplier: Supplier, when: datetime | None) -> None:
+    db.session.execute(
+        buyer_supplier.update()
+        .where(buyer_supplier.c.buyer_id == buyer_id, buyer_supplier.c.supplier_id == supplier.id)
+        .values(archived_at=when)
+    )
+
+
+def supplier_archived_at(buyer_id: int, supplier: Supplier) -> datetime | None:
+    """When the buyer archived ``supplier`` in its register (None: in use)."""
+    return db.session.scalar(
+        select(buyer_supplier.c.archived_at).where(
+            buyer_supplier.c.buyer_id == buyer_id, buyer_supplier.c.supplier_id == supplier.id))
+
+
+def archive_supplier(supplier: Supplier, *, actor: User) -> None:
+    """Take ``supplier`` out of the actor's buyer's lists and pickers; another buyer's
+    register, the supplier's own data and every record about it stay as they are."""
+    buyer_id = owner_id(actor)
+    _set_supplier_archived(buyer_id, supplier, datetime.now(UTC))
+    audit.record("supplier.archived", supplier, actor=actor, supplier_id=supplier.id)
+
+
+def restore_supplier(supplier: Supplier, *, actor: User) -> None:
+    _set_supplier_archived(owner_id(actor), supplier, None)
+    audit.record("supplier.restored", supplier, actor=actor, supplier_id=supplier.id)
+
+
+def archive_agreement(agreement: Agreement, *, actor: User) -> None:
+    """Take ``agreement`` out of lists and pickers (new rounds, activities, deviations);
+    its responses, reviews, deviations and report figures stay."""
+    agreement.archived_at = datetime.now(UTC)
+    audit.record("agreement.archived", agreement, actor=actor)
+
+
+def restore_agreement(agreement: Agreement, *, actor: User) -> None:
+    agreement.archived_at = None
+    audit.record("agreement.restored", agreement, actor=actor)
 
 
 def create_agreement(

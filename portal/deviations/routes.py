@@ -118,14 +118,14 @@ def list_deviations() -> str:
         "deviations/list_deviations.html", page=page, filters=filters, today=today,
         years=detected_years(user), types=DEVIATION_TYPES, tiers=TIERS,
         statuses=DEVIATION_STATUSES,
-        suppliers=review_queries.supplier_choices() if user.is_staff else [],
+        suppliers=review_queries.supplier_choices(archived=True) if user.is_staff else [],
         agreements=_agreement_filter_choices(),
     )
 
 
 def _agreement_filter_choices() -> list[tuple[int, str]]:
     if current_user.is_staff:
-        return review_queries.agreement_choices()
+        return review_queries.agreement_choices(archived=True)
     supplier = db.session.get(Supplier, current_user.supplier_id)
     return [(a.id, f"{a.name} ({a.reference})") for a in supplier.agreements] if supplier else []
 

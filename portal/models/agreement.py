@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -62,6 +62,8 @@ class Agreement(BuyerOwned, TimestampMixin, Base):
     social_dialogue_wording: Mapped[str] = mapped_column(Text, default="")
     questionnaire_variant: Mapped[str] = mapped_column(String(12), default="full")
     product_scope: Mapped[str] = mapped_column(Text, default="")
+    #: Archived agreements leave lists and pickers; their history and report figures stay.
+    archived_at: Mapped[datetime | None] = mapped_column()
 
     suppliers: Mapped[list[Supplier]] = relationship(
         secondary=agreement_supplier, back_populates="agreements", order_by="Supplier.name"

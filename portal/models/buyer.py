@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.models.base import Base, TimestampMixin
@@ -60,6 +60,9 @@ buyer_supplier = Table(
     Base.metadata,
     Column("buyer_id", ForeignKey("buyer.id", ondelete="CASCADE"), primary_key=True),
     Column("supplier_id", ForeignKey("supplier.id", ondelete="CASCADE"), primary_key=True),
+    # Archived by this buyer: out of its supplier list and pickers, still in its history and
+    # reports. Another buyer's register is its own.
+    Column("archived_at", DateTime(timezone=True), nullable=True),
 )
 
 

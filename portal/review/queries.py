@@ -32,6 +32,7 @@ from portal.pagination import Page, paginate
 from portal.questionnaires import engine
 from portal.review import rollup
 from portal.review.services import section_facts
+from portal.tenancy import archived_suppliers
 
 LIGHTS = (rollup.GREEN, rollup.YELLOW, rollup.RED, "none")
 STATUSES = tuple(status.value for status in ResponseStatus)
@@ -227,23 +228,28 @@ def filter_choices() -> dict[str, list[tuple[int, str]]]:
     english = current_locale() == "en"
     return {
         "rounds": [(r.id, r.name_en if english else r.name_nb) for r in rounds],
-        "agreements": agreement_choices(),
-        "suppliers": supplier_choices(),
+        "agreements": agreement_choices(archived=True),
+        "suppliers": supplier_choices(archived=True),
     }
 
 
-def agreement_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Agreement.id, Agreement.reference, Agreement.name_nb, Agreement.name_en)
-        .order_by(Agreement.name_nb)
-    ).all()
+def agreement_choices(*, archived: bool = False) -> list[tuple[int, str]]:
+    """Agreements to pick; archived ones only where history is searched (``archived``)."""
+    query = (select(Agreement.id, Agreement.reference, Agreement.name_nb, Agreement.name_en)
+             .order_by(Agreement.name_nb))
+    if not archived:
+        query = query.where(Agreement.archived_at.is_(None))
     english = current_locale() == "en"
-    return [(r.id, f"{r.name_en if english else r.name_nb} ({r.reference})") for r in rows]
+    return [(r.id, f"{r.name_en if english else r.name_nb} ({r.reference})")
+            for r in db.session.execute(query)]
 
 
-def supplier_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).all()
-    return [(r.id, r.name) for r in rows]
+def supplier_choices(*, archived: bool = False) -> list[tuple[int, str]]:
+    """Suppliers to pick; those this buyer archived only where history is searched."""
+    query = select(Supplier.id, Supplier.name).order_by(Supplier.name)
+    if not archived:
+        query = query.where(Supplier.id.not_in(archived_suppliers(db.session())))
+    return [(r.id, r.name) for r in db.session.execute(query)]
 
 
 # History and the audit log

@@ -347,8 +347,8 @@ def list_activities() -> str:
     page = queries.activities(filters, _page_number(), _page_size())
     return render_template(
         "review/list_activities.html", page=page, filters=filters, kinds=ACTIVITY_KINDS,
-        years=queries.activity_years(), agreements=queries.agreement_choices(),
-        suppliers=queries.supplier_choices(),
+        years=queries.activity_years(), agreements=queries.agreement_choices(archived=True),
+        suppliers=queries.supplier_choices(archived=True),
     )
 
 

@@ -234,8 +234,9 @@ def add_agreement_to_round(
 
 
 def active_agreements_query(today: date) -> Select[Agreement]:
-    """Agreements running on ``today`` (started, not ended)."""
+    """Agreements running on ``today`` (started, not ended, not archived)."""
     return select(Agreement).where(
+        Agreement.archived_at.is_(None),
         Agreement.start_date <= today,
         or_(Agreement.end_date.is_(None), Agreement.end_date >= today),
     )
