@@ -65,6 +65,7 @@ def navigation() -> list[tuple[str, str]]:
     if current_user.is_platform_admin:
         items.append(("platform.list_buyers", _("Buyers")))
     if current_user.is_admin:
+        items.append(("admin.edit_organisation", _("Our organisation")))
         items.append(("admin.list_users", _("Users")))
         items.append(("admin.list_risks", _("Priority risks")))
         items.append(("review.audit_log", _("Audit log")))

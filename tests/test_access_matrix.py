@@ -270,6 +270,7 @@ MATRIX: dict[str, Spec] = {
     "admin.list_risks": staff(lambda w, s: "/admin/risks"),
     # Administrators only
     "admin.new_supplier": admin_only(lambda w, s: "/admin/suppliers/new"),
+    "admin.edit_organisation": admin_only(lambda w, s: "/admin/organisation"),
     "admin.edit_supplier": admin_only(lambda w, s: f"/admin/suppliers/{s.supplier.id}/edit"),
     "admin.archive_supplier": admin_only(lambda w, s: f"/admin/suppliers/{s.supplier.id}/archive",
                                          method="POST"),

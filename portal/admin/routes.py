@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -33,6 +33,8 @@ from portal.extensions import db
 from portal.forms import select_choices
 from portal.models import Agreement, PriorityRisk, Role, Supplier, User
 from portal.pagination import paginate
+from portal.platform import services as buyers
+from portal.platform.forms import BuyerForm
 from portal.privacy.routes import send_export
 from portal.tenancy import archived_suppliers
 
@@ -62,6 +64,51 @@ def _staff_choices() -> list[tuple[int, str]]:
         .order_by(User.name)
     )
     return [(0, _("No contract manager"))] + [(u.id, u.display_name) for u in staff]
+
+
+# The buyer's own details
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@admin_only
+def edit_organisation() -> Response | str:
+    """The buyer's name, organisation number, kind and report contact, as its administrator
+    keeps them (the platform administrator registered them first)."""
+    actor = signed_in_user()
+    buyer = actor.buyer or abort(404)
+    form = BuyerForm(obj=buyer)
+    if form.validate_on_submit():
+        try:
+            buyers.save_buyer(buyer, {name: getattr(form, name).data for name in buyers.BUYER_FIELDS},
+                              actor=actor)
+        except buyers.DuplicateBuyer:
+            form.org_number.errors.append(
+                _("A buyer with this organisation number is already registered"))
+        else:
+            db.session.commit()
+            flash(_("The changes are saved."), "success")
+            return redirect(url_for("admin.edit_organisation"))
+    return render_template("admin/edit_organisation.html", form=form, buyer=buyer)
+
+
+#: Pages an administrator may open before giving the organisation number it was asked for.
+_BEFORE_ORG_NUMBER = frozenset({"admin.edit_organisation", "auth.logout", "static"})
+_ASKED = "org_number_asked"
+
+
+@bp.before_app_request
+def _ask_for_the_organisation_number() -> Response | None:
+    """An installation upgraded without BUYER_ORG_NUMBER has a buyer without its number: the
+    first page its administrator opens after signing in asks for it (once per session)."""
+    if (request.method != "GET" or request.endpoint in _BEFORE_ORG_NUMBER
+            or not current_user.is_authenticated or not current_user.is_admin
+            or current_user.buyer is None or current_user.buyer.org_number
+            or session.get(_ASKED)):
+        return None
+    session[_ASKED] = True
+    flash(_("Enter %(buyer)s's organisation number: the year report and the supplier register "
+            "need it.", buyer=current_user.buyer.name), "warning")
+    return redirect(url_for("admin.edit_organisation"))
 
 
 # Suppliers

@@ -1,4 +1,5 @@
-"""Creating buyers (flush, never commit)."""
+"""Creating and changing buyers (flush, never commit): by the platform administrator, or a
+buyer administrator for its own buyer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from portal import audit
 from portal.extensions import db
 from portal.models import Buyer, User
+from portal.tenancy import ALL_BUYERS
 
 BUYER_FIELDS = ("name", "org_number", "kind", "is_ehn_member", "report_contact_name",
                 "report_contact_email", "default_locale")
@@ -23,7 +25,9 @@ def save_buyer(buyer: Buyer | None, values: dict[str, Any], *, actor: User) -> B
     values = {key: values[key] for key in BUYER_FIELDS}
     values["report_contact_name"] = values["report_contact_name"] or ""
     values["report_contact_email"] = (values["report_contact_email"] or "").lower()
-    query = select(Buyer.id).where(Buyer.org_number == values["org_number"])
+    # Unique across the installation: a buyer administrator's own queries see only its buyer.
+    query = (select(Buyer.id).where(Buyer.org_number == values["org_number"])
+             .execution_options(**{ALL_BUYERS: True}))
     if buyer is not None:
         query = query.where(Buyer.id != buyer.id)
     if db.session.scalar(query) is not None:

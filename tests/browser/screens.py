@@ -139,6 +139,10 @@ def _screens() -> list[Screen]:
         Screen("report-empty-year", "reviewer", "/reports?year={this_year}"),
         # Administrator
         Screen("users", "admin", "/admin/users"),
+        Screen("organisation", "admin", "/admin/organisation"),
+        Screen("agreement-admin", "admin", "/admin/agreements/{agreement}", en=False),
+        Screen("supplier-admin", "admin", "/admin/suppliers/{supplier}", en=False),
+        Screen("suppliers-archived", "admin", "/admin/suppliers?archived=1", en=False),
         Screen("user", "admin", "/admin/users/{user}"),
         Screen("invite-user", "admin", "/admin/users/invite"),
         Screen("invite-user-errors", "admin", "/admin/users/invite", press="Send invitation"),
