@@ -135,6 +135,8 @@ class AddParticipantForm(PortalForm):
         _l("Participating buyer"),
         description=_l("Name and organisation number. Its staff will see the agreement's follow-up, read-only, and count it in their own chapter 4."),
         coerce=int,
+        # The service checks the choice, with a message of ours (WTForms' is not translated).
+        validate_choice=False,
         validators=[DataRequired(_l("Choose the buyer that takes part in the agreement"))],
     )
     submit = SubmitField(_l("Add participating buyer"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 
 from portal import audit
 from portal.extensions import db
@@ -285,12 +285,13 @@ def add_participant(agreement: Agreement, buyer_id: int, *, actor: User) -> Buye
 def remove_participant(agreement: Agreement, buyer_id: int, *, actor: User) -> bool:
     """End another buyer's part in ``agreement``; False when it was not taking part."""
     _check_lead(agreement, actor)
-    removed = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         agreement_participant.delete().where(
             agreement_participant.c.agreement_id == agreement.id,
             agreement_participant.c.buyer_id == buyer_id,
         )
-    ).rowcount
+    ))
+    removed = result.rowcount
     if removed:
         audit.record("agreement.participant_removed", agreement, actor=actor,
                      before={"participant": buyer_id})
