@@ -285,6 +285,8 @@ def _joint_criteria(buyer_id: int) -> list[Any]:
             lambda cls: or_(cls.buyer_id == buyer_id, cls.supplier_id.in_(suppliers)),
             include_aliases=True,
         ),
+        # The lead's audit trail stays its own (its internal notes are in it).
+        with_loader_criteria(AuditEvent, lambda cls: cls.buyer_id == buyer_id),
     ]
 
 
