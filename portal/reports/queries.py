@@ -440,19 +440,23 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
     # The buyer's own activities by kind; joint follow-up as one row per lead buyer.
     counted: dict[str, tuple[int, int]] = {}
     joint_rows: list[MethodCount] = []
-    for kind, owner, n, s in _run(
+    # Grouped by the inner query's labels: PostgreSQL would not match a CASE with bound
+    # parameters in the select list to the same CASE in GROUP BY.
+    methods = (
         select(
-            case((_joint(Agreement.buyer_id), JOINT_METHOD), else_=FollowUpActivity.kind),
-            case((_joint(Agreement.buyer_id), Agreement.buyer_id), else_=None),
-            func.count(FollowUpActivity.id),
-            func.count(distinct(FollowUpActivity.supplier_id)),
+            case((_joint(Agreement.buyer_id), JOINT_METHOD), else_=FollowUpActivity.kind)
+            .label("method"),
+            case((_joint(Agreement.buyer_id), Agreement.buyer_id), else_=None).label("lead"),
+            FollowUpActivity.id, FollowUpActivity.supplier_id,
         )
         .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
         .where(_qualifying_activities(year))
-        .group_by(
-            case((_joint(Agreement.buyer_id), JOINT_METHOD), else_=FollowUpActivity.kind),
-            case((_joint(Agreement.buyer_id), Agreement.buyer_id), else_=None),
-        )
+        .subquery()
+    )
+    for kind, owner, n, s in _run(
+        select(methods.c.method, methods.c.lead, func.count(methods.c.id),
+               func.count(distinct(methods.c.supplier_id)))
+        .group_by(methods.c.method, methods.c.lead)
     ):
         if owner is None:
             counted[kind] = (int(n), int(s))
