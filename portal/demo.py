@@ -45,6 +45,10 @@ DEMO_LOGINS = (
     DemoLogin("admin@fjordvik.example", Role.ADMIN, "administrator of Fjordvik kommune (demo)"),
     DemoLogin("plattform@aktsom.example", Role.PLATFORM_ADMIN, "platform administrator (buyers)"),
     DemoLogin("fagansvarlig@fjordvik.example", Role.REVIEWER, "reviewer of Fjordvik kommune (demo)"),
+    DemoLogin("fagansvarlig@innkjopssamarbeid.example", Role.REVIEWER,
+              "reviewer of the purchasing cooperation (demo), lead of the joint workwear agreement"),
+    DemoLogin("admin@innkjopssamarbeid.example", Role.ADMIN,
+              "administrator of the purchasing cooperation (demo)"),
 )
 
 SUPPLIERS = [
@@ -155,12 +159,16 @@ RISKS = [
 
 
 #: The demo buyers: the municipality of the seed report (its organisation number here is
-#: invented) and a fictional second municipality that shares a supplier with it.
+#: invented), a fictional second municipality that shares a supplier with it, and a
+#: fictional purchasing cooperation leading a joint workwear agreement for both.
 BUYERS = [
     # key, name, org number, kind
     ("lillestrom", "Lillestrøm kommune", "923456708", BuyerKind.MUNICIPALITY),
     ("fjordvik", "Fjordvik kommune (demo)", "923456716", BuyerKind.MUNICIPALITY),
+    ("cooperation", "Innkjøpssamarbeidet Romerike og Fjord (demo)", "923456724",
+     BuyerKind.COOPERATION),
 ]
+JOINT_REFERENCE = "IRF-2024-0001"
 
 
 def _buyer(name: str, org_number: str, kind: BuyerKind) -> Buyer:
@@ -244,6 +252,7 @@ def load_demo_data() -> dict[str, int]:
 
     created["rounds"] = load_demo_followup(reviewer, admin)
     created["agreements"] += _second_municipality(buyers["fjordvik"], suppliers, password_hash)
+    created["agreements"] += _cooperation(buyers, suppliers, password_hash)
     _user("plattform@aktsom.example", "Mona Drift (demo)", Role.PLATFORM_ADMIN, None, password_hash,
           job_title="Driftsansvarlig Aktsom")
     db.session.flush()
@@ -274,4 +283,42 @@ def _second_municipality(buyer: Buyer, suppliers: dict[str, Supplier], password_
     db.session.add(agreement)
     db.session.flush()
     _register(buyer, suppliers["workwear"])
+    return 1
+
+
+def _cooperation(buyers: dict[str, Buyer], suppliers: dict[str, Supplier], password_hash: str) -> int:
+    """The purchasing cooperation: a joint workwear agreement both municipalities take part in.
+
+    Nordlys Arbeidsklær serves both municipalities on it. The cooperation followed it up in
+    2024 (a document review; the supplier's self-assessment is reviewed, ready to accept),
+    and found one deviation; both municipalities count that in their chapter 4 as joint
+    follow-up.
+    """
+    cooperation = buyers["cooperation"]
+    admin = _user("admin@innkjopssamarbeid.example", "Eirik Moen (demo)", Role.ADMIN, None,
+                  password_hash, job_title="Leder for innkjøpssamarbeidet", buyer=cooperation)
+    reviewer = _user("fagansvarlig@innkjopssamarbeid.example", "Laila Haugen (demo)", Role.REVIEWER,
+                     None, password_hash, job_title="Rådgiver etisk handel, innkjøpssamarbeidet",
+                     buyer=cooperation)
+    db.session.flush()
+    if db.session.scalar(select(Agreement).where(Agreement.buyer_id == cooperation.id,
+                                                 Agreement.reference == JOINT_REFERENCE)) is not None:
+        return 0
+    agreement = Agreement(
+        buyer_id=cooperation.id, reference=JOINT_REFERENCE,
+        name_nb="Arbeidsklær – felles rammeavtale", name_en="Workwear – joint framework agreement",
+        kind="framework", dfo_category="workwear", estimated_value=Decimal("18000000"),
+        start_date=date(2024, 1, 1), end_date=date(2027, 12, 31), contract_manager=reviewer,
+        qualification_requirement=True, contract_condition=True, social_dialogue_required=True,
+        social_dialogue_wording=SOCIAL_DIALOGUE_WORDING, questionnaire_variant="full",
+        product_scope="Arbeidsbukser og jakker\nVarselklær",
+    )
+    agreement.suppliers = [suppliers["workwear"]]
+    agreement.participants = [buyers["lillestrom"], buyers["fjordvik"]]
+    db.session.add(agreement)
+    db.session.flush()
+    _register(cooperation, suppliers["workwear"])
+    from portal.demo_followup import load_joint_followup
+
+    load_joint_followup(agreement, reviewer, admin)
     return 1

@@ -292,3 +292,34 @@ def _demo_deviations(reviewer: User, *, responses: dict[str, Response], solar: R
     db.session.add(FollowUpActivity(kind="social_dialogue_evidence_reviewed", date=date(2025, 3, 20),
                                     agreement=workwear.agreement, supplier=workwear.supplier,
                                     created_by=reviewer, notes="Møtereferater fra arbeiderkomiteen gjennomgått."))
+
+
+def load_joint_followup(agreement: Agreement, reviewer: User, admin: User) -> None:
+    """The cooperation's 2024 follow-up of its joint agreement (created with the agreement)."""
+    version = ensure_shipped_versions(admin)[0]
+    round_ = create_round(year=2024, name_nb="Felles oppfølging 2024", name_en="Joint follow-up 2024",
+                          version=version, deadline=date(2024, 10, 15), actor=admin,
+                          intro_nb="Egenrapportering for den felles rammeavtalen for arbeidsklær.",
+                          intro_en="Self-assessment for the joint workwear framework agreement.")
+    (response,) = add_agreement_to_round(round_, agreement, actor=admin)
+    author = _user_of(response.supplier)
+    _fill(response, author, date(2024, 10, 1), seed=21)
+    _submit(response, author, date(2024, 10, 10), receipt=True)
+    # Reviewed, ready to accept: a verdict on every answer, one of them internal.
+    _verdicts(response, reviewer, date(2024, 11, 4), {"C5": "partly"})
+    response.reminded_14_at = response.reminded_3_at = response.reminded_overdue_at = _at(
+        date(2024, 10, 1))
+    db.session.add(FollowUpActivity(
+        kind="document_review", date=date(2024, 11, 5), agreement=agreement,
+        supplier=response.supplier, created_by=reviewer,
+        notes="Gjennomgått revisjonsrapport fra fabrikken i Bangladesh for samarbeidets medlemmer.",
+    ))
+    _deviation(supplier=response.supplier, agreement=agreement, response=response,
+               question_id="C5", type="HOURS", severity="MAJOR", tier="T1", country="BD",
+               site="Dhaka Apparel Works Ltd", detected_date=date(2024, 11, 5), detected_by="DESK",
+               description="Overtid ut over lovens grense i høysesong ved én fabrikk.",
+               measures=["CAP", "DIALOGUE"], measures_text="Plan for bemanning i høysesong.",
+               responsible="Nordlys Arbeidsklær AS (demo)", deadline=date(2025, 3, 31),
+               status="IN_PROGRESS", created_by=reviewer,
+               internal_note="Følg opp på neste statusmøte i samarbeidet.")
+    db.session.flush()

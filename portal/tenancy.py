@@ -11,6 +11,16 @@ buyer through their agreement or response are filtered through those. Supplier
 organisations are shared between buyers: staff see those in their buyer's register
 (``buyer_supplier``: on one of its agreements, or registered by it).
 
+Joint agreements (felles rammeavtaler): a buyer taking part in another buyer's agreement
+(``agreement_participant``) reads its follow-up: the agreement, its responses as submitted,
+verdicts and comments to the supplier, confirmed deviations and their shared updates, and the
+activities that count in chapter 4. It reads them only: those rows are admitted for reads
+(GET of a page that takes no POST, ``JOINT_READS``), a request that may change something sees its own
+buyer's rows alone (another buyer's id answers 404), and a flush that would change another
+buyer's record is refused (``ForeignBuyerWrite``, 403). A GET of a form (a route that also
+takes POST) counts as a write. The lead's internal notes on deviations and activities are
+blanked as rows load, so no page or export of a participant can show them.
+
 Suppliers' users and command-line work are not scoped here: suppliers see records by their
 own supplier id (see the models' ``can_*`` predicates), commands act for the installation.
 Core statements on ``Table`` objects and ``text()`` bypass the listener: code that writes
@@ -22,10 +32,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_login import current_user
-from sqlalchemy import event, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.exceptions import Forbidden
 
 from portal.extensions import db
 from portal.models import (
@@ -41,25 +53,39 @@ from portal.models import (
     DeviationUpdate,
     EvidenceFile,
     FollowUpActivity,
+    FollowUpRound,
     QuestionReview,
     Response,
     Submission,
     Supplier,
     User,
+    agreement_participant,
+    agreement_supplier,
     buyer_supplier,
 )
 
 BUYER_KEY = "buyer_id"
 #: Execution option for the few statements that must see every buyer (e.g. uniqueness checks).
 ALL_BUYERS = "all_buyers"
+#: Session flag: reads also see the joint agreements the buyer takes part in.
+JOINT_READS = "joint_reads"
 
 
-def scope_to(session: Session, buyer_id: int | None) -> None:
-    """Scope ``session`` to one buyer (None: no scoping)."""
+class ForeignBuyerWrite(Forbidden):
+    """A flush would change a record of another buyer (e.g. a joint agreement's lead's)."""
+
+
+def scope_to(session: Session, buyer_id: int | None, *, joint_reads: bool = False) -> None:
+    """Scope ``session`` to one buyer (None: no scoping).
+
+    ``joint_reads`` also admits, read-only, the joint agreements the buyer takes part in.
+    """
     if buyer_id is None:
         session.info.pop(BUYER_KEY, None)
+        session.info.pop(JOINT_READS, None)
     else:
         session.info[BUYER_KEY] = buyer_id
+        session.info[JOINT_READS] = joint_reads
 
 
 def scoped_buyer(session: Session) -> int | None:
@@ -97,6 +123,7 @@ def buyer_owned_classes() -> tuple[type[BuyerOwned], ...]:
 
 
 def _criteria(buyer_id: int) -> list[Any]:
+    """The buyer's own rows: for writes, and for reads of a buyer in no joint agreement."""
     agreements = select(Agreement.id).where(Agreement.buyer_id == buyer_id).scalar_subquery()
     responses = (
         select(Response.id)
@@ -152,18 +179,157 @@ def _criteria(buyer_id: int) -> list[Any]:
     ]
 
 
+#: Buyer-owned classes whose rows of a joint agreement a participant reads; the others
+#: (priority risks, report texts, audit events, questionnaire versions …) stay the lead's own.
+_JOINT_OWNED = (Agreement, Deviation, FollowUpActivity, FollowUpRound)
+
+
+def _joint_criteria(buyer_id: int) -> list[Any]:
+    """The buyer's own rows plus, read-only, the follow-up of joint agreements it takes part in."""
+    joint = (
+        select(agreement_participant.c.agreement_id)
+        .where(agreement_participant.c.buyer_id == buyer_id)
+        .scalar_subquery()
+    )
+    readable = (
+        select(Agreement.id)
+        .where(or_(Agreement.buyer_id == buyer_id, Agreement.id.in_(joint)))
+        .scalar_subquery()
+    )
+    responses = select(Response.id).where(Response.agreement_id.in_(readable)).scalar_subquery()
+    rounds = select(Response.round_id).where(Response.agreement_id.in_(joint)).scalar_subquery()
+    suppliers = (
+        select(buyer_supplier.c.supplier_id)
+        .where(buyer_supplier.c.buyer_id == buyer_id)
+        .scalar_subquery()
+    )
+    joint_suppliers = (
+        select(agreement_supplier.c.supplier_id)
+        .where(agreement_supplier.c.agreement_id.in_(joint))
+        .scalar_subquery()
+    )
+    # Only confirmed deviations of a joint agreement: proposals are the lead's working notes.
+    deviations = (
+        select(Deviation.id)
+        .where(or_(
+            Deviation.buyer_id == buyer_id,
+            and_(Deviation.agreement_id.in_(joint), Deviation.is_proposed.is_(False)),
+        ))
+        .scalar_subquery()
+    )
+    updates = (
+        select(DeviationUpdate.id)
+        .join(Deviation, Deviation.id == DeviationUpdate.deviation_id)
+        .where(or_(
+            Deviation.buyer_id == buyer_id,
+            and_(
+                Deviation.agreement_id.in_(joint), Deviation.is_proposed.is_(False),
+                DeviationUpdate.is_internal.is_(False),
+            ),
+        ))
+        .scalar_subquery()
+    )
+    activities = (
+        select(FollowUpActivity.id)
+        .where(or_(FollowUpActivity.buyer_id == buyer_id, FollowUpActivity.agreement_id.in_(joint)))
+        .scalar_subquery()
+    )
+    leads_and_partners = (
+        select(Agreement.buyer_id).where(Agreement.id.in_(joint))
+        .union(
+            select(agreement_participant.c.buyer_id)
+            .join(Agreement, Agreement.id == agreement_participant.c.agreement_id)
+            .where(Agreement.buyer_id == buyer_id)
+        )
+        .scalar_subquery()
+    )
+    per_response = (Answer, EvidenceFile, Submission, QuestionReview, Clarification)
+    return [
+        *(
+            with_loader_criteria(owned, lambda cls: cls.buyer_id == buyer_id, include_aliases=True)
+            for owned in buyer_owned_classes()
+            if owned not in _JOINT_OWNED
+        ),
+        with_loader_criteria(
+            Agreement, lambda cls: cls.id.in_(readable), include_aliases=True
+        ),
+        with_loader_criteria(
+            FollowUpRound,
+            lambda cls: or_(cls.buyer_id == buyer_id, cls.id.in_(rounds)),
+            include_aliases=True,
+        ),
+        with_loader_criteria(Deviation, lambda cls: cls.id.in_(deviations), include_aliases=True),
+        with_loader_criteria(
+            FollowUpActivity, lambda cls: cls.id.in_(activities), include_aliases=True
+        ),
+        with_loader_criteria(
+            Buyer, lambda cls: or_(cls.id == buyer_id, cls.id.in_(leads_and_partners))
+        ),
+        with_loader_criteria(
+            Response, lambda cls: cls.agreement_id.in_(readable), include_aliases=True
+        ),
+        *(
+            with_loader_criteria(
+                entity, lambda cls: cls.response_id.in_(responses), include_aliases=True
+            )
+            for entity in per_response
+        ),
+        with_loader_criteria(
+            DeviationUpdate, lambda cls: cls.id.in_(updates), include_aliases=True
+        ),
+        with_loader_criteria(
+            Attachment,
+            lambda cls: or_(
+                cls.activity_id.in_(activities), cls.deviation_update_id.in_(updates)
+            ),
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            Supplier,
+            lambda cls: or_(cls.id.in_(suppliers), cls.id.in_(joint_suppliers)),
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            User,
+            lambda cls: or_(cls.buyer_id == buyer_id, cls.supplier_id.in_(suppliers)),
+            include_aliases=True,
+        ),
+        # The lead's audit trail stays its own (its internal notes are in it).
+        with_loader_criteria(AuditEvent, lambda cls: cls.buyer_id == buyer_id),
+    ]
+
+
 def _add_buyer_criteria(state: ORMExecuteState) -> None:
     buyer_id = scoped_buyer(state.session)
     if buyer_id is None or state.execution_options.get(ALL_BUYERS):
         return
-    if state.is_select or state.is_update or state.is_delete:
+    if state.is_select and state.session.info.get(JOINT_READS):
+        state.statement = state.statement.options(*_joint_criteria(buyer_id))
+    elif state.is_select or state.is_update or state.is_delete:
         state.statement = state.statement.options(*_criteria(buyer_id))
 
 
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _is_read_only_page() -> bool:
+    """A GET of a route that takes no POST: a page to read, not a form to change something.
+
+    A form's GET (an edit page, a picker of agreements) sees the buyer's own rows only, as
+    its POST will: a participant is never offered a joint agreement to change or pick.
+    """
+    rule = request.url_rule
+    return (
+        request.method in _READ_METHODS
+        and rule is not None
+        and set(rule.methods or ()) <= _READ_METHODS
+    )
+
+
 def _scope_request() -> None:
-    """Staff requests see their own buyer; every other request is left as it is."""
+    """Staff requests see their own buyer; read-only pages also their joint agreements."""
     if current_user.is_authenticated and current_user.is_staff:
-        scope_to(db.session(), current_user.buyer_id)
+        scope_to(db.session(), current_user.buyer_id, joint_reads=_is_read_only_page())
 
 
 def _unscope(_error: BaseException | None) -> None:
@@ -189,9 +355,62 @@ def _derive_owner(session: Session, _context: Any, _instances: Any) -> None:
             obj.buyer_id = scoped
 
 
+def _owner_of(obj: object) -> int | None:
+    """The buyer a record belongs to, for the records a staff user can load and change."""
+    if isinstance(obj, BuyerOwned):
+        return obj.buyer_id
+    if isinstance(obj, Response):
+        return obj.agreement.buyer_id if obj.agreement is not None else None
+    if isinstance(obj, Answer | EvidenceFile | Submission | QuestionReview | Clarification):
+        response = obj.response
+        return _owner_of(response) if response is not None else None
+    if isinstance(obj, DeviationUpdate):
+        return obj.deviation.buyer_id if obj.deviation is not None else None
+    return None
+
+
+def _refuse_foreign_writes(session: Session, _context: Any, _instances: Any) -> None:
+    """No flush of a scoped session changes another buyer's record (writes checked here)."""
+    buyer_id = scoped_buyer(session)
+    if buyer_id is None:
+        return
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            owner = _owner_of(obj)
+            if owner is not None and owner != buyer_id:
+                raise ForeignBuyerWrite()
+
+
+#: Internal notes of the lead, blanked (without marking the row changed) when a participant
+#: loads a joint agreement's records.
+_INTERNAL_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    Deviation: ("internal_note",),
+    FollowUpActivity: ("notes",),
+}
+
+
+def _blank_internal_notes(target: Any, context: Any) -> None:
+    session = context.session
+    buyer_id = scoped_buyer(session) if session is not None else None
+    if buyer_id is None or target.buyer_id in (None, buyer_id):
+        return
+    for name in _INTERNAL_FIELDS[type(target)]:
+        set_committed_value(target, name, "")
+
+
+def _blank_internal_notes_refresh(target: Any, context: Any, _attrs: Any) -> None:
+    _blank_internal_notes(target, context)
+
+
 def init_app(app: Flask) -> None:
     if not event.contains(Session, "do_orm_execute", _add_buyer_criteria):
         event.listen(Session, "do_orm_execute", _add_buyer_criteria)
         event.listen(Session, "before_flush", _derive_owner)
+        event.listen(Session, "before_flush", _refuse_foreign_writes)
+        for cls in _INTERNAL_FIELDS:
+            event.listen(cls, "load", _blank_internal_notes)
+            event.listen(cls, "refresh", _blank_internal_notes_refresh)
     app.before_request(_scope_request)
     app.teardown_request(_unscope)

@@ -107,6 +107,7 @@ class World:
     version: QuestionnaireVersion
     round: FollowUpRound
     platform: User  # the platform administrator (tests/test_platform.py covers its pages)
+    partner: Any  # a buyer taking part in side a's agreement, a joint agreement
 
     def visitor(self, actor: str) -> User | None:
         return {"anonymous": None, "supplier_own": self.a.user, "supplier_foreign": self.a.user,
@@ -146,14 +147,16 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
         db.session.add(response)
         db.session.flush()
         deviation = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, type="WAGES",
-                              detected_date=date.today(), status="NOTIFIED", description="Lønn")
+                              detected_date=date.today(), status="NOTIFIED", description="Lønn",
+                              internal_note=f"Intern merknad {name}")
         proposal = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, response_id=response.id,
                              question_id="C5", type="P-TRANSP", detected_date=date.today(), is_proposed=True)
         update = DeviationUpdate(kind="progress", text="Vedlegg")
         deviation.updates.append(update)
+        deviation.updates.append(DeviationUpdate(kind="note", text=f"Internt notat {name}", is_internal=True))
         update.attachments.append(attachment("bevis.pdf"))
         activity = FollowUpActivity(kind="site_audit", date=date.today(), agreement_id=agreement.id,
-                                    supplier_id=supplier.id)
+                                    supplier_id=supplier.id, notes=f"Interne notater {name}")
         activity.attachments.append(attachment("rapport.pdf"))
         db.session.add_all([deviation, proposal, activity])
         return Side(
@@ -170,9 +173,12 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
         return Attachment(original_name=stored.original_name, stored_name=stored.stored_name,
                           size=stored.size, sha256=stored.sha256, mimetype=stored.mimetype)
 
-    world = World(a=side(names[0]), b=side(names[1]), reviewer=make.user(role="reviewer"),
+    a, b = side(names[0]), side(names[1])
+    partner = make.buyer(name=f"Deltakerkommune {names[0]}")
+    a.agreement.participants.append(partner)
+    world = World(a=a, b=b, reviewer=make.user(role="reviewer"),
                   admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_,
-                  platform=make.user(role="platform_admin"))
+                  platform=make.user(role="platform_admin"), partner=partner)
     db.session.commit()
     return world
 
@@ -290,6 +296,11 @@ MATRIX: dict[str, Spec] = {
                                           method="POST"),
     "admin.restore_agreement": admin_only(lambda w, s: f"/admin/agreements/{s.agreement.id}/restore",
                                           method="POST"),
+    "admin.add_participant": admin_only(lambda w, s: f"/admin/agreements/{s.agreement.id}/participants",
+                                        method="POST"),
+    "admin.remove_participant": admin_only(
+        lambda w, s: f"/admin/agreements/{s.agreement.id}/participants/{w.partner.id}/remove",
+        method="POST"),
     "admin.new_risk": admin_only(lambda w, s: "/admin/risks/new"),
     "admin.edit_risk": admin_only(lambda w, s: f"/admin/risks/{w.risk.id}/edit"),
     "admin.delete_risk": admin_only(lambda w, s: f"/admin/risks/{w.risk.id}/delete", method="POST"),
@@ -495,3 +506,101 @@ def _passes(outcome: Outcome, response: Any) -> bool:
     except AssertionError:
         return False
     return True
+
+
+# A buyer taking part in a joint agreement: its staff read the agreement's follow-up and
+# change nothing of it (portal/tenancy.py admits those rows for read-only pages only).
+
+#: Pages of side a's records that a participant in its joint agreement reads as the lead does.
+JOINT_READABLE = {
+    "admin.view_agreement", "admin.view_supplier", "responses.view_response",
+    "responses.download_file", "responses.receipt", "rounds.view_round", "review.review_response",
+    "review.response_history", "review.view_activity", "review.download_activity_file",
+    "deviations.view_deviation", "deviations.download_attachment",
+}
+#: The lead's internal notes and the other side's records: never on a participant's page.
+NOT_FOR_PARTICIPANTS = ("Intern merknad Alfa", "Internt notat Alfa", "Interne notater Alfa",
+                        "Beta AS", "LK-Beta", "user@beta.example")
+
+
+def participant_outcomes(endpoint: str, role: str) -> tuple[Outcome, ...]:
+    spec = MATRIX[endpoint]
+    own: Outcome = getattr(spec, role)
+    if endpoint in JOINT_READABLE:
+        return (own,)
+    return foreign_staff_outcomes(endpoint, role)
+
+
+def _snapshot(db: Any, world: World) -> dict[str, Any]:
+    """What a participant's request must not change: the joint agreement's follow-up."""
+    from sqlalchemy import func, select
+
+    from portal.models import Clarification, QuestionReview, agreement_participant
+    from portal.tenancy import ALL_BUYERS
+
+    def count(entity: Any) -> int:
+        return int(db.session.scalar(
+            select(func.count()).select_from(entity).execution_options(**{ALL_BUYERS: True})))
+
+    db.session.expire_all()
+    a = world.a
+    get = lambda cls, id_: db.session.get(cls, id_, execution_options={ALL_BUYERS: True})  # noqa: E731
+    return {
+        "response": (get(Response, a.response.id).status, get(Response, a.response.id).deadline),
+        "deviation": (get(Deviation, a.deviation.id).status, get(Deviation, a.deviation.id).description),
+        "proposal": (get(Deviation, a.proposal.id).is_proposed, get(Deviation, a.proposal.id).status),
+        "agreement": (get(Agreement, a.agreement.id).name_nb, get(Agreement, a.agreement.id).reference),
+        "counts": tuple(count(e) for e in (Deviation, DeviationUpdate, FollowUpActivity, QuestionReview,
+                                           Clarification, Attachment, agreement_participant,
+                                           FollowUpRound, Agreement, Response)),
+    }
+
+
+@dataclass(frozen=True)
+class Participant:
+    world: World
+    reviewer: User
+    admin: User
+
+
+@pytest.fixture
+def participant(app: Flask, make: Any, db: Any, monkeypatch: pytest.MonkeyPatch) -> Participant:
+    isolate_requests(app, monkeypatch)
+    world = build_world(make, db)
+    staff_of_partner = Participant(world, make.user(role="reviewer", buyer=world.partner),
+                                   make.user(role="admin", buyer=world.partner))
+    db.session.commit()
+    return staff_of_partner
+
+
+@pytest.mark.parametrize(("endpoint", "role"), FOREIGN_CASES, ids=[f"{e}-{r}" for e, r in FOREIGN_CASES])
+def test_participants_of_a_joint_agreement_read_it_and_change_nothing(
+    client, db, participant, endpoint, role
+):
+    spec = MATRIX[endpoint]
+    assert sign_in(client, getattr(participant, role).email).status_code == 302
+    url = spec.url(participant.world, participant.world.a)
+    before = _snapshot(db, participant.world)
+
+    if spec.method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": csrf_token(client, "/accessibility")})
+
+    expected = participant_outcomes(endpoint, role)
+    assert any(_passes(outcome, response) for outcome in expected), (response.status_code, expected)
+    page = response.get_data().decode("utf-8", errors="replace")
+    for text in NOT_FOR_PARTICIPANTS:
+        assert text not in page, f"{endpoint} shows {text!r} to a participant"
+    if spec.method != "GET" and not endpoint.startswith(("auth.", "main.", "privacy.")):
+        assert _snapshot(db, participant.world) == before, f"{endpoint} changed the joint agreement"
+
+
+def test_participants_read_pages_show_the_joint_agreement(client, participant):
+    """The joint pages are not empty shells: the participant sees the agreement's records."""
+    w = participant.world
+    assert sign_in(client, participant.reviewer.email).status_code == 302
+
+    assert "LK-Alfa" in client.get(f"/admin/agreements/{w.a.agreement.id}").get_data(as_text=True)
+    assert "Alfa AS" in client.get(f"/review/responses/{w.a.response.id}").get_data(as_text=True)
+    assert "Lønn" in client.get(f"/deviations/{w.a.deviation.id}").get_data(as_text=True)

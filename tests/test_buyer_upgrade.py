@@ -1,7 +1,7 @@
 """An installation of one municipality upgrades in place to buyers and keeps its figures.
 
-The database is built at head with the demo municipality's data (the second demo buyer and
-the platform administrator removed, so it holds what a one-municipality installation
+The database is built at head with the demo municipality's data (the second demo buyer, the
+purchasing cooperation with its joint agreement, and the platform administrator removed, so it holds what a one-municipality installation
 holds), its 2023 and 2024 year reports are read as JSON, the schema is taken back to the
 revision before buyers existed and upgraded again: the migration makes the municipality
 the first buyer from OPERATOR_NAME and puts every record under it. Every key of both
@@ -37,8 +37,35 @@ def _one_municipality() -> None:
     lillestrom = _db.session.scalar(select(Buyer).where(Buyer.name == "Lillestrøm kommune"))
     others = [b.id for b in _db.session.scalars(select(Buyer).where(Buyer.id != lillestrom.id))]
     agreements = select(Agreement.id).where(Agreement.buyer_id.in_(others))
-    from portal.models import agreement_supplier
+    from portal.models import (
+        Answer,
+        Attachment,
+        Clarification,
+        Deviation,
+        DeviationUpdate,
+        EvidenceFile,
+        FollowUpActivity,
+        FollowUpRound,
+        QuestionReview,
+        Response,
+        Submission,
+        agreement_participant,
+        agreement_supplier,
+    )
 
+    # The cooperation's joint agreement and its follow-up.
+    _db.session.execute(delete(agreement_participant))
+    deviations = select(Deviation.id).where(Deviation.buyer_id.in_(others))
+    activities = select(FollowUpActivity.id).where(FollowUpActivity.buyer_id.in_(others))
+    _db.session.execute(delete(Attachment).where(Attachment.activity_id.in_(activities)))
+    _db.session.execute(delete(DeviationUpdate).where(DeviationUpdate.deviation_id.in_(deviations)))
+    _db.session.execute(delete(Deviation).where(Deviation.buyer_id.in_(others)))
+    _db.session.execute(delete(FollowUpActivity).where(FollowUpActivity.buyer_id.in_(others)))
+    responses = select(Response.id).where(Response.agreement_id.in_(agreements))
+    for entity in (Clarification, QuestionReview, Answer, EvidenceFile, Submission):
+        _db.session.execute(delete(entity).where(entity.response_id.in_(responses)))
+    _db.session.execute(delete(Response).where(Response.agreement_id.in_(agreements)))
+    _db.session.execute(delete(FollowUpRound).where(FollowUpRound.buyer_id.in_(others)))
     _db.session.execute(delete(agreement_supplier).where(agreement_supplier.c.agreement_id.in_(agreements)))
     _db.session.execute(delete(AuditEvent).where(AuditEvent.buyer_id.in_(others)))
     _db.session.execute(delete(Agreement).where(Agreement.buyer_id.in_(others)))

@@ -11,7 +11,7 @@ import re
 from sqlalchemy import func, select
 
 from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
-from portal.models import Base, User
+from portal.models import Base, Response, User
 from tests.auth.helpers import isolate_requests, location, sign_in
 from tests.conftest import csrf_token
 
@@ -60,7 +60,8 @@ def test_every_demo_account_signs_in_and_sees_its_pages(app, db, monkeypatch, su
     workwear = db.session.scalar(select(User).where(User.email == "leverandor@arbeidsklaer.example"))
     workwear_agreements = [a for a in workwear.supplier.agreements if a.dfo_category == "workwear"]
     assert sorted(a.buyer.name for a in workwear_agreements) == [
-        "Fjordvik kommune (demo)", "Lillestrøm kommune", "Lillestrøm kommune"]
+        "Fjordvik kommune (demo)", "Innkjøpssamarbeidet Romerike og Fjord (demo)",
+        "Lillestrøm kommune", "Lillestrøm kommune"]
     solar = db.session.scalar(select(User).where(User.email == "leverandor@solcelle.example"))
     assert [a.name_en for a in solar.supplier.agreements] == ["Solar panels"]
     for login in DEMO_LOGINS:
@@ -83,3 +84,45 @@ def _sign_in_and_browse(app, login, locale):
         assert page.status_code == 200, path
         assert f'<html lang="{locale}">' in page.get_data(as_text=True), path
     client.post("/logout", data={"csrf_token": csrf_token(client, "/accessibility")})
+
+
+JOINT_LEAD = "Innkjøpssamarbeidet Romerike og Fjord (demo)"
+
+
+def test_the_cooperations_joint_workwear_agreement_counts_for_both_municipalities(app, db, monkeypatch):
+    from portal.demo import JOINT_REFERENCE
+    from portal.models import Agreement, Buyer
+    from tests.auth.helpers import text, tr
+
+    isolate_requests(app, monkeypatch)
+    _load(app)
+    agreement = db.session.scalar(select(Agreement).where(Agreement.reference == JOINT_REFERENCE))
+    assert agreement.buyer.name == JOINT_LEAD
+    assert (agreement.buyer.kind, agreement.buyer.is_demo) == ("cooperation", True)
+    assert sorted(b.name for b in agreement.participants) == ["Fjordvik kommune (demo)", "Lillestrøm kommune"]
+    assert db.session.scalar(select(Buyer).where(Buyer.name == JOINT_LEAD)).org_number == "923456724"
+    supplier = agreement.suppliers[0]
+    served = {a.buyer.name for a in supplier.agreements} | {
+        b.name for a in supplier.agreements for b in a.participants}
+    assert {"Lillestrøm kommune", "Fjordvik kommune (demo)"} <= served
+
+    for email in ("fagansvarlig@kommune.example", "fagansvarlig@fjordvik.example"):
+        client = app.test_client()
+        assert sign_in(client, email, DEMO_PASSWORD).status_code == 302
+        page = text(client.get(f"/admin/agreements/{agreement.id}"))
+        assert JOINT_REFERENCE in page
+        report = text(client.get("/reports?year=2024"))
+        assert tr("Joint follow-up led by %(buyer)s", buyer=JOINT_LEAD) in report, email
+        assert "Følg opp på neste statusmøte" not in report
+
+    lead = app.test_client()
+    assert sign_in(lead, "fagansvarlig@innkjopssamarbeid.example", DEMO_PASSWORD).status_code == 302
+    response = db.session.scalar(select(Response).where(Response.agreement_id == agreement.id))
+    assert response.status == "submitted"
+    assert tr("Accept the response") in text(lead.get(f"/review/responses/{response.id}"))
+    participant = app.test_client()
+    assert sign_in(participant, "fagansvarlig@fjordvik.example", DEMO_PASSWORD).status_code == 302
+    read_only = participant.get(f"/review/responses/{response.id}")
+    assert read_only.status_code == 200
+    assert tr("Accept the response") not in text(read_only)
+    assert "Sjekket mot revisjonsrapporten." not in read_only.get_data(as_text=True)

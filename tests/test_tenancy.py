@@ -115,3 +115,112 @@ def test_a_buyers_staff_see_exactly_the_buyers_own_rows(two_buyers, db, name):
 
     assert listed == own
     assert looked_up == set()
+
+
+# Joint agreements: a participant reads the joint agreement's follow-up, nothing else of the lead's.
+
+
+def _joint_agreement_id(partner: int) -> int:
+    from portal.models import agreement_participant
+
+    return int(_db.session.scalar(select(agreement_participant.c.agreement_id).where(
+        agreement_participant.c.buyer_id == partner).execution_options(**{ALL_BUYERS: True})))
+
+
+def _on_joint(agreement_id: int | None, joint: int) -> bool:
+    return agreement_id == joint
+
+
+#: What of the lead's a participant reads (besides its own rows): ``row`` given the joint
+#: agreement's id and the lead's buyer id.
+JOINT: dict[str, Callable[[Any, int, int], bool]] = {
+    "Buyer": lambda row, j, lead: row.id == lead,
+    "Agreement": lambda row, j, lead: row.id == j,
+    "FollowUpRound": lambda row, j, lead: any(r.agreement_id == j for r in row.responses),
+    "PriorityRisk": lambda row, j, lead: False,
+    "ReportText": lambda row, j, lead: False,
+    "AuditEvent": lambda row, j, lead: False,
+    "FollowUpActivity": lambda row, j, lead: row.agreement_id == j,
+    # Proposals stay the lead's working notes.
+    "Deviation": lambda row, j, lead: row.agreement_id == j and not row.is_proposed,
+    "Response": lambda row, j, lead: row.agreement_id == j,
+    "Answer": lambda row, j, lead: row.response.agreement_id == j,
+    "EvidenceFile": lambda row, j, lead: row.response.agreement_id == j,
+    "Submission": lambda row, j, lead: row.response.agreement_id == j,
+    "QuestionReview": lambda row, j, lead: row.response.agreement_id == j,
+    "Clarification": lambda row, j, lead: row.response.agreement_id == j,
+    "DeviationUpdate": lambda row, j, lead: (
+        row.deviation.agreement_id == j and not row.deviation.is_proposed and not row.is_internal),
+    "Attachment": lambda row, j, lead: (
+        row.activity.agreement_id == j if row.activity is not None
+        else JOINT["DeviationUpdate"](row.deviation_update, j, lead)),
+    "Supplier": lambda row, j, lead: any(a.id == j for a in row.agreements),
+    "User": lambda row, j, lead: False,
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWNER))
+def test_a_participant_reads_exactly_its_own_rows_and_the_joint_agreements(two_buyers, db, name):
+    from portal.models import Buyer
+
+    cls = next(c for c in _classes() if c.__name__ == name)
+    home, _away = two_buyers
+    partner = db.session.scalar(select(Buyer.id).where(Buyer.name == "Deltakerkommune Alfa"))
+    joint = _joint_agreement_id(partner)
+    everything = db.session.scalars(select(cls).execution_options(**{ALL_BUYERS: True})).all()
+    readable = {row.id for row in everything
+                if OWNER[name](row, partner) or JOINT[name](row, joint, home)}
+    assert name in ("PriorityRisk", "ReportText", "AuditEvent", "User") or readable - {partner}, (
+        f"the test world has no {name} on the joint agreement")
+    db.session.expunge_all()
+
+    scope_to(db.session(), partner, joint_reads=True)
+    try:
+        listed = {row.id for row in db.session.scalars(select(cls))}
+        looked_up = {row.id for row in everything
+                     if db.session.get(cls, row.id, populate_existing=True) is not None}
+    finally:
+        scope_to(db.session(), None)
+
+    assert listed == readable
+    assert looked_up == readable
+
+
+def test_a_participant_never_loads_the_leads_internal_notes_and_cannot_change_its_records(
+    two_buyers, db
+):
+    from portal.models import Buyer, Deviation, FollowUpActivity
+    from portal.tenancy import ForeignBuyerWrite
+
+    partner = db.session.scalar(select(Buyer.id).where(Buyer.name == "Deltakerkommune Alfa"))
+    joint = _joint_agreement_id(partner)
+    db.session.expunge_all()
+
+    scope_to(db.session(), partner, joint_reads=True)
+    try:
+        deviation = db.session.scalars(select(Deviation).where(Deviation.agreement_id == joint)).one()
+        activity = db.session.scalars(select(FollowUpActivity).where(
+            FollowUpActivity.agreement_id == joint)).one()
+        assert (deviation.internal_note, activity.notes) == ("", "")
+        assert deviation.description == "Lønn"
+        deviation.status = "CLOSED_OK"
+        with pytest.raises(ForeignBuyerWrite):
+            db.session.flush()
+        db.session.rollback()
+    finally:
+        scope_to(db.session(), None)
+
+    db.session.expunge_all()
+    stored = db.session.scalars(select(Deviation).where(Deviation.agreement_id == joint, Deviation.is_proposed.is_(False)).execution_options(**{ALL_BUYERS: True})).one()
+    assert (stored.status, stored.internal_note) == ("NOTIFIED", "Intern merknad Alfa")
+
+
+def test_joint_reads_scope_every_class_the_own_scope_does():
+    """A class forgotten in the participant's criteria would be read unscoped."""
+    from portal.tenancy import _criteria, _joint_criteria
+
+    def entities(options: list[Any]) -> set[Any]:
+        return {option.entity.class_ if hasattr(option.entity, "class_") else option.entity
+                for option in options}
+
+    assert entities(_joint_criteria(1)) == entities(_criteria(1))

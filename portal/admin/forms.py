@@ -128,6 +128,20 @@ class EditUserForm(PortalForm):
             raise ValidationError(_l("Choose the supplier the user belongs to"))
 
 
+class AddParticipantForm(PortalForm):
+    """A buyer that takes part in a joint agreement (felles rammeavtale) led by this buyer."""
+
+    buyer_id = SelectField(
+        _l("Participating buyer"),
+        description=_l("Name and organisation number. Its staff will see the agreement's follow-up, read-only, and count it in their own chapter 4."),
+        coerce=int,
+        # The service checks the choice, with a message of ours (WTForms' is not translated).
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose the buyer that takes part in the agreement"))],
+    )
+    submit = SubmitField(_l("Add participating buyer"))
+
+
 class ActionForm(PortalForm):
     """A button-only form (deactivate, resend, delete): CSRF is all it carries."""
 

@@ -21,6 +21,7 @@ from portal.access import get_or_404, id_or_404, require_roles, role_required, s
 from portal.admin import services
 from portal.admin.forms import (
     ActionForm,
+    AddParticipantForm,
     AgreementForm,
     EditUserForm,
     InviteUserForm,
@@ -387,14 +388,13 @@ def new_agreement() -> Response | str:
 
 
 @bp.route("/agreements/<int:agreement_id>")
-def view_agreement(agreement_id: int) -> str:
+def view_agreement(agreement_id: int) -> Any:
     """An agreement with its requirements and suppliers."""
     agreement = db.session.scalar(
         select(Agreement).where(Agreement.id == id_or_404(agreement_id))
         .options(selectinload(Agreement.suppliers), selectinload(Agreement.contract_manager))
     ) or abort(404)
-    return render_template("admin/view_agreement.html", agreement=agreement, today=date.today(),
-                           action_form=ActionForm())
+    return _render_agreement(agreement)
 
 
 @bp.route("/agreements/<int:agreement_id>/archive", methods=["POST"])
@@ -419,6 +419,71 @@ def restore_agreement(agreement_id: int) -> Response:
         services.restore_agreement(agreement, actor=signed_in_user())
         db.session.commit()
         flash(_("The agreement is in use again."), "success")
+    return redirect(url_for("admin.view_agreement", agreement_id=agreement.id))
+
+
+def _render_agreement(
+    agreement: Agreement, participant_form: AddParticipantForm | None = None, status: int = 200
+) -> Any:
+    user = signed_in_user()
+    can_manage = user.is_admin and agreement.is_led_by(user)
+    if can_manage and participant_form is None:
+        participant_form = AddParticipantForm(formdata=None)
+    if participant_form is not None:
+        participant_form.buyer_id.choices = _participant_choices(agreement)
+    return render_template(
+        "admin/view_agreement.html", agreement=agreement, today=date.today(),
+        participants=services.participants(agreement), participant_form=participant_form,
+        remove_form=ActionForm(formdata=None) if can_manage else None,
+        lead=services.lead_of(agreement),
+    ), status
+
+
+def _participant_choices(agreement: Agreement) -> list[Any]:
+    return select_choices(
+        [(0, _("Choose a buyer"))]
+        + [(b.id, f"{b.name} ({b.org_number})" if b.org_number else b.name)
+           for b in services.participant_candidates(agreement)]
+    )
+
+
+def _led_agreement_or_404(agreement_id: int) -> Agreement:
+    agreement = get_or_404(Agreement, agreement_id)
+    if not agreement.is_led_by(signed_in_user()):
+        abort(404)
+    return agreement
+
+
+@bp.route("/agreements/<int:agreement_id>/participants", methods=["POST"])
+@admin_only
+def add_participant(agreement_id: int) -> Response | tuple[str, int]:
+    """Let another buyer take part in this joint agreement."""
+    agreement = _led_agreement_or_404(agreement_id)
+    form = AddParticipantForm()
+    form.buyer_id.choices = _participant_choices(agreement)
+    if form.validate_on_submit():
+        try:
+            buyer = services.add_participant(agreement, form.buyer_id.data, actor=signed_in_user())
+        except services.ParticipantError:
+            form.buyer_id.errors.append(_("Choose one of the buyers in the list"))
+        else:
+            db.session.commit()
+            flash(_("%(buyer)s now takes part in the agreement.", buyer=buyer.name), "success")
+            return redirect(url_for("admin.view_agreement", agreement_id=agreement.id))
+    return _render_agreement(agreement, form, status=400)
+
+
+@bp.route("/agreements/<int:agreement_id>/participants/<int:buyer_id>/remove", methods=["POST"])
+@admin_only
+def remove_participant(agreement_id: int, buyer_id: int) -> Response:
+    """End another buyer's part in this joint agreement."""
+    agreement = _led_agreement_or_404(agreement_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not services.remove_participant(agreement, id_or_404(buyer_id), actor=signed_in_user()):
+        abort(404)
+    db.session.commit()
+    flash(_("The buyer no longer takes part in the agreement."), "success")
     return redirect(url_for("admin.view_agreement", agreement_id=agreement.id))
 
 

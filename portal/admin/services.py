@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Agreement, Buyer, PriorityRisk, Supplier, User, buyer_supplier
+from portal.models import (
+    Agreement,
+    Buyer,
+    BuyerKind,
+    PriorityRisk,
+    Supplier,
+    User,
+    agreement_participant,
+    buyer_supplier,
+)
 from portal.tenancy import ALL_BUYERS, owner_id
 
 SUPPLIER_FIELDS = ("name", "org_number", "country", "registry_id", "address", "postal_code", "city")
@@ -249,3 +258,84 @@ def delete_priority_risk(risk: PriorityRisk, *, actor: User) -> None:
     audit.record("risk.deleted", risk, actor=actor,
                  before={k: _jsonable(getattr(risk, k)) for k in RISK_FIELDS})
     db.session.delete(risk)
+
+
+class ParticipantError(ValueError):
+    """A buyer that cannot take part in this joint agreement."""
+
+
+#: Kinds of buyer that may take part in another buyer's joint agreement. A purchasing
+#: cooperation leads joint agreements for its members; it does not take part in them.
+PARTICIPANT_KINDS = frozenset(kind.value for kind in BuyerKind) - {BuyerKind.COOPERATION.value}
+
+
+def _check_lead(agreement: Agreement, actor: User) -> None:
+    # The association table is written with Core statements, which tenancy's flush check
+    # does not see: only the lead's staff change who takes part.
+    if not agreement.is_led_by(actor):
+        raise PermissionError(agreement.id)
+
+
+def participant_candidates(agreement: Agreement) -> list[Buyer]:
+    """Buyers of the platform that could join ``agreement``: active, of a participating kind,
+    neither its lead nor already taking part. Names and organisation numbers are public."""
+    taking_part = select(agreement_participant.c.buyer_id).where(
+        agreement_participant.c.agreement_id == agreement.id
+    )
+    return list(db.session.scalars(
+        select(Buyer)
+        .where(
+            Buyer.id != agreement.buyer_id,
+            Buyer.archived_at.is_(None),
+            Buyer.kind.in_(PARTICIPANT_KINDS),
+            Buyer.id.not_in(taking_part),
+        )
+        .order_by(Buyer.name, Buyer.id)
+        .execution_options(**{ALL_BUYERS: True})
+    ))
+
+
+def participants(agreement: Agreement) -> list[Buyer]:
+    """The buyers taking part in ``agreement``, as its lead and its participants may see them."""
+    return list(db.session.scalars(
+        select(Buyer)
+        .join(agreement_participant, agreement_participant.c.buyer_id == Buyer.id)
+        .where(agreement_participant.c.agreement_id == agreement.id)
+        .order_by(Buyer.name, Buyer.id)
+        .execution_options(**{ALL_BUYERS: True})
+    ))
+
+
+def lead_of(agreement: Agreement) -> Buyer | None:
+    """The buyer leading ``agreement``, when the viewer is one of its participants."""
+    return db.session.get(Buyer, agreement.buyer_id, execution_options={ALL_BUYERS: True})
+
+
+def add_participant(agreement: Agreement, buyer_id: int, *, actor: User) -> Buyer:
+    """Let another buyer take part in ``agreement`` (its staff then read its follow-up)."""
+    _check_lead(agreement, actor)
+    buyer = next((b for b in participant_candidates(agreement) if b.id == buyer_id), None)
+    if buyer is None:
+        raise ParticipantError(buyer_id)
+    db.session.execute(
+        agreement_participant.insert().values(agreement_id=agreement.id, buyer_id=buyer.id)
+    )
+    audit.record("agreement.participant_added", agreement, actor=actor,
+                 after={"participant": buyer.id, "name": buyer.name})
+    return buyer
+
+
+def remove_participant(agreement: Agreement, buyer_id: int, *, actor: User) -> bool:
+    """End another buyer's part in ``agreement``; False when it was not taking part."""
+    _check_lead(agreement, actor)
+    result = cast(CursorResult[Any], db.session.execute(
+        agreement_participant.delete().where(
+            agreement_participant.c.agreement_id == agreement.id,
+            agreement_participant.c.buyer_id == buyer_id,
+        )
+    ))
+    removed = result.rowcount
+    if removed:
+        audit.record("agreement.participant_removed", agreement, actor=actor,
+                     before={"participant": buyer_id})
+    return bool(removed)

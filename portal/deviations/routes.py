@@ -132,7 +132,7 @@ def _agreement_filter_choices() -> list[tuple[int, str]]:
 
 def _render_deviation(deviation: Deviation, status: int = 200, **forms: Any) -> tuple[str, int]:
     user = signed_in_user()
-    if user.is_staff:
+    if deviation.is_led_by(user):
         forms.setdefault("status_form", _status_form(deviation))
         forms.setdefault("approve_form", ApprovePlanForm(formdata=None))
         forms.setdefault("note_form", AddNoteForm(formdata=None))
@@ -141,7 +141,7 @@ def _render_deviation(deviation: Deviation, status: int = 200, **forms: Any) -> 
                                                       data={"plan": deviation.supplier_plan}))
         forms.setdefault("progress_form", ReportProgressForm(formdata=None))
     updates = [u for u in deviation.updates if user.is_staff or not u.is_internal]
-    events = review_queries.object_history("Deviation", deviation.id) if user.is_staff else []
+    events = review_queries.object_history("Deviation", deviation.id) if deviation.is_led_by(user) else []
     return render_template(
         "deviations/view_deviation.html", deviation=deviation, updates=updates, events=events,
         today=date.today(), **forms,

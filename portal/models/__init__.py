@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from portal.models.agreement import Agreement, agreement_supplier
+from portal.models.agreement import Agreement, agreement_participant, agreement_supplier
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
 from portal.models.buyer import Buyer, BuyerKind, BuyerOwned, buyer_supplier
@@ -64,6 +64,7 @@ __all__ = [
     "Role",
     "Supplier",
     "User",
+    "agreement_participant",
     "agreement_supplier",
     "buyer_supplier",
     "utcnow",

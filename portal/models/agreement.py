@@ -23,6 +23,7 @@ from portal.models.base import Base, TimestampMixin
 from portal.models.buyer import BuyerOwned
 
 if TYPE_CHECKING:
+    from portal.models.buyer import Buyer
     from portal.models.supplier import Supplier
     from portal.models.user import User
 
@@ -31,6 +32,16 @@ agreement_supplier = Table(
     Base.metadata,
     Column("agreement_id", ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True),
     Column("supplier_id", ForeignKey("supplier.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+#: Buyers taking part in a joint agreement (felles rammeavtale) led by the agreement's buyer.
+#: Their staff see its follow-up read-only and count it in their own chapter 4 (DOMAIN 0b).
+agreement_participant = Table(
+    "agreement_participant",
+    Base.metadata,
+    Column("agreement_id", ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True),
+    Column("buyer_id", ForeignKey("buyer.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -69,6 +80,9 @@ class Agreement(BuyerOwned, TimestampMixin, Base):
         secondary=agreement_supplier, back_populates="agreements", order_by="Supplier.name"
     )
     contract_manager: Mapped[User | None] = relationship()
+    participants: Mapped[list[Buyer]] = relationship(
+        secondary=agreement_participant, order_by="Buyer.name"
+    )
 
     @property
     def name(self) -> str:
@@ -77,6 +91,14 @@ class Agreement(BuyerOwned, TimestampMixin, Base):
     @property
     def has_ethical_requirements(self) -> bool:
         return self.qualification_requirement or self.award_criterion or self.contract_condition
+
+    @property
+    def is_joint(self) -> bool:
+        return bool(self.participants)
+
+    def is_led_by(self, user: User) -> bool:
+        """The agreement's own buyer (the lead of a joint agreement) may change its follow-up."""
+        return user.is_staff and user.buyer_id == self.buyer_id
 
     def is_active_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)

@@ -170,10 +170,10 @@ class Response(TimestampMixin, Base):
 
     def can_review(self, user: User) -> bool:
         """Verdicts, returning and accepting: staff, while the response awaits review."""
-        return user.is_staff and self.is_awaiting_review
+        return self.agreement.is_led_by(user) and self.is_awaiting_review
 
     def can_reopen(self, user: User) -> bool:
-        return user.is_staff and self.status == ResponseStatus.ACCEPTED
+        return self.agreement.is_led_by(user) and self.status == ResponseStatus.ACCEPTED
 
     @property
     def latest_submission(self) -> Submission | None:

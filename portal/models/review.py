@@ -148,14 +148,18 @@ class Deviation(BuyerOwned, TimestampMixin, Base):
 
     def can_approve_plan(self, user: User) -> bool:
         return (
-            user.is_staff
+            self.is_led_by(user)
             and not self.is_proposed
             and self.status == "AWAITING_CAP"
             and bool(self.supplier_plan)
         )
 
     def can_change_status(self, user: User) -> bool:
-        return user.is_staff and not self.is_proposed
+        return self.is_led_by(user) and not self.is_proposed
+
+    def is_led_by(self, user: User) -> bool:
+        """Staff of the deviation's own buyer; participants of a joint agreement only read it."""
+        return user.is_staff and user.buyer_id == self.buyer_id
 
 
 class DeviationUpdate(Base):

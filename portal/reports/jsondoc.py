@@ -100,6 +100,7 @@ def document(report: YearReport, locale: str, municipality: str) -> dict[str, An
                     "suppliers_on_agreement": a.suppliers_on_agreement,
                     "suppliers_followed_up": a.suppliers_followed_up,
                     "activities": a.activities,
+                    **({"led_by": a.lead} if a.lead else {}),
                 }
                 for a in f.by_agreement
             ],
@@ -109,9 +110,17 @@ def document(report: YearReport, locale: str, municipality: str) -> dict[str, An
                 for c in f.by_category
             ],
             "by_method": [
-                {"kind": m.kind, "activities": m.activities, "suppliers": m.suppliers}
+                {"kind": m.kind, "activities": m.activities, "suppliers": m.suppliers,
+                 **({"led_by": m.lead, "label": L.method(m.kind, m.lead)} if m.lead else {})}
                 for m in f.by_method
             ],
+            # Of the figures above, those from joint follow-up led by another buyer.
+            "joint_follow_up": {
+                "suppliers": f.joint_suppliers,
+                "agreements": f.joint_agreements,
+                "activities": f.joint_activities,
+                "deviations_4a3": found.joint_detected,
+            },
             "questionnaires": {
                 "invited": f.funnel.invited,
                 "submitted": f.funnel.submitted,
@@ -137,6 +146,7 @@ def document(report: YearReport, locale: str, municipality: str) -> dict[str, An
                 "qualification_requirement": q.qualification_requirement,
                 "award_criterion": q.award_criterion,
                 "contract_condition": q.contract_condition,
+                **({"led_by": q.lead} if q.lead else {}),
             }
             for q in report.requirements
         ],

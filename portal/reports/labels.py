@@ -74,6 +74,7 @@ class Labels:
             self.lights = {colour: str(text) for colour, text in LIGHT_SHORT.items()}
             self.light_meanings = {colour: str(text) for colour, text in LIGHTS.items()}
             self._more = _("%(names)s and %(num)s more", names="{names}", num="{num}")
+            self._joint = _("Joint follow-up led by %(buyer)s", buyer="{buyer}")
         self._territories = Locale.parse(locale).territories
         self._countries: dict[str, str] = {}
         self._numbers: dict[int | Decimal, str] = {}
@@ -122,6 +123,14 @@ class Labels:
 
     def activity_kind(self, code: str) -> str:
         return self.activity_kinds.get(code, code)
+
+    def joint_follow_up(self, lead: str) -> str:
+        """4.A.2: follow-up counted for the buyer because another buyer led it on a joint agreement."""
+        return self._joint.replace("{buyer}", lead)
+
+    def method(self, kind: str, lead: str | None = None) -> str:
+        """A by-method row of 4.A.2: a kind of activity, or joint follow-up led by ``lead``."""
+        return self.joint_follow_up(lead) if lead is not None else self.activity_kind(kind)
 
     def procurement_kind(self, code: str) -> str:
         return self.procurement_kinds.get(code, code)
@@ -189,6 +198,8 @@ class Labels:
             "severity_label": self.severity,
             "report_status_label": self.response_status,
             "activity_kind_label": self.activity_kind,
+            "method_label": self.method,
+            "joint_label": self.joint_follow_up,
             "category_label": self.category,
             "themes_label": self.themes,
             "localized": self.localized,

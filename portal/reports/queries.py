@@ -14,6 +14,11 @@ Definitions (DOMAIN 7.2):
   at least one follow-up activity dated in Y on an agreement active in Y;
 * 4.A.3 lists deviations detected in Y that are confirmed (not proposed) and not
   withdrawn; the production site is never read.
+
+Joint agreements (DOMAIN 0b): a participant's report reads, through portal/tenancy.py, the
+joint agreements it takes part in with their activities and deviations, so they count in its
+figures like its own; the queries mark what comes from another buyer's (the lead's) follow-up,
+so the report can say which figures are joint follow-up and who led it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, OPEN_DEVIATION_STATUSES
 from portal.extensions import db
 from portal.models import (
     Agreement,
+    Buyer,
     Deviation,
     FollowUpActivity,
     FollowUpRound,
@@ -67,6 +73,7 @@ from portal.models import (
     agreement_supplier,
 )
 from portal.review import rollup
+from portal.tenancy import scoped_buyer
 
 #: Response statuses that mean "the supplier has submitted at least once".
 EVER_SUBMITTED = (
@@ -144,6 +151,30 @@ def _dated_in(column: SQLColumnExpression[date | None], year: int) -> ColumnElem
 def _counted_deviation() -> ColumnElement[bool]:
     """A real deviation: confirmed by a reviewer and not registered in error."""
     return and_(Deviation.is_proposed.is_(False), Deviation.status != "WITHDRAWN")
+
+
+def _own_buyer() -> int | None:
+    return scoped_buyer(db.session())
+
+
+def _joint(owner: SQLColumnExpression[int]) -> ColumnElement[bool]:
+    """Rows of another buyer's joint agreement (false when the session is not a buyer's)."""
+    own = _own_buyer()
+    return false() if own is None else owner != own
+
+
+def _leads() -> dict[int, str]:
+    """Names of the buyers leading the joint agreements the report's buyer takes part in."""
+    own = _own_buyer()
+    if own is None:
+        return {}
+    return {
+        int(id_): name
+        for id_, name in _run(
+            select(Buyer.id, Buyer.name)
+            .where(Buyer.id.in_(select(Agreement.buyer_id).where(Agreement.buyer_id != own)))
+        )
+    }
 
 
 def _qualifying_activities(year: int) -> ColumnElement[bool]:
@@ -248,6 +279,8 @@ class AgreementFollowUp:
     suppliers_on_agreement: int
     suppliers_followed_up: int
     activities: int
+    #: The buyer leading the follow-up, when it is a joint agreement of another buyer's.
+    lead: str | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +300,13 @@ class MethodCount:
     kind: str
     activities: int
     suppliers: int
+    #: Joint follow-up led by this buyer (``kind`` is then ``JOINT_METHOD``): the lead's
+    #: activities on joint agreements, whatever their kind, counted apart from the buyer's own.
+    lead: str | None = None
+
+
+#: The by-method row of joint follow-up led by another buyer.
+JOINT_METHOD = "joint_follow_up"
 
 
 @dataclass(frozen=True)
@@ -300,6 +340,10 @@ class FollowUp:
     activities_not_counted: int
     #: Agreements with follow-up that have no supplier on them (7.4 check).
     agreements_without_suppliers: int
+    #: Of the figures above, what comes from joint follow-up led by other buyers.
+    joint_suppliers: int = 0
+    joint_agreements: int = 0
+    joint_activities: int = 0
 
 
 def _supplier_count(agreement_id: ColumnElement[int]) -> ColumnElement[int]:
@@ -318,6 +362,7 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
     new = and_(active, Agreement.start_date >= first_day(year))
     older = and_(active, Agreement.start_date < first_day(year))
     has_supplier = exists().where(agreement_supplier.c.agreement_id == FollowUpActivity.agreement_id)
+    joint = and_(active, _joint(Agreement.buyer_id))
     # Every activity dated in the year, once; CASE picks the ones that count (agreement active
     # in the year) and, apart, those that do not.
     totals = _run(
@@ -331,6 +376,9 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
             func.count(distinct(case((older, FollowUpActivity.supplier_id)))),
             func.count(distinct(case((and_(active, ~has_supplier), FollowUpActivity.agreement_id)))),
             func.sum(case((active, 0), else_=1)),
+            func.count(distinct(case((joint, FollowUpActivity.supplier_id)))),
+            func.count(distinct(case((joint, FollowUpActivity.agreement_id)))),
+            func.sum(case((joint, 1), else_=0)),
         )
         .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
         .where(_dated_in(FollowUpActivity.date, year))
@@ -342,6 +390,7 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
         select(
             Agreement.id, Agreement.name_nb, Agreement.name_en, Agreement.reference,
             Agreement.kind, Agreement.dfo_category, Agreement.start_date, Agreement.end_date,
+            Agreement.buyer_id,
             func.count(distinct(FollowUpActivity.supplier_id)).label("followed"),
             func.count(FollowUpActivity.id).label("activities"),
         )
@@ -350,6 +399,7 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
         .group_by(
             Agreement.id, Agreement.name_nb, Agreement.name_en, Agreement.reference,
             Agreement.kind, Agreement.dfo_category, Agreement.start_date, Agreement.end_date,
+            Agreement.buyer_id,
         )
         .order_by(Agreement.name_nb, Agreement.id)
         .limit(limit)
@@ -360,13 +410,14 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
     )
     # Rows unpacked as tuples: named access costs a microsecond a field on thousands of rows.
     year_start = first_day(year)
+    leads = _leads()
     by_agreement = tuple(
         AgreementFollowUp(
             id_, name_nb, name_en, reference, kind, category, start, end, start >= year_start,
-            int(on_agreement), int(followed), int(activities),
+            int(on_agreement), int(followed), int(activities), leads.get(owner),
         )
-        for id_, name_nb, name_en, reference, kind, category, start, end, followed, activities,
-        on_agreement in _run(rows)
+        for id_, name_nb, name_en, reference, kind, category, start, end, owner, followed,
+        activities, on_agreement in _run(rows)
     )
 
     by_category = () if not categories else tuple(
@@ -386,24 +437,36 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
     order = {code: i for i, code in enumerate(DFO_CATEGORIES.codes)}
     by_category = tuple(sorted(by_category, key=lambda c: order.get(c.category or "", 99)))
 
-    counted = {
-        kind: (int(n), int(s))
-        for kind, n, s in _run(
-            select(
-                FollowUpActivity.kind,
-                func.count(FollowUpActivity.id),
-                func.count(distinct(FollowUpActivity.supplier_id)),
-            )
-            .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
-            .where(_qualifying_activities(year))
-            .group_by(FollowUpActivity.kind)
+    # The buyer's own activities by kind; joint follow-up as one row per lead buyer.
+    counted: dict[str, tuple[int, int]] = {}
+    joint_rows: list[MethodCount] = []
+    # Grouped by the inner query's labels: PostgreSQL would not match a CASE with bound
+    # parameters in the select list to the same CASE in GROUP BY.
+    methods = (
+        select(
+            case((_joint(Agreement.buyer_id), JOINT_METHOD), else_=FollowUpActivity.kind)
+            .label("method"),
+            case((_joint(Agreement.buyer_id), Agreement.buyer_id), else_=None).label("lead"),
+            FollowUpActivity.id, FollowUpActivity.supplier_id,
         )
-    }
+        .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
+        .where(_qualifying_activities(year))
+        .subquery()
+    )
+    for kind, owner, n, s in _run(
+        select(methods.c.method, methods.c.lead, func.count(methods.c.id),
+               func.count(distinct(methods.c.supplier_id)))
+        .group_by(methods.c.method, methods.c.lead)
+    ):
+        if owner is None:
+            counted[kind] = (int(n), int(s))
+        else:
+            joint_rows.append(MethodCount(JOINT_METHOD, int(n), int(s), leads.get(int(owner), "")))
     kind_order = {code: i for i, code in enumerate(ACTIVITY_KINDS.codes)}
     by_method = tuple(
         MethodCount(kind, n, s)
         for kind, (n, s) in sorted(counted.items(), key=lambda item: kind_order.get(item[0], 99))
-    )
+    ) + tuple(sorted(joint_rows, key=lambda m: m.lead or ""))
 
     return FollowUp(
         suppliers=int(totals[0]), agreements=int(totals[1]), activities=int(totals[2] or 0),
@@ -411,7 +474,8 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
         suppliers_on_new=int(totals[5]), suppliers_on_older=int(totals[6]),
         by_agreement=by_agreement, by_category=by_category, by_method=by_method,
         funnel=funnel(year, today), activities_not_counted=int(totals[8] or 0),
-        agreements_without_suppliers=int(totals[7]),
+        agreements_without_suppliers=int(totals[7]), joint_suppliers=int(totals[9]),
+        joint_agreements=int(totals[10]), joint_activities=int(totals[11] or 0),
     )
 
 
@@ -600,6 +664,8 @@ class Deviations:
     earlier_open: DeviationSet
     #: Proposed (unconfirmed) deviations detected in the year: not counted, but worth a look.
     proposed: int
+    #: Of the deviations detected in the year, those found on joint agreements led by others.
+    joint_detected: int = 0
 
     @property
     def found(self) -> bool:
@@ -709,12 +775,12 @@ def deviations(year: int, *, row_limit: int | None = None, with_groups: bool = T
     and the charts need just the counts by type and tier), and the earlier ones only
     ``earlier_groups`` (default: the same); ``group_limit`` keeps the largest groups only.
     """
-    proposed = _run(
-        select(func.count(Deviation.id)).where(
-            Deviation.is_proposed.is_(True), Deviation.status != "WITHDRAWN",
-            _dated_in(Deviation.detected_date, year),
-        )
-    ).scalar()
+    proposed, joint = _run(
+        select(
+            func.count(Deviation.id).filter(Deviation.is_proposed.is_(True)),
+            func.count(Deviation.id).filter(_detected_in(year), _joint(Deviation.buyer_id)),
+        ).where(Deviation.status != "WITHDRAWN", _dated_in(Deviation.detected_date, year))
+    ).one()
     return Deviations(
         year=year,
         detected=_deviation_set(_detected_in(year), row_limit, with_groups, group_limit),
@@ -723,6 +789,7 @@ def deviations(year: int, *, row_limit: int | None = None, with_groups: bool = T
             with_groups if earlier_groups is None else earlier_groups, group_limit,
         ),
         proposed=int(proposed or 0),
+        joint_detected=int(joint or 0),
     )
 
 
@@ -744,6 +811,8 @@ class RequirementRow:
     qualification_requirement: bool
     award_criterion: bool
     contract_condition: bool
+    #: The buyer leading the agreement, when it is a joint agreement of another buyer's.
+    lead: str | None = None
 
 
 def requirements(year: int, *, limit: int | None = None) -> tuple[RequirementRow, ...]:
@@ -752,7 +821,7 @@ def requirements(year: int, *, limit: int | None = None) -> tuple[RequirementRow
         select(
             Agreement.id, Agreement.name_nb, Agreement.name_en, Agreement.reference, Agreement.kind,
             Agreement.dfo_category, Agreement.start_date, Agreement.qualification_requirement,
-            Agreement.award_criterion, Agreement.contract_condition,
+            Agreement.award_criterion, Agreement.contract_condition, Agreement.buyer_id,
         )
         .where(active_in(year), _has_requirements())
         .order_by(Agreement.name_nb, Agreement.id)
@@ -763,11 +832,12 @@ def requirements(year: int, *, limit: int | None = None) -> tuple[RequirementRow
         select(listed, _supplier_count(listed.c.id).label("suppliers"))
         .order_by(listed.c.name_nb, listed.c.id)
     )
+    leads = _leads()
     return tuple(
         RequirementRow(id_, name_nb, name_en, reference, kind, category, start, int(suppliers),
-                       bool(qualification), bool(award), bool(condition))
+                       bool(qualification), bool(award), bool(condition), leads.get(owner))
         for id_, name_nb, name_en, reference, kind, category, start, qualification, award,
-        condition, suppliers in rows
+        condition, owner, suppliers in rows
     )
 
 
@@ -1206,6 +1276,11 @@ def consistency_warnings(
         warnings.append(ReportWarning("activities_not_counted", {"activities": follow.activities_not_counted}))
     if unanswered_no_pdoc:
         warnings.append(ReportWarning("unanswered_without_pdoc", {"responses": unanswered_no_pdoc}))
+    if follow.joint_agreements or found.joint_detected:
+        warnings.append(ReportWarning("joint_follow_up", {
+            "suppliers": follow.joint_suppliers, "agreements": follow.joint_agreements,
+            "activities": follow.joint_activities, "deviations": found.joint_detected,
+        }))
     return tuple(warnings)
 
 

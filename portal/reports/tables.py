@@ -85,6 +85,12 @@ def _key_figures(r: YearReport) -> Table:
         ("older_agreements_followed_up", _("Agreements entered in earlier years with follow-up"),
          f.older_agreements),
         ("follow_up_activities", _("Follow-up activities"), f.activities),
+        ("suppliers_followed_up_jointly",
+         _("Of the suppliers followed up: by joint follow-up led by another buyer"),
+         f.joint_suppliers),
+        ("agreements_followed_up_jointly",
+         _("Of the agreements with follow-up: joint agreements led by another buyer"),
+         f.joint_agreements),
         ("questionnaires_sent", _("Questionnaires sent"), f.funnel.invited),
         ("questionnaires_submitted", _("Questionnaires submitted"), f.funnel.submitted),
         ("questionnaires_accepted", _("Questionnaires reviewed and accepted"), f.funnel.accepted),
@@ -107,22 +113,22 @@ def _by_agreement(r: YearReport) -> Table:
     rows = tuple(
         (L.localized(a.name_nb, a.name_en), a.reference, L.procurement_kind(a.kind),
          a.start_date, a.end_date, L.yes_no(a.is_new), a.suppliers_on_agreement,
-         a.suppliers_followed_up, a.activities)
+         a.suppliers_followed_up, a.activities, L.joint_follow_up(a.lead) if a.lead else "")
         for a in r.follow_up.by_agreement
     )
     return Table(
         "4a2_by_agreement", str(TABLE_TITLES["4a2_by_agreement"]),
         (_("Agreement"), _("Reference"), _("Kind of agreement"), _("Start date"), _("End date"),
          _("Entered in the reporting year"), _("Suppliers on the agreement"),
-         _("Suppliers followed up"), _("Follow-up activities")),
-        rows, (40, 16, 22, 12, 12, 14, 14, 14, 14),
+         _("Suppliers followed up"), _("Follow-up activities"), _("Joint follow-up")),
+        rows, (40, 16, 22, 12, 12, 14, 14, 14, 14, 30),
     )
 
 
 def _by_method(r: YearReport) -> Table:
     L = labels.current()
     rows = tuple(
-        (L.activity_kind(m.kind), m.kind, m.activities, m.suppliers)
+        (L.method(m.kind, m.lead), m.kind, m.activities, m.suppliers)
         for m in r.follow_up.by_method
     )
     return Table(
@@ -193,15 +199,16 @@ def _requirements(r: YearReport) -> Table:
     rows = tuple(
         (L.localized(q.name_nb, q.name_en), L.procurement_kind(q.kind), q.suppliers,
          L.yes_no(q.qualification_requirement), L.yes_no(q.award_criterion),
-         L.yes_no(q.contract_condition), q.reference)
+         L.yes_no(q.contract_condition), q.reference,
+         L.joint_follow_up(q.lead) if q.lead else "")
         for q in r.requirements
     )
     return Table(
         "2a2", str(TABLE_TITLES["2a2"]),
         (_("In which type of procurement"), _("Kind of agreement"), _("Number of suppliers on the agreement"),
          _("Used as a qualification requirement"), _("Used when awarding the contract"),
-         _("Used as a contract condition"), _("Reference")),
-        rows, (40, 22, 14, 16, 16, 16, 16),
+         _("Used as a contract condition"), _("Reference"), _("Joint follow-up")),
+        rows, (40, 22, 14, 16, 16, 16, 16, 30),
     )
 
 

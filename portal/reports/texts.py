@@ -69,6 +69,15 @@ def warning_message(warning: ReportWarning) -> str:
             "deadline\".",
             count["responses"],
         )
+    if warning.code == "joint_follow_up":
+        return _(
+            "Joint follow-up led by other buyers is counted in this report: %(suppliers)s of the "
+            "suppliers in 4.A.2, %(agreements)s of the agreements with follow-up and "
+            "%(activities)s follow-up activities come from joint agreements you take part in, and "
+            "so do %(deviations)s of the deviations in 4.A.3. Say so in the report.",
+            suppliers=n["suppliers"], agreements=n["agreements"], activities=n["activities"],
+            deviations=n["deviations"],
+        )
     return warning.code
 
 
@@ -92,7 +101,7 @@ def draft_4a1(report: YearReport) -> str:
     year = report.year
     follow = report.follow_up
     funnel = follow.funnel
-    counts = {m.kind: m.activities for m in follow.by_method}
+    counts = {m.kind: m.activities for m in follow.by_method if m.lead is None}
     paragraphs = []
 
     who = _who(report)
@@ -109,7 +118,7 @@ def draft_4a1(report: YearReport) -> str:
 
     if follow.by_method:
         methods = "; ".join(
-            f"{names.activity_kind(m.kind)} ({n(m.activities)})" for m in follow.by_method
+            f"{names.method(m.kind, m.lead)} ({n(m.activities)})" for m in follow.by_method
         )
         paragraphs.append(_(
             "Suppliers are followed up with a self-assessment questionnaire based on DFØ's contract "
@@ -140,6 +149,16 @@ def draft_4a1(report: YearReport) -> str:
         year=year, suppliers=n(follow.suppliers), agreements=n(follow.agreements),
         deviations=n(report.deviations.detected.count),
     ))
+
+    leads = sorted({m.lead for m in follow.by_method if m.lead})
+    if leads:
+        paragraphs.append(_(
+            "Of these, %(suppliers)s suppliers on %(agreements)s agreements were followed up "
+            "jointly, on joint agreements we take part in, led by %(leads)s; %(deviations)s of "
+            "the deviations were found in that joint follow-up.",
+            suppliers=n(follow.joint_suppliers), agreements=n(follow.joint_agreements),
+            leads=", ".join(leads), deviations=n(report.deviations.joint_detected),
+        ))
 
     paragraphs.append(_(
         "Deviations are registered with a corrective action plan and a deadline, and the supplier "

@@ -144,7 +144,8 @@ def _render_round(
         .options(contains_eager(Response.agreement), contains_eager(Response.supplier))
         .order_by(Agreement.name_nb, Supplier.name, Response.id)
     ).all()
-    if current_user.is_admin:
+    # A participant of a joint agreement reads the lead's round; only its own buyer adds to it.
+    if current_user.is_admin and round.buyer_id == current_user.buyer_id:
         if add_form is None:
             add_form = AddAgreementForm(formdata=None)
             add_form.agreement_id.choices = _agreement_choices(round)
