@@ -925,7 +925,7 @@ def main() -> int:
                         help="wait up to this long for other databases' clients to go before restarting")
     parser.add_argument("--fault-think", default="0.5,2.0", help="think time during fault runs")
     parser.add_argument("--nice", type=int, default=0, metavar="N",
-                        help="run gunicorn, its database backends and the load generator at nice -N: "
+                        help="run gunicorn, the job worker, their database backends and the load generator at nice -N: "
                         "on a shared busy machine this approximates a quiet one (takes CPU from the rest)")
     parser.add_argument("--race-rounds", type=int, default=20,
                         help="concurrent saves of one answer by two colleagues (conflict check)")
@@ -1015,7 +1015,7 @@ def main() -> int:
             f"{tries} tries, waiting {backoff}^n s before try n), mail to a real SMTP server "
             f"(aiosmtpd, tests/components/smtp.py) on 127.0.0.1:{smtp.port}")
         if args.nice:
-            say(f"  priority: gunicorn, its PostgreSQL backends and the load generator at nice -{args.nice} "
+            say(f"  priority: gunicorn, the job worker, their PostgreSQL backends and the load generator at nice -{args.nice} "
                 "(other work on the machine only gets the CPU they leave)")
         say(f"  other work on the machine just before the run: {busy:.0%} of all cores"
             + (f" ({'; '.join(names)})" if names else ""))
