@@ -7,6 +7,11 @@ which matters because the generator shares the machine's two cores with the serv
 The plan names the target (127.0.0.1 only), the users and the phases. Each phase runs for a
 bounded number of seconds; a request is counted in the phase in which it started. The
 driver prints ``PHASE <name> START|END <epoch>`` lines so the parent can time its faults.
+
+In a phase with ``submit``, a supplier whose plan entry has ``submit_at`` (seconds into the
+phase) submits its response then: GET the submit page, think, POST the declaration (302 to
+the response). A supplier who has submitted (``submitted`` in the plan, or in this run)
+only looks at its response from then on: it can no longer save.
 """
 
 from __future__ import annotations
@@ -56,6 +61,9 @@ class Driver:
         self.samples: list[dict[str, Any]] = []
         self.phases: dict[str, dict[str, float]] = {}
         self.races: list[dict[str, Any]] = []
+        self.submits: list[tuple[int, int, float, str, str | None]] = []
+        self.phase_start = 0.0
+        self.submitting = False
 
     # -- plumbing
 
@@ -159,11 +167,53 @@ class Driver:
         if self.think[1] > 0:
             gevent.sleep(random.uniform(0, self.think[1]))
 
+    def due_to_submit(self, user: dict[str, Any]) -> bool:
+        return (self.submitting and not user.get("submitted") and user.get("submit_at") is not None
+                and time.time() >= self.phase_start + float(user["submit_at"]))
+
+    def submit(self, user: dict[str, Any]) -> None:
+        """Open the submit page, think, give the declaration: answered 302 to the response."""
+        s, rid = user["session"], user["response_id"]
+        path = f"/responses/{rid}/submit"
+        resp, error, body = self.call(s, "submit page", "GET", path, (200, 302))
+        if not error and resp.status_code == 302:
+            # Submitted already (an earlier answer was lost on its way): the app says so.
+            user["submitted"] = True
+            self.submits.append((user["index"], rid, time.time(), "already", None))
+            return
+        token = CSRF_RE.search(body or "")
+        if error or not token:
+            self.pause(error or "form")
+            return
+        # Reads the declaration, types name and title, and sends it even if the phase ends
+        # meanwhile (the wait is cut at the deadline): a submit once begun is finished.
+        self.pause(None)
+        t0 = time.time()
+        resp, error, _ = self.call(s, "submit", "POST", path, (302,), data={
+            "csrf_token": token.group(1), "q-I1-confirm-confirmed": "yes",
+            "q-I1-confirm-name": f"Lasttest Bruker {user['index']:02d}",
+            "q-I1-confirm-title": "Daglig leder"})
+        location = (resp.headers.get("location") or "") if not error else ""
+        if not error and not location.endswith(f"/responses/{rid}"):
+            error = f"302 to {location}"
+            self.rows[-1] = (*self.rows[-1][:5], error)
+        self.submits.append((user["index"], rid, t0, "ack" if not error else "fail", error))
+        if not error:
+            user["submitted"] = True
+        self.pause(error)
+
     def supplier_loop(self, user: dict[str, Any]) -> None:
         s, rid = user["session"], user["response_id"]
         url = f"/responses/{rid}/sections/B"
         self.stagger()
         while time.time() < self.deadline:
+            if self.due_to_submit(user):
+                self.submit(user)
+                continue
+            if user.get("submitted"):
+                _resp, error, _ = self.call(s, "response", "GET", f"/responses/{rid}", (200,))
+                self.pause(error)
+                continue
             _resp, error, body = self.call(s, "section", "GET", url, (200,))
             if error:
                 self.pause(error)
@@ -180,6 +230,8 @@ class Driver:
             self.pause(None)  # typing
             if time.time() >= self.deadline:
                 break
+            if self.due_to_submit(user):
+                continue  # the moment to submit has come: what was typed is not saved
             user["seq"] += 1
             seq = user["seq"]
             text = f"Lasttest {user['index']}-{seq}-{random.getrandbits(32):08x}: roller og rutiner."
@@ -299,6 +351,7 @@ class Driver:
             self.think = tuple(phase.get("think", (0.0, 0.0)))  # type: ignore[assignment]
             start = self.mark(name, "START")
             self.deadline = start + float(phase["seconds"])
+            self.phase_start, self.submitting = start, bool(phase.get("submit"))
             if phase.get("kind") == "race":
                 self.races = self.race(int(phase.get("rounds", 20)))
                 self.phases[name]["deadline"] = time.time()
@@ -316,6 +369,7 @@ class Driver:
 
         return {"rows": self.rows, "saves": self.saves, "samples": self.samples,
                 "phases": self.phases, "failed_logins": failed_logins, "races": self.races,
+                "submits": self.submits,
                 "users": {"suppliers": len(suppliers), "reviewers": len(reviewers)}}
 
 

@@ -1,7 +1,8 @@
 """Database setup, seeding and in-process measurements for bench/load_bench.py.
 
-Everything here talks to the dedicated database ``aktsom_load`` on the local
-PostgreSQL server; nothing touches another database.
+Everything here talks to the benchmark's own database on the local PostgreSQL server
+(``aktsom_load``, or the one ``--database`` / ``LOAD_BENCH_DATABASE`` names; see
+:func:`use_database`); nothing touches another database.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 DB_NAME = "aktsom_load"
 DATABASE_URL = f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}"
+# A tiny but real PDF: the evidence file of each question that asks for one.
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PASSWORD = "load-bench-Passord-2026!"
 SUPPLIER_EMAIL = "load-supplier-{:02d}@leverandor.example"
 REVIEWER_EMAIL = "load-reviewer-{}@kommune.example"
@@ -28,14 +31,24 @@ AGREEMENT_REFERENCE = "LK-LOAD-0001"
 OPEN_ROUND_YEAR = 2026
 
 
+def use_database(name: str) -> None:
+    """Run against database ``name`` instead of ``aktsom_load`` (two people's runs on one
+    PostgreSQL server must not share one: each run drops and recreates its schema)."""
+    global DB_NAME, DATABASE_URL
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"database name {name!r}: letters, digits and _ only")
+    DB_NAME = name
+    DATABASE_URL = f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}"
+
+
 def _dsn(dbname: str) -> str:
     return f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={dbname} connect_timeout=5"
 
 
-def connect(dbname: str = DB_NAME, autocommit: bool = True) -> Any:
+def connect(dbname: str | None = None, autocommit: bool = True) -> Any:
     import psycopg
 
-    return psycopg.connect(_dsn(dbname), autocommit=autocommit)
+    return psycopg.connect(_dsn(dbname or DB_NAME), autocommit=autocommit)
 
 
 def server_version() -> str:
@@ -44,7 +57,7 @@ def server_version() -> str:
 
 
 def recreate_database() -> None:
-    """Create ``aktsom_load`` if missing, then drop and recreate its public schema."""
+    """Create the benchmark's database if missing, then drop and recreate its public schema."""
     with connect("postgres") as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone()
         if not exists:
@@ -61,7 +74,8 @@ def app_env(instance: Path) -> dict[str, str]:
         "DATABASE_URL": DATABASE_URL,
         "SECRET_KEY": "load-bench-secret-key-not-for-production-0123456789",
         "PORTAL_RATELIMIT_ENABLED": "false",
-        "PORTAL_UPLOAD_DIR": str(instance / "uploads"),
+        # Files (evidence, receipts) in the run's folder; every process of the run shares it.
+        "PORTAL_INSTANCE_PATH": str(instance),
         "PORTAL_MAIL_OUTBOX": str(instance / "outbox"),
     })
     env.pop("PORTAL_ENV", None)  # development cookies: plain http on loopback
@@ -106,8 +120,9 @@ def _in_app(env: dict[str, str]) -> Any:
     return create_app()
 
 
-def seed(env: dict[str, str], n_suppliers: int, n_reviewers: int) -> Seeded:
-    """Demo data, then ``n_suppliers`` companies each with one user and one open response."""
+def seed(env: dict[str, str], n_suppliers: int, n_reviewers: int, n_submitters: int = 0) -> Seeded:
+    """Demo data, then ``n_suppliers`` companies each with one user and one open response; the
+    first ``n_submitters`` of those responses are filled in up to the declaration."""
     started = time.perf_counter()
     app = _in_app(env)
     from sqlalchemy import select
@@ -122,11 +137,16 @@ def seed(env: dict[str, str], n_suppliers: int, n_reviewers: int) -> Seeded:
     with app.app_context():
         load_demo_data()
         db.session.commit()
-        admin = db.session.scalar(select(User).where(User.role == Role.ADMIN.value))
-        demo_reviewer = db.session.scalar(select(User).where(User.role == Role.REVIEWER.value))
-        round_ = db.session.scalar(select(FollowUpRound).where(FollowUpRound.year == OPEN_ROUND_YEAR))
-        assert admin is not None
+        # Everything belongs to the first demo buyer (Lillestrøm kommune): its staff, its round.
+        demo_reviewer = db.session.scalar(select(User).where(User.role == Role.REVIEWER.value)
+                                          .order_by(User.id))
         assert demo_reviewer is not None
+        buyer_id = demo_reviewer.buyer_id
+        admin = db.session.scalar(select(User).where(User.role == Role.ADMIN.value,
+                                                     User.buyer_id == buyer_id))
+        round_ = db.session.scalar(select(FollowUpRound).where(FollowUpRound.year == OPEN_ROUND_YEAR,
+                                                               FollowUpRound.buyer_id == buyer_id))
+        assert admin is not None
         assert round_ is not None
         suppliers = []
         for i in range(n_suppliers):
@@ -147,12 +167,13 @@ def seed(env: dict[str, str], n_suppliers: int, n_reviewers: int) -> Seeded:
                                 password_hash=hash_password(PASSWORD)))
         for i in range(n_reviewers):
             db.session.add(User(email=REVIEWER_EMAIL.format(i), name=f"Lasttest Fagansvarlig {i}",
-                                role=Role.REVIEWER.value, password_hash=hash_password(PASSWORD)))
+                                role=Role.REVIEWER.value, buyer_id=buyer_id,
+                                password_hash=hash_password(PASSWORD)))
         agreement = Agreement(
             reference=AGREEMENT_REFERENCE, name_nb="Lasttest rammeavtale", name_en="Load test agreement",
             kind="framework", dfo_category="office", start_date=date(2024, 1, 1), end_date=None,
             contract_condition=True, questionnaire_variant="full", contract_manager=demo_reviewer,
-            product_scope="Lasttest",
+            product_scope="Lasttest", buyer_id=buyer_id,
         )
         agreement.suppliers = [*suppliers, race_supplier]
         db.session.add(agreement)
@@ -161,9 +182,15 @@ def seed(env: dict[str, str], n_suppliers: int, n_reviewers: int) -> Seeded:
         db.session.commit()
         by_supplier = {r.supplier_id: r.id for r in responses}
         out.suppliers = [
-            {"email": SUPPLIER_EMAIL.format(i), "response_id": by_supplier[s.id]}
+            {"email": SUPPLIER_EMAIL.format(i), "response_id": by_supplier[s.id],
+             "submit": i < n_submitters}
             for i, s in enumerate(suppliers)
         ]
+        submitters = {s.id for s in suppliers[:n_submitters]}
+        for response in responses:
+            if response.supplier_id in submitters:
+                fill_for_submission(response)
+        db.session.commit()
         out.reviewers = [REVIEWER_EMAIL.format(i) for i in range(n_reviewers)]
         from portal.questionnaires import engine
 
@@ -180,6 +207,47 @@ def seed(env: dict[str, str], n_suppliers: int, n_reviewers: int) -> Seeded:
         db.engine.dispose()
     out.seconds = time.perf_counter() - started
     return out
+
+
+def fill_for_submission(response: Any) -> None:
+    """Every answer but the declaration, and a PDF for every evidence question: what a
+    supplier has once only the declaration is left (as tests/components/test_two_servers.py
+    prepares a submit). Raises if anything but the declaration would still block the submit."""
+    import io
+
+    from portal import uploads
+    from portal.models import Answer, EvidenceFile, utcnow
+    from portal.questionnaires import engine
+    from portal.questionnaires.samples import sample_answers
+    from portal.responses import services
+
+    definition = engine.definition_of(response.round.questionnaire_version)
+    sections = engine.sections_for_agreement(definition, response.agreement)
+    declarations = {q.id for q in services.declaration_questions(sections)}
+    user = response.supplier.users[0]
+    answers = sample_answers(sections, seed=response.id)
+    # The load saves B5 with trained < 97 and total = trained + 3: from this value every such
+    # save changes both numbers, so its audit event holds the whole value the durability
+    # check looks for (an audit event records only the parts that changed).
+    answers["B5"] = {**answers.get("B5", {}), "trained": "500", "total": "1000"}
+    for question_id, value in answers.items():
+        if question_id not in declarations:
+            response.answers.append(Answer(question_id=question_id, value=value, updated_by=user))
+    for section in sections:
+        for question in section.questions:
+            for part in question.parts:
+                if part.type == "file" and question.id not in declarations:
+                    stored = uploads.store_upload(io.BytesIO(EVIDENCE_PDF), f"{question.id}-dokumentasjon.pdf")
+                    response.files.append(EvidenceFile(
+                        question_id=question.id, part_id=part.id, original_name=stored.original_name,
+                        stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
+                        mimetype=stored.mimetype, uploaded_by=user))
+    response.status = "in_progress"
+    response.started_at = utcnow()
+    states = engine.response_state(sections, services.answers_of(response), services.files_of(response), "nb")
+    left = [q.question.id for state in states for q in state.problems if q.question.id not in declarations]
+    if left:
+        raise RuntimeError(f"response {response.id} is not ready to submit: {', '.join(left)}")
 
 
 def argon2_costs(env: dict[str, str], repeat: int = 20) -> dict[str, Any]:

@@ -1,18 +1,21 @@
 """Load and fault benchmark: gunicorn (4 sync workers) on PostgreSQL, driven from another process.
 
-    .venv/bin/python bench/load_bench.py [--seconds 60] [--faults [all|kill|pg]]
+    .venv/bin/python bench/load_bench.py [--seconds 60] [--faults [all|kill,drop,pg,mail]]
 
 Prints figures; it is not a test and asserts nothing except that its own setup worked.
 All traffic goes to 127.0.0.1, every loop is bounded in time. See bench/load_README.md.
 
-Steps: (re)create the database ``aktsom_load`` (its own database on the local server; the
-schema is dropped and recreated each run), migrate, seed demo data plus N supplier
-companies with one user and one open response each and M reviewers; serve it with gunicorn
-on a free loopback port; run bench/_load_driver.py (gevent + locust's FastHttpSession) for a
+Steps: (re)create the database ``aktsom_load`` (its own database on the local server, or
+``--database``; the schema is dropped and recreated each run), migrate, seed demo data plus
+N supplier companies with one user and one open response each and M reviewers; serve it with
+gunicorn on a free loopback port, with a job worker and a real SMTP server beside it; run
+bench/_load_driver.py (gevent + locust's FastHttpSession) for a
 login storm, a paced phase (people with think time: the latency targets), a saturation
 phase (no think time: capacity) and a /healthz ceiling phase; then check that every save
 that was acknowledged with 302 is in the database. ``--faults`` adds a SIGKILL of gunicorn
-workers in the middle of saves and a PostgreSQL restart during the load.
+workers in the middle of saves, the app's database connections terminated, a PostgreSQL
+restart, and the mail server down while suppliers submit (then every mail counted at the
+SMTP server once the worker has drained).
 """
 
 from __future__ import annotations
@@ -20,13 +23,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import os
 import platform
 import random
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,7 +39,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import _load_setup as setup  # noqa: E402
+
+from tests.components import cluster  # noqa: E402  (haproxy, the job worker)
+from tests.components.smtp import SmtpServer  # noqa: E402  (aiosmtpd, can be stopped and started)
 
 ROOT = setup.ROOT
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -48,7 +54,8 @@ LIMITER_REDIS = "redis://127.0.0.1:6379/9"
 PAGE_KINDS = ("section", "inbox", "reports")
 KIND_LABEL = {"save": "POST save (section B)", "section": "GET section page", "inbox": "GET /review (inbox)",
               "reports": "GET /reports?year=2024", "healthz": "GET /healthz", "login": "POST /login",
-              "login page": "GET /login", "company": "GET /company/"}
+              "login page": "GET /login", "company": "GET /company/", "submit page": "GET submit page",
+              "submit": "POST submit (declaration)", "response": "GET response (submitted)"}
 
 
 def log(message: str) -> None:
@@ -56,12 +63,6 @@ def log(message: str) -> None:
 
 
 # ---------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def children(pid: int) -> list[int]:
@@ -152,7 +153,7 @@ class Server:
     """gunicorn wsgi:app, 4 sync workers, a free loopback port, no control socket."""
 
     def __init__(self, env: dict[str, str], workers: int, out: Path, nice: int = 0, name: str = "gunicorn") -> None:
-        self.port = free_port()
+        self.port = cluster.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = out / f"{name}.log"
         cmd = [str(VENV_BIN / "gunicorn"), "wsgi:app", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
@@ -197,51 +198,23 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-HAPROXY_CONFIG = """\
-global
-    maxconn 1024
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-    # A sync worker answers the check only after the requests queued before it: with the
-    # 1 s default (inter) both servers were marked DOWN in the login storm on 2 busy cores
-    # and haproxy answered 503 itself. A server is down when it does not answer in 10 s.
-    timeout check 10s
-frontend portal
-    bind 127.0.0.1:{port}
-    default_backend app
-backend app
-    balance roundrobin
-    option httpchk GET /healthz
-    http-request set-header X-Forwarded-Proto http
-    option forwardfor
-{servers}
-"""
-
-
 class Balanced:
     """N gunicorn servers (the same settings as ``Server``) behind Debian's haproxy, round robin.
 
     The servers share the benchmark's PostgreSQL database and a Redis database for the
-    limiter, as production's app servers do (README "Production"; the haproxy settings are
-    those of tests/components/cluster.py). The load goes to the balancer's URL only.
+    limiter, as production's app servers do (README "Production"; haproxy is started by
+    tests/components/cluster.py, as in the two-server test). The load goes to the balancer's URL only.
     """
 
     def __init__(self, env: dict[str, str], servers: int, workers: int, out: Path, nice: int = 0) -> None:
         self.servers = [Server(env, workers, out, nice=nice, name=f"gunicorn-{chr(97 + i)}") for i in range(servers)]
         self.workers = workers * servers
-        self.port = free_port()
+        self.port = cluster.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.config_path = out / "haproxy.cfg"
-        lines = "\n".join(f"    server s{i} 127.0.0.1:{server.port} check inter 2s fall 3 rise 2"
-                          for i, server in enumerate(self.servers))
-        self.config_path.write_text(HAPROXY_CONFIG.format(port=self.port, servers=lines), encoding="utf-8")
-        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-        with open(out / "haproxy.log", "wb") as log_file:
-            self.proc = subprocess.Popen([haproxy, "-f", str(self.config_path), "-db"], stdout=log_file,
-                                         stderr=log_file, start_new_session=True, preexec_fn=_niceness(nice))
+        # The same haproxy configuration as the two-server component test (one copy, there).
+        self.proc = cluster.start_haproxy([server.url for server in self.servers], out, self.port,
+                                          maxconn=1024, start_new_session=True,
+                                          preexec_fn=_niceness(nice))
         self.log_path = out / "haproxy.log"
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -373,11 +346,37 @@ def pg_restart() -> tuple[float, float, int]:
 # ---------------------------------------------------------------- the driver
 
 
-class CpuMeter:
-    """CPU seconds used by the gunicorn workers, the database backends and the load generator."""
+class JobWorker:
+    """``flask --app wsgi worker`` beside the app servers, started by tests/components/cluster.py
+    as the component tests start it; started again (and said so) if a fault run killed it."""
 
-    def __init__(self, server: Server | Balanced, driver_pid: int) -> None:
-        self.server, self.driver_pid = server, driver_pid
+    def __init__(self, env: dict[str, str], out: Path) -> None:
+        self.env, self.out = env, out
+        self.stack = contextlib.ExitStack()
+        self.started = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.started += 1
+        self.proc = self.stack.enter_context(cluster.worker(self.env, self.out / f"worker-{self.started}.log"))
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid] if self.proc is not None and self.alive() else []
+
+    def stop(self) -> None:
+        self.stack.close()
+
+
+class CpuMeter:
+    """CPU seconds used by the gunicorn workers, the database backends, the job worker and
+    the load generator."""
+
+    def __init__(self, server: Server | Balanced, driver_pid: int, jobs: JobWorker | None = None) -> None:
+        self.server, self.driver_pid, self.jobs = server, driver_pid, jobs
         self.snapshots: dict[str, dict[str, float]] = {}
 
     def take(self, label: str) -> None:
@@ -388,6 +387,7 @@ class CpuMeter:
             "balancer": sum(cpu_seconds(p) for p in self.server.balancer_pids()),
             "postgres": sum(cpu_seconds(p) for p in pg_backends()),
             "driver": cpu_seconds(self.driver_pid),
+            "jobs": sum(cpu_seconds(p) for p in (self.jobs.pids() if self.jobs else [])),
             "machine": machine_busy(),
         }
 
@@ -399,13 +399,14 @@ class CpuMeter:
 
 
 def run_driver(plan: dict[str, Any], out: Path, tag: str, server: Server | Balanced,
-               on_phase: dict[str, Any] | None = None, nice: int = 0) -> tuple[dict[str, Any], CpuMeter]:
+               on_phase: dict[str, Any] | None = None, nice: int = 0,
+               jobs: JobWorker | None = None) -> tuple[dict[str, Any], CpuMeter]:
     plan_path, result_path = out / f"plan-{tag}.json", out / f"result-{tag}.json"
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_load_driver.py"),
                              str(plan_path), str(result_path)], cwd=ROOT, stdout=subprocess.PIPE,
                             text=True, preexec_fn=_niceness(nice))
-    meter = CpuMeter(server, proc.pid)
+    meter = CpuMeter(server, proc.pid, jobs)
     threads = []
     budget = 180 + sum(float(p["seconds"]) + 60 for p in plan["phases"])
     killer = threading.Timer(budget, proc.kill)
@@ -417,7 +418,7 @@ def run_driver(plan: dict[str, Any], out: Path, tag: str, server: Server | Balan
             if len(parts) == 4 and parts[0] == "PHASE":
                 _, name, what, _t = parts
                 if nice and what == "START":
-                    renice(server.worker_pids(), nice)
+                    renice(server.worker_pids() + (jobs.pids() if jobs else []), nice)
                     # PostgreSQL's session is shared with other people's databases: nice only.
                     renice(pg_backends(), nice, autogroup=False)
                 meter.take(f"{name} {what}")
@@ -544,7 +545,7 @@ def cpu_lines(meter: CpuMeter, result: dict[str, Any], phase: str) -> list[str]:
         return []
     n = sum(1 for r in result["rows"] if r[0] == phase)
     wall, cores = c["time"], os.cpu_count() or 1
-    other = max(0.0, c["machine"] - c["workers"] - c["postgres"] - c["driver"] - c["balancer"])
+    other = max(0.0, c["machine"] - c["workers"] - c["postgres"] - c["driver"] - c["balancer"] - c["jobs"])
     warning = []
     if other > 0.1 * cores * wall:
         warning = [f"  WARNING: other work on the machine took {other / wall / cores:.0%} of the CPU in this "
@@ -555,6 +556,7 @@ def cpu_lines(meter: CpuMeter, result: dict[str, Any], phase: str) -> list[str]:
             f"{c['driver']:.1f} ({1000 * c['driver'] / max(n, 1):.1f} ms/req), "
             + (f"haproxy {c['balancer']:.1f} ({1000 * c['balancer'] / max(n, 1):.1f} ms/req), "
                if c["balancer"] else "")
+            + f"job worker {c['jobs']:.1f}, "
             + "everything else on the "
             f"machine {other:.1f} cpu-s; idle {max(0.0, cores * wall - c['machine']):.1f} cpu-s"]
 
@@ -698,6 +700,144 @@ class HealthProbe:
             self.stop.wait(0.2)
 
 
+# ---------------------------------------------------------------- the mail fault
+
+
+def plan_submits(suppliers: list[dict[str, Any]], seconds: float) -> list[dict[str, Any]]:
+    """The suppliers of a run, those with a filled-in response given a moment to submit at."""
+    out = [dict(u) for u in suppliers]
+    ready = [u for u in out if u.get("submit") and not u.get("submitted")]
+    lo, hi = SUBMIT_SPREAD
+    moments = [seconds * (lo + (hi - lo) * i / max(len(ready) - 1, 1)) for i in range(len(ready))]
+    random.shuffle(moments)
+    for user, at in zip(ready, moments, strict=True):
+        user["submit_at"] = round(at, 2)
+    return out
+
+
+def refused_tries() -> int:
+    """Mails of which at least one try has failed so far."""
+    with setup.connect() as conn:
+        return int(conn.execute("SELECT count(*) FROM mail_delivery WHERE attempts > 1 "
+                                "OR (attempts = 1 AND sent_at IS NULL)").fetchone()[0])
+
+
+def mail_state(response_ids: list[int]) -> tuple[dict[str, int], list[tuple[Any, ...]]]:
+    """Jobs still queued (receipts and mail) and the delivery rows of these responses' submits."""
+    with setup.connect() as conn:
+        jobs = dict(conn.execute(
+            "SELECT status, count(*) FROM procrastinate_jobs WHERE queue_name IN ('mail', 'default') "
+            "GROUP BY status").fetchall())
+        rows = conn.execute(
+            "SELECT id, event_key, recipient, sent_at, attempts FROM mail_delivery "
+            "WHERE event_key LIKE ANY(%s) ORDER BY id",
+            ([f"response:{rid}:submission:%" for rid in response_ids],)).fetchall()
+    return jobs, rows
+
+
+def wait_for_mail(response_ids: list[int], limit: float) -> tuple[float, dict[str, int], list[tuple[Any, ...]]]:
+    """Until the worker has made every receipt and sent every mail (or ``limit`` s passed)."""
+    start = time.time()
+    said = start
+    while True:
+        jobs, rows = mail_state(response_ids)
+        pending = jobs.get("todo", 0) + jobs.get("doing", 0)
+        receipts = sum(1 for r in rows if r[1].endswith(":receipt"))
+        unsent = sum(1 for r in rows if r[3] is None)
+        if (not pending and not unsent and receipts >= len(response_ids)) or time.time() - start > limit:
+            return time.time() - start, jobs, rows
+        if time.time() - said > 10:
+            log(f"waiting for the job worker: {pending} jobs queued, {receipts} of {len(response_ids)} "
+                f"receipts made, {unsent} mails not sent yet")
+            said = time.time()
+        time.sleep(1)
+
+
+def mail_lines(result: dict[str, Any], phase: str, plan: dict[str, Any], events: list[dict[str, Any]],
+               smtp: SmtpServer, drain_limit: float) -> list[str]:
+    """Submits during the outage, then every expected mail counted at the SMTP server.
+
+    Expected: for each acknowledged submit, the receipt to the supplier who submitted and the
+    notice to the reviewer(s) (``mail_delivery`` rows by event ``response:<id>:submission:<n>:
+    receipt|to_review``). A message is identified at the server by its Message-ID (the
+    delivery row's, the same on every try) and its recipient.
+    """
+    submits = result["submits"]
+    acked = [x for x in submits if x[3] == "ack"]
+    failed = [x for x in submits if x[3] == "fail"]
+    down = next((e["t"] for e in events if "stopped" in e["what"]), None)
+    up = next((e["t"] for e in events if "again" in e["what"]), None)
+    during = sum(1 for x in acked if down is not None and up is not None and down <= x[2] < up)
+    planned = [u for u in plan["suppliers"] if u.get("submit_at") is not None]
+    times = sorted(r[3] for r in result["rows"] if r[0] == phase and r[1] == "submit")
+    pages = sorted(r[3] for r in result["rows"] if r[0] == phase and r[1] == "submit page")
+    lines = ["", f"Submits while the mail server was down for a stretch ({len(planned)} suppliers with a "
+             "filled-in response submit once each, at moments spread over the run):"]
+    lines.append(f"  submits attempted {len(acked) + len(failed)}, acknowledged (302 to the response) "
+                 f"{len(acked)}, failed {len(failed)}; {during} of the acknowledged while the SMTP "
+                 "server was down")
+    if times:
+        lines.append(f"  POST submit (declaration): p50 {pct(times, 50):.0f} ms, p95 {pct(times, 95):.0f} ms, "
+                     f"max {times[-1]:.0f} ms; GET submit page: p50 {pct(pages, 50):.0f} ms, "
+                     f"p95 {pct(pages, 95):.0f} ms")
+    for what, n in Counter(x[4] for x in failed).most_common(5):
+        lines.append(f"    {n} × {what}")
+
+    log(f"waiting (at most {drain_limit:.0f} s) for the job worker to make the receipts and send the mail")
+    waited, jobs, rows = wait_for_mail([x[1] for x in acked], drain_limit)
+    email_of = {u["response_id"]: u["email"] for u in plan["suppliers"]}
+    received = Counter((str(m["Message-ID"]), str(m["To"])) for m in smtp.messages)
+    by_key = {(str(m["Message-ID"]), str(m["To"])): m for m in smtp.messages}
+    expected_keys: set[tuple[str, str]] = set()
+    once = doubled = missing = wrong_recipient = with_pdf = receipts = 0
+    for _user, rid, _t, _o, _e in acked:
+        for kind in ("receipt", "to_review"):
+            mine = [r for r in rows if r[1].startswith(f"response:{rid}:submission:") and r[1].endswith(f":{kind}")]
+            if not mine:
+                missing += 1  # never even recorded: the receipt job did not run
+                continue
+            for delivery_id, _event, recipient, _sent, _attempts in mine:
+                key = (f"<delivery-{delivery_id}@aktsom.local>", recipient)
+                expected_keys.add(key)
+                n = received[key]
+                once += n == 1
+                doubled += n > 1
+                missing += n == 0
+                if kind == "receipt":
+                    receipts += 1
+                    wrong_recipient += recipient != email_of.get(rid)
+                    message = by_key.get(key)
+                    if message is not None and any(part.get_content_type() == "application/pdf"
+                                                   for part in message.iter_attachments()):
+                        with_pdf += 1
+    expected = once + doubled + missing
+    others = sum(n for key, n in received.items() if key not in expected_keys)
+    sent_at = [r[3].timestamp() for r in rows if r[3] is not None]
+    attempts = sum(r[4] for r in rows)
+    retried = sum(1 for r in rows if r[4] > 1)
+    pending = jobs.get("todo", 0) + jobs.get("doing", 0)
+    lines.append(f"  job worker: drained {waited:.0f} s after the load ended (jobs left {pending}, jobs that "
+                 f"gave up {jobs.get('failed', 0)}); the last mail went out "
+                 + (f"{max(sent_at) - up:.1f} s after the SMTP server came back" if sent_at and up else "—"))
+    lines.append(f"  expected mails: {expected} ({receipts} receipts to the supplier who submitted, "
+                 f"{expected - receipts} notices to the reviewer) for {len(acked)} submits; {len(rows)} "
+                 f"delivery rows, {attempts} SMTP tries in all, {retried} mails needed more than one try")
+    lines.append(f"  delivered once: {once} of {expected}, doubled: {doubled}, missing: {missing}")
+    lines.append(f"  receipts with their PDF attached: {with_pdf} of {receipts}; receipts to someone else than "
+                 f"the submitter: {wrong_recipient}; other messages at the server: {others}")
+    if len(acked) < len(planned):
+        lines.append(f"  {len(planned) - len(acked)} of the {len(planned)} suppliers were still busy with "
+                     "another action when the run ended and did not get to submit")
+    lines += ["  Targets:",
+              f"    zero failed submits: {len(failed)} failed of {len(acked) + len(failed)} attempted  "
+              f"{'PASS' if acked and not failed else 'FAIL'}",
+              f"    every submit answers in < {SUBMIT_P95_TARGET_MS / 1000:.0f} s (p95 of POST submit): "
+              f"{pct(times, 95):.0f} ms  {'PASS' if times and pct(times, 95) < SUBMIT_P95_TARGET_MS else 'FAIL'}",
+              f"    every mail delivered once when the server is back: "
+              f"{'PASS' if expected and once == expected and not others else 'FAIL'}"]
+    return lines
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -740,9 +880,16 @@ def cluster_env(env: dict[str, str]) -> dict[str, str]:
                 PORTAL_TRUSTED_PROXIES="1", PORTAL_LOGIN_LIMIT_PER_ADDRESS=BENCH_LOGIN_LIMIT)
 
 
+def job_retries() -> tuple[int, int]:
+    """The worker's retry settings as production has them (the bench does not change them)."""
+    from portal.config import defaults
+
+    d = defaults(ROOT / "instance")
+    return int(d["JOBS_MAX_ATTEMPTS"]), int(d["JOBS_BACKOFF_SECONDS"])
+
+
 def haproxy_version() -> str:
-    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    out = subprocess.run([haproxy, "-v"], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run([cluster.haproxy_path(), "-v"], capture_output=True, text=True, check=False).stdout
     return " ".join(out.split()[:3]) if out else "haproxy"
 
 
@@ -758,17 +905,27 @@ def main() -> int:
     parser.add_argument("--servers", type=int, default=1,
                         help="gunicorn servers; 2 or more run behind haproxy, sharing the database and "
                         f"Redis ({LIMITER_REDIS}) for the limiter, and the load goes through the balancer")
-    parser.add_argument("--faults", nargs="?", const="all", metavar="all|kill,drop,pg",
+    parser.add_argument("--faults", nargs="?", const="all", metavar="all|kill,drop,pg,mail",
                         help="also run fault runs: kill (SIGKILL workers), drop (terminate the app's "
                         "database connections; harmless to other databases), pg (restart PostgreSQL: "
-                        "other databases on the server see it too), all (the three)")
+                        "other databases on the server see it too), mail (the SMTP server is down "
+                        "for a stretch while suppliers submit), all (the four)")
+    parser.add_argument("--submitters", type=int, default=20,
+                        help="suppliers whose responses are filled in and who submit in the mail fault "
+                        "run (default 20)")
+    parser.add_argument("--mail-drain", type=float, default=300, metavar="SECONDS",
+                        help="after the mail fault run, wait up to this long for the job worker to "
+                        "deliver every mail (default 300)")
+    parser.add_argument("--database", default=os.environ.get("LOAD_BENCH_DATABASE", setup.DB_NAME),
+                        help="the benchmark's own PostgreSQL database; its schema is dropped and "
+                        f"recreated (default {setup.DB_NAME}, or LOAD_BENCH_DATABASE)")
     parser.add_argument("--only-faults", action="store_true", help="skip the measurement phases")
     parser.add_argument("--fault-seconds", type=float, default=30)
     parser.add_argument("--pg-wait", type=float, default=300, metavar="SECONDS",
                         help="wait up to this long for other databases' clients to go before restarting")
     parser.add_argument("--fault-think", default="0.5,2.0", help="think time during fault runs")
     parser.add_argument("--nice", type=int, default=0, metavar="N",
-                        help="run gunicorn, its database backends and the load generator at nice -N: "
+                        help="run gunicorn, the job worker, their database backends and the load generator at nice -N: "
                         "on a shared busy machine this approximates a quiet one (takes CPU from the rest)")
     parser.add_argument("--race-rounds", type=int, default=20,
                         help="concurrent saves of one answer by two colleagues (conflict check)")
@@ -776,6 +933,8 @@ def main() -> int:
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="wait up to this long for other work on the machine to stop first")
     args = parser.parse_args()
+    fault_kinds = fault_kinds_of(args.faults)
+    setup.use_database(args.database)
     think = [float(x) for x in args.think.split(",")]
     fault_think = [float(x) for x in args.fault_think.split(",")]
     random.seed(args.seed)
@@ -795,17 +954,22 @@ def main() -> int:
         raise SystemExit(f"stopped by signal {_sig}")
 
     signal.signal(signal.SIGTERM, _term)
+    # aiosmtpd logs every SMTP command at INFO once the app has configured logging here.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     if args.nice:
         os.setpriority(os.PRIO_PROCESS, 0, -args.nice)  # inherited by everything started from here
         _autogroup(os.getpid(), args.nice)
     server: Server | Balanced | None = None
+    jobs: JobWorker | None = None
+    smtp = SmtpServer()
     try:
         pg_version = setup.server_version()
         log(f"recreating database {setup.DB_NAME} and migrating")
         setup.recreate_database()
         setup.migrate(env)
         log(f"seeding demo data + {args.suppliers} suppliers + {args.reviewers} reviewers")
-        seeded = setup.seed(env, args.suppliers, args.reviewers)
+        submitters = min(args.submitters, args.suppliers) if "mail" in fault_kinds else 0
+        seeded = setup.seed(env, args.suppliers, args.reviewers, submitters)
         log(f"seeded in {seeded.seconds:.1f} s")
 
         waited_until = time.time() + args.wait_quiet
@@ -817,6 +981,11 @@ def main() -> int:
             time.sleep(20)
         log("measuring the password check")
         argon = setup.argon2_costs(env)
+        # Production's moving parts beside the app servers: a mail server and the job worker.
+        smtp.start()
+        env = dict(env, PORTAL_SMTP_HOST="127.0.0.1", PORTAL_SMTP_PORT=str(smtp.port),
+                   PORTAL_SMTP_STARTTLS="false")
+        jobs = JobWorker(env, out)
         if args.servers > 1:
             server = Balanced(cluster_env(env), args.servers, args.workers, out, nice=args.nice)
         else:
@@ -841,8 +1010,12 @@ def main() -> int:
         else:
             say(f"  server: gunicorn wsgi:app -w {args.workers} (sync) --timeout 60 --no-control-socket on "
                 f"{server.url}; database {setup.DB_NAME}; rate limiter off; {argon_text}")
+        tries, backoff = job_retries()
+        say(f"  beside it: one job worker (flask --app wsgi worker, concurrency 2, the default retries: "
+            f"{tries} tries, waiting {backoff}^n s before try n), mail to a real SMTP server "
+            f"(aiosmtpd, tests/components/smtp.py) on 127.0.0.1:{smtp.port}")
         if args.nice:
-            say(f"  priority: gunicorn, its PostgreSQL backends and the load generator at nice -{args.nice} "
+            say(f"  priority: gunicorn, the job worker, their PostgreSQL backends and the load generator at nice -{args.nice} "
                 "(other work on the machine only gets the CPU they leave)")
         say(f"  other work on the machine just before the run: {busy:.0%} of all cores"
             + (f" ({'; '.join(names)})" if names else ""))
@@ -858,7 +1031,7 @@ def main() -> int:
                  "concurrency": args.suppliers + args.reviewers},
                 {"name": "race", "seconds": 0, "kind": "race", "rounds": args.race_rounds},
             ])
-            result, meter = run_driver(plan, out, "main", server, nice=args.nice)
+            result, meter = run_driver(plan, out, "main", server, nice=args.nice, jobs=jobs)
             memory = {pid: memory_of(pid) for pid in server.worker_pids()}
             log("checking durability")
             dur = durability(result)
@@ -959,9 +1132,13 @@ def main() -> int:
                     f"{p['wall_ms'] - p['sql_ms'] - p['render_ms']:5.1f} ms other Python (Flask, session, "
                     "ORM, forms)")
 
-        if args.faults:
-            run_faults(args, base_plan, server, out, say, fault_think)
+        if fault_kinds:
+            assert jobs is not None
+            run_faults(args, fault_kinds, base_plan, server, out, say, fault_think, jobs, smtp)
     finally:
+        if jobs is not None:
+            jobs.stop()
+        smtp.stop()
         if server is not None:
             server.stop()
         pg_ensure_running()
@@ -972,11 +1149,31 @@ def main() -> int:
     return 0
 
 
-class Fault:
-    """One fault run: SIGKILL gunicorn workers in the middle of saves, or restart PostgreSQL."""
+FAULT_KINDS = ("kill", "drop", "pg", "mail")
+# The mail fault: the SMTP server is down from 15 % to 75 % of the run (longer if no mail has
+# been tried by then); the suppliers who submit do so at moments spread over 5–85 % of it.
+MAIL_DOWN = (0.15, 0.75)
+SUBMIT_SPREAD = (0.05, 0.85)
+SUBMIT_P95_TARGET_MS = 1000.0
 
-    def __init__(self, kind: str, server: Server | Balanced, seconds: float) -> None:
-        self.kind, self.server, self.seconds = kind, server, seconds
+
+def fault_kinds_of(faults: str | None) -> tuple[str, ...]:
+    if not faults:
+        return ()
+    kinds = FAULT_KINDS if faults == "all" else tuple(k.strip() for k in faults.split(",") if k.strip())
+    unknown = set(kinds) - set(FAULT_KINDS)
+    if unknown:
+        raise SystemExit(f"unknown fault kind(s): {', '.join(sorted(unknown))}")
+    return kinds
+
+
+class Fault:
+    """One fault run: SIGKILL gunicorn workers in the middle of saves, terminate the app's
+    database connections, restart PostgreSQL, or stop the mail server for a stretch."""
+
+    def __init__(self, kind: str, server: Server | Balanced, seconds: float,
+                 smtp: SmtpServer | None = None) -> None:
+        self.kind, self.server, self.seconds, self.smtp = kind, server, seconds, smtp
         self.events: list[dict[str, Any]] = []
         self.probe = HealthProbe(server.url + "/healthz")
         self.started = 0.0
@@ -1003,6 +1200,25 @@ class Fault:
                                      (setup.DB_NAME,)).fetchone()[0]
                 self.events.append({"what": "pg_terminate_backend on every connection to "
                                     f"{setup.DB_NAME}", "t": t, "detail": f"{n} connections"})
+        elif self.kind == "mail":
+            assert self.smtp is not None
+            self.at(self.seconds * MAIL_DOWN[0])
+            t = time.time()
+            self.smtp.stop()
+            self.events.append({"what": "SMTP server stopped (connections refused)", "t": t})
+            self.at(self.seconds * MAIL_DOWN[1])
+            # On a busy machine the worker may not have tried any mail yet (it makes the
+            # receipts first): the server stays down until a try has been refused, at most
+            # until a minute after the load ends.
+            refused = refused_tries()
+            while not refused and time.time() - self.started < self.seconds + 60:
+                time.sleep(0.5)
+                refused = refused_tries()
+            t = time.time()
+            self.smtp.start()
+            self.events.append({"what": "SMTP server started again", "t": t,
+                                "detail": f"down {t - self.events[-1]['t']:.1f} s; {refused} mails had "
+                                "a try refused by then"})
         else:
             self.at(self.seconds * 0.3)
             t0, t1, rc = pg_restart()
@@ -1026,17 +1242,22 @@ class Fault:
             time.sleep(0.02)
 
 
-def run_faults(args: argparse.Namespace, base_plan: dict[str, Any], server: Server | Balanced, out: Path,
-               say: Any, think: list[float]) -> None:
-    kinds = ("kill", "drop", "pg") if args.faults == "all" else tuple(args.faults.split(","))
-    unknown = set(kinds) - {"kill", "drop", "pg"}
-    if unknown:
-        raise SystemExit(f"unknown fault kind(s): {', '.join(sorted(unknown))}")
+def run_faults(args: argparse.Namespace, kinds: tuple[str, ...], base_plan: dict[str, Any],
+               server: Server | Balanced, out: Path, say: Any, think: list[float], jobs: JobWorker,
+               smtp: SmtpServer) -> None:
     for kind in kinds:
         name = f"fault-{kind}"
-        fault = Fault(kind, server, args.fault_seconds)
-        plan = dict(base_plan, phases=[{"name": name, "seconds": args.fault_seconds, "think": think}],
-                    error_pause=0.5)
+        fault = Fault(kind, server, args.fault_seconds, smtp)
+        phase: dict[str, Any] = {"name": name, "seconds": args.fault_seconds, "think": think}
+        plan = dict(base_plan, phases=[phase], error_pause=0.5)
+        if kind == "mail":
+            phase["submit"] = True
+            plan["suppliers"] = plan_submits(base_plan["suppliers"], args.fault_seconds)
+            smtp.handler.reset()
+            if not jobs.alive():
+                say(f"  (the job worker had exited with code {jobs.proc.returncode if jobs.proc else '?'} "
+                    "in an earlier fault run; started again for this one)")
+                jobs.start()
         if kind == "pg":
             # Others run their tests on the same server: wait (bounded) until none is connected.
             until = time.time() + args.pg_wait
@@ -1045,21 +1266,35 @@ def run_faults(args: argparse.Namespace, base_plan: dict[str, Any], server: Serv
                 time.sleep(10)
             fault.others = others
         try:
-            result, _meter = run_driver(plan, out, name, server, on_phase={name: fault.begin},
-                                        nice=args.nice)
+            result, meter = run_driver(plan, out, name, server, on_phase={name: fault.begin},
+                                       nice=args.nice, jobs=jobs)
         finally:
             fault.probe.stop.set()
             pg_ensure_running()
+            if kind == "mail":
+                smtp.start()  # whatever happened, the mail server works again for the drain
         dur = durability(result)
         say("")
         say(f"Fault run '{kind}': {len(plan['suppliers'])} suppliers + {len(plan['reviewers'])} reviewers, "
             f"think {think[0]}–{think[1]} s, {args.fault_seconds:.0f} s; a client that meets an error "
             "waits 0.5 s and goes on (a person reading the error page)")
         say(login_lines(result))
-        say(table(result, name, ["save", "section", "inbox", "reports"]))
+        kinds_shown = ["save", "section", "inbox", "reports"]
+        if kind == "mail":
+            kinds_shown += ["submit page", "submit", "response"]
+        say(table(result, name, kinds_shown))
+        say(cpu_lines(meter, result, name))
         say(fault_lines(result, name, fault.events, fault.probe.samples))
-        say(f"  workers now: {server.worker_pids()} ({server.masters_alive()})")
+        say(f"  workers now: {server.worker_pids()} ({server.masters_alive()}); job worker "
+            f"{'alive' if jobs.alive() else 'EXITED'}")
         say(durability_lines(dur))
+        if kind == "mail":
+            say(mail_lines(result, name, plan, fault.events, smtp, args.mail_drain))
+            # Who submitted can no longer save: later runs let them only read their response.
+            done = {s[1] for s in result["submits"] if s[3] in ("ack", "already")}
+            for user in base_plan["suppliers"]:
+                if user["response_id"] in done:
+                    user["submitted"] = True
 
 
 if __name__ == "__main__":

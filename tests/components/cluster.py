@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import requests
@@ -122,14 +123,16 @@ def worker(env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes
 
 HAPROXY_CONFIG = """\
 global
-    maxconn 256
+    maxconn {maxconn}
 defaults
     mode http
     timeout connect 5s
     timeout client 60s
     timeout server 60s
-    # A health check waits behind real requests on a busy server: give it time before
-    # taking a working server out of the pool.
+    # A sync worker answers the check only after the requests queued before it: with the
+    # 1 s default (from inter) the load bench's login storm on 2 busy cores had both
+    # servers marked DOWN while they served, and haproxy answered 503 itself. A server
+    # is taken out of the pool when it does not answer in 10 s.
     timeout check 10s
 frontend portal
     bind 127.0.0.1:{port}
@@ -144,12 +147,13 @@ backend app
 """
 
 
-@contextmanager
-def load_balancer(
-    servers: list[str], workdir: Path, port: int, check: str = "/healthz"
-) -> Iterator[str]:
-    """Debian's haproxy in the foreground on ``port``, round robin over ``servers``."""
-    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+def start_haproxy(
+    servers: list[str], workdir: Path, port: int, *, check: str = "/healthz", maxconn: int = 256,
+    **popen: Any,
+) -> subprocess.Popen[bytes]:
+    """Debian's haproxy in the foreground on ``port``, round robin over ``servers``; its
+    configuration and log in ``workdir``. Used by the tests and by bench/load_bench.py."""
+    haproxy = haproxy_path()
     if not Path(haproxy).exists():
         raise AssertionError("haproxy is missing: bash .ci/debian-packages --ci installs it")
     lines = "\n".join(
@@ -157,10 +161,22 @@ def load_balancer(
         for i, url in enumerate(servers)
     )
     config = workdir / "haproxy.cfg"
-    config.write_text(HAPROXY_CONFIG.format(port=port, check=check, servers=lines))
+    config.write_text(HAPROXY_CONFIG.format(port=port, check=check, servers=lines, maxconn=maxconn))
     with (workdir / "haproxy.log").open("ab") as out:
-        process = subprocess.Popen([haproxy, "-f", str(config), "-db"], stdout=out,
-                                   stderr=subprocess.STDOUT)
+        return subprocess.Popen([haproxy, "-f", str(config), "-db"], stdout=out,  # noqa: S603
+                                stderr=subprocess.STDOUT, **popen)
+
+
+def haproxy_path() -> str:
+    return shutil.which("haproxy") or "/usr/sbin/haproxy"
+
+
+@contextmanager
+def load_balancer(
+    servers: list[str], workdir: Path, port: int, check: str = "/healthz"
+) -> Iterator[str]:
+    """haproxy (see :func:`start_haproxy`) until the block ends; yields its base URL."""
+    process = start_haproxy(servers, workdir, port, check=check)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}{check}", process, seconds=30)

@@ -4,7 +4,6 @@ switches that make it down, slow, or failing after N messages."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from email import policy
 from email.message import EmailMessage
@@ -13,11 +12,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.components.cluster import free_port
 
 
 class Recorder:

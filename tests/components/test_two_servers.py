@@ -7,6 +7,7 @@ is served whichever server it reaches. README "Production" runs the same command
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -16,10 +17,11 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+from sqlalchemy.engine import make_url
 
 from portal.demo import DEMO_PASSWORD
 from tests.components import cluster
-from tests.components.conftest import wait_for
+from tests.components.conftest import DEFAULT_URL, wait_for
 from tests.components.smtp import SmtpServer
 from tests.seaweed import SeaweedFS
 
@@ -30,6 +32,8 @@ pytestmark = [
 
 SUPPLIER = "leverandor@arbeidsklaer.example"
 REDIS_URL = "redis://127.0.0.1:6379/7"
+# Beside the component database, named after it: two people's runs on one server do not meet.
+CLUSTER_DATABASE = f"{make_url(os.environ.get('COMPONENT_DATABASE_URL', DEFAULT_URL)).database}_cluster"
 LOGIN_LIMIT = 6
 
 
@@ -50,7 +54,7 @@ def two_servers(
     smtp: SmtpServer,
 ) -> Iterator[Cluster]:
     workdir = tmp_path_factory.mktemp("cluster")
-    database_url = cluster.fresh_database("test_cluster")
+    database_url = cluster.fresh_database(CLUSTER_DATABASE)
     redis.Redis.from_url(REDIS_URL).flushdb()
     balancer_port = cluster.free_port()
     shared = cluster.environment(
@@ -86,7 +90,7 @@ def two_servers(
             yield Cluster(servers=[a, b], balancer=balancer, database_url=database_url,
                           workdir=workdir)
     finally:
-        cluster.drop_database("test_cluster")
+        cluster.drop_database(CLUSTER_DATABASE)
 
 
 def csrf_token(page: str) -> str:
