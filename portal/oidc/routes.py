@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from joserfc.errors import JoseError
+from werkzeug.wrappers import Response
 
 from portal import inputs
 from portal.access import get_or_404, role_required, signed_in_user
@@ -25,6 +37,7 @@ from portal.oidc.forms import (
     OrganisationEmailForm,
     StartOrganisationSignInForm,
 )
+from portal.security import CSP
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +46,31 @@ bp = Blueprint("oidc", __name__)
 PENDING_KEY = "oidc_pending"
 #: What sign-out needs to end the provider's session too.
 SIGNED_IN_KEY = "oidc_signed_in"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else ""
+
+
+def _allow_form_action(response: Response, url: str) -> Response:
+    """A form on this page posts to Aktsom, which redirects to the provider: browsers apply
+    the CSP's form-action to that redirect too, so the provider's origin is named."""
+    origin = _origin(url)
+    if origin:
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
+    return response
+
+
+@bp.after_app_request
+def _allow_provider_sign_out(response: Response) -> Response:
+    """Signed in through a provider: the sign-out button's redirect goes to its end-session page."""
+    signed_in = session.get(SIGNED_IN_KEY)
+    if isinstance(signed_in, dict) and signed_in.get("end_session") and \
+            response.headers.get("Content-Security-Policy", CSP) == CSP:
+        return _allow_form_action(response, str(signed_in["end_session"]))
+    return response
 
 
 def _limit() -> str:
@@ -74,8 +112,9 @@ def choose() -> ResponseReturnValue:
     if form.validate_on_submit():
         provider = services.provider_for_email(form.email.data)
         if provider is not None:
-            return render_template("oidc/choose.html", form=form, provider=provider, next_url=next_url,
-                                   start_form=StartOrganisationSignInForm())
+            page = make_response(render_template("oidc/choose.html", form=form, provider=provider,
+                                                 next_url=next_url))
+            return _allow_form_action(page, services.authorization_endpoint(provider))
         form.email.errors.append(_("Aktsom has no organisation sign-in for this address. "
                                    "Sign in with your e-mail and password instead."))
     return render_template("oidc/choose.html", form=form, provider=None, next_url=next_url)
@@ -138,7 +177,8 @@ def callback() -> ResponseReturnValue:
                  type(error).__name__, str(error)[:200])
         return _refused("invalid", buyer_name, 400)
     response = start_session(user, pending.get("next"))
-    session[SIGNED_IN_KEY] = {"buyer": provider.buyer_id, "id_token": token.get("id_token", "")}
+    session[SIGNED_IN_KEY] = {"buyer": provider.buyer_id, "id_token": token.get("id_token", ""),
+                              "end_session": str(metadata.get("end_session_endpoint") or "")}
     return response
 
 

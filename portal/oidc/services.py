@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any
 
+import requests
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from sqlalchemy import func, select
 
@@ -159,6 +160,14 @@ def client_for(provider: IdentityProvider) -> FlaskOAuth2App:
     )
     _clients[key] = (now, client)
     return client
+
+
+def authorization_endpoint(provider: IdentityProvider) -> str:
+    """Where the browser is sent to sign in (the issuer when discovery cannot be read now)."""
+    try:
+        return str(client_for(provider).load_server_metadata().get("authorization_endpoint") or provider.issuer)
+    except (SignInRefused, requests.RequestException, ValueError):
+        return provider.issuer
 
 
 def claims_options(provider: IdentityProvider, metadata: dict[str, Any]) -> dict[str, Any]:

@@ -379,3 +379,18 @@ def test_the_login_audit_names_the_user(client, db, provider, staff):
 
     assert "user.identity_provider_linked" in actions
     assert "user.login" in actions
+
+
+def test_the_pages_whose_forms_lead_to_the_provider_allow_its_origin_and_no_other(client, db, provider, staff):
+    """Browsers apply the CSP's form-action to the redirect after a POST (start, sign-out)."""
+    before = client.get("/login").headers["Content-Security-Policy"]
+    offer = client.post("/login/organisation", data={"csrf_token": csrf_token(client, "/login/organisation"),
+                                                     "email": "kari@kommune.example"})
+    sub = subject()
+    provider.set_user(sub, **claims())
+    through_provider(client, provider, "kari@kommune.example", sub)
+    signed_in = client.get("/").headers["Content-Security-Policy"]
+
+    assert "form-action 'self';" in before
+    assert f"form-action 'self' {provider.url};" in offer.headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.url};" in signed_in
