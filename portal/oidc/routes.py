@@ -170,7 +170,7 @@ def callback() -> ResponseReturnValue:
             raise services.SignInRefused("invalid")  # no ID token, or one without our nonce
         user = services.user_for(provider, dict(claims))
     except services.SignInRefused as refused:
-        db.session.commit()  # keep what was recorded on the way (none on refusal)
+        db.session.rollback()  # nothing of a refused sign-in is kept (no link, no account)
         return _refused(refused.reason, buyer_name)
     except (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError) as error:
         log.info("oidc_callback_invalid buyer=%s error=%s detail=%s", provider.buyer_id,

@@ -394,3 +394,15 @@ def test_the_pages_whose_forms_lead_to_the_provider_allow_its_origin_and_no_othe
     assert "form-action 'self';" in before
     assert f"form-action 'self' {provider.url};" in offer.headers["Content-Security-Policy"]
     assert f"form-action 'self' {provider.url};" in signed_in
+
+
+def test_a_deactivated_user_is_not_linked_at_a_first_sign_in(client, db, provider, staff):
+    staff.is_active = False
+    db.session.commit()
+    sub = subject()
+    provider.set_user(sub, **claims())
+
+    answer = through_provider(client, provider, "kari@kommune.example", sub)
+
+    assert answer.status_code == 403
+    assert reloaded(db, User, staff.id).oidc_subject is None
