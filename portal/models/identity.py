@@ -6,12 +6,12 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, TimestampMixin
-from portal.models.buyer import Buyer
+from portal.models.buyer import Buyer, BuyerOwned
 
 
-class IdentityProvider(TimestampMixin, Base):
-    """One per buyer. The client secret is stored encrypted (portal/oidc/secrets.py) and is
-    never shown again once saved."""
+class IdentityProvider(BuyerOwned, TimestampMixin, Base):
+    """One per buyer (scoped to it like every buyer-owned record, portal/tenancy.py). The
+    client secret is stored encrypted (portal/oidc/secrets.py) and never shown again."""
 
     __tablename__ = "identity_provider"
 
