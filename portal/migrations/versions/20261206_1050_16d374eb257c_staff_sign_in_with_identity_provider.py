@@ -4,7 +4,7 @@ A buyer's OpenID Connect provider (one per buyer; the client secret encrypted), 
 provider's subject identifier on staff accounts, unique per buyer and issuer.
 
 Revision ID: 16d374eb257c
-Revises: 1db7513d50e5
+Revises: a3c1f2e4b5d6
 Create Date: 2026-12-06 09:57:55.624876+00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '16d374eb257c'
-down_revision = '1db7513d50e5'
+down_revision = 'a3c1f2e4b5d6'
 branch_labels = None
 depends_on = None
 
