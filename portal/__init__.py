@@ -91,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.auth.routes import bp as auth_bp
     from portal.deviations.routes import bp as deviations_bp
     from portal.main.routes import bp as main_bp
+    from portal.oidc.routes import bp as oidc_bp
     from portal.platform.routes import bp as platform_bp
     from portal.privacy.routes import bp as privacy_bp
     from portal.reports.routes import bp as reports_bp
@@ -101,6 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(oidc_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(supplier_bp)
     app.register_blueprint(rounds_bp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -84,8 +84,12 @@ def get_or_404(model: type[T], object_id: int) -> T:
 
 
 def staff_two_factor_gate() -> Response | None:
-    """With REQUIRE_STAFF_2FA, staff must set up two-factor sign-in before anything else."""
+    """With REQUIRE_STAFF_2FA, staff must set up two-factor sign-in before anything else,
+    unless they signed in with their buyer's identity provider (it is their second factor:
+    see portal/oidc; a buyer can demand multi-factor there with a required `acr`)."""
     if not current_app.config["REQUIRE_STAFF_2FA"] or not current_user.is_authenticated:
+        return None
+    if session.get("oidc_signed_in"):
         return None
     if not current_user.is_staff or current_user.is_totp_enabled:
         return None

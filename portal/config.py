@@ -66,7 +66,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "INVITATION_MAX_AGE_DAYS": 7,
         "PASSWORD_RESET_MAX_AGE_HOURS": 2,
         "PASSWORD_MIN_LENGTH": 12,
+        # Always on in production (see apply_production_rules); staff who sign in with their
+        # buyer's identity provider are not asked for it.
         "REQUIRE_STAFF_2FA": False,
+        # Encrypts buyers' OpenID Connect client secrets (a Fernet key); empty: derived from
+        # SECRET_KEY (see portal/oidc/secrets.py).
+        "OIDC_ENCRYPTION_KEY": "",
         # memory:// counts per worker process: production needs a shared store (Redis).
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
@@ -223,6 +228,9 @@ def apply_production_rules(config: dict[str, Any]) -> None:
     check_public_base_url(config, production=production)
     configure_rate_limit_storage(config, production=production)
     if production:
+        # No password-only staff accounts: staff sign in with their buyer's identity
+        # provider, or set up the authenticator app before anything else.
+        config["REQUIRE_STAFF_2FA"] = True
         config["SESSION_COOKIE_SECURE"] = True
         if config["SESSION_COOKIE_NAME"] == "aktsom_session":
             config["SESSION_COOKIE_NAME"] = "__Host-aktsom_session"

@@ -366,6 +366,16 @@ MATRIX: dict[str, Spec] = {
     "reports.export": staff(lambda w, s: f"/reports/{w.round.year}.json"),
     "reports.export_csv": staff(lambda w, s: f"/reports/{w.round.year}/4a3.csv"),
     "reports.edit_text": staff(lambda w, s: f"/reports/{w.round.year}/text", method="POST"),
+    # Signing in with the buyer's identity provider (tests/oidc/ runs the whole flow)
+    "oidc.choose": Spec(lambda w, s: "/login/organisation", anonymous=OK, supplier_own=redirect("/company/"),
+                        supplier_foreign=redirect("/company/"), reviewer=redirect("/"), admin=redirect("/")),
+    # No provider is set up for the world's buyer: nothing to start.
+    "oidc.start": public(lambda w, s: f"/login/organisation/{w.a.agreement.buyer_id}", method="POST",
+                         outcome=HIDDEN),
+    "oidc.callback": public(lambda w, s: "/login/organisation/callback?code=x&state=y",
+                            outcome=redirect("/login/organisation")),
+    "oidc.buyer_settings": admin_only(lambda w, s: "/admin/sign-in"),
+    "oidc.platform_settings": nobody_here(lambda w, s: f"/platform/buyers/{w.a.agreement.buyer_id}/sign-in"),
     # The platform administrator's pages: no buyer's staff and no supplier may use them
     # (tests/test_platform.py signs in as the platform administrator).
     "platform.list_buyers": nobody_here(lambda w, s: "/platform/"),

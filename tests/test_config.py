@@ -162,8 +162,10 @@ def test_with_the_limiter_store_down_every_guarded_form_answers_a_translated_503
         rule = next(app.url_map.iter_rules(endpoint))
         with app.test_request_context():
             from flask import url_for
+            from werkzeug.routing import IntegerConverter
 
-            path = url_for(endpoint, **dict.fromkeys(rule.arguments, "x"))
+            path = url_for(endpoint, **{name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x"
+                                        for name in rule.arguments})
         reply = client.post(path, data={"csrf_token": token, "email": "a@kommune.example",
                                         "password": "feil passord"})
 

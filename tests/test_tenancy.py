@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db as _db
-from portal.models import Answer, Base, Clarification, QuestionReview, ReportText, buyer_supplier
+from portal.models import (
+    Answer,
+    Base,
+    Clarification,
+    IdentityProvider,
+    QuestionReview,
+    ReportText,
+    buyer_supplier,
+)
 from portal.tenancy import ALL_BUYERS, scope_to
 from tests.test_access_matrix import build_world
 
@@ -35,6 +43,7 @@ OWNER: dict[str, Callable[[Any, int], bool]] = {
     "FollowUpActivity": lambda row, b: row.buyer_id == b,
     "Deviation": lambda row, b: row.buyer_id == b,
     "AuditEvent": lambda row, b: row.buyer_id == b,
+    "IdentityProvider": lambda row, b: row.buyer_id == b,
     "Response": lambda row, b: row.agreement.buyer_id == b,
     "Answer": lambda row, b: row.response.agreement.buyer_id == b,
     "EvidenceFile": lambda row, b: row.response.agreement.buyer_id == b,
@@ -66,6 +75,8 @@ def _review_records(db: Any, world: Any, buyer_id: int) -> None:
         QuestionReview(response=response, question_id="B1", verdict="meets"),
         Clarification(response=response, number=1, message="Utdyp B1", questions=["B1"]),
         ReportText(year=2025, key="4A1", text="Tekst", buyer_id=buyer_id),
+        IdentityProvider(buyer_id=buyer_id, issuer="https://idporten.no", client_id=f"aktsom-{buyer_id}",
+                         email_domains=f"kommune{buyer_id}.example"),
     ])
 
 

@@ -63,20 +63,20 @@ def _paused_message() -> str:
              minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
 
 
-def _home_for(user: User) -> str:
+def home_for(user: User) -> str:
     if user.is_platform_admin:
         return url_for("platform.list_buyers")
     return url_for("supplier.home") if user.is_supplier else url_for("main.index")
 
 
-def _start_session(user: User, next_url: str | None) -> Response:
+def start_session(user: User, next_url: str | None) -> Response:
     """A fresh session (new id) for the signed-in user."""
     session.clear()
     login_user(user)
     session["signed_in_at"] = session["last_seen"] = utcnow().timestamp()
     services.record_login(user)
     db.session.commit()
-    return redirect(safe_next(next_url, _home_for(user)))
+    return redirect(safe_next(next_url, home_for(user)))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -84,7 +84,7 @@ def _start_session(user: User, next_url: str | None) -> Response:
 def login() -> ResponseReturnValue:
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
-        return redirect(_home_for(current_user))
+        return redirect(home_for(current_user))
     form = LoginForm()
     next_url = inputs.optional_arg("next", 2000)
     if form.validate_on_submit():
@@ -109,7 +109,7 @@ def login() -> ResponseReturnValue:
             session["pending_2fa"] = {"uid": user.id, "v": user.session_token, "id": secrets.token_urlsafe(16),
                                       "at": utcnow().timestamp(), "next": next_url}
             return redirect(url_for("auth.two_factor"))
-        return _start_session(user, next_url)
+        return start_session(user, next_url)
     return render_template("auth/login.html", form=form)
 
 
@@ -141,7 +141,7 @@ def two_factor() -> Response | str:
                         "or choose a new password with “Forgotten your password?”."), "error")
             return redirect(url_for("auth.login"))
         if right:
-            return _start_session(user, pending.get("next"))
+            return start_session(user, pending.get("next"))
         db.session.commit()  # keep the count
         form.code.errors.append(_("The code is wrong or has expired. Enter the newest code from the app."))
     return render_template("auth/two_factor.html", form=form)
@@ -156,11 +156,15 @@ def logout() -> Response:
             services.end_all_sessions(user)
             db.session.commit()
     locale = current_locale()  # the user's language, resolved before the user is gone
+    from portal.oidc.routes import SIGNED_IN_KEY, end_session_url
+
+    # Signed in with the buyer's provider: end the provider's session too, when it can.
+    provider_sign_out = end_session_url(session.get(SIGNED_IN_KEY))
     logout_user()
     session.clear()
     session["locale"] = locale
     flash(_("You are signed out."), "success")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_sign_out or url_for("auth.login"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -178,7 +182,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
             password=form.password.data, locale=form.locale.data,
         )
         db.session.commit()
-        response = _start_session(user, None)
+        response = start_session(user, None)
         # After the new session starts (it clears the old one), in the language just chosen.
         with force_locale(user.locale):
             flash(_("Welcome to Aktsom. Your account is ready."), "success")

@@ -16,6 +16,7 @@ from portal.models.followup import (
     ResponseStatus,
     Submission,
 )
+from portal.models.identity import IdentityProvider
 from portal.models.mail import MailDelivery
 from portal.models.review import (
     Attachment,
@@ -44,6 +45,7 @@ __all__ = [
     "Deviation",
     "DeviationUpdate",
     "FollowUpActivity",
+    "IdentityProvider",
     "MailDelivery",
     "QuestionReview",
     "ReportText",

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, TimestampMixin, utcnow
@@ -47,6 +47,8 @@ class User(UserMixin, TimestampMixin, Base):
             "(role IN ('reviewer', 'admin')) = (buyer_id IS NOT NULL)", name="staff_have_buyer"
         ),
         CheckConstraint("locale IN ('nb', 'en')", name="locale_known"),
+        # The provider's subject identifier names one person per buyer and issuer.
+        UniqueConstraint("buyer_id", "oidc_issuer", "oidc_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +68,10 @@ class User(UserMixin, TimestampMixin, Base):
     is_totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Staff linked to their buyer's OpenID Connect provider: its issuer and the subject
+    # identifier (`sub`) it gave this person at the first sign-in.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
     invited_at: Mapped[datetime | None] = mapped_column()
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -97,7 +103,7 @@ class User(UserMixin, TimestampMixin, Base):
 
     @property
     def has_accepted_invitation(self) -> bool:
-        return self.password_hash is not None
+        return self.password_hash is not None or self.oidc_subject is not None
 
     @property
     def buyer_name(self) -> str:
