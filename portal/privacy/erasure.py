@@ -23,7 +23,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, Table, cast, delete, func, or_, select, update
+from sqlalchemy import String, Table, and_, cast, delete, func, or_, select, update
 
 from portal import audit, jobs, storage
 from portal.extensions import db
@@ -281,15 +281,17 @@ def _erase_from_deviations(user: User, strings: list[str], replace: _Replacer,
                            result: Erasure) -> None:
     text_columns = ("description", "responsible", "measures_text", "supplier_plan", "root_cause",
                     "remediation_for_workers", "internal_note")
+    # Only where the person worked: another buyer may have someone of the same name.
+    mine = (Deviation.supplier_id == user.supplier_id) if user.supplier_id is not None \
+        else (Deviation.buyer_id == user.buyer_id)
     condition = or_(*(_like_any(getattr(Deviation, c), strings) for c in text_columns))
-    if user.supplier_id is not None:
-        condition = condition & (Deviation.supplier_id == user.supplier_id)
-    for deviation in db.session.scalars(_every_buyer(select(Deviation).where(condition))):
+    for deviation in db.session.scalars(_every_buyer(select(Deviation).where(condition, mine))):
         for column in text_columns:
             setattr(deviation, column, replace(getattr(deviation, column)))
         result.deviations += 1
     for entry in db.session.scalars(_every_buyer(
-            select(DeviationUpdate).where(_like_any(DeviationUpdate.text, strings)))):
+            select(DeviationUpdate).where(_like_any(DeviationUpdate.text, strings),
+                                          DeviationUpdate.deviation_id.in_(select(Deviation.id).where(mine))))):
         entry.text = replace(entry.text)
         result.deviations += 1
 
@@ -339,10 +341,19 @@ def _erase_from_audit_trail(user: User, strings: list[str], replace: _Replacer,
     applies: the person's data goes from every buyer's trail.
     """
     table = typing.cast(Table, AuditEvent.__table__)
-    candidates = db.session.execute(
-        select(table.c.id, table.c.before, table.c.after).where(or_(
-            _like_any(table.c.before, strings), _like_any(table.c.after, strings)))
-    ).all()
+    email, names = strings[:1], strings[1:]
+    # The e-mail address is the person's wherever it is; a name only where the person worked.
+    context = or_(
+        table.c.actor_id == user.id,
+        and_(table.c.object_type == "User", table.c.object_id == user.id),
+        (table.c.supplier_id == user.supplier_id) if user.supplier_id is not None
+        else (table.c.buyer_id == user.buyer_id),
+    )
+    found = or_(_like_any(table.c.before, email), _like_any(table.c.after, email))
+    if names:
+        found = or_(found, and_(context, or_(_like_any(table.c.before, names),
+                                             _like_any(table.c.after, names))))
+    candidates = db.session.execute(select(table.c.id, table.c.before, table.c.after).where(found)).all()
     for row in candidates:
         before, after = replace.rewrite(row.before), replace.rewrite(row.after)
         if (before, after) != (row.before, row.after):

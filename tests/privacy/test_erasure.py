@@ -235,10 +235,16 @@ def test_the_name_goes_from_answers_submissions_deviations_and_the_trail(client,
     db.session.flush()
     deviation = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, type="WAGES",
                           detected_date=date.today(), responsible="Kari Nordmann", description="Lønn")
-    db.session.add(deviation)
+    namesake = make.supplier(name="Beta AS")
+    elsewhere = Deviation(supplier_id=namesake.id, agreement_id=make.agreement(suppliers=[namesake]).id,
+                          type="WAGES", detected_date=date.today(), responsible="Kari Nordmann")
+    db.session.add_all([deviation, elsewhere])
+    db.session.flush()
+    audit.record("deviation.created", elsewhere, actor=admin, supplier_id=namesake.id,
+                 after={"responsible": "Kari Nordmann"})
     audit.record("answer.changed", response, actor=ola, supplier_id=supplier.id, field="A1", after=a1)
     db.session.commit()
-    kari_id, ola_id, admin_id = kari.id, ola.id, admin.id
+    kari_id, ola_id, admin_id, elsewhere_id, deviation_id = kari.id, ola.id, admin.id, elsewhere.id, deviation.id
 
     reply = post(client, f"/admin/users/{kari_id}/erase", {"confirm": "y"})
 
@@ -251,7 +257,11 @@ def test_the_name_goes_from_answers_submissions_deviations_and_the_trail(client,
     other = db.session.scalar(select(Answer).where(Answer.question_id == "B2"))
     assert other.value == {"responsible": "Bærekraftsansvarlig"}
     assert db.session.scalar(select(Submission)).answers["A1"]["name"] == label
-    assert db.session.scalar(select(Deviation)).responsible == label
+    assert db.session.get(Deviation, deviation_id).responsible == label
+    # Someone of the same name at another supplier is someone else.
+    assert db.session.get(Deviation, elsewhere_id).responsible == "Kari Nordmann"
+    namesake_event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "deviation.created"))
+    assert namesake_event.after == {"responsible": "Kari Nordmann"}
     trail = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "answer.changed"))
     assert trail.after == {"name": label, "job_title": label, "email": label}
     assert db.session.get(User, ola_id).name == "Ola Nordmann"
