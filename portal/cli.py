@@ -83,7 +83,8 @@ def retention_command(dry_run: bool, today: datetime | None) -> None:
     for entry in found:
         click.echo(f"{verb} {entry.kind} {entry.description} ({entry.key or '-'}) of agreement "
                    f"{entry.agreement_reference}, ended {entry.agreement_ended.isoformat()}")
-    years = ", ".join(f"{kind} {retention.retention_years(kind) or 'for ever'}" for kind in retention.KINDS)
+    periods = {kind: retention.retention_years(kind) for kind in retention.KINDS}
+    years = ", ".join(f"{kind} {'for ever' if n is None else n}" for kind, n in periods.items())
     click.echo(f"{len(found)} {'to delete' if dry_run else 'deleted'} as of {day.isoformat()} "
                f"(kept after the agreement ended, in years: {years}).")
 

@@ -259,14 +259,17 @@ def erase_user(user_id: int) -> Response | str:
     form.new_owner_id.choices = select_choices(
         [(0, _("Choose a colleague"))] + [(u.id, u.display_name) for u in owners])
     last_user = erasure.is_last_active_user(user)
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
         new_owner = next((u for u in owners if u.id == form.new_owner_id.data), None)
         if open_reviews and new_owner is None:
             form.new_owner_id.errors.append(_("Choose who takes over the open reviews"))
-        elif last_user and not form.last_user_confirmed.data:
+            valid = False
+        if last_user and not form.last_user_confirmed.data:
             form.last_user_confirmed.errors.append(
                 _("Tick the box to confirm that the supplier will have no user who can sign in"))
-        else:
+            valid = False
+        if valid:
             result = erasure.erase_person(user, actor=actor, new_owner=new_owner,
                                           last_user_confirmed=form.last_user_confirmed.data)
             db.session.commit()

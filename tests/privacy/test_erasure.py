@@ -149,8 +149,13 @@ def test_a_staff_member_with_open_reviews_needs_a_new_owner(client, db, demo):
     assert tr("Choose a colleague") in page.get_data(as_text=True)
     refused = post(client, path, {"confirm": "y", "new_owner_id": "0"})
 
+    empty = post(client, path, {})
+
     assert refused.status_code == 200
     assert tr("Choose who takes over the open reviews") in refused.get_data(as_text=True)
+    # Every problem at once, each tied to its field.
+    assert tr("Choose who takes over the open reviews") in text(empty)
+    assert tr("Tick the box to confirm the erasure") in text(empty)
     db.session.remove()
     assert not db.session.get(User, reviewer.id).is_erased
 
