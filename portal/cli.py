@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -61,8 +63,35 @@ def create_admin_command(email: str, locale: str) -> None:
     click.echo(f"  {external_url('auth.accept_invitation', token=token)}")
 
 
+@click.command("retention")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Count the periods as of this day (default: today).")
+@with_appcontext
+def retention_command(dry_run: bool, today: datetime | None) -> None:
+    """Delete evidence files, receipts and answers whose retention period is over
+    (RETENTION_*_YEARS after the agreement ended), as the nightly job does."""
+    from portal.privacy import retention
+
+    day = today.date() if today is not None else date.today()
+    found = retention.apply_retention(day, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would delete" if dry_run else "deleted"
+    for entry in found:
+        click.echo(f"{verb} {entry.kind} {entry.description} ({entry.key or '-'}) of agreement "
+                   f"{entry.agreement_reference}, ended {entry.agreement_ended.isoformat()}")
+    periods = {kind: retention.retention_years(kind) for kind in retention.KINDS}
+    years = ", ".join(f"{kind} {'for ever' if n is None else n}" for kind, n in periods.items())
+    click.echo(f"{len(found)} {'to delete' if dry_run else 'deleted'} as of {day.isoformat()} "
+               f"(kept after the agreement ended, in years: {years}).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(retention_command)
     rounds_cli.init_app(app)
     storage_cli.init_app(app)

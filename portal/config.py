@@ -120,6 +120,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "JOBS_INLINE_ATTEMPTS": 3,
         "JOBS_INLINE_BACKOFF_SECONDS": 1.0,
         "JOBS_REMINDER_CRON": "0 * * * *",
+        # Retention (portal/privacy/retention.py): years after an agreement ended that its
+        # evidence files, receipts and answers are kept; empty (None) keeps them for ever.
+        # The job runs nightly; `flask --app wsgi retention --dry-run` lists what would go.
+        "RETENTION_EVIDENCE_YEARS": 10,
+        "RETENTION_RECEIPTS_YEARS": 10,
+        "RETENTION_ANSWERS_YEARS": 10,
+        "JOBS_RETENTION_CRON": "30 2 * * *",
         "PUBLIC_BASE_URL": "",
         "ACCESSIBILITY_STATEMENT_URL": "",
         "TRUSTED_PROXIES": 0,

@@ -289,6 +289,7 @@ MATRIX: dict[str, Spec] = {
     "admin.activate_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}/activate", method="POST"),
     "admin.export_user_data": admin_only(lambda w, s: f"/admin/users/{s.user.id}/personal-data",
                                          method="POST"),
+    "admin.erase_user": admin_only(lambda w, s: f"/admin/users/{s.user.id}/erase"),
     "admin.resend_invitation": admin_only(lambda w, s: f"/admin/users/{s.invitee.id}/resend", method="POST"),
     "admin.new_agreement": admin_only(lambda w, s: "/admin/agreements/new"),
     "admin.edit_agreement": admin_only(lambda w, s: f"/admin/agreements/{s.agreement.id}/edit"),

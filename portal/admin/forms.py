@@ -148,6 +148,24 @@ class ActionForm(PortalForm):
     submit = SubmitField(_l("Confirm"))
 
 
+class EraseUserForm(PortalForm):
+    """Confirming an erasure; the two optional fields appear only when their rule applies."""
+
+    new_owner_id = SelectField(
+        _l("New owner of the open reviews"), coerce=int,
+        description=_l("The agreements this person manages move to the colleague you choose"),
+        validators=[Optional()],
+    )
+    last_user_confirmed = BooleanField(
+        _l("I understand that the supplier will have no user who can sign in"),
+    )
+    confirm = BooleanField(
+        _l("I confirm that this person's name, e-mail address and job title are to be erased. This cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm the erasure"))],
+    )
+    submit = SubmitField(_l("Erase this person"))
+
+
 # The column is Numeric(16, 2); a larger value (or Infinity) would fail in the database.
 MAX_AGREEMENT_VALUE = Decimal("99999999999999.99")
 

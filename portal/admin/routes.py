@@ -24,6 +24,7 @@ from portal.admin.forms import (
     AddParticipantForm,
     AgreementForm,
     EditUserForm,
+    EraseUserForm,
     InviteUserForm,
     PriorityRiskForm,
     SupplierForm,
@@ -33,9 +34,11 @@ from portal.codes import DFO_CATEGORIES
 from portal.extensions import db
 from portal.forms import select_choices
 from portal.models import Agreement, PriorityRisk, Role, Supplier, User
+from portal.models.user import erased_label
 from portal.pagination import paginate
 from portal.platform import services as buyers
 from portal.platform.forms import BuyerForm
+from portal.privacy import erasure
 from portal.privacy.routes import send_export
 from portal.tenancy import archived_suppliers
 
@@ -269,7 +272,9 @@ def edit_user(user_id: int) -> Response | str:
     if form.validate_on_submit():
         role = Role(form.role.data)
         supplier = db.session.get(Supplier, form.supplier_id.data, populate_existing=True) if role == Role.SUPPLIER else None
-        if user.id == current_user.id and role != Role.ADMIN:
+        if user.is_erased:
+            form.role.errors.append(_("This person has been erased; the account cannot be changed"))
+        elif user.id == current_user.id and role != Role.ADMIN:
             form.role.errors.append(_("You cannot remove your own administrator role"))
         else:
             accounts.change_role(user, role, supplier, actor=signed_in_user())
@@ -295,7 +300,9 @@ def activate_user(user_id: int) -> Response:
 
 def _set_active(user_id: int, active: bool) -> Response:
     user = get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
+    if user.is_erased:
+        flash(_("This person has been erased; the account cannot be used again."), "error")
+    elif ActionForm().validate_on_submit():
         try:
             accounts.set_active(user, active, actor=signed_in_user())
         except accounts.AccountError:
@@ -320,12 +327,53 @@ def export_user_data(user_id: int) -> Response:
     return send_export(user, actor=signed_in_user())
 
 
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@admin_only
+def erase_user(user_id: int) -> Response | str:
+    """Erase a person who has left: what goes, what stays and why, then the erasure itself."""
+    user = get_or_404(User, user_id)
+    actor = signed_in_user()
+    if user.is_erased:
+        flash(_("This person has already been erased."), "info")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    if user.id == actor.id:
+        flash(_("You cannot erase your own account. Ask another administrator."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    form = EraseUserForm()
+    open_reviews = erasure.agreements_with_open_reviews(user)
+    owners = erasure.new_owner_choices(user) if open_reviews else []
+    form.new_owner_id.choices = select_choices(
+        [(0, _("Choose a colleague"))] + [(u.id, u.display_name) for u in owners])
+    last_user = erasure.is_last_active_user(user)
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        new_owner = next((u for u in owners if u.id == form.new_owner_id.data), None)
+        if open_reviews and new_owner is None:
+            form.new_owner_id.errors.append(_("Choose who takes over the open reviews"))
+            valid = False
+        if last_user and not form.last_user_confirmed.data:
+            form.last_user_confirmed.errors.append(
+                _("Tick the box to confirm that the supplier will have no user who can sign in"))
+            valid = False
+        if valid:
+            result = erasure.erase_person(user, actor=actor, new_owner=new_owner,
+                                          last_user_confirmed=form.last_user_confirmed.data)
+            db.session.commit()
+            flash(_("The person is erased and is now shown as %(label)s.", label=result.label), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/erase_user.html", form=form, user=user, open_reviews=open_reviews,
+                           last_user=last_user, not_erased=erasure.NOT_ERASED,
+                           erased_label=erased_label(user.id))
+
+
 @bp.route("/users/<int:user_id>/resend", methods=["POST"])
 @admin_only
 def resend_invitation(user_id: int) -> Response:
     """Send a new invitation link; the earlier link stops working."""
     user = get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
+    if user.is_erased:
+        flash(_("This person has been erased; the account cannot be used again."), "error")
+    elif ActionForm().validate_on_submit():
         if user.has_accepted_invitation:
             flash(_("%(email)s has already accepted the invitation.", email=user.email), "info")
         else:

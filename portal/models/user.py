@@ -30,6 +30,13 @@ class Role(StrEnum):
 LOCALES = ("nb", "en")
 
 
+def erased_label(user_id: int) -> str:
+    """The neutral name an erased person is shown by, in the current language."""
+    from flask_babel import gettext
+
+    return gettext("Former contact #%(id)s", id=user_id)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -74,6 +81,9 @@ class User(UserMixin, TimestampMixin, Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
     invited_at: Mapped[datetime | None] = mapped_column()
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Set when the person was erased (GDPR art. 17): the row stays so that the records the
+    # buyer keeps still point at someone, shown as "Former contact #id".
+    erased_at: Mapped[datetime | None] = mapped_column()
 
     supplier: Mapped[Supplier | None] = relationship(back_populates="users")
     buyer: Mapped[Buyer | None] = relationship()
@@ -111,7 +121,13 @@ class User(UserMixin, TimestampMixin, Base):
         return self.buyer.name if self.buyer is not None else ""
 
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return erased_label(self.id)
         return self.name or self.email
 
     def can_view_supplier(self, supplier_id: int) -> bool:

@@ -44,7 +44,9 @@ RECORD: tuple[Processing, ...] = (
         recipients=_l("The municipality's reviewers and administrators; colleagues at the same supplier "
                       "see each other's names and e-mail addresses."),
         retention=_l("As long as the account is in use. A deactivated account is kept, because the audit "
-                     "trail and the signed declarations must show who did what; it can no longer sign in."),
+                     "trail and the signed declarations must show who did what; it can no longer sign in. "
+                     "When the person has left, an administrator of the buyer can erase them (see Erasure "
+                     "below)."),
     ),
     Processing(
         key="staff",
@@ -55,7 +57,8 @@ RECORD: tuple[Processing, ...] = (
         legal_basis=_l("GDPR article 6(1)(c) and (e) as above, and the employment relationship."),
         recipients=_l("Other staff; suppliers may see a reviewer's name on messages and decisions "
                       "sent to them."),
-        retention=_l("As long as the account is in use; then kept deactivated with the audit trail."),
+        retention=_l("As long as the account is in use; then kept deactivated with the audit trail, until "
+                     "an administrator erases the person (see Erasure below)."),
     ),
     Processing(
         key="declarations",
@@ -66,8 +69,22 @@ RECORD: tuple[Processing, ...] = (
                    "the municipality's annual report."),
         legal_basis=_PUBLIC_DUTY,
         recipients=_l("The supplier's own users and the municipality's staff."),
-        retention=_l("For the term of the agreement and afterwards as the municipality's archive plan "
-                     "requires (the Archives Act)."),
+        retention=_l("The receipts and the answers are deleted automatically a set number of years after "
+                     "the agreement ended (see Deletion after the agreement ends below). That a submission "
+                     "was made, when and by whom stays, as the municipality's archive plan requires (the "
+                     "Archives Act)."),
+    ),
+    Processing(
+        key="emails",
+        title=_l("E-mails sent by the portal"),
+        data=_l("The recipient's address, the subject and the text of each invitation, reminder, receipt "
+                "and decision, and whether it was sent."),
+        purpose=_l("To send the messages reliably and to show what was sent when."),
+        legal_basis=_PUBLIC_DUTY,
+        recipients=_l("Nobody reads them in the portal; they are kept for operations."),
+        retention=_l("Kept with the records they report. A receipt attached to an e-mail is dropped once the "
+                     "e-mail is sent. When a person is erased, their address and name are replaced by the "
+                     "neutral label, and messages not yet sent to them are not sent."),
     ),
     Processing(
         key="sign-ins",
@@ -88,7 +105,9 @@ RECORD: tuple[Processing, ...] = (
         purpose=_l("Accountability and traceability of the follow-up; the record can show who did what."),
         legal_basis=_l("GDPR article 6(1)(c) and (e), article 5(2) (accountability) and article 32."),
         recipients=_l("Administrators."),
-        retention=_l("As long as the records it describes are kept. Entries are never changed."),
+        retention=_l("As long as the records it describes are kept. Entries are never changed, except that "
+                     "the name, e-mail address and job title of an erased person are replaced by the "
+                     "neutral label."),
     ),
     Processing(
         key="evidence",
@@ -105,7 +124,8 @@ RECORD: tuple[Processing, ...] = (
                        "basis before the portal is used."),
         recipients=_l("The supplier's own users and the municipality's reviewers. Published reports "
                       "contain figures only, never names or production sites."),
-        retention=_l("For the term of the agreement and afterwards as the municipality's archive plan "
-                     "requires (the Archives Act)."),
+        retention=_l("Evidence files and answers are deleted automatically a set number of years after the "
+                     "agreement ended (see Deletion after the agreement ends below). The report figures are "
+                     "counted from the follow-up records, not from the files, and do not change."),
     ),
 )

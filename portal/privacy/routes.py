@@ -13,6 +13,7 @@ from portal.extensions import db, limiter
 from portal.models import User, utcnow
 from portal.privacy.export import export_personal_data
 from portal.privacy.record import RECORD
+from portal.privacy.retention import retention_periods
 
 bp = Blueprint("privacy", __name__)
 
@@ -23,7 +24,8 @@ EXPORT_LIMIT = "10 per hour"
 @bp.route("/privacy")
 def privacy_statement() -> str:
     """What personal data the portal keeps, why, on which basis, who sees it and for how long."""
-    return render_template("privacy/privacy_statement.html", record=RECORD, action_form=ActionForm())
+    return render_template("privacy/privacy_statement.html", record=RECORD, action_form=ActionForm(),
+                           retention=retention_periods())
 
 
 @bp.route("/privacy/my-data", methods=["POST"])

@@ -19,7 +19,7 @@ def receipt_event(response: Response, submission: Submission) -> str:
 
 def send_receipt(response: Response, submission: Submission) -> int:
     user = submission.submitted_by
-    if user is None or submission.receipt_name is None:
+    if user is None or user.is_erased or submission.receipt_name is None:
         return 0
     content = storage.read_bytes(submission.receipt_name)
     mail.queue_mail(

@@ -146,6 +146,9 @@ def _screens() -> list[Screen]:
         Screen("supplier-admin", "admin", "/admin/suppliers/{supplier}", en=False),
         Screen("suppliers-archived", "admin", "/admin/suppliers?archived=1", en=False),
         Screen("user", "admin", "/admin/users/{user}"),
+        # The demo reviewer manages agreements with responses waiting: the new-owner question shows.
+        Screen("user-erase", "admin", "/admin/users/{user}/erase"),
+        Screen("user-erase-errors", "admin", "/admin/users/{user}/erase", press="Erase this person", en=False),
         Screen("invite-user", "admin", "/admin/users/invite"),
         Screen("invite-user-errors", "admin", "/admin/users/invite", press="Send invitation"),
         Screen("sign-in-settings", "admin", "/admin/sign-in"),
