@@ -80,7 +80,7 @@ def _to_review(response: Response, anchor: str | None = None) -> HttpResponse:
 def error_message(error: services.ReviewError) -> str:
     details = error.details
     if error.reason == "state":
-        return _("This cannot be done while the response is «%(status)s». Nothing was changed.",
+        return _("This cannot be done while the response is “%(status)s”. Nothing was changed.",
                  status=response_status_label(str(details.get("status", ""))))
     if error.reason == "unknown_question":
         return _("%(questions)s is not a question of this questionnaire. Nothing was saved.",

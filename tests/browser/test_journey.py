@@ -348,7 +348,7 @@ def supplier_proposes_plan(page: Page, deviation_url: str) -> None:
 def change_status(page: Page, status: str) -> None:
     page.get_by_label(tr("en", "New status")).select_option(label=tr("en", status))
     page.get_by_role("button", name=tr("en", "Change status")).click()
-    expect(flash(page)).to_contain_text(tr("en", "The status is now «%(status)s».", status=tr("en", status)))
+    expect(flash(page)).to_contain_text(tr("en", "The status is now “%(status)s”.", status=tr("en", status)))
 
 
 def reviewer_closes(page: Page, deviation_url: str) -> None:
