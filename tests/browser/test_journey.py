@@ -256,7 +256,7 @@ def supplier_fills_and_submits(page: Page, evidence: Path) -> int:
 def open_review(page: Page, status: str) -> None:
     page.goto("/review")
     expect(heading(page)).to_have_text(tr("en", "Responses to review"))
-    row = page.get_by_role("row", name=re.compile(f"{re.escape(SUPPLIER_NAME)} {AGREEMENT_EN}.* {ROUND_EN} {status}"))
+    row = page.get_by_role("row", name=re.compile(f"{re.escape(SUPPLIER_NAME)} [0-9 ]*{AGREEMENT_EN}.* {ROUND_EN} {status}"))
     row.get_by_role("link", name=SUPPLIER_NAME).click()
     expect(heading(page)).to_have_text(tr("en", "Review: %(supplier)s", supplier=SUPPLIER_NAME))
 
