@@ -5,7 +5,7 @@ from __future__ import annotations
 import pycountry
 from babel import Locale
 
-from portal.i18n import current_locale
+from portal.i18n import collation_key, current_locale
 
 
 def country_name(code: str | None, locale: str | None = None) -> str:
@@ -19,7 +19,7 @@ def country_choices() -> list[tuple[str, str]]:
     locale = current_locale()
     names = Locale.parse(locale).territories
     choices = [(c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries]
-    return sorted(choices, key=lambda item: item[1])
+    return sorted(choices, key=lambda item: collation_key(item[1], locale))
 
 
 def is_country(code: str) -> bool:

@@ -6,10 +6,13 @@ Accept-Language, else Bokmål. Browsers send no/nn/nb for Norwegian: all mean nb
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import date, datetime
 from typing import Any
 
+from babel import dates as babel_dates
 from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +35,57 @@ def select_locale() -> str:
 
 def current_locale() -> str:
     return str(get_locale() or "nb")
+
+
+#: The locale that formats dates and numbers for a language: English screens and e-mails
+#: write dates the British way ("6 Dec 2026, 06:48"), not the American one Babel's "en" has.
+FORMAT_LOCALES = {"en": "en_GB", "nb": "nb_NO"}
+
+
+def format_locale(locale: str | None = None) -> str:
+    return FORMAT_LOCALES.get(locale or current_locale(), locale or current_locale())
+
+
+def format_date(value: date | datetime | None, fmt: str = "medium", locale: str | None = None,
+                *, rebase: bool = True) -> str:
+    """A date, or a date and time in the user's time zone, in the reader's language.
+
+    A time is shown to the minute: "medium" is the medium date with the short time
+    ("6 Dec 2026, 06:48", "6. des. 2026, 06:48"); seconds say nothing to a reader.
+    """
+    if value is None:
+        return ""
+    where = format_locale(locale)
+    if not isinstance(value, datetime):
+        return babel_dates.format_date(value, fmt, locale=where)
+    tzinfo = get_timezone() if rebase and has_request_context() else None
+    if fmt != "medium":
+        return babel_dates.format_datetime(value, fmt, tzinfo=tzinfo, locale=where)
+    pattern = str(babel_dates.get_datetime_format("medium", locale=where))
+    return (pattern.replace("'", "")
+            .replace("{0}", babel_dates.format_time(value, "short", tzinfo=tzinfo, locale=where))
+            .replace("{1}", babel_dates.format_date(value, "medium", locale=where)))
+
+
+# Letters that a language sorts after z, in its order (CLDR's collation tailoring): Norwegian
+# puts Æ Ø Å last and files Ä with Æ and Ö with Ø; English folds every accent to its letter.
+_AFTER_Z = {"nb": {"æ": "\U000f0000", "ä": "\U000f0000", "ø": "\U000f0001", "ö": "\U000f0001",
+                   "å": "\U000f0002"}}
+# Letters without a decomposition, spelt as an alphabet without them files them.
+_SPELT = {"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "þ": "th", "ð": "d"}
+
+
+def collation_key(text: str, locale: str | None = None) -> tuple[str, str]:
+    """A sort key that orders names as the language's alphabet does ("Østerrike" after
+    "Zambia" in Norwegian, "Åland" under A in English), ignoring case and other accents."""
+    folded = text.casefold()
+    for letter, after in _AFTER_Z.get(locale or current_locale(), {}).items():
+        folded = folded.replace(letter, after)
+    for letter, spelt in _SPELT.items():
+        folded = folded.replace(letter, spelt)
+    base = "".join(ch for ch in unicodedata.normalize("NFKD", folded)
+                   if not unicodedata.combining(ch))
+    return base, text
 
 
 def _settle_locale(session: Any) -> None:

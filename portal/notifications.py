@@ -8,12 +8,13 @@ from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal import mail
 from portal.config import public_base_url
 from portal.extensions import db
+from portal.i18n import format_date
 from portal.models import Role, User, utcnow
 from portal.tokens import INVITATION, PASSWORD_RESET, make_token
 
@@ -85,7 +86,7 @@ def password_reset_mail(user: User) -> mail.Outgoing:
     """The reset e-mail for ``user``, rendered but not sent."""
     link = external_url("auth.reset_password", token=make_token(PASSWORD_RESET, user))
     with force_locale(user.locale):
-        requested_at = format_datetime(utcnow(), "short")
+        requested_at = format_date(utcnow(), "medium")
     return mail.render_mail(
         "password_reset",
         user.locale,

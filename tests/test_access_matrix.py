@@ -335,6 +335,8 @@ MATRIX: dict[str, Spec] = {
                                              method="POST"),
     # Review: staff only
     "review.inbox": staff(lambda w, s: "/review"),
+    "review.bulk_action": staff(lambda w, s: "/review/bulk", method="POST"),
+    "review.export_inbox": staff(lambda w, s: "/review/export.csv"),
     "review.review_response": staff(lambda w, s: f"/review/responses/{s.response.id}"),
     "review.save_verdicts": staff(lambda w, s: f"/review/responses/{s.response.id}/verdicts", method="POST"),
     "review.return_response": staff(lambda w, s: f"/review/responses/{s.response.id}/return", method="POST"),

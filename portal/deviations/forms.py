@@ -37,7 +37,7 @@ from portal.review.forms import MAX_TEXT, PortalDateField
 class EditDeviationForm(PortalForm):
     agreement_id = SelectField(
         _l("Agreement"), coerce=int, default=0, validate_choice=False,
-        description=_l("Choose «No agreement» if the deviation concerns the supplier in general"),
+        description=_l("Choose “No agreement” if the deviation concerns the supplier in general"),
     )
     type = SelectField(
         _l("Type of deviation"), validate_choice=False,

@@ -78,7 +78,7 @@ def _to_deviation(deviation: Deviation) -> HttpResponse:
 def error_message(error: services.DeviationError) -> str:
     details = error.details
     if isinstance(error, services.TransitionRefused):
-        return _("A deviation cannot go from «%(before)s» to «%(after)s». Nothing was changed.",
+        return _("A deviation cannot go from “%(before)s” to “%(after)s”. Nothing was changed.",
                  before=DEVIATION_STATUSES.label(error.before),
                  after=DEVIATION_STATUSES.label(error.after))
     messages = {
@@ -356,7 +356,7 @@ def change_status(deviation_id: int) -> HttpResponse | tuple[str, int]:
     sent = notify.deviation_status_changed(deviation, before, deviation.status,
                                            comment=form.comment.data or "")
     db.session.commit()
-    flash(_("The status is now «%(status)s».", status=DEVIATION_STATUSES.label(deviation.status))
+    flash(_("The status is now “%(status)s”.", status=DEVIATION_STATUSES.label(deviation.status))
           + " " + ngettext("%(num)s e-mail was sent to the supplier.",
                            "%(num)s e-mails were sent to the supplier.", sent), "success")
     return _to_deviation(deviation)

@@ -25,6 +25,7 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from portal.i18n import format_locale
 from portal.inputs import clean
 from portal.questionnaires.definition import BUILTIN_OPTIONS, Option, Part
 
@@ -387,7 +388,7 @@ class DateType(PartType):
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
         raw = self.coerce(raw, part)[:MAX_DATE_TEXT]
         parsed = parse_date(raw) if raw else None
-        return Shown(text=babel_format_date(parsed, "long", locale=ctx.locale) if parsed else raw)
+        return Shown(text=babel_format_date(parsed, "long", locale=format_locale(ctx.locale)) if parsed else raw)
 
     def edit_value(self, raw: Any, part: Part) -> Any:
         return self.coerce(raw, part)[:2 * MAX_DATE_TEXT]
@@ -493,7 +494,7 @@ class ConfirmType(PartType):
         parts = [_("Confirmed by %(name)s, %(title)s", name=raw.get("name", "")[:MAX_SHORT],
                    title=raw.get("title", "")[:MAX_SHORT])]
         if when:
-            parts.append(babel_format_date(when, "long", locale=ctx.locale))
+            parts.append(babel_format_date(when, "long", locale=format_locale(ctx.locale)))
         return Shown(text=", ".join(parts))
 
 

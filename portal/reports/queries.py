@@ -58,6 +58,7 @@ from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, OPEN_DEVIATION_STATUSES
 from portal.extensions import db
 from portal.models import (
     Agreement,
+    Answer,
     Buyer,
     Deviation,
     FollowUpActivity,
@@ -939,6 +940,8 @@ class _ShownQuestions:
     critical: tuple[str, ...]
     #: Those without a condition: the light is green only once each has a verdict.
     assessed: tuple[str, ...]
+    #: Gate questions and their opening yes/no part: a "No" not yet judged makes it red.
+    gates: tuple[tuple[str, str], ...] = ()
 
 
 # (questionnaire version id, variant, social-dialogue requirement) -> the questions shown
@@ -971,6 +974,7 @@ def _shown_questions(year: int) -> _Shown:
                     scored=tuple(q.id for q in scored),
                     critical=tuple(q.id for q in scored if q.gate or q.required),
                     assessed=tuple(q.id for q in scored if q.condition is None),
+                    gates=tuple((q.id, q.parts[0].id) for q in scored if q.gate),
                 )
     return shown
 
@@ -1031,7 +1035,9 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
     handled; green once every scored question without a condition has a verdict and
     nothing above; otherwise not assessed. The questions are those the response's
     questionnaire shows its agreement (variant, social dialogue); the deviations are those
-    found through the response and the open ones of the same supplier and agreement.
+    found through the response (the response's own state: another deviation of the same
+    supplier is no part of its light), and a gate question the supplier answered "No" in a
+    submitted response is red until the reviewer has judged it.
     """
     red_deviation, yellow_deviation = _deviation_colours(today)
     through_response = (
@@ -1040,14 +1046,6 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
         .where(_counted_deviation(), Deviation.response_id.is_not(None))
         .group_by(Deviation.response_id)
         .subquery("through_response")
-    )
-    same_pair = (
-        select(Deviation.supplier_id, Deviation.agreement_id, _flag(red_deviation).label("red"),
-               _flag(yellow_deviation).label("yellow"))
-        .where(_counted_deviation(), Deviation.status.in_(OPEN_DEVIATION_STATUSES),
-               Deviation.agreement_id.is_not(None))
-        .group_by(Deviation.supplier_id, Deviation.agreement_id)
-        .subquery("same_pair")
     )
     shown = _shown_questions(year)
     # Every verdict of the year's responses is read, since green needs them all; the
@@ -1068,11 +1066,33 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
         .group_by(QuestionReview.response_id)
         .subquery("verdicts")
     )
+    judged = (
+        select(QuestionReview.id)
+        .where(QuestionReview.response_id == Answer.response_id,
+               QuestionReview.question_id == Answer.question_id,
+               QuestionReview.verdict.is_not(None))
+        .exists()
+    )
+    said_no = or_(false(), *(
+        and_(_kind_of_response(key), Answer.question_id == question_id,
+             Answer.value[part_id].as_string() == "no")
+        for key, questions in shown.items() for question_id, part_id in questions.gates
+    ))
+    gates_no = (
+        select(Answer.response_id.label("response_id"))
+        .join(Response, Response.id == Answer.response_id)
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .join(Agreement, Agreement.id == Response.agreement_id)
+        .where(FollowUpRound.year == year, said_no, ~judged,
+               Response.status.not_in(("not_started", "in_progress")))
+        .group_by(Answer.response_id)
+        .subquery("gates_no")
+    )
     needed = _assessed_needed(shown)
     light = case(
-        (or_(verdicts.c.n == 1, through_response.c.red == 1, same_pair.c.red == 1), literal("red")),
-        (or_(verdicts.c.p == 1, through_response.c.yellow == 1, same_pair.c.yellow == 1),
-         literal("yellow")),
+        (or_(verdicts.c.n == 1, through_response.c.red == 1, gates_no.c.response_id.is_not(None)),
+         literal("red")),
+        (or_(verdicts.c.p == 1, through_response.c.yellow == 1), literal("yellow")),
         (and_(needed > 0, verdicts.c.assessed == needed), literal("green")),
         else_=literal("none"),
     ).label("light")
@@ -1083,8 +1103,7 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
         .join(Agreement, Agreement.id == Response.agreement_id)
         .outerjoin(verdicts, verdicts.c.response_id == Response.id)
         .outerjoin(through_response, through_response.c.response_id == Response.id)
-        .outerjoin(same_pair, and_(same_pair.c.supplier_id == Response.supplier_id,
-                                   same_pair.c.agreement_id == Response.agreement_id))
+        .outerjoin(gates_no, gates_no.c.response_id == Response.id)
         .where(FollowUpRound.year == year)
         .subquery()
     )

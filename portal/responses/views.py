@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from portal.i18n import collation_key
 from portal.questionnaires.definition import Definition, Part, Question
 from portal.questionnaires.engine import QuestionState, condition_text, show_answer
 from portal.questionnaires.types import (
@@ -53,7 +54,10 @@ class PartView:
 
     @property
     def options(self) -> list[tuple[str, str]]:
-        return [(o.value, o.label.get(self.locale)) for o in options_of(self.part)]
+        options = [(o.value, o.label.get(self.locale)) for o in options_of(self.part)]
+        if self.part.options_from == "iso3166":  # a code list: by name in the reader's alphabet
+            options.sort(key=lambda option: collation_key(option[1], self.locale))
+        return options
 
     @property
     def row_label(self) -> str:

@@ -194,3 +194,36 @@ class CreateActivityForm(PortalForm):
     def validate_supplier_id(self, field: SelectField) -> None:
         if field.data not in getattr(self, "_supplier_ids", set()):
             raise ValidationError(_l("Choose the supplier the activity concerns"))
+
+
+class BulkActionForm(PortalForm):
+    """The inbox's selected rows and what to do with them: remind, or move the deadline."""
+
+    responses = SelectMultipleField(_l("Select"), coerce=int, validate_choice=False)
+    new_deadline = DateField(
+        _l("New deadline"),
+        description=_l("For example 2026-04-30; later than the current deadlines"),
+        validators=[Optional()],
+    )
+    reason = StringField(
+        _l("Reason for the new deadline"),
+        description=_l("Kept in the audit trail"),
+        validators=[Length(max=1000)],
+    )
+    remind = SubmitField(_l("Send a reminder"))
+    extend = SubmitField(_l("Extend the deadline"))
+
+    def validate_responses(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Select at least one response in the list"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.extend.data and not self.new_deadline.errors:
+            if self.new_deadline.data is None:
+                self.new_deadline.errors = [_l("Enter the new deadline as yyyy-mm-dd")]
+                valid = False
+            if not (self.reason.data or "").strip():
+                self.reason.errors = [_l("Say why the deadline is extended")]
+                valid = False
+        return valid

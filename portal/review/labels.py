@@ -57,6 +57,8 @@ AUDIT_ACTIONS = {
     "response.returned": _l("Returned for clarification"),
     "response.accepted": _l("Response accepted"),
     "response.reopened": _l("Review reopened"),
+    "response.deadline_extended": _l("Deadline extended"),
+    "response.reminder_sent": _l("Reminder sent"),
     "clarification.created": _l("Clarification requested"),
     "clarification.answered": _l("Clarification answered"),
     "verdict.changed": _l("Verdict changed"),

@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy import Select, and_, extract, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, OPEN_DEVIATION_STATUSES
 from portal.extensions import db
-from portal.i18n import current_locale
+from portal.i18n import collation_key, current_locale
 from portal.inputs import to_int
 from portal.models import (
+    AWAITING_REVIEW,
     EDITABLE_STATUSES,
     Agreement,
+    Answer,
     AuditEvent,
     Deviation,
     FollowUpActivity,
@@ -30,6 +32,7 @@ from portal.models import (
 )
 from portal.pagination import Page, paginate
 from portal.questionnaires import engine
+from portal.questionnaires.types import answer_of
 from portal.review import rollup
 from portal.review.services import section_facts
 from portal.tenancy import archived_suppliers
@@ -52,43 +55,83 @@ def _date(value: str | None) -> date | None:
 
 # The inbox
 
+#: What needs the reviewer: answers waiting for review, and answers past their deadline.
+ACTION = "action"
+ALL = "all"
+VIEWS = (ACTION, ALL)
+SORTS = ("deadline", "supplier", "agreement", "round", "status", "light")
+SEARCH_LENGTH = 100
+#: Ascending light order puts what needs attention first.
+_LIGHT_ORDER = {rollup.RED: 0, rollup.YELLOW: 1, rollup.GREEN: 2, None: 3}
+_STATUS_ORDER = {status: index for index, status in enumerate(STATUSES)}
+_AWAITING = {status.value for status in AWAITING_REVIEW}
+_DRAFT = {ResponseStatus.NOT_STARTED.value, ResponseStatus.IN_PROGRESS.value}
+
 
 @dataclass(frozen=True)
 class InboxFilters:
     round_id: int | None = None
-    status: str = ""
+    #: A response status, "action" (the default: what needs the reviewer) or "all".
+    status: str = ACTION
     agreement_id: int | None = None
     category: str = ""
     supplier_id: int | None = None
     overdue: bool = False
     light: str = ""
     sort: str = "deadline"
+    q: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> InboxFilters:
-        status = args.get("status", "")
+        status = args.get("status") or ACTION
         category = args.get("category", "")
         light = args.get("light", "")
         sort = args.get("sort", "deadline")
         return cls(
             round_id=int_arg(args.get("round")),
-            status=status if status in STATUSES else "",
+            status=status if status in STATUSES or status in VIEWS else ACTION,
             agreement_id=int_arg(args.get("agreement")),
             category=category if category in DFO_CATEGORIES else "",
             supplier_id=int_arg(args.get("supplier")),
             overdue=args.get("overdue") == "1",
             light=light if light in LIGHTS else "",
-            sort=sort if sort in ("deadline", "-deadline") else "deadline",
+            sort=sort if sort.removeprefix("-") in SORTS else "deadline",
+            q=" ".join((args.get("q") or "").split())[:SEARCH_LENGTH],
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The filters as query arguments, for links that keep them (pagination, sorting)."""
-        values = {"round": self.round_id, "status": self.status, "agreement": self.agreement_id,
-                  "category": self.category, "supplier": self.supplier_id,
-                  "overdue": "1" if self.overdue else None, "light": self.light,
+        values = {"round": self.round_id, "status": self.status if self.status != ACTION else None,
+                  "agreement": self.agreement_id, "category": self.category,
+                  "supplier": self.supplier_id, "overdue": "1" if self.overdue else None,
+                  "light": self.light, "q": self.q,
                   "sort": self.sort if self.sort != "deadline" else None}
         values.update(changes)
+        if values.get("status") == ACTION:
+            values["status"] = None
+        if values.get("sort") == "deadline":
+            values["sort"] = None
         return {key: value for key, value in values.items() if value not in (None, "")}
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def sort_link(self, column: str) -> dict[str, Any]:
+        """Arguments of a column heading's link: its column ascending, or reversed if it is
+        the current one."""
+        if self.sort_key == column:
+            return self.args(sort=column if self.descending else f"-{column}", page=None)
+        return self.args(sort=column, page=None)
+
+    def aria_sort(self, column: str) -> str | None:
+        if self.sort_key != column:
+            return None
+        return "descending" if self.descending else "ascending"
 
 
 @dataclass
@@ -96,27 +139,35 @@ class InboxRow:
     response: Response
     light: str | None
     overdue: bool
+    open_deviations: int = 0
+    overdue_deviations: int = 0
 
 
 @dataclass
 class Inbox:
     page: Page[InboxRow]
     counts: dict[str, int] = field(default_factory=dict)
+    #: Responses that need the reviewer (the default view), under the same filters.
+    action: int = 0
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
 
-def _filtered(filters: InboxFilters, today: date, *, with_status: bool = True) -> Select[Any]:
+def needs_action(response: Response, today: date) -> bool:
+    return response.status in _AWAITING or response.is_overdue(today)
+
+
+def _filtered(filters: InboxFilters, today: date) -> Select[Any]:
+    """Every filter that SQL can apply; the status view, search and light are applied to the
+    loaded rows, so that the counts per status share one query with the list."""
     query = (
         select(Response)
         .join(Response.round).join(Response.agreement).join(Response.supplier)
     )
     if filters.round_id:
         query = query.where(Response.round_id == filters.round_id)
-    if with_status and filters.status:
-        query = query.where(Response.status == filters.status)
     if filters.agreement_id:
         query = query.where(Response.agreement_id == filters.agreement_id)
     if filters.category:
@@ -128,38 +179,67 @@ def _filtered(filters: InboxFilters, today: date, *, with_status: bool = True) -
     return query
 
 
-def deviation_facts_for(responses: list[Response]) -> dict[int, list[rollup.DeviationFacts]]:
-    """The deviations that colour each response's light, in one query.
+def _matches(response: Response, words: list[str]) -> bool:
+    """Every word in the supplier's name or organisation number or the agreement's names or
+    reference, ignoring case and spaces in numbers (folded in Python: SQLite's lower() knows
+    only ASCII, and "Ø" must find "ø")."""
+    supplier, agreement = response.supplier, response.agreement
+    haystack = " ".join((
+        supplier.name, supplier.org_number or "", supplier.registry_id or "",
+        agreement.name_nb, agreement.name_en, agreement.reference,
+    )).casefold()
+    digits = "".join(ch for ch in haystack if ch.isascii() and ch.isdigit())
+    for word in words:
+        if word in haystack:
+            continue
+        compact = word.replace(" ", "")
+        if compact.isascii() and compact.isdigit() and compact in digits:
+            continue
+        return False
+    return True
 
-    Those found through the response itself, and the open ones of the same supplier and
-    agreement (found some other way, or in an earlier round). Proposals do not count.
-    """
+
+def search(responses: list[Response], text: str) -> list[Response]:
+    words = text.casefold().split()
+    if not words:
+        return responses
+    # A number written with spaces ("123 456 785") is one word for the search.
+    if all(w.isascii() and w.isdigit() for w in words):
+        words = ["".join(words)]
+    return [r for r in responses if _matches(r, words)]
+
+
+def deviation_facts_for(responses: list[Response]) -> dict[int, list[rollup.DeviationFacts]]:
+    """The deviations that colour each response's light: those found through the response
+    itself (its own state). Proposals do not count; one query."""
     if not responses:
         return {}
-    supplier_ids = {r.supplier_id for r in responses}
     rows = db.session.execute(
-        select(Deviation.response_id, Deviation.supplier_id, Deviation.agreement_id,
-               Deviation.status, Deviation.deadline, Deviation.closed_date)
-        .where(Deviation.supplier_id.in_(supplier_ids), Deviation.is_proposed.is_(False),
-               Deviation.status != "WITHDRAWN")
+        select(Deviation.response_id, Deviation.status, Deviation.deadline, Deviation.closed_date)
+        .where(Deviation.response_id.in_([r.id for r in responses]),
+               Deviation.is_proposed.is_(False), Deviation.status != "WITHDRAWN")
     ).all()
-    by_response: dict[int, list[rollup.DeviationFacts]] = defaultdict(list)
-    open_by_pair: dict[tuple[int, int | None], list[tuple[int | None, rollup.DeviationFacts]]] = (
-        defaultdict(list))
-    for response_id, supplier_id, agreement_id, status, deadline, closed_date in rows:
-        facts = rollup.DeviationFacts(status, deadline, closed_date)
-        if response_id is not None:
-            by_response[response_id].append(facts)
-        if status in OPEN_DEVIATION_STATUSES:
-            open_by_pair[(supplier_id, agreement_id)].append((response_id, facts))
-    result: dict[int, list[rollup.DeviationFacts]] = {}
-    for response in responses:
-        own = list(by_response.get(response.id, []))
-        others = [facts for rid, facts in open_by_pair.get((response.supplier_id,
-                                                            response.agreement_id), [])
-                  if rid != response.id]
-        result[response.id] = own + others
+    result: dict[int, list[rollup.DeviationFacts]] = {r.id: [] for r in responses}
+    for response_id, status, deadline, closed_date in rows:
+        result[response_id or 0].append(rollup.DeviationFacts(status, deadline, closed_date))
     return result
+
+
+def open_deviations_by_supplier(supplier_ids: Any, today: date) -> dict[int, tuple[int, int]]:
+    """(open, of which overdue) confirmed deviations per supplier, whatever their agreement:
+    shown as a tag of their own beside the light, never as its colour."""
+    if not supplier_ids:
+        return {}
+    rows = db.session.execute(
+        select(Deviation.supplier_id, Deviation.deadline)
+        .where(Deviation.supplier_id.in_(supplier_ids), Deviation.is_proposed.is_(False),
+               Deviation.status.in_(OPEN_DEVIATION_STATUSES))
+    ).all()
+    counts: dict[int, tuple[int, int]] = {}
+    for supplier_id, deadline in rows:
+        total, late = counts.get(supplier_id, (0, 0))
+        counts[supplier_id] = (total + 1, late + (deadline is not None and deadline < today))
+    return counts
 
 
 def verdict_values(response_ids: Any) -> dict[int, dict[str, str | None]]:
@@ -173,50 +253,136 @@ def verdict_values(response_ids: Any) -> dict[int, dict[str, str | None]]:
     return verdicts
 
 
+def gates_said_no(sections: Any, answers: Mapping[str, Any]) -> frozenset[str]:
+    """The gate questions whose opening yes/no part the supplier answered "No"."""
+    return frozenset(
+        q.id for s in sections for q in s.questions
+        if q.gate and answer_of(answers, q.id).get(q.parts[0].id) == "no"
+    )
+
+
+def gate_answers(responses: list[Response]) -> dict[int, dict[str, Any]]:
+    """The answers to gate questions of responses the supplier has submitted (a draft's
+    "No" may still change), in one query."""
+    ids = [r.id for r in responses if r.status not in _DRAFT]
+    gate_ids: set[str] = set()
+    for response in responses:
+        if response.id in ids:
+            definition = engine.definition_of(response.round.questionnaire_version)
+            gate_ids.update(q.id for s in definition.sections for q in s.questions if q.gate)
+    if not ids or not gate_ids:
+        return {}
+    rows = db.session.execute(
+        select(Answer.response_id, Answer.question_id, Answer.value)
+        .where(Answer.response_id.in_(ids), Answer.question_id.in_(gate_ids))
+    )
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    for response_id, question_id, value in rows:
+        answers[response_id][question_id] = value
+    return answers
+
+
 def light_of(
     response: Response, verdicts: Mapping[str, str | None],
     deviations: list[rollup.DeviationFacts], today: date,
+    answers: Mapping[str, Any] | None = None,
 ) -> rollup.Rollup:
     definition = engine.definition_of(response.round.questionnaire_version)
     sections = engine.sections_for_agreement(definition, response.agreement)
-    return rollup.rollup(section_facts(sections), verdicts, deviations, today)
+    return rollup.rollup(section_facts(sections), verdicts, deviations, today,
+                         gates_said_no(sections, answers or {}))
 
 
-def inbox(filters: InboxFilters, today: date, page_number: int, page_size: int) -> Inbox:
-    """Every response that matches, with its light; the light filter and paging run in Python
-    because the light is computed from the definition, not stored."""
-    order = Response.deadline.desc() if filters.sort == "-deadline" else Response.deadline.asc()
-    query = (
-        _filtered(filters, today)
-        .options(
-            contains_eager(Response.round).selectinload(FollowUpRound.questionnaire_version),
-            contains_eager(Response.agreement),
-            contains_eager(Response.supplier),
-        )
-        .order_by(order, Supplier.name, Response.id)
+def _sorted(rows: list[InboxRow], filters: InboxFilters, locale: str) -> list[InboxRow]:
+    def name_key(row: InboxRow) -> Any:
+        return collation_key(row.response.supplier.name, locale)
+
+    def column_key(row: InboxRow) -> Any:
+        r = row.response
+        column = filters.sort_key
+        if column == "supplier":
+            return name_key(row)
+        if column == "agreement":
+            return collation_key(r.agreement.name, locale)
+        if column == "round":
+            return (r.round.year, collation_key(r.round.name, locale))
+        if column == "status":
+            return _STATUS_ORDER.get(r.status, len(_STATUS_ORDER))
+        if column == "light":
+            return _LIGHT_ORDER.get(row.light, len(_LIGHT_ORDER))
+        return r.deadline
+
+    # Stable sorts: the tie-breakers first (deadline, supplier, id), the column last.
+    rows = sorted(rows, key=lambda row: row.response.id)
+    rows.sort(key=name_key)
+    rows.sort(key=lambda row: row.response.deadline)
+    rows.sort(key=column_key, reverse=filters.descending)
+    return rows
+
+
+def inbox_rows(filters: InboxFilters, today: date, locale: str) -> tuple[list[InboxRow], Inbox]:
+    """Every response that matches, with its light, sorted; and the counts per status.
+
+    The light, search and sorting by name run in Python: the light is computed from the
+    definition, not stored, and names sort by the reader's alphabet. A fixed number of
+    statements whatever the number of responses."""
+    query = _filtered(filters, today).options(
+        contains_eager(Response.round).selectinload(FollowUpRound.questionnaire_version),
+        contains_eager(Response.agreement),
+        contains_eager(Response.supplier),
     )
-    responses = list(db.session.scalars(query).unique())
+    found = search(list(db.session.scalars(query).unique()), filters.q)
+    counts: dict[str, int] = defaultdict(int)
+    for response in found:
+        counts[response.status] += 1
+    action = sum(1 for r in found if needs_action(r, today))
+    if filters.status == ACTION:
+        responses = [r for r in found if needs_action(r, today)]
+    elif filters.status == ALL:
+        responses = found
+    else:
+        responses = [r for r in found if r.status == filters.status]
     ids = [r.id for r in responses]
     verdicts = verdict_values(ids) if ids else {}
     deviations = deviation_facts_for(responses)
+    answers = gate_answers(responses)
+    open_deviations = open_deviations_by_supplier({r.supplier_id for r in responses}, today)
     rows = []
     for response in responses:
         light = light_of(response, verdicts.get(response.id, {}), deviations[response.id],
-                         today).light
+                         today, answers.get(response.id)).light
         if filters.light and (light or "none") != filters.light:
             continue
-        rows.append(InboxRow(response, light, response.is_overdue(today)))
+        total, late = open_deviations.get(response.supplier_id, (0, 0))
+        rows.append(InboxRow(response, light, response.is_overdue(today), total, late))
+    rows = _sorted(rows, filters, locale)
+    empty: Page[InboxRow] = Page(items=[], number=1, size=1, total=0)
+    return rows, Inbox(page=empty, counts=dict(counts), action=action)
+
+
+def inbox(filters: InboxFilters, today: date, page_number: int, page_size: int,
+          locale: str = "nb") -> Inbox:
+    """One page of the inbox; a page past the end shows the last one."""
+    rows, result = inbox_rows(filters, today, locale)
     pages = max(1, -(-len(rows) // page_size))
     number = min(max(1, page_number), pages)
     start = (number - 1) * page_size
-    page = Page(items=rows[start:start + page_size], number=number, size=page_size, total=len(rows))
-    counts_query = (
-        _filtered(filters, today, with_status=False)
-        .with_only_columns(Response.status, func.count(Response.id))
-        .group_by(Response.status)
-    )
-    counts = {status: int(number) for status, number in db.session.execute(counts_query)}
-    return Inbox(page=page, counts=counts)
+    result.page = Page(items=rows[start:start + page_size], number=number, size=page_size,
+                       total=len(rows))
+    return result
+
+
+def responses_by_ids(ids: list[int]) -> list[Response]:
+    """The responses a bulk action names (another buyer's are not found), with what their
+    e-mails need."""
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(Response).where(Response.id.in_(ids))
+        .options(selectinload(Response.round), selectinload(Response.agreement),
+                 selectinload(Response.supplier))
+        .order_by(Response.id)
+    ))
 
 
 def filter_choices() -> dict[str, list[tuple[int, str]]]:

@@ -6,7 +6,7 @@ inputs, so a response shows the same light everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,8 +59,15 @@ class Rollup:
         return next((s for s in self.sections if s.id == section_id), None)
 
 
-def section_status(section: SectionFacts, verdicts: Mapping[str, str | None]) -> SectionResult:
+def section_status(
+    section: SectionFacts,
+    verdicts: Mapping[str, str | None],
+    gates_said_no: Collection[str] = frozenset(),
+) -> SectionResult:
     """N if the gate or any required question is N; else P if any is P; else M.
+
+    A gate question the supplier answered "No" counts as N until the reviewer gives it a
+    verdict (DFØ: a "No" to a part's opening question is a breach of contract).
 
     A "does not meet" on an optional question makes the section P rather than M. A section
     is M only when every scored question has a verdict; a conditional question that has
@@ -71,6 +78,8 @@ def section_status(section: SectionFacts, verdicts: Mapping[str, str | None]) ->
     given = {q.id: verdicts.get(q.id) for q in scored if verdicts.get(q.id)}
     countable = [q for q in scored if not q.conditional or q.id in given]
     reviewed, total = len(given), len(countable)
+    if any(q.gate and q.id in gates_said_no and not verdicts.get(q.id) for q in section.questions):
+        return SectionResult(section.id, N, reviewed, total)
     if any(given.get(q.id) == NOT_MET and (q.gate or q.required) for q in scored):
         return SectionResult(section.id, N, reviewed, total)
     if any(verdict in (PARTLY, NOT_MET) for verdict in given.values()):
@@ -120,6 +129,7 @@ def rollup(
     verdicts: Mapping[str, str | None],
     deviations: Iterable[DeviationFacts],
     today: date,
+    gates_said_no: Collection[str] = frozenset(),
 ) -> Rollup:
-    results = tuple(section_status(section, verdicts) for section in sections)
+    results = tuple(section_status(section, verdicts, gates_said_no) for section in sections)
     return Rollup(results, overall_light(results, list(deviations), today))

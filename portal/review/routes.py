@@ -29,11 +29,15 @@ from portal.models import (
     Supplier,
 )
 from portal.questionnaires import engine
+from portal.reports.csvfile import to_csv
+from portal.reports.tables import Table
+from portal.reports.xlsx import to_xlsx
 from portal.responses.services import load_response
 from portal.review import labels, notify, queries, rollup, services
 from portal.review.downloads import send_attachment
 from portal.review.forms import (
     AcceptResponseForm,
+    BulkActionForm,
     CreateActivityForm,
     ReopenResponseForm,
     ReturnResponseForm,
@@ -41,6 +45,7 @@ from portal.review.forms import (
 )
 from portal.review.uploads import UploadProblem, store_all
 from portal.review.views import build_sections
+from portal.security import DOWNLOAD_CSP
 from portal.templating import response_status_label
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -75,7 +80,7 @@ def _to_review(response: Response, anchor: str | None = None) -> HttpResponse:
 def error_message(error: services.ReviewError) -> str:
     details = error.details
     if error.reason == "state":
-        return _("This cannot be done while the response is «%(status)s». Nothing was changed.",
+        return _("This cannot be done while the response is “%(status)s”. Nothing was changed.",
                  status=response_status_label(str(details.get("status", ""))))
     if error.reason == "unknown_question":
         return _("%(questions)s is not a question of this questionnaire. Nothing was saved.",
@@ -97,15 +102,93 @@ def error_message(error: services.ReviewError) -> str:
 # Inbox
 
 
-@bp.route("")
-def inbox() -> str:
-    """Every response, filtered and sorted by deadline, with its status and traffic light."""
+INBOX_MIME = {"csv": "text/csv; charset=utf-8",
+              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _render_inbox(form: BulkActionForm | None = None, status: int = 200) -> tuple[str, int]:
     filters = queries.InboxFilters.from_args(inputs.args())
-    result = queries.inbox(filters, date.today(), _page_number(), _page_size())
+    result = queries.inbox(filters, date.today(), _page_number(), _page_size(), current_locale())
+    if form is None:
+        form = BulkActionForm(formdata=None)
     return render_template(
         "review/inbox.html", inbox=result, filters=filters, choices=queries.filter_choices(),
-        statuses=queries.STATUSES, categories=DFO_CATEGORIES, lights=queries.LIGHTS,
+        statuses=queries.STATUSES, categories=DFO_CATEGORIES, lights=queries.LIGHTS, form=form,
+        selected=set(form.responses.data or []),
+    ), status
+
+
+@bp.route("")
+def inbox() -> tuple[str, int]:
+    """What needs the reviewer first (submitted, resubmitted, overdue); every response on
+    request, filtered, searched and sorted, with its light and the supplier's open deviations."""
+    return _render_inbox()
+
+
+@bp.post("/bulk")
+def bulk_action() -> HttpResponse | tuple[str, int]:
+    """Remind the suppliers of the selected responses, or give them a later deadline."""
+    form = BulkActionForm()
+    if not form.validate_on_submit():
+        return _render_inbox(form, 400)
+    ids = [id_or_404(response_id) for response_id in form.responses.data or []]
+    responses = queries.responses_by_ids(ids)
+    if len(responses) != len(set(ids)):
+        abort(404)  # another buyer's response, or none: nothing is changed
+    actor, today = signed_in_user(), date.today()
+    if form.extend.data:
+        result = services.extend_deadlines(responses, form.new_deadline.data, actor=actor,
+                                           reason=form.reason.data, today=today)
+        done = ngettext("The deadline is moved for %(num)s response.",
+                        "The deadline is moved for %(num)s responses.", result.done)
+        skipped = ngettext(
+            "%(num)s was left as it was: already submitted, or its deadline is that day or later.",
+            "%(num)s were left as they were: already submitted, or their deadline is that day "
+            "or later.", result.skipped)
+    else:
+        result = services.send_reminders(responses, actor=actor, today=today)
+        done = ngettext("A reminder is sent for %(num)s response.",
+                        "Reminders are sent for %(num)s responses.", result.done)
+        skipped = ngettext("%(num)s was already submitted and got no reminder.",
+                           "%(num)s were already submitted and got no reminder.", result.skipped)
+    db.session.commit()
+    emails = ngettext("%(num)s e-mail was sent to the suppliers.",
+                      "%(num)s e-mails were sent to the suppliers.", result.emails)
+    message = " ".join([done, emails, *([skipped] if result.skipped else [])])
+    flash(message, "success" if result.done else "info")
+    filters = queries.InboxFilters.from_args(inputs.args())
+    return redirect(url_for("review.inbox", **filters.args()))
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export_inbox(fmt: str) -> HttpResponse:
+    """The responses of the current filter (every page), as CSV or XLSX."""
+    filters = queries.InboxFilters.from_args(inputs.args())
+    rows, _counts = queries.inbox_rows(filters, date.today(), current_locale())
+    table = Table(
+        key="responses", title=_("Responses to review"),
+        headers=(_("Supplier"), _("Organisation number"), _("Agreement"), _("Reference"),
+                 _("Round"), _("Status"), _("Deadline"), _("Overdue"), _("Traffic light"),
+                 _("Open deviations of the supplier")),
+        rows=tuple(
+            (r.response.supplier.name, r.response.supplier.identifier, r.response.agreement.name,
+             r.response.agreement.reference, r.response.round.name,
+             response_status_label(r.response.status), r.response.deadline,
+             _("Yes") if r.overdue else _("No"), labels.light_text(r.light), r.open_deviations)
+            for r in rows
+        ),
+        widths=(36, 16, 40, 14, 30, 18, 12, 10, 16, 14),
     )
+    if fmt == "csv":
+        body = to_csv(table)
+    else:
+        body = to_xlsx([table], [(_("Exported"), date.today()),
+                                 (_("Organisation"), signed_in_user().buyer_name)])
+    reply = HttpResponse(body, content_type=INBOX_MIME[fmt])
+    reply.headers["Content-Disposition"] = (
+        f'attachment; filename="aktsom-responses-{date.today().isoformat()}.{fmt}"')
+    reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    return reply
 
 
 # The review page
@@ -171,7 +254,8 @@ def _render_review(
     ))
     facts = queries.deviation_facts_for([response])[response.id]
     result = rollup.rollup(services.section_facts(sections),
-                           {qid: v.verdict for qid, v in verdicts.items()}, facts, today)
+                           {qid: v.verdict for qid, v in verdicts.items()}, facts, today,
+                           queries.gates_said_no(sections, reviewed.answers))
     can_review = response.can_review(signed_in_user())
     states = engine.response_state(sections, reviewed.answers, reviewed.files, locale)
     shown_ids = [q.question.id for state in states for q in state.questions if q.shown]

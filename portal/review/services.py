@@ -549,3 +549,50 @@ def create_activity(
                  after={**_activity_snapshot(activity),
                         "files": [{"name": f.original_name, "sha256": f.sha256} for f in files]})
     return activity
+
+
+# Bulk actions from the inbox
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: int
+    emails: int
+    skipped: int
+
+
+def send_reminders(responses: Sequence[Response], *, actor: User, today: date) -> BulkResult:
+    """Remind the supplier of each response that still awaits its answer, now, whatever the
+    scheduled reminders have done; a submitted or accepted response is skipped."""
+    from portal import notifications
+    from portal.rounds import notify
+
+    waiting = [r for r in responses if r.is_editable]
+    recipients = notifications.supplier_users({r.supplier_id for r in waiting})
+    emails = 0
+    for response in waiting:
+        stage = "overdue" if response.deadline < today else "manual"
+        sent = notify.send_reminder(response, stage, today,
+                                    recipients.get(response.supplier_id, []))
+        emails += sent
+        audit.record("response.reminder_sent", response, actor=actor,
+                     supplier_id=response.supplier_id,
+                     after={"deadline": response.deadline.isoformat(), "emails": sent})
+    return BulkResult(len(waiting), emails, len(responses) - len(waiting))
+
+
+def extend_deadlines(responses: Sequence[Response], new_deadline: date, *, actor: User,
+                     reason: str, today: date) -> BulkResult:
+    """Move each response's deadline to ``new_deadline`` and tell its supplier; a response
+    already submitted, or whose deadline is that day or later, is skipped."""
+    from portal.rounds import notify
+    from portal.rounds import services as rounds
+
+    done = emails = 0
+    for response in responses:
+        if not response.is_editable or new_deadline <= response.deadline:
+            continue
+        rounds.extend_deadline(response, new_deadline, actor=actor, reason=reason, today=today)
+        emails += notify.send_deadline_extended(response)
+        done += 1
+    return BulkResult(done, emails, len(responses) - done)

@@ -11,8 +11,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -22,7 +22,7 @@ from portal import inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.extensions import db
 from portal.forms import select_choices
-from portal.i18n import current_locale
+from portal.i18n import current_locale, format_date
 from portal.models import (
     Agreement,
     FollowUpRound,

@@ -117,6 +117,8 @@ def _screens() -> list[Screen]:
         Screen("agreement", "reviewer", "/admin/agreements/{agreement}"),
         Screen("risks", "reviewer", "/admin/risks"),
         Screen("review-inbox", "reviewer", "/review"),
+        Screen("review-inbox-all-by-light", "reviewer", "/review?status=all&sort=-light&q=AS"),
+        Screen("review-inbox-bulk-errors", "reviewer", "/review?status=all", press="Extend the deadline"),
         Screen("review-submitted", "reviewer", "/review/responses/{submitted_response}"),
         Screen("review-return-errors", "reviewer", "/review/responses/{submitted_response}",
                press="Return for clarification"),

@@ -261,7 +261,7 @@ def supplier_fills_and_submits(page: Page, evidence: Path, caplog: pytest.LogCap
 def open_review(page: Page, status: str) -> None:
     page.goto("/review")
     expect(heading(page)).to_have_text(tr("en", "Responses to review"))
-    row = page.get_by_role("row", name=re.compile(f"{re.escape(SUPPLIER_NAME)} {AGREEMENT_EN}.* {ROUND_EN} {status}"))
+    row = page.get_by_role("row", name=re.compile(f"{re.escape(SUPPLIER_NAME)} [0-9 ]*{AGREEMENT_EN}.* {ROUND_EN} {status}"))
     row.get_by_role("link", name=SUPPLIER_NAME).click()
     expect(heading(page)).to_have_text(tr("en", "Review: %(supplier)s", supplier=SUPPLIER_NAME))
 
@@ -353,7 +353,7 @@ def supplier_proposes_plan(page: Page, deviation_url: str) -> None:
 def change_status(page: Page, status: str) -> None:
     page.get_by_label(tr("en", "New status")).select_option(label=tr("en", status))
     page.get_by_role("button", name=tr("en", "Change status")).click()
-    expect(flash(page)).to_contain_text(tr("en", "The status is now «%(status)s».", status=tr("en", status)))
+    expect(flash(page)).to_contain_text(tr("en", "The status is now “%(status)s”.", status=tr("en", status)))
 
 
 def reviewer_closes(page: Page, deviation_url: str) -> None:

@@ -67,7 +67,7 @@ def test_the_status_form_allows_exactly_the_table(client, db, make, login_as, se
             assert stored.status == after, (before, after)
         else:
             assert stored.status == before, (before, after)
-            assert tr("A deviation cannot go from «%(before)s» to «%(after)s». Nothing was "
+            assert tr("A deviation cannot go from “%(before)s” to “%(after)s”. Nothing was "
                       "changed.", before=DEVIATION_STATUSES.label(before),
                       after=DEVIATION_STATUSES.label(after)) in flashed(client)
             assert stored.updates == []

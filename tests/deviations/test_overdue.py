@@ -31,7 +31,7 @@ def test_each_overdue_deviation_is_notified_once_in_each_users_language(db, make
     assert 'lang="nb"' in by_to[norwegian.email].html
     assert "Hei" in by_to[norwegian.email].text
     assert "Deadline passed" in by_to[english.email].subject
-    assert "May 31, 2025" in by_to[english.email].text
+    assert "31 May 2025" in by_to[english.email].text
     assert "31. mai 2025" in by_to[norwegian.email].text
     assert link_in(by_to[english.email]) == f"/deviations/{late.id}"
     db.session.expire_all()

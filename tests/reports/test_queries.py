@@ -160,12 +160,14 @@ def test_traffic_lights_by_category(town):
     lights = {t.category: (t.green, t.yellow, t.red, t.none)
               for t in queries.traffic_lights(YEAR, TODAY)}
 
-    # Workwear (A1): S1 accepted with open deviations on A1 (yellow); S4 with a "partly"
-    # verdict (yellow). Food (A2): S1 accepted, "meets" on every question, no deviation (green).
-    # ICT (A3): S2 "does not meet" on the gate question B1 (red). Building (A5): S5 not
-    # answered and not assessed (none); S6's open P-DOC deviation is past its deadline (red).
-    assert lights == {"workwear": (0, 2, 0, 0), "food": (1, 0, 0, 0), "ict": (0, 0, 1, 0),
-                      "building": (0, 0, 1, 1)}
+    # Workwear (A1): S1 accepted, not fully assessed; its open deviations on A1 were not found
+    # through the response, so they do not colour it (none); S4 with a "partly" verdict
+    # (yellow). Food (A2): S1 accepted, "meets" on every question (green). ICT (A3): S2
+    # "does not meet" on the gate question B1 (red). Building (A5): S5 not answered and not
+    # assessed (none); S6 not assessed either: its overdue P-DOC deviation is a tag of its
+    # own in the inbox, not its light (none).
+    assert lights == {"workwear": (0, 1, 0, 1), "food": (1, 0, 0, 0), "ict": (0, 0, 1, 0),
+                      "building": (0, 0, 0, 2)}
 
 
 def test_the_lights_are_the_inbox_lights(town):
@@ -225,7 +227,7 @@ def test_a_deviation_found_through_the_response_colours_it(town, db):
 
     lights = {t.category: (t.green, t.yellow, t.red, t.none)
               for t in queries.traffic_lights(YEAR, TODAY)}
-    assert lights["building"] == (0, 0, 2, 0)
+    assert lights["building"] == (0, 0, 1, 1)  # S6's deviation was not found through it
 
 
 def test_deviation_colours_agree_with_the_review_rollup(town, db):

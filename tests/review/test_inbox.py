@@ -51,14 +51,14 @@ def test_counts_per_status_and_filters(client, db, make, make_response, submitte
     overdue = client.get("/review?overdue=1").get_data(as_text=True)
     assert len(_rows(overdue)) == 1
     assert "Sen AS" in _table(overdue)
-    category = client.get("/review?category=ict").get_data(as_text=True)
+    category = client.get("/review?category=ict&status=all").get_data(as_text=True)
     assert len(_rows(category)) == 1
     assert "Data AS" in _table(category)
     by_supplier = client.get(f"/review?supplier={waiting.supplier_id}").get_data(as_text=True)
     assert len(_rows(by_supplier)) == 1
-    by_agreement = client.get(f"/review?agreement={ict.id}").get_data(as_text=True)
+    by_agreement = client.get(f"/review?agreement={ict.id}&status=all").get_data(as_text=True)
     assert len(_rows(by_agreement)) == 1
-    by_round = client.get(f"/review?round={waiting.round_id}").get_data(as_text=True)
+    by_round = client.get(f"/review?round={waiting.round_id}&status=all").get_data(as_text=True)
     assert len(_rows(by_round)) == 4
     assert client.get("/review?status=bogus&round=x&page=-1").status_code == 200
 
@@ -70,8 +70,8 @@ def test_sorted_by_deadline_either_way(client, db, make, make_response, login_as
     db.session.commit()
     login_as("reviewer")
 
-    ascending = _table(client.get("/review").get_data(as_text=True))
-    descending = _table(client.get("/review?sort=-deadline").get_data(as_text=True))
+    ascending = _table(client.get("/review?status=all").get_data(as_text=True))
+    descending = _table(client.get("/review?status=all&sort=-deadline").get_data(as_text=True))
 
     assert ascending.index("Først AS") < ascending.index("Midt AS") < ascending.index("Sist AS")
     assert descending.index("Sist AS") < descending.index("Midt AS") < descending.index("Først AS")
@@ -106,8 +106,8 @@ def test_the_light_is_shown_in_words_and_can_be_filtered(client, db, make, submi
     assert len(_rows(unassessed)) == 1
 
 
-def test_an_open_overdue_deviation_on_the_agreement_turns_the_light_red(client, db, make, submitted,
-                                                                        login_as):
+def test_an_open_deviation_of_the_supplier_is_a_tag_not_the_light(client, db, make, submitted,
+                                                                  login_as):
     response = submitted(make.supplier(name="Avvik AS"))
     db.session.add(Deviation(supplier_id=response.supplier_id, agreement_id=response.agreement_id,
                              type="WAGES", detected_date=date.today() - timedelta(days=60),
@@ -115,7 +115,40 @@ def test_an_open_overdue_deviation_on_the_agreement_turns_the_light_red(client, 
     db.session.commit()
     login_as("reviewer")
 
-    assert "Avvik AS" in _table(client.get("/review?light=red").get_data(as_text=True))
+    assert "Avvik AS" not in _table(client.get("/review?light=red").get_data(as_text=True))
+    row = _rows(client.get("/review").get_data(as_text=True))[0]
+    assert "1 åpent avvik" in row
+    assert f"/deviations?supplier={response.supplier_id}" in row
+    assert 'data-color="danger">1 åpent avvik' in row  # overdue: the tag says so
+
+
+def test_a_deviation_found_through_the_response_still_colours_its_light(client, db, make,
+                                                                         submitted, login_as):
+    response = submitted(make.supplier(name="Eget AS"))
+    db.session.add(Deviation(supplier_id=response.supplier_id, agreement_id=response.agreement_id,
+                             response_id=response.id, type="WAGES",
+                             detected_date=date.today() - timedelta(days=60),
+                             deadline=date.today() - timedelta(days=1), status="IN_PROGRESS"))
+    db.session.commit()
+    login_as("reviewer")
+
+    assert "Eget AS" in _table(client.get("/review?light=red").get_data(as_text=True))
+
+
+def test_a_gate_answered_no_is_red_until_judged(client, db, make, submitted, login_as):
+    response = submitted(make.supplier(name="Nei AS"), answers={"B1": {"answer": "no"}})
+    submitted(make.supplier(name="Ja AS"))
+    db.session.commit()
+    login_as("reviewer")
+
+    reds = _table(client.get("/review?light=red").get_data(as_text=True))
+    assert "Nei AS" in reds
+    assert "Ja AS" not in reds
+
+    services.save_verdicts(response, [services.VerdictInput("B1", "meets")],
+                           actor=make.user(role="reviewer"), today=date.today())
+    db.session.commit()
+    assert "Nei AS" not in _table(client.get("/review?light=red").get_data(as_text=True))
 
 
 def test_the_inbox_costs_the_same_number_of_queries_for_more_responses(

@@ -93,13 +93,13 @@ def test_reminders_are_in_each_recipients_language(db, response, sent_mail):
     assert "31. mars 2026" in by_address["kari@alfa.no"].text
     assert "Arbeidsklær" in by_address["kari@alfa.no"].subject
     english = by_address["john@alfa.no"]
-    assert english.subject == "Reminder: Workwear – the deadline is March 31, 2026"
-    assert "is March 31, 2026, in 3 days." in english.text
+    assert english.subject == "Reminder: Workwear – the deadline is 31 March 2026"
+    assert "is 31 March 2026, in 3 days." in english.text
     assert f"/responses/{response.id}" in english.text
 
     _run(db, DEADLINE + timedelta(days=2))
     overdue = [m for m in sent_mail if m.to == "john@alfa.no"][-1]
-    assert overdue.subject == "Overdue: Workwear – the deadline was March 31, 2026"
+    assert overdue.subject == "Overdue: Workwear – the deadline was 31 March 2026"
     assert "2 days ago" in overdue.text
 
 

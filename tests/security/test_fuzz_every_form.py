@@ -143,6 +143,8 @@ SETUP: dict[str, Setup] = {
     "review.return_response": Setup(prepare=_status("submitted")),
     "review.accept_response": Setup(prepare=_status("submitted")),
     "review.reopen_response": Setup(prepare=_status("accepted")),
+    # The inbox shows what needs action first; the bulk form is under every response's list.
+    "review.bulk_action": Setup(form_page=lambda w, s: "/review?status=all"),
     # The platform administrator's pages: no actor of the matrix may use them.
     "platform.list_buyers": Setup(actor="platform_admin"),
     "platform.new_buyer": Setup(actor="platform_admin"),
