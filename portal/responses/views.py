@@ -164,7 +164,7 @@ def _rows(
                 cell.ref_choices = ref.choices(column, ctx)
             cells.append(cell)
         title = f"{table.row_label.capitalize()} {index}"
-        name = row_name(row)
+        name = row_name(row, part.columns)
         if name:
             title = f"{title}: {name}"
         rows.append(RowView(id=row_id, key=key_for(question.id, part.id, row_id), title=title, cells=cells))
