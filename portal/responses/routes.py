@@ -338,7 +338,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     typed: dict[str, dict[str, Any]] = {}
     refused: set[str] = set()
     if request.method == "POST":
-        typed = {q.id: _read_declaration(q, inputs.form()) for q in declarations}
+        typed = {q.id: _signed_by_profile(q, _read_declaration(q, inputs.form())) for q in declarations}
         bounded, refused = engine.within_limits(declarations, typed, services.answers_of(response))
         given = {q.id: services.declaration_as_given(q, bounded.get(q.id, {})) for q in declarations}
         states = engine.response_state(sections, {**services.answers_of(response), **given}, files, locale)
@@ -366,6 +366,8 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
                               editable=True, response_id=response.id,
                               revision=stored[question.id].revision if question.id in stored else None,
                               is_copied=False, upload_errors={})
+        for part in view.parts:
+            part.signer, part.signed_on = _profile_signer(), date.today()
         if request.method == "POST":
             for part in view.parts:
                 if part.part.id in by_id[question.id].missing_parts:
@@ -376,17 +378,45 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     for section, question in copies:
         copies_by_section.setdefault(section.id, []).append(question)
     declaration_problems = [q for s in states for q in s.problems if q.question.is_declaration]
+    # Every answer by part, as the reviewer will read it, each part with a link to change it.
+    summary = [
+        (s.section, [build_question(definition, qs.question, qs, answers, files, locale=locale, editable=False,
+                                    response_id=response.id, revision=None, is_copied=False, upload_errors={})
+                     for qs in s.shown if not qs.question.is_declaration])
+        for s in states
+    ]
     return render_template(
         "responses/check_submit.html", response=response, states=states, locale=locale,
         declaration_views=declaration_views, progress=engine.progress(states),
         submitted=request.method == "POST", blocking=blocking, copies=copies, copies_by_section=copies_by_section,
-        declaration_problems=declaration_problems,
+        declaration_problems=declaration_problems, summary=[(s, qvs) for s, qvs in summary if qvs],
+        signer=_profile_signer(), today=date.today(),
     ), status
 
 
 def _read_declaration(question: Question, form: Any) -> dict[str, Any]:
     return {p.id: type_of(p).read(form, key_for(question.id, p.id), p)
             for p in question.parts if p.type != "file"}
+
+
+def _profile_signer() -> dict[str, str]:
+    """Who signs: the signed-in user's name and job title as in their profile (either may be empty)."""
+    return {"name": (current_user.name or "").strip(), "title": (current_user.job_title or "").strip()}
+
+
+def _signed_by_profile(question: Question, value: dict[str, Any]) -> dict[str, Any]:
+    """The declaration is signed by the signed-in user: the profile's name and title are used, not
+    typed; only what the profile lacks is taken from the form."""
+    signer = _profile_signer()
+    result = dict(value)
+    for part in question.parts:
+        if part.type == "confirm":
+            given = dict(result.get(part.id) or {})
+            for field_name in ("name", "title"):
+                if signer[field_name]:
+                    given[field_name] = signer[field_name]
+            result[part.id] = given
+    return result
 
 
 @bp.route("/<int:response_id>/submissions/<int:number>/receipt.pdf")

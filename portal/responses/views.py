@@ -46,6 +46,9 @@ class PartView:
     ref_choices: list[tuple[str, str]] = field(default_factory=list)
     rows: list[RowView] = field(default_factory=list)
     note: str = ""  # e.g. that only the first rows of a table are shown
+    # For a declaration on the check page: who signs (from the profile) and the day it is dated.
+    signer: Mapping[str, str] = field(default_factory=dict)
+    signed_on: Any = None
 
     @property
     def template(self) -> str:
