@@ -28,7 +28,7 @@ from portal import inputs, storage
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.inputs import to_int
-from portal.models import EvidenceFile, Response
+from portal.models import EvidenceFile, Response, ResponseStatus
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
@@ -78,12 +78,34 @@ def view_response(response_id: int) -> str:
         and not any(a.value for a in response.answers)
         and services.previous_submission(response) is not None
     )
+    comments = review_services.comments_for_supplier(response)
+    to_answer, other_comments = _clarification_requests(response, sections, comments)
+    clarifications = review_services.clarification_history(response)
     return render_template(
         "responses/view_response.html", response=response, definition=definition, states=states,
         progress=engine.progress(states), can_copy=can_copy,
         copied=sum(1 for a in response.answers if a.is_copied),
-        clarifications=review_services.clarification_history(response),
+        clarifications=clarifications, to_answer=to_answer, other_comments=other_comments,
+        latest_request=next((c for c in reversed(clarifications) if c.answered_at is None), None),
     )
+
+
+def _clarification_requests(
+    response: Response, sections: tuple[Section, ...], comments: dict[str, str]
+) -> tuple[list[tuple[Section, Question, str]], list[tuple[Section, Question, str]]]:
+    """While returned: the questions to answer again (reopened, in questionnaire order) with the
+    reviewer's comment, and the comments on other questions, which ask for nothing."""
+    if response.status != ResponseStatus.RETURNED:
+        return [], [(s, q, comments[q.id]) for s in sections for q in s.questions if q.id in comments]
+    reopened = set(response.reopened_questions or ()) or set(comments)
+    to_answer, others = [], []
+    for section in sections:
+        for question in section.questions:
+            if question.id in reopened:
+                to_answer.append((section, question, comments.get(question.id, "")))
+            elif question.id in comments:
+                others.append((section, question, comments[question.id]))
+    return to_answer, others
 
 
 def _read_section(
