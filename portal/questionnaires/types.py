@@ -38,6 +38,8 @@ MAX_ROWS = 1000  # for tables whose definition sets no maximum
 MAX_NUMBER = Decimal("1e15")
 MAX_DECIMALS = 10
 ROW_ID = re.compile(r"^[a-z0-9]{4,16}$")
+# One address: something@domain.tld, no spaces, no second @ (what a person can be mailed at).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
 class FileLike(Protocol):
@@ -259,6 +261,13 @@ class TextType(PartType):
 
     def limits(self, raw: Any, part: Part) -> Checked:
         return text_limit(self.coerce(raw, part), part.max_length or MAX_TEXT)
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self.limits(raw, part)
+        text = self.coerce(raw, part)
+        if result.ok and text and part.format == "email" and not EMAIL.match(text):
+            result.add(_("Enter an e-mail address in the correct format, like name@example.no"))
+        return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
         text, note = cut(self.coerce(raw, part), part.max_length or MAX_TEXT)

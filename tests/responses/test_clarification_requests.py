@@ -28,12 +28,14 @@ def test_the_overview_lists_what_to_answer_first_with_the_comments(client, make_
     assert page.index('id="needs-answer-heading"') < page.index('id="sections-heading"')
     # In questionnaire order, each linking to its question, with the reviewer's comment.
     assert needs.index(f'/responses/{response.id}/sections/A#q-A1') < needs.index(f'/responses/{response.id}/sections/B#q-B5')
-    assert "Oppgi en navngitt person." in needs and "Tallene stemmer ikke." in needs
+    assert "Oppgi en navngitt person." in needs
+    assert "Tallene stemmer ikke." in needs
     assert "Se på opplæringstallene." in needs
     assert "Bra, takk." not in needs
     # The other comments are there, collapsed.
     others = page.split('<details class="section secondary-comments">', 1)[1].split("</details>", 1)[0]
-    assert "Bra, takk." in others and "Fint." in others
+    assert "Bra, takk." in others
+    assert "Fint." in others
 
 
 def test_a_comment_on_a_locked_question_is_collapsed_on_its_part(client, make_response, db, login_as):
@@ -43,6 +45,8 @@ def test_a_comment_on_a_locked_question_is_collapsed_on_its_part(client, make_re
 
     b1 = page.split('id="q-B1"', 1)[1].split('id="q-B2"', 1)[0]
     b5 = page.split('id="q-B5"', 1)[1]
-    assert '<details class="secondary-comments">' in b1 and "Bra, takk." in b1
+    assert '<details class="secondary-comments">' in b1
+    assert "Bra, takk." in b1
     assert "ds-alert" not in b1
-    assert 'class="ds-alert" data-color="warning"' in b5 and "Tallene stemmer ikke." in b5
+    assert 'class="ds-alert" data-color="warning"' in b5
+    assert "Tallene stemmer ikke." in b5

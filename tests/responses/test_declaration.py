@@ -192,7 +192,8 @@ def test_the_declaration_is_signed_with_the_profile_not_typed(client, make_respo
     assert 'name="q-I1-confirm-name"' not in page
     assert 'name="q-I1-confirm-title"' not in page
     assert 'name="q-I1-confirm-date"' not in page
-    assert "Kari Nå" in page and "Daglig leder" in page
+    assert "Kari Nå" in page
+    assert "Daglig leder" in page
     assert format_date(date.today(), "long", locale="nb") in page
 
     # A name posted by hand is not the signature: the profile's is.
