@@ -188,20 +188,26 @@ def fill_section_h(page: Page, evidence: Path) -> None:
     expect(question(page, "H5").get_by_role("link", name=EVIDENCE_NAME)).to_be_visible()
 
 
+def jump_to(page: Page, part: str | re.Pattern[str]) -> None:
+    """Open the closed list of parts above the questions and follow one of its links."""
+    page.locator("details.section-jump > summary").click()
+    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name=part).click()
+
+
 def check_everything_is_kept(page: Page) -> None:
     page.get_by_role("link", name="A. Leverandør og avtale").click()
     expect(question(page, "A1").get_by_label("Navn", exact=True)).to_have_value("Per Hansen")
     expect(question(page, "A2").get_by_role("radio", name="Ja", exact=True)).to_be_checked()
     expect(question(page, "A3").get_by_label("Lenke til redegjørelsen")).to_have_value(ACCOUNT_URL)
     expect(question(page, "A3").get_by_label("Publiseringsdato")).to_have_value(f"{YEAR}-06-20")
-    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name="B. Forankring").click()
+    jump_to(page, "B. Forankring")
     expect(question(page, "B2").get_by_role("checkbox", name="Leverandører i første ledd")).to_be_checked()
     expect(question(page, "B5").get_by_label("Antall totalt")).to_have_value("5")
-    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name=re.compile("^C. ")).click()
+    jump_to(page, re.compile("^C. "))
     row = question(page, "C5").get_by_role("group", name=re.compile(f"Produksjonssted 1: {SITE}"))
     expect(row.get_by_label("Land", exact=True)).to_have_value("BD")
     expect(row.get_by_label("Antall arbeidere", exact=True)).to_have_value("420")
-    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name=re.compile("^H. ")).click()
+    jump_to(page, re.compile("^H. "))
     expect(question(page, "H1").get_by_role("checkbox", name=re.compile(SITE))).to_be_checked()
     expect(question(page, "H1").get_by_label("Andel av volumet (%)")).to_have_value("70")
     expect(question(page, "H5").get_by_role("link", name=EVIDENCE_NAME)).to_be_visible()
@@ -230,9 +236,10 @@ def check_your_answers(page: Page) -> None:
     expect(answers.get_by_text("per.hansen@arbeidsklaer.example")).to_be_visible()
     expect(answers.get_by_text(SITE).first).to_be_visible()  # a table answer, as a table
     change_a = answers.get_by_role("link", name=f"{tr('nb', 'Change')} {tr('nb', 'part %(part)s', part='A')}")
+    check_page = page.url
     change_a.click()
     expect(heading(page)).to_have_text("A. Leverandør og avtale")
-    page.go_back()
+    page.goto(check_page)
     expect(heading(page)).to_have_text("Kontroller og send inn")
     signature = page.locator(".signature")
     expect(signature).to_contain_text("Per Hansen (demo)")
