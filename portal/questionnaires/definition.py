@@ -151,6 +151,8 @@ class Part:
     table: str | None = None
     default: str | float | tuple[str, ...] | None = None
     options_from: str | None = None
+    format: str | None = None  # text: what it means and is checked as ("email")
+    at_most: str | None = None  # number: the id of a number part of the same question it may not exceed
 
     @property
     def option_values(self) -> tuple[str, ...]:
@@ -612,6 +614,8 @@ class _Checker:
         self._check_bounds(part, ppath, "min_rows", "max_rows")
         if kind == "number":
             self._check_number(part, ppath)
+        if "at_most" in part:
+            self._check_at_most(question, part, ppath)
         if "default" in part:
             self._check_default(part, ppath)
         if kind == "table":
@@ -650,6 +654,15 @@ class _Checker:
             ("min" in part and default < part["min"]) or ("max" in part and default > part["max"])
         ):
             self.add([*ppath, "default"], f"default ({default}) lies outside min and max")
+
+    def _check_at_most(self, question: dict[str, Any], part: dict[str, Any], ppath: list[str | int]) -> None:
+        other = part["at_most"]
+        if part not in question["parts"]:
+            self.add([*ppath, "at_most"], "at_most is for parts of a question, not table columns")
+        elif other == part["id"]:
+            self.add([*ppath, "at_most"], "a part cannot be compared with itself")
+        elif not any(p["id"] == other and p["type"] == "number" for p in question["parts"]):
+            self.add([*ppath, "at_most"], f"names {other!r}, which is not a number part of this question")
 
     def _check_default(self, part: dict[str, Any], ppath: list[str | int]) -> None:
         allowed = _option_values(part)
@@ -810,6 +823,8 @@ def _build_part(raw: Mapping[str, Any]) -> Part:
         row_label=_text(raw.get("row_label")),
         table=raw.get("table"),
         default=default,
+        format=raw.get("format"),
+        at_most=raw.get("at_most"),
     )
 
 

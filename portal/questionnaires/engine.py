@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from portal.questionnaires.definition import Definition, Question, Section, parse_definition
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from portal.questionnaires.definition import Definition, Part, Question, Section, parse_definition
 from portal.questionnaires.types import (
     Checked,
     Context,
@@ -19,6 +22,8 @@ from portal.questionnaires.types import (
     Shown,
     TableType,
     answer_of,
+    as_text,
+    parse_number,
     type_of,
 )
 
@@ -78,6 +83,11 @@ def question_state(question: Question, answers: Answers, ctx: Context) -> Questi
         checked = part_type.check(value, part, ctx)
         if not checked.ok:
             errors[part.id] = checked
+    for part in question.parts:
+        if part.at_most and part.id not in errors:
+            message = _exceeds(question, part, raw, ctx.locale)
+            if message:
+                errors.setdefault(part.id, Checked()).add(message)
     answered = any(filled.values())
     required_parts = [p for p in question.parts if p.required]
     if question.required and not required_parts:
@@ -86,6 +96,18 @@ def question_state(question: Question, answers: Answers, ctx: Context) -> Questi
         missing = [p.id for p in required_parts if not filled[p.id]] if (question.required or answered) else []
     complete = not missing and not errors
     return QuestionState(question, shown, answered, complete, missing, errors)
+
+
+def _exceeds(question: Question, part: Part, raw: Mapping[str, Any], locale: str) -> str:
+    """A cross-part check written in the definition (``at_most``): e.g. trained ≤ total."""
+    other = question.part(part.at_most or "")
+    mine, limit = parse_number(as_text(raw.get(part.id))), parse_number(as_text(raw.get(other.id)))
+    if mine is None or limit is None or mine <= limit:
+        return ""
+    return _("%(part)s cannot be more than %(other)s (%(number)s)",
+             part=part.label.get(locale) if part.label else part.id,
+             other=(other.label.get(locale) if other.label else other.id).lower(),
+             number=format_decimal(limit))
 
 
 @dataclass

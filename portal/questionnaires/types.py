@@ -39,6 +39,8 @@ MAX_ROWS = 1000  # for tables whose definition sets no maximum
 MAX_NUMBER = Decimal("1e15")
 MAX_DECIMALS = 10
 ROW_ID = re.compile(r"^[a-z0-9]{4,16}$")
+# One address: something@domain.tld, no spaces, no second @ (what a person can be mailed at).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
 class FileLike(Protocol):
@@ -260,6 +262,13 @@ class TextType(PartType):
 
     def limits(self, raw: Any, part: Part) -> Checked:
         return text_limit(self.coerce(raw, part), part.max_length or MAX_TEXT)
+
+    def check(self, raw: Any, part: Part, ctx: Context) -> Checked:
+        result = self.limits(raw, part)
+        text = self.coerce(raw, part)
+        if result.ok and text and part.format == "email" and not EMAIL.match(text):
+            result.add(_("Enter an e-mail address in the correct format, like name@example.no"))
+        return result
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
         text, note = cut(self.coerce(raw, part), part.max_length or MAX_TEXT)
@@ -548,17 +557,35 @@ class RefType(PartType):
         return Shown(text=", ".join(labels.get(v, v) for v in chosen))
 
 
-def row_name(row: Mapping[str, Any]) -> str | None:
-    """The first text cell of a row that has content, which names the row (e.g. a site's name)."""
+def row_name(row: Mapping[str, Any], columns: Sequence[Part] = ()) -> str | None:
+    """The first free-text cell of a row that has content, which names the row (e.g. a site's name).
+
+    With the table's ``columns`` only text columns count, so a choice's stored value
+    (``yes``, ``BD``) never names a row; without them any non-numeric text does.
+    """
+    if columns:
+        for column in columns:
+            value = row.get(column.id)
+            if column.type == "text" and isinstance(value, str) and value.strip():
+                return value.strip()[:MAX_SHORT]
+        return None
     for key, value in row.items():
         if key != "_id" and isinstance(value, str) and value and not value.isdigit():
             return value[:MAX_SHORT]
     return None
 
 
-def row_title(row: Mapping[str, Any], index: int) -> str:
+def row_title(row: Mapping[str, Any], index: int, columns: Sequence[Part] = ()) -> str:
     """A row's name for references, or its number when nothing names it yet."""
-    return row_name(row) or _("Row %(number)s", number=index)
+    return row_name(row, columns) or _("Row %(number)s", number=index)
+
+
+def _required_message(column: Part) -> str:
+    if column.options_from == "iso3166":
+        return _("Choose a country")
+    if column.type in ("yes_no", "yes_no_unknown", "single", "multi", "ref"):
+        return _("Choose an option")
+    return _("Fill in this cell")
 
 
 def new_row_id() -> str:
@@ -602,8 +629,11 @@ class TableType(PartType):
         return not any(self._row_has_content(row, part, ctx) for row in self.coerce(raw, part)[:self.row_limit(part)])
 
     def _row_has_content(self, row: Mapping[str, Any], part: Part, ctx: Context) -> bool:
+        """Whether someone typed or chose something: a cell still at its default does not count,
+        so a row just added (with e.g. "confidential: yes" preset) is not checked as if filled."""
         return any(
             not type_of(column).is_empty(row.get(column.id), column, ctx)
+            and not _is_default(row.get(column.id), column)
             for column in part.columns
             if column.type != "file"
         )
@@ -631,15 +661,26 @@ class TableType(PartType):
         result = self._too_many_rows(raw, part)
         if not result.ok:
             return result
-        for row in self.content_rows(raw, part, ctx):
+        rows = self.coerce(raw, part)[:self.row_limit(part)]
+        row_label = part.row_label.get(ctx.locale) if part.row_label else _("Row")
+        for index, row in enumerate(rows, 1):
+            if not self._row_has_content(row, part, ctx):
+                continue
             for column in part.columns:
                 if column.type == "file":
                     continue
                 value = row.get(column.id)
                 column_type = type_of(column)
-                result.merge(column_type.check(value, column, ctx), f"{row_key(row)}.{column.id}")
+                messages = column_type.check(value, column, ctx).errors.get("", [])
                 if column.required and column_type.is_empty(value, column, ctx):
-                    result.add(_("Fill in this cell"), f"{row_key(row)}.{column.id}")
+                    messages = [*messages, _required_message(column)]
+                place = _("%(row)s %(number)s, %(column)s",
+                          row=row_label[:1].upper() + row_label[1:], number=index,
+                          column=column.label.get(ctx.locale) if column.label else column.id)
+                for message in messages:
+                    # The same words at the cell and in the error summary: where, then what.
+                    result.add(_("%(place)s: %(message)s", place=place, message=message),
+                               f"{row_key(row)}.{column.id}")
         return result
 
     def required_rows(self, part: Part) -> int:
@@ -663,6 +704,12 @@ class TableType(PartType):
 
     def edit_value(self, raw: Any, part: Part) -> Any:
         return self.coerce(raw, part)[:self.row_limit(part)]
+
+
+def _is_default(value: Any, column: Part) -> bool:
+    if column.default is None or isinstance(column.default, tuple):
+        return False
+    return as_text(value) == str(column.default)
 
 
 def row_key(row: Mapping[str, Any]) -> str:

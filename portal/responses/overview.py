@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.i18n import current_locale
-from portal.models import FollowUpRound, Response
+from portal.models import Agreement, FollowUpRound, Response, ResponseStatus
+from portal.models.followup import EDITABLE_STATUSES
 from portal.questionnaires import engine
 from portal.responses.services import answers_of, files_of
 
@@ -22,6 +23,29 @@ class ResponseRow:
     total: int
     is_overdue: bool
 
+    @property
+    def is_to_do(self) -> bool:
+        """Still the supplier's to answer: not started, in progress or returned for clarification."""
+        return self.response.status in EDITABLE_STATUSES
+
+    @property
+    def action(self) -> str:
+        """The one thing to do next: start, continue, answer the clarification, or view."""
+        status = self.response.status
+        if status == ResponseStatus.NOT_STARTED:
+            return "start"
+        if status == ResponseStatus.RETURNED:
+            return "clarify"
+        if status == ResponseStatus.IN_PROGRESS:
+            return "submit" if self.total and self.answered == self.total else "continue"
+        return "view"
+
+
+@dataclass(frozen=True)
+class StartPage:
+    to_do: list[ResponseRow]
+    done: list[ResponseRow]
+
 
 def response_overview(supplier_id: int) -> list[ResponseRow]:
     responses = db.session.scalars(
@@ -32,7 +56,7 @@ def response_overview(supplier_id: int) -> list[ResponseRow]:
         .options(
             selectinload(Response.answers),
             selectinload(Response.files),
-            selectinload(Response.agreement),
+            selectinload(Response.agreement).selectinload(Agreement.buyer),
             selectinload(Response.round).selectinload(FollowUpRound.questionnaire_version),
         )
     ).all()
@@ -45,3 +69,13 @@ def response_overview(supplier_id: int) -> list[ResponseRow]:
         answered, total = engine.progress(states)
         rows.append(ResponseRow(response, answered, total, response.is_overdue(today)))
     return rows
+
+
+def start_page(supplier_id: int) -> StartPage:
+    """Requests from every buyer: what is still to do (nearest deadline first) and what is done."""
+    rows = response_overview(supplier_id)
+    to_do = sorted((r for r in rows if r.is_to_do), key=lambda r: (r.response.deadline, r.response.id))
+    done = sorted((r for r in rows if not r.is_to_do),
+                  key=lambda r: (r.response.submitted_at.timestamp() if r.response.submitted_at else 0.0,
+                                 r.response.id), reverse=True)
+    return StartPage(to_do=to_do, done=done)

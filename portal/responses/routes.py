@@ -28,7 +28,7 @@ from portal import inputs, storage
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.inputs import to_int
-from portal.models import EvidenceFile, Response
+from portal.models import EvidenceFile, Response, ResponseStatus
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
@@ -78,12 +78,34 @@ def view_response(response_id: int) -> str:
         and not any(a.value for a in response.answers)
         and services.previous_submission(response) is not None
     )
+    comments = review_services.comments_for_supplier(response)
+    to_answer, other_comments = _clarification_requests(response, sections, comments)
+    clarifications = review_services.clarification_history(response)
     return render_template(
         "responses/view_response.html", response=response, definition=definition, states=states,
         progress=engine.progress(states), can_copy=can_copy,
         copied=sum(1 for a in response.answers if a.is_copied),
-        clarifications=review_services.clarification_history(response),
+        clarifications=clarifications, to_answer=to_answer, other_comments=other_comments,
+        latest_request=next((c for c in reversed(clarifications) if c.answered_at is None), None),
     )
+
+
+def _clarification_requests(
+    response: Response, sections: tuple[Section, ...], comments: dict[str, str]
+) -> tuple[list[tuple[Section, Question, str]], list[tuple[Section, Question, str]]]:
+    """While returned: the questions to answer again (reopened, in questionnaire order) with the
+    reviewer's comment, and the comments on other questions, which ask for nothing."""
+    if response.status != ResponseStatus.RETURNED:
+        return [], [(s, q, comments[q.id]) for s in sections for q in s.questions if q.id in comments]
+    reopened = set(response.reopened_questions or ()) or set(comments)
+    to_answer, others = [], []
+    for section in sections:
+        for question in section.questions:
+            if question.id in reopened:
+                to_answer.append((section, question, comments.get(question.id, "")))
+            elif question.id in comments:
+                others.append((section, question, comments[question.id]))
+    return to_answer, others
 
 
 def _read_section(
@@ -338,7 +360,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     typed: dict[str, dict[str, Any]] = {}
     refused: set[str] = set()
     if request.method == "POST":
-        typed = {q.id: _read_declaration(q, inputs.form()) for q in declarations}
+        typed = {q.id: _signed_by_profile(q, _read_declaration(q, inputs.form())) for q in declarations}
         bounded, refused = engine.within_limits(declarations, typed, services.answers_of(response))
         given = {q.id: services.declaration_as_given(q, bounded.get(q.id, {})) for q in declarations}
         states = engine.response_state(sections, {**services.answers_of(response), **given}, files, locale)
@@ -366,6 +388,8 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
                               editable=True, response_id=response.id,
                               revision=stored[question.id].revision if question.id in stored else None,
                               is_copied=False, upload_errors={})
+        for part in view.parts:
+            part.signer, part.signed_on = _profile_signer(), date.today()
         if request.method == "POST":
             for part in view.parts:
                 if part.part.id in by_id[question.id].missing_parts:
@@ -376,17 +400,45 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     for section, question in copies:
         copies_by_section.setdefault(section.id, []).append(question)
     declaration_problems = [q for s in states for q in s.problems if q.question.is_declaration]
+    # Every answer by part, as the reviewer will read it, each part with a link to change it.
+    summary = [
+        (s.section, [build_question(definition, qs.question, qs, answers, files, locale=locale, editable=False,
+                                    response_id=response.id, revision=None, is_copied=False, upload_errors={})
+                     for qs in s.shown if not qs.question.is_declaration])
+        for s in states
+    ]
     return render_template(
         "responses/check_submit.html", response=response, states=states, locale=locale,
         declaration_views=declaration_views, progress=engine.progress(states),
         submitted=request.method == "POST", blocking=blocking, copies=copies, copies_by_section=copies_by_section,
-        declaration_problems=declaration_problems,
+        declaration_problems=declaration_problems, summary=[(s, qvs) for s, qvs in summary if qvs],
+        signer=_profile_signer(), today=date.today(),
     ), status
 
 
 def _read_declaration(question: Question, form: Any) -> dict[str, Any]:
     return {p.id: type_of(p).read(form, key_for(question.id, p.id), p)
             for p in question.parts if p.type != "file"}
+
+
+def _profile_signer() -> dict[str, str]:
+    """Who signs: the signed-in user's name and job title as in their profile (either may be empty)."""
+    return {"name": (current_user.name or "").strip(), "title": (current_user.job_title or "").strip()}
+
+
+def _signed_by_profile(question: Question, value: dict[str, Any]) -> dict[str, Any]:
+    """The declaration is signed by the signed-in user: the profile's name and title are used, not
+    typed; only what the profile lacks is taken from the form."""
+    signer = _profile_signer()
+    result = dict(value)
+    for part in question.parts:
+        if part.type == "confirm":
+            given = dict(result.get(part.id) or {})
+            for field_name in ("name", "title"):
+                if signer[field_name]:
+                    given[field_name] = signer[field_name]
+            result[part.id] = given
+    return result
 
 
 @bp.route("/<int:response_id>/submissions/<int:number>/receipt.pdf")

@@ -47,6 +47,9 @@ class PartView:
     ref_choices: list[tuple[str, str]] = field(default_factory=list)
     rows: list[RowView] = field(default_factory=list)
     note: str = ""  # e.g. that only the first rows of a table are shown
+    # For a declaration on the check page: who signs (from the profile) and the day it is dated.
+    signer: Mapping[str, str] = field(default_factory=dict)
+    signed_on: Any = None
 
     @property
     def template(self) -> str:
@@ -168,7 +171,7 @@ def _rows(
                 cell.ref_choices = ref.choices(column, ctx)
             cells.append(cell)
         title = f"{table.row_label.capitalize()} {index}"
-        name = row_name(row)
+        name = row_name(row, part.columns)
         if name:
             title = f"{title}: {name}"
         rows.append(RowView(id=row_id, key=key_for(question.id, part.id, row_id), title=title, cells=cells))

@@ -16,7 +16,7 @@ from portal.admin.forms import InviteColleagueForm
 from portal.auth import services as accounts
 from portal.extensions import db
 from portal.models import Role, Supplier, User
-from portal.responses.overview import response_overview
+from portal.responses.overview import start_page
 from portal.supplier import notify, services
 from portal.supplier.forms import DeactivateColleagueForm, EditContactDetailsForm
 
@@ -35,9 +35,9 @@ def _own_supplier() -> Supplier:
 
 @bp.route("/")
 def home() -> str:
-    """The supplier's start page: its responses with progress, its agreements and colleagues."""
+    """The supplier's start page: requests to do and done, from every buyer; agreements and colleagues."""
     supplier = _own_supplier()
-    return render_template("supplier/home.html", supplier=supplier, responses=response_overview(supplier.id))
+    return render_template("supplier/home.html", supplier=supplier, requests=start_page(supplier.id))
 
 
 @bp.route("/invite", methods=["GET", "POST"])

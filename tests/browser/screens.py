@@ -86,6 +86,8 @@ def _screens() -> list[Screen]:
         Screen("response-not-started", "supplier", "/responses/{open_response}"),
         Screen("response-filled", "supplier", "/responses/{filled_response}"),
         Screen("response-accepted", "supplier", "/responses/{accepted_response}"),
+        Screen("response-returned", "supplier", "/responses/{returned_response}"),
+        Screen("check-your-answers", "supplier", "/responses/{filled_response}/submit"),
         Screen("check-submit-errors", "supplier", "/responses/{open_response}/submit", press="Submit the response"),
         Screen("check-submit-ready", "supplier", "/responses/{returned_response}/submit"),
         # Each section filled in (C has an invalid answer: its error summary), read-only once

@@ -110,9 +110,13 @@ def status_en(status: str) -> str:
 
 
 def open_response(page: Page, status: str) -> int:
+    """From the start page's «To do»: the request's card names its buyer and has one action."""
     expect(page).to_have_url(re.compile(r"/company/$"))
-    row = page.get_by_role("row", name=re.compile(f"^{AGREEMENT_NB} {BUYER} {ROUND_NB} {status}"))
-    row.get_by_role("link", name=AGREEMENT_NB).click()
+    card = page.locator(".request-card").filter(has_text=AGREEMENT_NB).filter(has_text=ROUND_NB)
+    expect(card).to_contain_text(BUYER)
+    tag = tr("nb", "Clarification requested") if status == status_nb("Returned for clarification") else status
+    expect(card.locator(".ds-tag")).to_have_text(tag)
+    card.get_by_role("link").click()
     expect(heading(page)).to_have_text(AGREEMENT_NB)
     match = re.search(r"/responses/(\d+)$", page.url)
     assert match, page.url
@@ -184,20 +188,26 @@ def fill_section_h(page: Page, evidence: Path) -> None:
     expect(question(page, "H5").get_by_role("link", name=EVIDENCE_NAME)).to_be_visible()
 
 
+def jump_to(page: Page, part: str | re.Pattern[str]) -> None:
+    """Open the closed list of parts above the questions and follow one of its links."""
+    page.locator("details.section-jump > summary").click()
+    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name=part).click()
+
+
 def check_everything_is_kept(page: Page) -> None:
     page.get_by_role("link", name="A. Leverandør og avtale").click()
     expect(question(page, "A1").get_by_label("Navn", exact=True)).to_have_value("Per Hansen")
     expect(question(page, "A2").get_by_role("radio", name="Ja", exact=True)).to_be_checked()
     expect(question(page, "A3").get_by_label("Lenke til redegjørelsen")).to_have_value(ACCOUNT_URL)
     expect(question(page, "A3").get_by_label("Publiseringsdato")).to_have_value(f"{YEAR}-06-20")
-    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name="B. Forankring").click()
+    jump_to(page, "B. Forankring")
     expect(question(page, "B2").get_by_role("checkbox", name="Leverandører i første ledd")).to_be_checked()
     expect(question(page, "B5").get_by_label("Antall totalt")).to_have_value("5")
-    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name=re.compile("^C. ")).click()
+    jump_to(page, re.compile("^C. "))
     row = question(page, "C5").get_by_role("group", name=re.compile(f"Produksjonssted 1: {SITE}"))
     expect(row.get_by_label("Land", exact=True)).to_have_value("BD")
     expect(row.get_by_label("Antall arbeidere", exact=True)).to_have_value("420")
-    page.get_by_role("navigation", name="Delene av spørreskjemaet").get_by_role("link", name=re.compile("^H. ")).click()
+    jump_to(page, re.compile("^H. "))
     expect(question(page, "H1").get_by_role("checkbox", name=re.compile(SITE))).to_be_checked()
     expect(question(page, "H1").get_by_label("Andel av volumet (%)")).to_have_value("70")
     expect(question(page, "H5").get_by_role("link", name=EVIDENCE_NAME)).to_be_visible()
@@ -213,11 +223,28 @@ def submit_with_declaration(page: Page, response_id: int) -> None:
     summary = page.locator(".ds-error-summary")
     expect(summary).to_be_focused()
     expect(page.get_by_role("link", name=re.compile(r"^I1 "))).to_be_visible()
+    check_your_answers(page)
     page.get_by_role("checkbox", name="Jeg bekrefter erklæringen ovenfor").check()  # the confirmation, I1
-    page.get_by_label("Navn", exact=True).fill("Per Hansen")
-    page.get_by_label("Stilling", exact=True).fill("Bærekraftsansvarlig")
     page.get_by_role("button", name=tr("nb", "Submit the response")).click()
     expect(flash(page)).to_contain_text("sendt inn")
+
+
+def check_your_answers(page: Page) -> None:
+    """Every answer by part, each part with «Endre» back to it; the declaration is signed with the profile."""
+    answers = page.get_by_role("region", name=tr("nb", "Your answers"))
+    expect(answers.get_by_role("heading", name="A. Leverandør og avtale")).to_be_visible()
+    expect(answers.get_by_text("per.hansen@arbeidsklaer.example")).to_be_visible()
+    expect(answers.get_by_text(SITE).first).to_be_visible()  # a table answer, as a table
+    change_a = answers.get_by_role("link", name=f"{tr('nb', 'Change')} {tr('nb', 'part %(part)s', part='A')}")
+    check_page = page.url
+    change_a.click()
+    expect(heading(page)).to_have_text("A. Leverandør og avtale")
+    page.goto(check_page)
+    expect(heading(page)).to_have_text("Kontroller og send inn")
+    signature = page.locator(".signature")
+    expect(signature).to_contain_text("Per Hansen (demo)")
+    expect(signature).to_contain_text("Bærekraftsansvarlig")
+    expect(page.get_by_label("Navn", exact=True)).to_have_count(0)  # signed, not typed
 
 
 def supplier_fills_and_submits(page: Page, evidence: Path, caplog: pytest.LogCaptureFixture) -> int:
@@ -286,7 +313,11 @@ def supplier_amends(page: Page, response_id: int) -> None:
     login(page, SUPPLIER)
     assert open_response(page, status_nb("Returned for clarification")) == response_id
     expect(page.get_by_text("Kommunen har bedt om en avklaring", exact=False)).to_be_visible()
-    page.get_by_role("link", name="A. Leverandør og avtale").click()
+    # What to answer comes first, with the reviewer's message, and links to the reopened question.
+    needs = page.get_by_role("region", name=tr("nb", "What you need to answer"))
+    expect(needs).to_contain_text(CLARIFY)
+    needs.get_by_role("link", name=re.compile(r"^A1 ")).click()
+    expect(page).to_have_url(re.compile(r"/sections/A#q-A1$"))
     a1 = question(page, "A1")
     expect(a1.get_by_label("Stilling (valgfritt)")).to_be_editable()
     a1.get_by_label("Stilling (valgfritt)").fill("Bærekraftsansvarlig")
@@ -296,7 +327,7 @@ def supplier_amends(page: Page, response_id: int) -> None:
     # Every submission carries a declaration given now: the box starts empty, the names are kept.
     declaration = page.get_by_role("checkbox", name="Jeg bekrefter erklæringen ovenfor")
     expect(declaration).not_to_be_checked()
-    expect(page.get_by_label("Navn", exact=True)).to_have_value("Per Hansen")
+    expect(page.locator(".signature")).to_contain_text("Per Hansen (demo)")
     declaration.check()
     page.get_by_role("button", name=tr("nb", "Submit the response")).click()
     expect(flash(page)).to_contain_text("sendt inn")

@@ -26,7 +26,7 @@ FOCUSED = """() => {
     const el = document.activeElement;
     if (!el || el === document.body) return {tag: 'body'};
     const label = el.labels && el.labels.length ? el.labels[0].innerText.trim() : '';
-    const row = el.closest('tr');
+    const row = el.closest('tr') || el.closest('.request-card');
     const legend = el.closest('fieldset') ? el.closest('fieldset').querySelector('legend') : null;
     return {
         tag: el.tagName.toLowerCase(), id: el.id, type: el.getAttribute('type') || '',
@@ -85,9 +85,9 @@ def test_supplier_answers_a_section_by_keyboard_only(page: Page, demo_world: Any
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/company/(#main)?$"))
 
-    # This year's response, from the table of self-assessments.
-    tab_to(page, lambda f: f["tag"] == "a" and f["text"] == AGREEMENT and ROUND in f["row"],
-           what=f"the link to {AGREEMENT} in {ROUND}")
+    # This year's response, from its card under «To do»: one action, named after the agreement.
+    tab_to(page, lambda f: f["tag"] == "a" and AGREEMENT in f["text"] and ROUND in f["row"],
+           what=f"the action for {AGREEMENT} in {ROUND}")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(AGREEMENT)
     tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith("C. "), what="section C")

@@ -134,6 +134,7 @@ def test_submitting_never_clears_copy_marks(make_response, db, make):
 def test_the_declaration_is_given_with_the_submission_and_dated_today(client, make_response, db, login_as,
                                                                       sent_mail):
     user = login_as("supplier")
+    user.name, user.job_title = "Kari Nå", ""  # no title in the profile: it is asked for
     response = make_response(user.supplier, variant="simplified")
     for question_id, value in sample_answers(_sections(response)).items():
         db.session.add(Answer(response=response, question_id=question_id, updated_by=user,
@@ -176,3 +177,28 @@ def test_the_section_page_does_not_take_the_declaration(client, make_response, d
                             "q-I1-confirm-confirmed": "yes", "q-I1-confirm-name": "Kari",
                             "q-I1-confirm-title": "Leder"})
     assert "I1" not in _stored(db, response.id)
+
+
+def test_the_declaration_is_signed_with_the_profile_not_typed(client, make_response, db, login_as, sent_mail):
+    user = login_as("supplier")
+    user.name, user.job_title = "Kari Nå", "Daglig leder"
+    response = make_response(user.supplier, variant="simplified")
+    for question_id, value in sample_answers(_sections(response)).items():
+        if question_id != "I1":
+            db.session.add(Answer(response=response, question_id=question_id, updated_by=user, value=value))
+    db.session.commit()
+
+    page = client.get(f"/responses/{response.id}/submit").get_data(as_text=True)
+    assert 'name="q-I1-confirm-name"' not in page
+    assert 'name="q-I1-confirm-title"' not in page
+    assert 'name="q-I1-confirm-date"' not in page
+    assert "Kari Nå" in page
+    assert "Daglig leder" in page
+    assert format_date(date.today(), "long", locale="nb") in page
+
+    # A name posted by hand is not the signature: the profile's is.
+    reply = _declare(client, response, **{"q-I1-confirm-name": "Noen Andre", "q-I1-confirm-date": "2020-01-01"})
+    assert reply.status_code == 302
+    declared = db.session.get(Response, response.id).submissions[0].answers["I1"]["confirm"]
+    assert declared == {"confirmed": "yes", "name": "Kari Nå", "title": "Daglig leder",
+                        "date": date.today().isoformat()}

@@ -145,6 +145,7 @@ def _fill_all(db, response, user):
 
 def test_submit_freezes_snapshot_and_stores_receipt(client, make, make_response, db, login_as, sent_mail):
     user, response = _supplier_with_response(make, make_response, db, login_as, variant="simplified")
+    user.name = "Per Hansen"  # the declaration is signed with the profile's name
     _fill_all(db, response, user)
     path = f"/responses/{response.id}/submit"
     assert client.get(path).status_code == 200
