@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 
-def _date(value: date | datetime | None, fmt: str = "medium") -> str:
-    if value is None:
+def _date(value: date | datetime | str | None, fmt: str = "medium") -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # an ISO date kept in a stored document
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         return format_datetime(value, fmt)
     return format_date(value, fmt)

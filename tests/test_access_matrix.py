@@ -37,6 +37,8 @@ from portal.models import (
     FollowUpActivity,
     FollowUpRound,
     PriorityRisk,
+    PublishedReport,
+    PublishedReportFile,
     QuestionnaireVersion,
     Response,
     Submission,
@@ -106,6 +108,7 @@ class World:
     risk: PriorityRisk
     version: QuestionnaireVersion
     round: FollowUpRound
+    published: PublishedReport  # the round's year, published, with a PDF and a CSV in nb
     platform: User  # the platform administrator (tests/test_platform.py covers its pages)
 
     def visitor(self, actor: str) -> User | None:
@@ -121,6 +124,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     from io import BytesIO
 
     from portal import storage
+    from portal.models import utcnow
     from portal.rounds.services import create_round, ensure_shipped_versions
     from portal.uploads import store_upload
 
@@ -170,9 +174,18 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
         return Attachment(original_name=stored.original_name, stored_name=stored.stored_name,
                           size=stored.size, sha256=stored.sha256, mimetype=stored.mimetype)
 
+    published = PublishedReport(buyer=make.default_buyer, year=round_.year, version=1,
+                                status_as_of=date.today(), documents={"nb": {}, "en": {}},
+                                exports_stored_at=utcnow())
+    for fmt, name in (("pdf", ""), ("csv", "4a3")):
+        stored = storage.save(b"%PDF-1.4\n%%EOF\n", kind="exports", content_type="application/pdf")
+        published.files.append(PublishedReportFile(format=fmt, locale="nb", name=name,
+                                                   stored_name=stored.key, size=stored.size or 0,
+                                                   sha256=stored.sha256 or "", stored=stored))
+    db.session.add(published)
     world = World(a=side(names[0]), b=side(names[1]), reviewer=make.user(role="reviewer"),
                   admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_,
-                  platform=make.user(role="platform_admin"))
+                  published=published, platform=make.user(role="platform_admin"))
     db.session.commit()
     return world
 
@@ -350,10 +363,14 @@ MATRIX: dict[str, Spec] = {
     "deviations.confirm_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/confirm", method="POST"),
     "deviations.discard_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/discard", method="POST"),
     # Reports: staff only (the world's activities and deviations are dated this year)
-    "reports.year_report": staff(lambda w, s: f"/reports?year={w.round.year}"),
+    "reports.year_report": staff(lambda w, s: f"/reports?year={w.round.year}&live=1"),
     "reports.export": staff(lambda w, s: f"/reports/{w.round.year}.json"),
     "reports.export_csv": staff(lambda w, s: f"/reports/{w.round.year}/4a3.csv"),
     "reports.edit_text": staff(lambda w, s: f"/reports/{w.round.year}/text", method="POST"),
+    "reports.publish": admin_only(lambda w, s: f"/reports/{w.round.year}/publish", method="POST"),
+    "reports.published_export": staff(lambda w, s: f"/reports/published/{w.published.id}.pdf?lang=nb"),
+    "reports.published_csv": staff(
+        lambda w, s: f"/reports/published/{w.published.id}/4a3.csv?lang=nb"),
     # The platform administrator's pages: no buyer's staff and no supplier may use them
     # (tests/test_platform.py signs in as the platform administrator).
     "platform.list_buyers": nobody_here(lambda w, s: "/platform/"),

@@ -17,6 +17,7 @@ from portal.models.followup import (
     Submission,
 )
 from portal.models.mail import MailDelivery
+from portal.models.published import PublishedReport, PublishedReportFile
 from portal.models.review import (
     Attachment,
     Clarification,
@@ -45,6 +46,8 @@ __all__ = [
     "DeviationUpdate",
     "FollowUpActivity",
     "MailDelivery",
+    "PublishedReport",
+    "PublishedReportFile",
     "QuestionReview",
     "ReportText",
     "EvidenceFile",

@@ -28,3 +28,7 @@ class EditReportTextForm(PortalForm):
 
         if not self.reset.data and not (field.data or "").strip():
             raise ValidationError(_l("Enter the text for 4.A.1, or reset it to the draft"))
+
+
+class PublishReportForm(PortalForm):
+    publish = SubmitField(_l("Publish the report"))
