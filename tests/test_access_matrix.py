@@ -344,6 +344,9 @@ MATRIX: dict[str, Spec] = {
     "review.list_activities": staff(lambda w, s: "/review/activities"),
     "review.new_activity": staff(lambda w, s: "/review/activities/new"),
     "review.view_activity": staff(lambda w, s: f"/review/activities/{s.activity.id}"),
+    "review.edit_activity": staff(lambda w, s: f"/review/activities/{s.activity.id}/edit"),
+    "review.withdraw_activity": staff(lambda w, s: f"/review/activities/{s.activity.id}/withdraw",
+                                      method="POST"),
     "review.download_activity_file": staff(
         lambda w, s: f"/review/activities/{s.activity.id}/files/{s.activity_file.id}"),
     "review.audit_log": admin_only(lambda w, s: "/review/audit"),

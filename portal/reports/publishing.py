@@ -22,10 +22,19 @@ import orjson
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import audit, jobs, storage
 from portal.extensions import db
-from portal.models import LOCALES, Buyer, PublishedReport, PublishedReportFile, User, utcnow
+from portal.models import (
+    LOCALES,
+    AuditEvent,
+    Buyer,
+    PublishedReport,
+    PublishedReportFile,
+    User,
+    utcnow,
+)
 from portal.reports import exports, queries
 from portal.reports.tables import TABLE_KEYS
 from portal.tenancy import owner_id, scope_to
@@ -223,3 +232,24 @@ def change_message(change: Change) -> str:
             "Agreements in the 2.A.2 table: %(before)s then, %(after)s now", **n),
     }
     return messages[change.code]()
+
+
+# Corrections after publication
+
+CORRECTIONS = ("activity.edited", "activity.withdrawn")
+
+
+def corrections_since(published: PublishedReport) -> list[AuditEvent]:
+    """Activities of the report's year corrected or withdrawn after it was published.
+
+    An edit counts when the activity was dated in the year before or after it, since
+    either way it changes that year's figures.
+    """
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(CORRECTIONS),
+                                 AuditEvent.at > published.published_at)
+        .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id))
+    year = str(published.year)
+    return [event for event in events
+            if any(isinstance(side, dict) and str(side.get("date", "")).startswith(year)
+                   for side in (event.before, event.after))]

@@ -146,9 +146,14 @@ def _counted_deviation() -> ColumnElement[bool]:
     return and_(Deviation.is_proposed.is_(False), Deviation.status != "WITHDRAWN")
 
 
+def _counted_activity() -> ColumnElement[bool]:
+    """An activity that counts: not withdrawn (recorded in error; it stays in the history)."""
+    return FollowUpActivity.withdrawn_at.is_(None)
+
+
 def _qualifying_activities(year: int) -> ColumnElement[bool]:
     """Activities dated in Y on an agreement active in Y (join Agreement first)."""
-    return and_(_dated_in(FollowUpActivity.date, year), active_in(year))
+    return and_(_dated_in(FollowUpActivity.date, year), active_in(year), _counted_activity())
 
 
 # Years
@@ -333,7 +338,7 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
             func.sum(case((active, 0), else_=1)),
         )
         .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
-        .where(_dated_in(FollowUpActivity.date, year))
+        .where(_dated_in(FollowUpActivity.date, year), _counted_activity())
     ).one()
 
     # The page and the PDF want the first rows by name only; the supplier count of each
@@ -1138,7 +1143,7 @@ def follow_up_staff(year: int) -> tuple[StaffRole, ...]:
         select(User.role, User.job_title, func.count(distinct(User.id)),
                func.count(FollowUpActivity.id))
         .join(User, User.id == FollowUpActivity.created_by_id)
-        .where(_dated_in(FollowUpActivity.date, year),
+        .where(_dated_in(FollowUpActivity.date, year), _counted_activity(),
                User.role.in_((Role.REVIEWER.value, Role.ADMIN.value)))
         .group_by(User.role, User.job_title)
         .order_by(func.count(FollowUpActivity.id).desc(), User.job_title)

@@ -120,6 +120,7 @@ def _render_published(published: PublishedReport, years: tuple[int, ...], today:
         year=published.year,
         years=years,
         changes=changes,
+        corrections=publishing.corrections_since(published),
         versions=publishing.versions(published.year),
         locale=locale,
         table_keys=TABLE_KEYS,

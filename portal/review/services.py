@@ -549,3 +549,35 @@ def create_activity(
                  after={**_activity_snapshot(activity),
                         "files": [{"name": f.original_name, "sha256": f.sha256} for f in files]})
     return activity
+
+
+def edit_activity(activity: FollowUpActivity, *, kind: str, day: date, notes: str, reason: str,
+                  actor: User) -> FollowUpActivity:
+    """Correct an activity's kind, date or notes; the trail keeps before, after and why."""
+    if activity.is_withdrawn:
+        raise ReviewError("withdrawn")
+    if kind not in ACTIVITY_KINDS:
+        raise ReviewError("kind")
+    before = _activity_snapshot(activity)
+    activity.kind, activity.date, activity.notes = kind, day, notes
+    after = _activity_snapshot(activity)
+    if after == before:
+        return activity
+    db.session.flush()
+    audit.record("activity.edited", activity, actor=actor, supplier_id=activity.supplier_id,
+                 before=before, after={**after, "reason": reason})
+    return activity
+
+
+def withdraw_activity(activity: FollowUpActivity, reason: str, *, actor: User) -> FollowUpActivity:
+    """Withdraw an activity recorded in error: it leaves the figures and stays in the history."""
+    if activity.is_withdrawn:
+        raise ReviewError("withdrawn")
+    activity.withdrawn_at = utcnow()
+    activity.withdrawn_by_id = actor.id
+    activity.withdrawn_reason = reason
+    db.session.flush()
+    audit.record("activity.withdrawn", activity, actor=actor, supplier_id=activity.supplier_id,
+                 before=_activity_snapshot(activity),
+                 after={**_activity_snapshot(activity), "withdrawn": True, "reason": reason})
+    return activity

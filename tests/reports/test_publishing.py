@@ -60,7 +60,7 @@ def test_admin_publishes_and_the_files_are_stored(client, town, login_as, db):
     pdf = client.get(f"/reports/published/{published.id}.pdf?lang=nb")
     assert pdf.status_code == 200
     assert pdf.data.startswith(b"%PDF")
-    assert f"v1-nb.pdf" in pdf.headers["Content-Disposition"]
+    assert "v1-nb.pdf" in pdf.headers["Content-Disposition"]
 
 
 def test_a_published_2024_report_is_unchanged_by_later_edits_and_lists_them(client, town, login_as, db):
@@ -212,3 +212,28 @@ def test_every_change_has_a_message(app, locale):
             assert "5" in message
             assert "7" in message
         assert publishing.change_message(Change("text_4a1"))
+
+
+def test_the_published_report_lists_corrections_made_after_publication(client, town, login_as, db):
+    from portal.models import FollowUpActivity
+
+    login_as("admin", locale="en")
+    post(client, f"/reports/{YEAR}/publish")
+    page = text(client.get(f"/reports?year={YEAR}"))
+    assert "No follow-up activity of the year has been corrected or withdrawn since publication." in page
+    spot_check = db.session.scalar(select(FollowUpActivity).where(
+        FollowUpActivity.date == date(2024, 12, 31)))
+    # A 2025 activity corrected is not a correction of 2024.
+    other = db.session.scalar(select(FollowUpActivity).where(FollowUpActivity.date == date(2025, 4, 10)))
+    view = f"/review/activities/{spot_check.id}"
+
+    post(client, f"{view}/withdraw", {"reason": "Stikkprøven gjaldt 2025"}, token_from=view)
+    post(client, f"/review/activities/{other.id}/edit",
+         {"kind": "questionnaire_reviewed", "date": "2025-04-11", "reason": "Dato"},
+         token_from=f"/review/activities/{other.id}/edit")
+
+    page = text(client.get(f"/reports?year={YEAR}"))
+    assert "Activity withdrawn Stikkprøven gjaldt 2025" in page
+    assert "Dato" not in page.split("Corrections since publication")[1].split("Key information")[0]
+    assert "1 follow-up activity removed or withdrawn" in page
+    assert "Suppliers subject to contract follow-up (4.A.2): 1 then, 0 now" in page

@@ -1,7 +1,8 @@
-"""published reports
+"""published reports and corrections
 
 A buyer's published year reports: each version's JSON documents (figures, texts, warnings)
-and its stored exports. New tables only; nothing existing changes.
+and its stored exports. Follow-up activities can be withdrawn with a reason: three new
+columns, empty for every existing activity (none is withdrawn).
 
 Revision ID: 0f8903bc226c
 Revises: 1db7513d50e5
@@ -62,8 +63,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_published_report_file_stored_name'), ['stored_name'], unique=False)
 
 
+    with op.batch_alter_table('follow_up_activity', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('withdrawn_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('withdrawn_reason', sa.Text(), nullable=False, server_default=''))
+        batch_op.create_foreign_key(batch_op.f('fk_follow_up_activity_withdrawn_by_id_user'), 'user', ['withdrawn_by_id'], ['id'])
+
 
 def downgrade():
+    with op.batch_alter_table('follow_up_activity', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_follow_up_activity_withdrawn_by_id_user'), type_='foreignkey')
+        batch_op.drop_column('withdrawn_reason')
+        batch_op.drop_column('withdrawn_by_id')
+        batch_op.drop_column('withdrawn_at')
+
     with op.batch_alter_table('published_report_file', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_published_report_file_stored_name'))
         batch_op.drop_index(batch_op.f('ix_published_report_file_report_id'))
