@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.reports import csvfile, jsondoc, queries, xlsx
-from portal.reports.pdf import PDF_LIMIT, render_report_pdf
+from portal.reports.pdf import PDF_LIMIT, Publication, render_report_pdf
 from portal.reports.tables import all_tables, table
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,10 +42,11 @@ def json_bytes(document: dict[str, Any]) -> bytes:
     return orjson.dumps(document)
 
 
-def pdf_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str) -> bytes:
+def pdf_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str,
+              publication: Publication | None = None) -> bytes:
     # The PDF holds the parts to paste into the report; the five years stay on the page.
     report = queries.year_report(year, today, years, limit=PDF_LIMIT, summaries=True, five=False)
-    return render_report_pdf(report, locale, buyer_name)
+    return render_report_pdf(report, locale, buyer_name, publication)
 
 
 def xlsx_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str) -> bytes:

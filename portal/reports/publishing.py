@@ -36,6 +36,7 @@ from portal.models import (
     utcnow,
 )
 from portal.reports import exports, queries
+from portal.reports.pdf import Publication
 from portal.reports.tables import TABLE_KEYS
 from portal.tenancy import owner_id, scope_to
 
@@ -119,10 +120,12 @@ def store_exports(published: PublishedReport, buyer_name: str) -> None:
         audit.record("report.exports_refused", published, actor=None, field=str(year),
                      after={"version": published.version, "reason": "changed"})
         return
+    publisher = published.published_by.display_name if published.published_by else ""
+    publication = Publication(published.version, published.published_at, publisher)
     for locale, document in published.documents.items():
         made: list[tuple[str, str, bytes]] = [
             ("json", "", exports.json_bytes(document)),
-            ("pdf", "", exports.pdf_bytes(year, today, years, locale, buyer_name)),
+            ("pdf", "", exports.pdf_bytes(year, today, years, locale, buyer_name, publication)),
             ("xlsx", "", exports.xlsx_bytes(year, today, years, locale, buyer_name)),
         ]
         made += [("csv", name, exports.csv_bytes(year, today, years, locale, name))

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as HttpResponse
 
 from portal import inputs, storage
@@ -25,7 +26,7 @@ from portal.access import get_or_404, require_roles, role_required, signed_in_us
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import LOCALES, PublishedReport, Role
-from portal.reports import charts, exports, labels, publishing, queries, services, texts
+from portal.reports import charts, exports, guard, labels, publishing, queries, services, texts
 from portal.reports.forms import EditReportTextForm, PublishReportForm
 from portal.reports.tables import TABLE_KEYS, TABLE_TITLES
 from portal.security import DOWNLOAD_CSP
@@ -103,6 +104,8 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
         response_statuses=queries.RESPONSE_STATUS_ORDER,
         page_limit=PAGE_LIMIT,
         published=publishing.latest(year),
+        public_texts=[(guard.warning_message(w), guard.warning_link(w, year))
+                      for w in guard.year_warnings(year)],
     )
 
 
@@ -151,10 +154,17 @@ def publish(year: int) -> HttpResponse:
     _known_year(year, years)
     if not PublishReportForm().validate_on_submit():
         abort(400)
+    named = guard.year_warnings(year)
     published = publishing.publish_year(year, today, years, actor=signed_in_user())
     db.session.commit()
     flash(_("Version %(version)s of the %(year)s report was published. Its files are being made "
             "and appear here shortly.", version=published.version, year=year), "success")
+    if named:
+        flash(ngettext("%(num)s public text of the published report names a site, supplier, "
+                       "person or organisation number: see the warnings with the live figures.",
+                       "%(num)s public texts of the published report name a site, supplier, "
+                       "person or organisation number: see the warnings with the live figures.",
+                       len(named)), "warning")
     return redirect(url_for("reports.year_report", year=year))
 
 
@@ -204,6 +214,8 @@ def edit_text(year: int) -> HttpResponse | str:
         services.save_report_text(year, queries.REPORT_TEXT_4A1, form.text.data or "", actor=actor)
         db.session.commit()
         flash(_("The text for 4.A.1 was saved."), "success")
+        if hits := guard.known_terms().find(form.text.data or ""):
+            flash(guard.hits_message(hits), "warning")
     return redirect(url_for("reports.year_report", year=year, _anchor="section-4a1"))
 
 
