@@ -16,19 +16,31 @@ skipped, since they would match ordinary words.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import CompoundSelect, String, and_, cast, literal, or_, select, union_all
 
 from portal.extensions import db
-from portal.models import Answer, Deviation, PriorityRisk, Supplier, User
+from portal.models import (
+    Agreement,
+    Answer,
+    Deviation,
+    PriorityRisk,
+    Response,
+    Supplier,
+    User,
+    buyer_supplier,
+)
 from portal.reports import queries
+from portal.tenancy import scoped_buyer
 
 SITE = "site"
 SUPPLIER = "supplier"
@@ -95,25 +107,48 @@ def _c5_site_names(rows: object) -> Iterable[str]:
     return (str(row.get("site_name") or "") for row in sites if isinstance(row, dict))
 
 
-def known_terms() -> Terms:
-    """Everything the signed-in buyer's portal knows that a public text must not name.
-
-    Runs in the buyer's scope (portal/tenancy.py): suppliers of its register, its
-    deviations, the answers to its requests, its staff and its suppliers' users.
+def known_terms(buyer_id: int | None = None) -> Terms:
+    """Everything ``buyer_id``'s portal knows that a public text must not name (default: the
+    buyer the session is scoped to): the suppliers of its register, its deviations' sites and
+    responsible persons, the sites in the answers to its requests, its staff and its
+    suppliers' users. One statement; the buyer is named in it, not left to the scoping.
     """
+    buyer = buyer_id if buyer_id is not None else scoped_buyer(db.session())
+    if buyer is None:
+        raise ValueError("the public text guard needs a buyer")
+    register = select(buyer_supplier.c.supplier_id).where(buyer_supplier.c.buyer_id == buyer)
+    on_register = Supplier.id.in_(register)
+    answers_of_buyer = Answer.response_id.in_(
+        select(Response.id).join(Agreement, Agreement.id == Response.agreement_id)
+        .where(Agreement.buyer_id == buyer))
+    statement: CompoundSelect = union_all(
+        select(literal(SUPPLIER), Supplier.name).where(on_register),
+        select(literal(ORG_NUMBER), Supplier.org_number)
+        .where(on_register, Supplier.org_number.is_not(None)),
+        select(literal(ORG_NUMBER), Supplier.registry_id)
+        .where(on_register, Supplier.registry_id.is_not(None)),
+        select(literal(SITE), Deviation.site).where(Deviation.buyer_id == buyer, Deviation.site != ""),
+        select(literal(PERSON), Deviation.responsible)
+        .where(Deviation.buyer_id == buyer, Deviation.responsible != ""),
+        select(literal(C5), cast(Answer.value, String))
+        .where(Answer.question_id == C5, answers_of_buyer),
+        select(literal(PERSON), User.name)
+        .where(User.name != "", or_(User.buyer_id == buyer, User.supplier_id.in_(register))),
+    )
     terms: list[tuple[str, str]] = []
-    for name, org_number, registry_id in db.session.execute(
-            select(Supplier.name, Supplier.org_number, Supplier.registry_id)):
-        terms.append((SUPPLIER, name))
-        terms += [(ORG_NUMBER, number) for number in (org_number, registry_id) if number]
-    for site, responsible in db.session.execute(
-            select(Deviation.site, Deviation.responsible)
-            .where(or_(Deviation.site != "", Deviation.responsible != ""))):
-        terms += [(SITE, site), (PERSON, responsible)]
-    for (value,) in db.session.execute(select(Answer.value).where(Answer.question_id == C5)):
-        terms += [(SITE, name) for name in _c5_site_names(value)]
-    terms += [(PERSON, name) for (name,) in db.session.execute(select(User.name).where(User.name != ""))]
+    for kind, value in db.session.execute(statement):
+        if kind == C5:
+            terms += [(SITE, name) for name in _c5_site_names(_json(value))]
+        elif value:
+            terms.append((kind, value))
     return Terms((kind, term) for kind, term in terms if term and term.strip())
+
+
+def _json(value: str | None) -> object:
+    try:
+        return json.loads(value) if value else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -125,26 +160,32 @@ class PublicTextWarning:
     hits: tuple[Hit, ...]
 
 
-def year_warnings(year: int, terms: Terms | None = None) -> tuple[PublicTextWarning, ...]:
-    """Every public text of ``year``'s report with what it names, in report order."""
+def year_warnings(year: int, terms: Terms | None = None, *,
+                  saved_4a1: str | None = None) -> tuple[PublicTextWarning, ...]:
+    """Every public text of ``year``'s report with what it names, in report order.
+
+    ``saved_4a1``: the saved 4.A.1 text when the caller has read it already (else it is read).
+    """
     terms = terms or known_terms()
     found: list[PublicTextWarning] = []
-    saved = queries.saved_text(year)
-    if saved is not None and (hits := terms.find(saved.text)):
+    if saved_4a1 is None:
+        saved = queries.saved_text(year)
+        saved_4a1 = saved.text if saved is not None else ""
+    if hits := terms.find(saved_4a1):
         found.append(PublicTextWarning("4a1", None, hits))
-    for risk_id, *texts in db.session.execute(
-            select(PriorityRisk.id, PriorityRisk.impact_nb, PriorityRisk.impact_en,
-                   PriorityRisk.geography).order_by(PriorityRisk.position, PriorityRisk.id)):
-        if hits := terms.find("\n".join(t or "" for t in texts)):
-            found.append(PublicTextWarning("2a3", risk_id, hits))
     in_report = and_(queries._counted_deviation(),
                      or_(queries._detected_in(year), queries._earlier_open_in(year)),
                      Deviation.measures_text != "")
-    for deviation_id, text in db.session.execute(
-            select(Deviation.id, Deviation.measures_text).where(in_report)
-            .order_by(Deviation.detected_date, Deviation.id)):
-        if hits := terms.find(text):
-            found.append(PublicTextWarning("4a3", deviation_id, hits))
+    risks = select(literal("2a3"), PriorityRisk.id,
+                   PriorityRisk.impact_nb + "\n" + PriorityRisk.impact_en + "\n"
+                   + PriorityRisk.geography, PriorityRisk.position, literal(date(2000, 1, 1)))
+    measures = select(literal("4a3"), Deviation.id, Deviation.measures_text, literal(0),
+                      Deviation.detected_date).where(in_report)
+    rows = db.session.execute(union_all(risks, measures)).all()
+    # The report's order: 2.A.3 by position, then 4.A.3 by date.
+    for where, object_id, text, _position, _day in sorted(rows, key=lambda r: (r[0], r[3], r[4], r[1])):
+        if hits := terms.find(text or ""):
+            found.append(PublicTextWarning(where, object_id, hits))
     return tuple(found)
 
 

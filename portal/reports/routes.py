@@ -105,7 +105,8 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
         page_limit=PAGE_LIMIT,
         published=publishing.latest(year),
         public_texts=[(guard.warning_message(w), guard.warning_link(w, year))
-                      for w in guard.year_warnings(year)],
+                      for w in guard.year_warnings(
+                          year, saved_4a1=report.saved_4a1.text if report.saved_4a1 else "")],
     )
 
 
