@@ -370,6 +370,8 @@ MATRIX: dict[str, Spec] = {
     "reports.export": staff(lambda w, s: f"/reports/{w.round.year}.json"),
     "reports.export_csv": staff(lambda w, s: f"/reports/{w.round.year}/4a3.csv"),
     "reports.edit_text": staff(lambda w, s: f"/reports/{w.round.year}/text", method="POST"),
+    "reports.warning_records": staff(
+        lambda w, s: f"/reports/{w.round.year}/warnings/proposed_unconfirmed"),
     "reports.publish": admin_only(lambda w, s: f"/reports/{w.round.year}/publish", method="POST"),
     "reports.published_export": staff(lambda w, s: f"/reports/published/{w.published.id}.pdf?lang=nb"),
     "reports.published_csv": staff(

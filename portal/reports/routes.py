@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,10 +24,21 @@ from werkzeug.wrappers import Response as HttpResponse
 
 from portal import inputs, storage
 from portal.access import get_or_404, require_roles, role_required, signed_in_user
+from portal.codes import DETECTION_METHODS
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import LOCALES, PublishedReport, Role
-from portal.reports import charts, exports, guard, labels, publishing, queries, services, texts
+from portal.reports import (
+    charts,
+    exports,
+    guard,
+    labels,
+    publishing,
+    queries,
+    records,
+    services,
+    texts,
+)
 from portal.reports.forms import EditReportTextForm, PublishReportForm
 from portal.reports.tables import TABLE_KEYS, TABLE_TITLES
 from portal.security import DOWNLOAD_CSP
@@ -97,7 +109,10 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
         text_4a1_saved=is_saved,
         view=view,
         charts=charts.all_charts(report),
-        warnings=[texts.warning_message(w) for w in report.warnings],
+        warnings=[(texts.warning_message(w),
+                   url_for("reports.warning_records", year=year, code=w.code)
+                   if w.code in records.CODES else None)
+                  for w in report.warnings],
         no_deviations=texts.no_deviations_sentence(),
         deviations_answer=texts.deviations_answer(report),
         table_titles=[(key, str(TABLE_TITLES[key])) for key in TABLE_KEYS],
@@ -144,6 +159,25 @@ def year_report() -> str:
     if not inputs.arg("live") and (published := publishing.latest(year)) is not None:
         return _render_published(published, years, today)
     return _render_page(year, years, today)
+
+
+@bp.get("/reports/<int:year>/warnings/<code>")
+def warning_records(year: int, code: str) -> str:
+    """The records one warning of the year's report counts, each linked to its page."""
+    if code not in records.CODES:
+        abort(404)
+    today = date.today()
+    _known_year(year, queries.available_years(today))
+    days = int(current_app.config["REPORT_UNREVIEWED_DAYS"])
+    report_warning = next((w for w in queries.year_report(year, today, limit=0, groups=False,
+                                                          categories=False, five=False).warnings
+                           if w.code == code), None)
+    rows, total = records.records(code, year, today, days, limit=PAGE_LIMIT)
+    return render_template(
+        "reports/warning_records.html", year=year, code=code, rows=rows, total=total,
+        kind=records.CODES[code], detection_label=DETECTION_METHODS.label,
+        message=texts.warning_message(report_warning) if report_warning else None,
+    )
 
 
 @bp.post("/reports/<int:year>/publish")
