@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as HttpResponse
@@ -385,9 +385,21 @@ def new_activity() -> HttpResponse | str | tuple[str, int]:
         )
         db.session.commit()
         flash(_("The activity is recorded."), "success")
+        _warn_outside_agreement(activity)
         return redirect(url_for("review.view_activity", activity_id=activity.id))
     status = 422 if form.errors else 200
     return render_template("review/new_activity.html", form=form), status
+
+
+def _warn_outside_agreement(activity: FollowUpActivity) -> None:
+    """Accepted, but said: an activity outside its agreement's period is likely a wrong date."""
+    agreement = activity.agreement
+    end = agreement.end_date
+    if activity.date < agreement.start_date or (end is not None and activity.date > end):
+        flash(_("The activity is dated outside the agreement's period (%(start)s to %(end)s). "
+                "Check the date: the annual report warns of it.",
+                start=format_date(agreement.start_date),
+                end=format_date(end) if end else _("no end date")), "warning")
 
 
 def get_activity_or_404(activity_id: int) -> FollowUpActivity:
@@ -426,6 +438,7 @@ def edit_activity(activity_id: int) -> HttpResponse | str | tuple[str, int]:
                                actor=signed_in_user())
         db.session.commit()
         flash(_("The correction is saved."), "success")
+        _warn_outside_agreement(activity)
         return redirect(url_for("review.view_activity", activity_id=activity.id))
     status = 422 if form.errors else 200
     return render_template("review/edit_activity.html", form=form, activity=activity), status

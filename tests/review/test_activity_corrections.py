@@ -100,3 +100,20 @@ def test_a_withdrawn_activity_leaves_the_figures_and_stays_in_the_history(client
     assert again.status_code == 302
     assert client.get(f"{view}/edit").status_code == 302
     assert db.session.query(AuditEvent).filter_by(action="activity.withdrawn").count() == 1
+
+
+def test_an_activity_outside_its_agreements_period_is_recorded_with_a_warning(client, db, make, login_as):
+    from tests.auth.helpers import flashed
+    from tests.conftest import csrf_token
+
+    supplier = make.supplier(name="Tidlig AS")
+    agreement = make.agreement(suppliers=[supplier], start_date=date(2025, 3, 1), end_date=None)
+    login_as("reviewer", locale="en")
+
+    reply = client.post("/review/activities/new", data={
+        "csrf_token": csrf_token(client, "/review/activities/new"), "kind": "status_meeting",
+        "date": "2025-02-01", "agreement_id": agreement.id, "supplier_id": supplier.id})
+
+    assert reply.status_code == 302
+    assert db.session.query(FollowUpActivity).count() == 1
+    assert any("dated outside the agreement's period" in m for m in flashed(client))
