@@ -5,7 +5,7 @@ and its stored exports. Follow-up activities can be withdrawn with a reason: thr
 columns, empty for every existing activity (none is withdrawn).
 
 Revision ID: 0f8903bc226c
-Revises: 1db7513d50e5
+Revises: a3c1f2e4b5d6
 Create Date: 2026-12-06 09:57:09.773410+00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0f8903bc226c'
-down_revision = '1db7513d50e5'
+down_revision = 'a3c1f2e4b5d6'
 branch_labels = None
 depends_on = None
 
