@@ -64,6 +64,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # A CSRF token lives as long as the session: a long questionnaire never fails on it.
         "WTF_CSRF_TIME_LIMIT": None,
         "INVITATION_MAX_AGE_DAYS": 7,
+        # The report warns of a submission that has waited longer than this for review.
+        "REPORT_UNREVIEWED_DAYS": 60,
         "PASSWORD_RESET_MAX_AGE_HOURS": 2,
         "PASSWORD_MIN_LENGTH": 12,
         # Always on in production (see apply_production_rules); staff who sign in with their

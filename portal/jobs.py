@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 WORKER = "worker"
 INLINE = "inline"
 #: Modules whose import registers the job functions (the worker imports them all).
-TASK_MODULES = ("portal.mail", "portal.responses.jobs", "portal.rounds.jobs", "portal.privacy.jobs")
+TASK_MODULES = ("portal.mail", "portal.responses.jobs", "portal.rounds.jobs", "portal.privacy.jobs",
+                "portal.reports.publishing")
 QUEUES = ("mail", "cron", "default")
 
 F = TypeVar("F", bound=Callable[..., None])

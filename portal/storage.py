@@ -43,7 +43,14 @@ from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.wrappers import Response as HttpResponse
 
 from portal.extensions import db
-from portal.models import Attachment, EvidenceFile, StoredObject, Submission, utcnow
+from portal.models import (
+    Attachment,
+    EvidenceFile,
+    PublishedReportFile,
+    StoredObject,
+    Submission,
+    utcnow,
+)
 from portal.security import DOWNLOAD_CSP
 
 log = logging.getLogger(__name__)
@@ -436,6 +443,7 @@ def _unreferenced() -> Any:
         sql_exists().where(EvidenceFile.stored_name == StoredObject.key),
         sql_exists().where(Attachment.stored_name == StoredObject.key),
         sql_exists().where(Submission.receipt_name == StoredObject.key),
+        sql_exists().where(PublishedReportFile.stored_name == StoredObject.key),
     )
 
 

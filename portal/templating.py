@@ -13,7 +13,9 @@ from flask_login import current_user
 from portal.i18n import format_date
 
 
-def _date(value: date | datetime | None, fmt: str = "medium") -> str:
+def _date(value: date | datetime | str | None, fmt: str = "medium") -> str:
+    if isinstance(value, str):  # an ISO date (or date and time) kept in a stored document
+        value = (datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)) if value else None
     return format_date(value, fmt)
 
 

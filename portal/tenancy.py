@@ -54,6 +54,8 @@ from portal.models import (
     EvidenceFile,
     FollowUpActivity,
     FollowUpRound,
+    PublishedReport,
+    PublishedReportFile,
     QuestionReview,
     Response,
     Submission,
@@ -167,6 +169,12 @@ def _criteria(buyer_id: int) -> list[Any]:
                     select(DeviationUpdate.id).where(DeviationUpdate.deviation_id.in_(deviations))
                 ),
             ),
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            PublishedReportFile,
+            lambda cls: cls.report_id.in_(
+                select(PublishedReport.id).where(PublishedReport.buyer_id == buyer_id)),
             include_aliases=True,
         ),
         with_loader_criteria(Supplier, lambda cls: cls.id.in_(suppliers), include_aliases=True),

@@ -37,6 +37,8 @@ from portal.models import (
     FollowUpActivity,
     FollowUpRound,
     PriorityRisk,
+    PublishedReport,
+    PublishedReportFile,
     QuestionnaireVersion,
     Response,
     Submission,
@@ -106,6 +108,7 @@ class World:
     risk: PriorityRisk
     version: QuestionnaireVersion
     round: FollowUpRound
+    published: PublishedReport  # the round's year, published, with a PDF and a CSV in nb
     platform: User  # the platform administrator (tests/test_platform.py covers its pages)
     partner: Any  # a buyer taking part in side a's agreement, a joint agreement
 
@@ -122,6 +125,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     from io import BytesIO
 
     from portal import storage
+    from portal.models import utcnow
     from portal.rounds.services import create_round, ensure_shipped_versions
     from portal.uploads import store_upload
 
@@ -176,9 +180,18 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     a, b = side(names[0]), side(names[1])
     partner = make.buyer(name=f"Deltakerkommune {names[0]}")
     a.agreement.participants.append(partner)
+    published = PublishedReport(buyer=make.default_buyer, year=round_.year, version=1,
+                                status_as_of=date.today(), documents={"nb": {}, "en": {}},
+                                exports_stored_at=utcnow())
+    for fmt, name in (("pdf", ""), ("csv", "4a3")):
+        stored = storage.save(b"%PDF-1.4\n%%EOF\n", kind="exports", content_type="application/pdf")
+        published.files.append(PublishedReportFile(format=fmt, locale="nb", name=name,
+                                                   stored_name=stored.key, size=stored.size or 0,
+                                                   sha256=stored.sha256 or "", stored=stored))
+    db.session.add(published)
     world = World(a=a, b=b, reviewer=make.user(role="reviewer"),
                   admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_,
-                  platform=make.user(role="platform_admin"), partner=partner)
+                  published=published, platform=make.user(role="platform_admin"), partner=partner)
     db.session.commit()
     return world
 
@@ -346,6 +359,9 @@ MATRIX: dict[str, Spec] = {
     "review.list_activities": staff(lambda w, s: "/review/activities"),
     "review.new_activity": staff(lambda w, s: "/review/activities/new"),
     "review.view_activity": staff(lambda w, s: f"/review/activities/{s.activity.id}"),
+    "review.edit_activity": staff(lambda w, s: f"/review/activities/{s.activity.id}/edit"),
+    "review.withdraw_activity": staff(lambda w, s: f"/review/activities/{s.activity.id}/withdraw",
+                                      method="POST"),
     "review.download_activity_file": staff(
         lambda w, s: f"/review/activities/{s.activity.id}/files/{s.activity_file.id}"),
     "review.audit_log": admin_only(lambda w, s: "/review/audit"),
@@ -365,7 +381,7 @@ MATRIX: dict[str, Spec] = {
     "deviations.confirm_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/confirm", method="POST"),
     "deviations.discard_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/discard", method="POST"),
     # Reports: staff only (the world's activities and deviations are dated this year)
-    "reports.year_report": staff(lambda w, s: f"/reports?year={w.round.year}"),
+    "reports.year_report": staff(lambda w, s: f"/reports?year={w.round.year}&live=1"),
     "reports.export": staff(lambda w, s: f"/reports/{w.round.year}.json"),
     "reports.export_csv": staff(lambda w, s: f"/reports/{w.round.year}/4a3.csv"),
     "reports.edit_text": staff(lambda w, s: f"/reports/{w.round.year}/text", method="POST"),
@@ -379,6 +395,12 @@ MATRIX: dict[str, Spec] = {
                             outcome=redirect("/login/organisation")),
     "oidc.buyer_settings": admin_only(lambda w, s: "/admin/sign-in"),
     "oidc.platform_settings": nobody_here(lambda w, s: f"/platform/buyers/{w.a.agreement.buyer_id}/sign-in"),
+    "reports.warning_records": staff(
+        lambda w, s: f"/reports/{w.round.year}/warnings/proposed_unconfirmed"),
+    "reports.publish": admin_only(lambda w, s: f"/reports/{w.round.year}/publish", method="POST"),
+    "reports.published_export": staff(lambda w, s: f"/reports/published/{w.published.id}.pdf?lang=nb"),
+    "reports.published_csv": staff(
+        lambda w, s: f"/reports/published/{w.published.id}/4a3.csv?lang=nb"),
     # The platform administrator's pages: no buyer's staff and no supplier may use them
     # (tests/test_platform.py signs in as the platform administrator).
     "platform.list_buyers": nobody_here(lambda w, s: "/platform/"),

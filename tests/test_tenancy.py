@@ -52,6 +52,8 @@ OWNER: dict[str, Callable[[Any, int], bool]] = {
     "Clarification": lambda row, b: row.response.agreement.buyer_id == b,
     "DeviationUpdate": lambda row, b: row.deviation.buyer_id == b,
     "Attachment": lambda row, b: (row.activity or row.deviation_update.deviation).buyer_id == b,
+    "PublishedReport": lambda row, b: row.buyer_id == b,
+    "PublishedReportFile": lambda row, b: row.report.buyer_id == b,
     # Shared organisations: a buyer sees those in its register.
     "Supplier": lambda row, b: row.id in _register(b),
     "User": lambda row, b: row.buyer_id == b or row.supplier_id in _register(b),

@@ -223,12 +223,17 @@ class AgreementForm(PortalForm):
             raise ValidationError(_l("Enter the wording agreed with the supplier for the social-dialogue requirement"))
 
 
+_PUBLIC_2A3 = _l("Public: published as written in the annual report (2.A.3). Do not name "
+                 "production sites, sub-suppliers, suppliers or persons.")
+
+
 class PriorityRiskForm(PortalForm):
-    impact_nb = TextAreaField(_l("Adverse impact (Norwegian)"),
+    impact_nb = TextAreaField(_l("Adverse impact (Norwegian)"), description=_PUBLIC_2A3,
                               validators=[DataRequired(_l("Describe the adverse impact in Norwegian")), Length(max=2000)])
-    impact_en = TextAreaField(_l("Adverse impact (English)"), validators=[Optional(), Length(max=2000)])
+    impact_en = TextAreaField(_l("Adverse impact (English)"), description=_PUBLIC_2A3, validators=[Optional(), Length(max=2000)])
     themes = SelectMultipleField(_l("Related themes"), validators=[DataRequired(_l("Choose at least one theme"))])
-    geography = StringField(_l("Geography"), description=_l("For example Globalt, Norge or a region"),
+    geography = StringField(_l("Geography"),
+                            description=_l("Public (2.A.3). For example Globalt, Norge or a region"),
                             validators=[Optional(), Length(max=200)])
     position = DecimalField(_l("Order in the table"), places=0, default=0,
                             validators=[Optional(), NumberRange(min=0, max=999, message=_l("Enter a number from 0 to 999"))])

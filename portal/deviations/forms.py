@@ -77,7 +77,10 @@ class EditDeviationForm(PortalForm):
     root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=MAX_TEXT)])
     measures = SelectMultipleField(_l("Measures"), validate_choice=False)
     measures_text = TextAreaField(
-        _l("Measures in more detail"), validators=[Optional(), Length(max=MAX_TEXT)]
+        _l("Measures in more detail"),
+        description=_l("Public: published as written in the annual report (4.A.3). Do not name "
+                       "production sites, sub-suppliers, suppliers or persons."),
+        validators=[Optional(), Length(max=MAX_TEXT)],
     )
     responsible = StringField(
         _l("Responsible"), description=_l("Who at the supplier is responsible for the correction"),

@@ -173,6 +173,14 @@ def _c5_sites(response: Response | None) -> dict[str, dict[str, Any]]:
     return {str(row["_id"])[:40]: row for row in rows if isinstance(row, dict) and row.get("_id")}
 
 
+def _warn_public_text(measures_text: str) -> None:
+    """The measures go into the public 4.A.3 as written: say if they name anyone."""
+    from portal.reports import guard
+
+    if hits := guard.known_terms().find(measures_text):
+        flash(guard.hits_message(hits), "warning")
+
+
 def _site_choices(sites: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
     choices = []
     for row_id, row in sites.items():
@@ -257,6 +265,7 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
                 flash(_("The deviation is registered.") + " " + ngettext(
                     "%(num)s e-mail was sent to the supplier.",
                     "%(num)s e-mails were sent to the supplier.", sent), "success")
+                _warn_public_text(deviation.measures_text)
                 return _to_deviation(deviation)
     status = 422 if form.errors else 200
     return render_template("deviations/edit_deviation.html", form=form, deviation=None,
@@ -288,6 +297,7 @@ def edit_deviation(deviation_id: int) -> HttpResponse | str | tuple[str, int]:
             db.session.commit()
             flash(_("The changes are saved.") if changed else _("There were no changes to save."),
                   "success" if changed else "info")
+            _warn_public_text(deviation.measures_text)
             return _to_deviation(deviation)
     status = 422 if form.errors else 200
     return render_template("deviations/edit_deviation.html", form=form, deviation=deviation,

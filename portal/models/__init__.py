@@ -18,6 +18,7 @@ from portal.models.followup import (
 )
 from portal.models.identity import IdentityProvider
 from portal.models.mail import MailDelivery
+from portal.models.published import PublishedReport, PublishedReportFile
 from portal.models.review import (
     Attachment,
     Clarification,
@@ -47,6 +48,8 @@ __all__ = [
     "FollowUpActivity",
     "IdentityProvider",
     "MailDelivery",
+    "PublishedReport",
+    "PublishedReportFile",
     "QuestionReview",
     "ReportText",
     "EvidenceFile",

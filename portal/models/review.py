@@ -202,12 +202,25 @@ class FollowUpActivity(BuyerOwned, TimestampMixin, Base):
     response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id"))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Withdrawn (recorded in error): it leaves the figures and stays in the history.
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     agreement: Mapped[Agreement] = relationship()
     supplier: Mapped[Supplier] = relationship()
     response: Mapped[Response | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     attachments: Mapped[list[Attachment]] = relationship(back_populates="activity")
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def can_correct(self, user: User) -> bool:
+        """Edit or withdraw: staff, while it counts."""
+        return user.is_staff and not self.is_withdrawn
 
 
 class Attachment(Base):

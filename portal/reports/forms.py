@@ -15,8 +15,10 @@ class EditReportTextForm(PortalForm):
     text = TextAreaField(
         _l("Text for 4.A.1"),
         description=_l(
-            "Start from the draft written from the year's data and adjust it. Describe roles, "
-            "not named people. The saved text is used in the PDF and the exports."
+            "Public: published as written in the annual report. Start from the draft written "
+            "from the year's data and adjust it. Describe roles, not named people, and name no "
+            "production site, sub-supplier or supplier. The saved text is used in the PDF and "
+            "the exports."
         ),
         validators=[Length(max=MAX_TEXT, message=_l("The text can have at most 20,000 characters"))],
     )
@@ -28,3 +30,7 @@ class EditReportTextForm(PortalForm):
 
         if not self.reset.data and not (field.data or "").strip():
             raise ValidationError(_l("Enter the text for 4.A.1, or reset it to the draft"))
+
+
+class PublishReportForm(PortalForm):
+    publish = SubmitField(_l("Publish the report"))

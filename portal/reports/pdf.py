@@ -14,6 +14,9 @@ The PDF says when a table is condensed; the XLSX and CSV always carry every row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask_babel import force_locale
 
 from portal.pdf import render_pdf
@@ -35,14 +38,24 @@ def deviation_layout(deviations: DeviationSet) -> str:
     return "types"
 
 
-def render_report_pdf(report: YearReport, locale: str, buyer_name: str) -> bytes:
+@dataclass(frozen=True)
+class Publication:
+    """Who published the version a PDF belongs to, and when (printed under the title)."""
+
+    version: int
+    published_at: datetime
+    name: str
+
+
+def render_report_pdf(report: YearReport, locale: str, buyer_name: str,
+                      publication: Publication | None = None) -> bytes:
     """Render ``buyer_name``'s ``report`` (read with ``limit=PDF_LIMIT``) in ``locale``."""
     with force_locale(locale):
         text, is_saved = texts.text_4a1(report)
         warnings = [texts.warning_message(w) for w in report.warnings]
     return render_pdf(
         "pdf/report.html", locale,
-        report=report, buyer_name=buyer_name, text_4a1=text, text_4a1_saved=is_saved,
+        report=report, buyer_name=buyer_name, publication=publication, text_4a1=text, text_4a1_saved=is_saved,
         warnings=warnings,
         detected_layout=deviation_layout(report.deviations.detected),
         earlier_layout=deviation_layout(report.deviations.earlier_open),

@@ -28,11 +28,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Executable,
@@ -176,11 +177,14 @@ def _leads() -> dict[int, str]:
             .where(Buyer.id.in_(select(Agreement.buyer_id).where(Agreement.buyer_id != own)))
         )
     }
+def _counted_activity() -> ColumnElement[bool]:
+    """An activity that counts: not withdrawn (recorded in error; it stays in the history)."""
+    return FollowUpActivity.withdrawn_at.is_(None)
 
 
 def _qualifying_activities(year: int) -> ColumnElement[bool]:
     """Activities dated in Y on an agreement active in Y (join Agreement first)."""
-    return and_(_dated_in(FollowUpActivity.date, year), active_in(year))
+    return and_(_dated_in(FollowUpActivity.date, year), active_in(year), _counted_activity())
 
 
 # Years
@@ -382,7 +386,7 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
             func.sum(case((joint, 1), else_=0)),
         )
         .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
-        .where(_dated_in(FollowUpActivity.date, year))
+        .where(_dated_in(FollowUpActivity.date, year), _counted_activity())
     ).one()
 
     # The page and the PDF want the first rows by name only; the supplier count of each
@@ -681,6 +685,12 @@ def _measures(value: str | None) -> tuple[str, ...]:
     """
     parsed = json.loads(value) if value else []
     return tuple(sorted(str(m) for m in (parsed or ())))
+
+
+def proposed_in(year: int) -> ColumnElement[bool]:
+    """Proposed deviations detected in Y, neither confirmed nor discarded."""
+    return and_(Deviation.is_proposed.is_(True), Deviation.status != "WITHDRAWN",
+                _dated_in(Deviation.detected_date, year))
 
 
 def _detected_in(year: int) -> ColumnElement[bool]:
@@ -1227,7 +1237,7 @@ def follow_up_staff(year: int) -> tuple[StaffRole, ...]:
         select(User.role, User.job_title, func.count(distinct(User.id)),
                func.count(FollowUpActivity.id))
         .join(User, User.id == FollowUpActivity.created_by_id)
-        .where(_dated_in(FollowUpActivity.date, year),
+        .where(_dated_in(FollowUpActivity.date, year), _counted_activity(),
                User.role.in_((Role.REVIEWER.value, Role.ADMIN.value)))
         .group_by(User.role, User.job_title)
         .order_by(func.count(FollowUpActivity.id).desc(), User.job_title)
@@ -1263,21 +1273,27 @@ class ReportWarning:
 
 def unanswered_without_pdoc(year: int, today: date) -> int:
     """Not-answered questionnaires of the year with no P-DOC deviation for that supplier."""
+    return int(
+        _run(
+            select(func.count(Response.id))
+            .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+            .where(unanswered_without_pdoc_in(year, today))
+        ).scalar()
+        or 0
+    )
+
+
+def unanswered_without_pdoc_in(year: int, today: date) -> ColumnElement[bool]:
+    """Responses of Y's rounds not answered by the deadline, the supplier without a P-DOC
+    deviation since 1.1.Y (join FollowUpRound)."""
     has_pdoc = exists().where(
         Deviation.supplier_id == Response.supplier_id,
         Deviation.type == "P-DOC",
         Deviation.status != "WITHDRAWN",
         Deviation.detected_date >= first_day(year),
     )
-    return int(
-        _run(
-            select(func.count(Response.id))
-            .join(FollowUpRound, FollowUpRound.id == Response.round_id)
-            .where(FollowUpRound.year == year, Response.status.in_(UNANSWERED),
-                   Response.deadline < today, ~has_pdoc)
-        ).scalar()
-        or 0
-    )
+    return and_(FollowUpRound.year == year, Response.status.in_(UNANSWERED),
+                Response.deadline < today, ~has_pdoc)
 
 
 def consistency_warnings(
@@ -1300,6 +1316,74 @@ def consistency_warnings(
             "suppliers": follow.joint_suppliers, "agreements": follow.joint_agreements,
             "activities": follow.joint_activities, "deviations": found.joint_detected,
         }))
+    return tuple(warnings)
+
+
+#: How each way of finding a deviation (DOMAIN 5.7) shows as a follow-up activity; the
+#: other ways (grievances, media, the supplier's own report) need none.
+DETECTION_ACTIVITY = {
+    "SAQ": "questionnaire_reviewed",
+    "DESK": "document_review",
+    "SITE": "site_audit",
+    "MEETING": "status_meeting",
+    "SPOT": "spot_check",
+}
+
+
+def not_counted_activity_in(year: int) -> ColumnElement[bool]:
+    """Activities dated in Y on an agreement not active in Y (join Agreement)."""
+    return and_(_dated_in(FollowUpActivity.date, year), _counted_activity(), ~active_in(year))
+
+
+def outside_agreement_in(year: int) -> ColumnElement[bool]:
+    """Counted activities of Y dated before their agreement started or after it ended
+    (join Agreement); those on agreements not active in Y have their own warning."""
+    return and_(
+        _dated_in(FollowUpActivity.date, year), _counted_activity(), active_in(year),
+        or_(FollowUpActivity.date < Agreement.start_date,
+            and_(Agreement.end_date.is_not(None), FollowUpActivity.date > Agreement.end_date)),
+    )
+
+
+def unreviewed_in(year: int, today: date, days: int) -> ColumnElement[bool]:
+    """Responses of Y's rounds submitted more than ``days`` days ago and still waiting for
+    review (join FollowUpRound)."""
+    before = datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
+    return and_(FollowUpRound.year == year,
+                Response.status.in_((ResponseStatus.SUBMITTED.value, ResponseStatus.RESUBMITTED.value)),
+                Response.submitted_at < before)
+
+
+def without_method_activity_in(year: int) -> ColumnElement[bool]:
+    """Deviations of 4.A.3 found by a method that is a follow-up activity (a site audit, a
+    questionnaire ...) while the supplier has no counted activity of that kind dated in Y."""
+    kind = case(DETECTION_ACTIVITY, value=Deviation.detected_by)
+    matching = exists().where(
+        FollowUpActivity.supplier_id == Deviation.supplier_id, FollowUpActivity.kind == kind,
+        _dated_in(FollowUpActivity.date, year), _counted_activity(),
+    )
+    return and_(_detected_in(year), Deviation.detected_by.in_(DETECTION_ACTIVITY), ~matching)
+
+
+def more_warnings(year: int, today: date, unreviewed_days: int) -> tuple[ReportWarning, ...]:
+    """The checks that name records (issue 16), counted in one statement."""
+    outside, unreviewed, without = _run(select(
+        select(func.count(FollowUpActivity.id))
+        .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
+        .where(outside_agreement_in(year)).scalar_subquery(),
+        select(func.count(Response.id))
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .where(unreviewed_in(year, today, unreviewed_days)).scalar_subquery(),
+        select(func.count(Deviation.id)).where(without_method_activity_in(year)).scalar_subquery(),
+    )).one()
+    warnings: list[ReportWarning] = []
+    if outside:
+        warnings.append(ReportWarning("activity_outside_agreement", {"activities": int(outside)}))
+    if unreviewed:
+        warnings.append(ReportWarning("unreviewed_submissions",
+                                      {"responses": int(unreviewed), "days": unreviewed_days}))
+    if without:
+        warnings.append(ReportWarning("deviation_without_activity", {"deviations": int(without)}))
     return tuple(warnings)
 
 
@@ -1327,7 +1411,7 @@ class YearReport:
 def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
                 limit: int | None = None, groups: bool = True, earlier_groups: bool | None = None,
                 group_limit: int | None = None, summaries: bool = False, categories: bool = True,
-                five: bool = True) -> YearReport:
+                five: bool = True, unreviewed_days: int | None = None) -> YearReport:
     """Everything the report shows for a year, in a fixed number of statements.
 
     ``limit`` caps the long lists (deviation rows, agreements with follow-up, 2.A.2
@@ -1359,5 +1443,7 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
         # Only the generated draft names the staff; a saved text replaces it.
         staff=follow_up_staff(year) if saved is None else (),
         saved_4a1=saved,
-        warnings=consistency_warnings(follow, found, unanswered_without_pdoc(year, today)),
+        warnings=consistency_warnings(follow, found, unanswered_without_pdoc(year, today))
+        + more_warnings(year, today, unreviewed_days if unreviewed_days is not None
+                        else int(current_app.config["REPORT_UNREVIEWED_DAYS"])),
     )

@@ -8,29 +8,39 @@ from __future__ import annotations
 
 from datetime import date
 
-import orjson
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import inputs
-from portal.access import require_roles, signed_in_user
+from portal import inputs, storage
+from portal.access import get_or_404, require_roles, role_required, signed_in_user
+from portal.codes import DETECTION_METHODS
 from portal.extensions import db
 from portal.i18n import current_locale
-from portal.models import LOCALES, Role
-from portal.reports import charts, csvfile, jsondoc, labels, queries, services, texts, xlsx
-from portal.reports.forms import EditReportTextForm
-from portal.reports.pdf import PDF_LIMIT, render_report_pdf
-from portal.reports.tables import TABLE_KEYS, TABLE_TITLES, all_tables, table
+from portal.models import LOCALES, PublishedReport, Role
+from portal.reports import (
+    charts,
+    exports,
+    guard,
+    labels,
+    publishing,
+    queries,
+    records,
+    services,
+    texts,
+)
+from portal.reports.forms import EditReportTextForm, PublishReportForm
+from portal.reports.tables import TABLE_KEYS, TABLE_TITLES
 from portal.security import DOWNLOAD_CSP
 
 bp = Blueprint("reports", __name__)
@@ -38,7 +48,6 @@ require_roles(bp, Role.REVIEWER, Role.ADMIN)
 
 FORMATS = ("pdf", "xlsx", "json")
 VIEWS = ("rows", "grouped")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Long lists on the page stop here; the CSV and XLSX carry every row.
 PAGE_LIMIT = 100
 
@@ -100,11 +109,41 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
         text_4a1_saved=is_saved,
         view=view,
         charts=charts.all_charts(report),
-        warnings=[texts.warning_message(w) for w in report.warnings],
+        warnings=[(texts.warning_message(w),
+                   url_for("reports.warning_records", year=year, code=w.code)
+                   if w.code in records.CODES else None)
+                  for w in report.warnings],
         no_deviations=texts.no_deviations_sentence(),
         deviations_answer=texts.deviations_answer(report),
         table_titles=[(key, str(TABLE_TITLES[key])) for key in TABLE_KEYS],
         response_statuses=queries.RESPONSE_STATUS_ORDER,
+        page_limit=PAGE_LIMIT,
+        published=publishing.latest(year),
+        public_texts=[(guard.warning_message(w), guard.warning_link(w, year))
+                      for w in guard.year_warnings(
+                          year, saved_4a1=report.saved_4a1.text if report.saved_4a1 else "")],
+    )
+
+
+def _render_published(published: PublishedReport, years: tuple[int, ...], today: date) -> str:
+    """The published version as it was, what changed since, and every version's files."""
+    locale = current_locale()
+    document = published.document(locale)
+    live = publishing.live_documents(published.year, today, years, signed_in_user().buyer_name,
+                                     (locale,))[locale]
+    changes = [publishing.change_message(c) for c in publishing.changes(document, live)]
+    return render_template(
+        "reports/published.html",
+        published=published,
+        doc=document,
+        year=published.year,
+        years=years,
+        changes=changes,
+        corrections=publishing.corrections_since(published),
+        versions=publishing.versions(published.year),
+        locale=locale,
+        table_keys=TABLE_KEYS,
+        table_titles=TABLE_TITLES,
         page_limit=PAGE_LIMIT,
     )
 
@@ -117,7 +156,79 @@ def year_report() -> str:
     year = _year_from_query(years)
     if year is None:
         return render_template("reports/no_data.html")
+    if not inputs.arg("live") and (published := publishing.latest(year)) is not None:
+        return _render_published(published, years, today)
     return _render_page(year, years, today)
+
+
+@bp.get("/reports/<int:year>/warnings/<code>")
+def warning_records(year: int, code: str) -> str:
+    """The records one warning of the year's report counts, each linked to its page."""
+    if code not in records.CODES:
+        abort(404)
+    today = date.today()
+    _known_year(year, queries.available_years(today))
+    days = int(current_app.config["REPORT_UNREVIEWED_DAYS"])
+    report_warning = next((w for w in queries.year_report(year, today, limit=0, groups=False,
+                                                          categories=False, five=False).warnings
+                           if w.code == code), None)
+    rows, total = records.records(code, year, today, days, limit=PAGE_LIMIT)
+    return render_template(
+        "reports/warning_records.html", year=year, code=code, rows=rows, total=total,
+        kind=records.CODES[code], detection_label=DETECTION_METHODS.label,
+        message=texts.warning_message(report_warning) if report_warning else None,
+    )
+
+
+@bp.post("/reports/<int:year>/publish")
+@role_required(Role.ADMIN)
+def publish(year: int) -> HttpResponse:
+    """Publish the year's report as a new version: figures, texts, warnings and exports."""
+    today = date.today()
+    years = queries.available_years(today)
+    _known_year(year, years)
+    if not PublishReportForm().validate_on_submit():
+        abort(400)
+    named = guard.year_warnings(year)
+    published = publishing.publish_year(year, today, years, actor=signed_in_user())
+    db.session.commit()
+    flash(_("Version %(version)s of the %(year)s report was published. Its files are being made "
+            "and appear here shortly.", version=published.version, year=year), "success")
+    if named:
+        flash(ngettext("%(num)s public text of the published report names a site, supplier, "
+                       "person or organisation number: see the warnings with the live figures.",
+                       "%(num)s public texts of the published report name a site, supplier, "
+                       "person or organisation number: see the warnings with the live figures.",
+                       len(named)), "warning")
+    return redirect(url_for("reports.year_report", year=year))
+
+
+def _published_file(report_id: int, fmt: str, name: str = "") -> HttpResponse:
+    published = get_or_404(PublishedReport, report_id)
+    locale = _export_locale()
+    stored = published.file(fmt, locale, name)
+    if stored is None:
+        abort(404)
+    stem = f"aktsom-{name}" if name else "aktsom-report"
+    return storage.send(
+        stored.stored_name, content_type=exports.CONTENT_TYPES[fmt],
+        download_name=f"{stem}-{published.year}-v{published.version}-{locale}.{fmt}")
+
+
+@bp.get("/reports/published/<int:report_id>.<fmt>")
+def published_export(report_id: int, fmt: str) -> HttpResponse:
+    """A published version's PDF, XLSX or JSON, as stored when it was published."""
+    if fmt not in FORMATS:
+        abort(404)
+    return _published_file(report_id, fmt)
+
+
+@bp.get("/reports/published/<int:report_id>/<name>.csv")
+def published_csv(report_id: int, name: str) -> HttpResponse:
+    """One table of a published version as CSV, as stored when it was published."""
+    if name not in TABLE_KEYS:
+        abort(404)
+    return _published_file(report_id, "csv", name)
 
 
 @bp.post("/reports/<int:year>/text")
@@ -138,6 +249,8 @@ def edit_text(year: int) -> HttpResponse | str:
         services.save_report_text(year, queries.REPORT_TEXT_4A1, form.text.data or "", actor=actor)
         db.session.commit()
         flash(_("The text for 4.A.1 was saved."), "success")
+        if hits := guard.known_terms().find(form.text.data or ""):
+            flash(guard.hits_message(hits), "warning")
     return redirect(url_for("reports.year_report", year=year, _anchor="section-4a1"))
 
 
@@ -150,32 +263,15 @@ def export(year: int, fmt: str) -> HttpResponse:
     years = queries.available_years(today)
     _known_year(year, years)
     locale = _export_locale()
+    buyer_name = signed_in_user().buyer_name
+    if fmt == "json":
+        document = exports.json_document(year, today, years, locale, buyer_name)
+        return Response(exports.json_bytes(document), mimetype="application/json")
     if fmt == "pdf":
-        # The PDF holds the parts to paste into the report; the five years stay on the page.
-        report = queries.year_report(year, today, years, limit=PDF_LIMIT, summaries=True,
-                                     five=False)
-        return _download(render_report_pdf(report, locale, signed_in_user().buyer_name), "application/pdf",
-                         f"aktsom-report-{year}-{locale}.pdf")
-    # JSON describes one year with its rows, not groups (derivable) nor other years (each has
-    # its own document); the workbook has a sheet of this year's groups and the five years.
-    report = queries.year_report(year, today, years, groups=fmt == "xlsx", earlier_groups=False,
-                                 categories=fmt == "json", five=fmt == "xlsx")
-    with force_locale(locale):
-        if fmt == "json":
-            document = jsondoc.document(report, locale, signed_in_user().buyer_name)
-            # orjson: compact UTF-8, the same document as json.dumps in a tenth of the time
-            # (2 ms instead of 20 for the benchmark's 2.1 MB).
-            return Response(orjson.dumps(document), mimetype="application/json")
-        about = [
-            (_("Report"), _("Figures for the annual report to Etisk handel Norge")),
-            (_("Organisation"), signed_in_user().buyer_name),
-            (_("Reporting year"), year),
-            (_("Status as of"), today),
-            (_("Language"), locale),
-            (_("Note"), _("Production sites and supplier names are never included.")),
-        ]
-        body = xlsx.to_xlsx(all_tables(report), about)
-    return _download(body, XLSX_MIME, f"aktsom-report-{year}-{locale}.xlsx")
+        body = exports.pdf_bytes(year, today, years, locale, buyer_name)
+    else:
+        body = exports.xlsx_bytes(year, today, years, locale, buyer_name)
+    return _download(body, exports.CONTENT_TYPES[fmt], f"aktsom-report-{year}-{locale}.{fmt}")
 
 
 @bp.get("/reports/<int:year>/<name>.csv")
@@ -187,8 +283,5 @@ def export_csv(year: int, name: str) -> HttpResponse:
     years = queries.available_years(today)
     _known_year(year, years)
     locale = _export_locale()
-    report = queries.year_report(year, today, years, groups=name == "4a3_grouped",
-                                 earlier_groups=False, categories=False, five=name == "five_years")
-    with force_locale(locale):
-        body = csvfile.to_csv(table(report, name))
-    return _download(body, "text/csv; charset=utf-8", f"aktsom-{name}-{year}-{locale}.csv")
+    body = exports.csv_bytes(year, today, years, locale, name)
+    return _download(body, exports.CONTENT_TYPES["csv"], f"aktsom-{name}-{year}-{locale}.csv")

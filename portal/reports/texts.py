@@ -78,6 +78,33 @@ def warning_message(warning: ReportWarning) -> str:
             suppliers=n["suppliers"], agreements=n["agreements"], activities=n["activities"],
             deviations=n["deviations"],
         )
+    if warning.code == "activity_outside_agreement":
+        return ngettext(
+            "%(num)s follow-up activity of the year is dated outside its agreement's period "
+            "(before it started or after it ended). Check the date of the activity or of the "
+            "agreement.",
+            "%(num)s follow-up activities of the year are dated outside their agreement's period "
+            "(before it started or after it ended). Check the dates of the activities or of the "
+            "agreements.",
+            count["activities"],
+        )
+    if warning.code == "unreviewed_submissions":
+        return ngettext(
+            "%(num)s questionnaire of the year has waited more than %(days)s days for review.",
+            "%(num)s questionnaires of the year have waited more than %(days)s days for review.",
+            count["responses"], days=n["days"],
+        )
+    if warning.code == "deviation_without_activity":
+        return ngettext(
+            "%(num)s deviation of the year was found by a method (a questionnaire, an audit, a "
+            "meeting, a document review or a spot check) for which the supplier has no follow-up "
+            "activity in the year. Record the activity, or correct how the deviation was found.",
+            "%(num)s deviations of the year were found by methods (a questionnaire, an audit, a "
+            "meeting, a document review or a spot check) for which the suppliers have no "
+            "follow-up activity in the year. Record the activities, or correct how the "
+            "deviations were found.",
+            count["deviations"],
+        )
     return warning.code
 
 

@@ -227,3 +227,49 @@ class BulkActionForm(PortalForm):
                 self.reason.errors = [_l("Say why the deadline is extended")]
                 valid = False
         return valid
+_REASON_HINT = _l("Kept in the activity's history and listed on a published report it changes")
+
+
+class EditActivityForm(PortalForm):
+    """Correct a recorded activity; the agreement and supplier stay (withdraw and record
+    a new one for another supplier)."""
+
+    kind = SelectField(_l("Kind of activity"), validate_choice=False,
+                       validators=[InputRequired(_l("Choose the kind of activity"))])
+    date = PortalDateField(
+        _l("Date"),
+        description=_l("When it took place, for example 2025-03-31"),
+        validators=[InputRequired(_l("Enter the date as yyyy-mm-dd"))],
+    )
+    notes = TextAreaField(
+        _l("Notes"),
+        description=_l("What was followed up and what came out of it"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+    reason = TextAreaField(
+        _l("Reason for the correction"), description=_REASON_HINT,
+        validators=[DataRequired(_l("Say why the activity is corrected")), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Save the correction"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = select_choices([("", _l("Choose a kind")), *ACTIVITY_KINDS.choices()])
+
+    def validate_kind(self, field: SelectField) -> None:
+        if field.data not in ACTIVITY_KINDS:
+            raise ValidationError(_l("Choose the kind of activity"))
+
+    def validate_date(self, field: Field) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError(
+                _l("The date cannot be in the future: record activities that took place")
+            )
+
+
+class WithdrawActivityForm(PortalForm):
+    reason = TextAreaField(
+        _l("Reason for withdrawing"), description=_REASON_HINT,
+        validators=[DataRequired(_l("Say why the activity is withdrawn")), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Withdraw the activity"))

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as HttpResponse
@@ -39,9 +39,11 @@ from portal.review.forms import (
     AcceptResponseForm,
     BulkActionForm,
     CreateActivityForm,
+    EditActivityForm,
     ReopenResponseForm,
     ReturnResponseForm,
     SaveVerdictsForm,
+    WithdrawActivityForm,
 )
 from portal.review.uploads import UploadProblem, store_all
 from portal.review.views import build_sections
@@ -96,6 +98,8 @@ def error_message(error: services.ReviewError) -> str:
         return _("Say why the review is reopened")
     if error.reason == "not_on_agreement":
         return _("The supplier is not on this agreement. Choose one of the supplier's agreements.")
+    if error.reason == "withdrawn":
+        return _("The activity is withdrawn and can no longer be changed. Nothing was changed.")
     return _("This cannot be done. Nothing was changed.")
 
 
@@ -465,9 +469,21 @@ def new_activity() -> HttpResponse | str | tuple[str, int]:
         )
         db.session.commit()
         flash(_("The activity is recorded."), "success")
+        _warn_outside_agreement(activity)
         return redirect(url_for("review.view_activity", activity_id=activity.id))
     status = 422 if form.errors else 200
     return render_template("review/new_activity.html", form=form), status
+
+
+def _warn_outside_agreement(activity: FollowUpActivity) -> None:
+    """Accepted, but said: an activity outside its agreement's period is likely a wrong date."""
+    agreement = activity.agreement
+    end = agreement.end_date
+    if activity.date < agreement.start_date or (end is not None and activity.date > end):
+        flash(_("The activity is dated outside the agreement's period (%(start)s to %(end)s). "
+                "Check the date: the annual report warns of it.",
+                start=format_date(agreement.start_date),
+                end=format_date(end) if end else _("no end date")), "warning")
 
 
 def get_activity_or_404(activity_id: int) -> FollowUpActivity:
@@ -484,11 +500,48 @@ def get_activity_or_404(activity_id: int) -> FollowUpActivity:
 
 
 @bp.route("/activities/<int:activity_id>")
-def view_activity(activity_id: int) -> str:
+def view_activity(activity_id: int, withdraw_form: WithdrawActivityForm | None = None) -> str:
     """One follow-up activity with its notes, files and history."""
     activity = get_activity_or_404(activity_id)
     return render_template("review/view_activity.html", activity=activity,
-                           events=queries.object_history("FollowUpActivity", activity.id))
+                           events=queries.object_history("FollowUpActivity", activity.id),
+                           withdraw_form=withdraw_form or WithdrawActivityForm())
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+def edit_activity(activity_id: int) -> HttpResponse | str | tuple[str, int]:
+    """Correct an activity's kind, date or notes, with the reason kept in its history."""
+    activity = get_activity_or_404(activity_id)
+    if not activity.can_correct(signed_in_user()):
+        flash(error_message(services.ReviewError("withdrawn")), "error")
+        return redirect(url_for("review.view_activity", activity_id=activity.id))
+    form = EditActivityForm(obj=activity if request.method == "GET" else None)
+    if form.validate_on_submit():
+        services.edit_activity(activity, kind=form.kind.data or "", day=form.date.data,
+                               notes=form.notes.data or "", reason=form.reason.data or "",
+                               actor=signed_in_user())
+        db.session.commit()
+        flash(_("The correction is saved."), "success")
+        _warn_outside_agreement(activity)
+        return redirect(url_for("review.view_activity", activity_id=activity.id))
+    status = 422 if form.errors else 200
+    return render_template("review/edit_activity.html", form=form, activity=activity), status
+
+
+@bp.post("/activities/<int:activity_id>/withdraw")
+def withdraw_activity(activity_id: int) -> HttpResponse | tuple[str, int]:
+    """Withdraw an activity recorded in error: it leaves the figures, stays in the history."""
+    activity = get_activity_or_404(activity_id)
+    if not activity.can_correct(signed_in_user()):
+        flash(error_message(services.ReviewError("withdrawn")), "error")
+        return redirect(url_for("review.view_activity", activity_id=activity.id))
+    form = WithdrawActivityForm()
+    if not form.validate_on_submit():
+        return view_activity(activity.id, withdraw_form=form), 422
+    services.withdraw_activity(activity, form.reason.data or "", actor=signed_in_user())
+    db.session.commit()
+    flash(_("The activity is withdrawn. It no longer counts in the report."), "success")
+    return redirect(url_for("review.view_activity", activity_id=activity.id))
 
 
 @bp.route("/activities/<int:activity_id>/files/<int:file_id>")

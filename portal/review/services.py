@@ -596,3 +596,33 @@ def extend_deadlines(responses: Sequence[Response], new_deadline: date, *, actor
         emails += notify.send_deadline_extended(response)
         done += 1
     return BulkResult(done, emails, len(responses) - done)
+def edit_activity(activity: FollowUpActivity, *, kind: str, day: date, notes: str, reason: str,
+                  actor: User) -> FollowUpActivity:
+    """Correct an activity's kind, date or notes; the trail keeps before, after and why."""
+    if activity.is_withdrawn:
+        raise ReviewError("withdrawn")
+    if kind not in ACTIVITY_KINDS:
+        raise ReviewError("kind")
+    before = _activity_snapshot(activity)
+    activity.kind, activity.date, activity.notes = kind, day, notes
+    after = _activity_snapshot(activity)
+    if after == before:
+        return activity
+    db.session.flush()
+    audit.record("activity.edited", activity, actor=actor, supplier_id=activity.supplier_id,
+                 before=before, after={**after, "reason": reason})
+    return activity
+
+
+def withdraw_activity(activity: FollowUpActivity, reason: str, *, actor: User) -> FollowUpActivity:
+    """Withdraw an activity recorded in error: it leaves the figures and stays in the history."""
+    if activity.is_withdrawn:
+        raise ReviewError("withdrawn")
+    activity.withdrawn_at = utcnow()
+    activity.withdrawn_by_id = actor.id
+    activity.withdrawn_reason = reason
+    db.session.flush()
+    audit.record("activity.withdrawn", activity, actor=actor, supplier_id=activity.supplier_id,
+                 before=_activity_snapshot(activity),
+                 after={**_activity_snapshot(activity), "withdrawn": True, "reason": reason})
+    return activity

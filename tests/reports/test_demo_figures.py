@@ -36,7 +36,7 @@ from sqlalchemy import select
 from portal.demo import DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
 from portal.models import Buyer, agreement_participant
-from portal.reports import queries
+from portal.reports import queries, records
 from portal.tenancy import scope_to
 from tests.auth.helpers import IsolatedClient, sign_in, text, tr
 from tests.conftest import _empty_all_tables
@@ -233,6 +233,9 @@ WARNINGS = {
         ("proposed_unconfirmed", {"proposed": 1}),  # the P-RISK on solar
         # The four unanswered 2024 questionnaires; the demo has no P-DOC deviation.
         ("unanswered_without_pdoc", {"responses": 4}),
+        # Waiting for review since autumn 2024: solar's submission (28.9.2024) and fruit's
+        # resubmission (8.10.2024), more than 60 days before any day these tests run.
+        ("unreviewed_submissions", {"responses": 2, "days": 60}),
     ),
 }
 
@@ -849,6 +852,12 @@ def warning_text(code: str, numbers: dict[str, int]) -> str:
             "discarded. They are not counted in 4.A.3 until a reviewer confirms them.",
             numbers["proposed"],
         )
+    if code == "unreviewed_submissions":
+        return ntr(
+            "%(num)s questionnaire of the year has waited more than %(days)s days for review.",
+            "%(num)s questionnaires of the year have waited more than %(days)s days for review.",
+            numbers["responses"], days=str(numbers["days"]),
+        )
     assert code == "unanswered_without_pdoc"
     return ntr(
         "%(num)s questionnaire of the year was not answered by its deadline, and the supplier has "
@@ -864,7 +873,10 @@ def warning_text(code: str, numbers: dict[str, int]) -> str:
 def test_warnings_on_the_page(pages, year):
     page = page_of(pages, year)
 
-    assert page.warnings == [warning_text(code, numbers) for code, numbers in WARNINGS[year]]
+    # Each warning that counts records links to them ("Which ones?").
+    assert page.warnings == [
+        warning_text(code, numbers) + (" " + tr("Which ones?") if code in records.CODES else "")
+        for code, numbers in WARNINGS[year]]
     assert tr("Check before you publish") in pages.text[f"/reports?year={year}"]
 
 

@@ -247,7 +247,7 @@ def test_pdf_in_norwegian(client, town, reviewer, pdf_html):
 def test_pdf_groups_many_deviations(client, town, reviewer, pdf_html, monkeypatch):
     # Three deviations in two groups: with room for two rows, the groups are drawn.
     monkeypatch.setattr("portal.reports.pdf.PDF_LIMIT", 2)
-    monkeypatch.setattr("portal.reports.routes.PDF_LIMIT", 2)
+    monkeypatch.setattr("portal.reports.exports.PDF_LIMIT", 2)
 
     assert client.get(f"/reports/{YEAR}.pdf?lang=en").status_code == 200
     html = pdf_html[-1]
@@ -258,7 +258,7 @@ def test_pdf_groups_many_deviations(client, town, reviewer, pdf_html, monkeypatc
 def test_pdf_condenses_every_long_table(client, town, reviewer, pdf_html, monkeypatch):
     # Room for one row only: 4.A.3 by type, 2.A.2 by kind, 4.A.2 by DFØ category.
     monkeypatch.setattr("portal.reports.pdf.PDF_LIMIT", 1)
-    monkeypatch.setattr("portal.reports.routes.PDF_LIMIT", 1)
+    monkeypatch.setattr("portal.reports.exports.PDF_LIMIT", 1)
 
     assert client.get(f"/reports/{YEAR}.pdf?lang=en").status_code == 200
     html = pdf_html[-1]

@@ -145,6 +145,9 @@ SETUP: dict[str, Setup] = {
     "review.reopen_response": Setup(prepare=_status("accepted")),
     # The inbox shows what needs action first; the bulk form is under every response's list.
     "review.bulk_action": Setup(form_page=lambda w, s: "/review?status=all"),
+    # The year is published: the page shows the published version first, the live figures
+    # (with the 4.A.1 form) one click away.
+    "reports.edit_text": Setup(form_page=lambda w, s: f"/reports?year={w.round.year}&live=1"),
     # The platform administrator's pages: no actor of the matrix may use them.
     "platform.list_buyers": Setup(actor="platform_admin"),
     "platform.new_buyer": Setup(actor="platform_admin"),

@@ -1,0 +1,130 @@
+"""The public text guard: public texts that name a site, sub-supplier, supplier, person or
+organisation number raise a warning that links to the text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portal.models import Answer, Deviation
+from portal.reports import guard
+from portal.reports.guard import ORG_NUMBER, PERSON, SITE, SUPPLIER, Hit, Terms
+from portal.tenancy import scope_to
+from tests.auth.helpers import flashed, markup, post, text
+from tests.deviations.helpers import deviation_form
+from tests.reports.conftest import SECRET_SITE, add_deviation
+
+TERMS = Terms([
+    (SITE, "Secret Factory Ltd"),
+    (SUPPLIER, "Alfa Tekstil AS"),
+    (ORG_NUMBER, "923456789"),
+    (PERSON, "Kari Nordmann"),
+    (PERSON, "Ola"),  # too short to look for: it would match ordinary words
+])
+
+
+def test_names_are_found_as_whole_words_in_any_case():
+    assert TERMS.find("Revisjon hos SECRET FACTORY i Dhaka.") == (Hit(SITE, "Secret Factory Ltd"),)
+    assert TERMS.find("Secret Factory Ltd. er fulgt opp") == (Hit(SITE, "Secret Factory Ltd"),)
+    assert TERMS.find("Alfa Tekstil har betalt; kontakt Kari Nordmann, org.nr. 923 456 789") == (
+        Hit(SUPPLIER, "Alfa Tekstil AS"), Hit(PERSON, "Kari Nordmann"), Hit(ORG_NUMBER, "923456789"))
+    # Not inside other words, not short names, not other numbers.
+    assert TERMS.find("Alfa Tekstilhuset, Olaf, 9234567890 og 1923456789") == ()
+    assert TERMS.find("") == ()
+    assert Terms([]).find("Secret Factory") == ()
+
+
+def _scoped(db, buyer_id):
+    scope_to(db.session(), buyer_id)
+
+
+def test_the_report_warns_of_each_public_text_that_names_someone(client, town, login_as, db):
+    # Counted by hand: of the 2025 deviations' measures, one names the site of another
+    # deviation and one the supplier Beta (as «Beta Leverandør»); the 2025 measures of
+    # conftest name nobody. A withdrawn deviation is not in the report: not checked.
+    named_site = add_deviation(db, town.s1, town.a1, measures_text=f"Ny revisjon hos {SECRET_SITE}.",
+                               detected_date=date(2025, 8, 1))
+    named_supplier = add_deviation(db, town.s2, town.a3, measures_text="Beta Leverandør betaler.",
+                                   detected_date=date(2025, 8, 2))
+    add_deviation(db, town.s2, town.a3, measures_text=f"{SECRET_SITE}", status="WITHDRAWN",
+                  detected_date=date(2025, 8, 3))
+    db.session.commit()
+    login_as("reviewer", locale="en")
+
+    reply = client.get("/reports?year=2025&live=1")
+
+    page = text(reply)
+    assert f"The measures of a deviation (4.A.3) are public and name «{SECRET_SITE}» (production site or sub-supplier)." in page
+    assert "are public and name «Beta Leverandør AB» (supplier)" in page
+    assert page.count("The measures of a deviation (4.A.3) are public") == 2
+    body = markup(reply)
+    assert f'href="/deviations/{named_site.id}/edit#measures_text"' in body
+    assert f'href="/deviations/{named_supplier.id}/edit#measures_text"' in body
+
+
+def test_c5_sites_and_people_are_known_terms(town, db, make):
+    response = town.response(town.s1, town.a1)
+    db.session.add(Answer(response=response, question_id="C5",
+                          value={"sites": [{"_id": "r1", "site_name": "Dhaka Stitching Co"}]}))
+    make.user(role="supplier", supplier=town.s1, name="Rahim Uddin", email="rahim@alfa.example")
+    db.session.commit()
+    _scoped(db, town.reviewer.buyer_id)
+    try:
+        terms = guard.known_terms()
+        assert terms.find("Tiltak hos Dhaka Stitching") == (Hit(SITE, "Dhaka Stitching Co"),)
+        assert terms.find("Rahim Uddin fulgte opp") == (Hit(PERSON, "Rahim Uddin"),)
+    finally:
+        _scoped(db, None)
+
+
+def test_another_buyers_names_are_not_looked_for(town, db, make):
+    other = make.buyer(name="Annen kommune")
+    theirs = make.supplier(name="Hemmelig Leverandør AS", buyer=other)
+    make.agreement(suppliers=[theirs], buyer=other)
+    db.session.commit()
+    _scoped(db, town.reviewer.buyer_id)
+    try:
+        assert guard.known_terms().find("Hemmelig Leverandør") == ()
+    finally:
+        _scoped(db, None)
+
+
+def test_saving_a_deviation_whose_measures_name_a_site_warns(client, town, login_as, db):
+    deviation = db.session.scalar(select(Deviation).where(Deviation.measures_text == "Etterbetaling avtalt"))
+    login_as("reviewer", locale="en")
+    path = f"/deviations/{deviation.id}/edit"
+    form_page = text(client.get(path))
+    assert "Public: published as written in the annual report (4.A.3)." in form_page
+
+    reply = post(client, path, deviation_form(measures_text=f"Revisjon hos {SECRET_SITE}",
+                                              agreement_id=str(town.a1.id)), token_from=path)
+
+    assert reply.status_code == 302
+    messages = flashed(client)
+    assert any("This text is public, and it names" in m and SECRET_SITE in m for m in messages)
+    # A warning, not a refusal: the text is saved.
+    db.session.expire_all()
+    assert db.session.get(Deviation, deviation.id).measures_text == f"Revisjon hos {SECRET_SITE}"
+
+
+def test_saving_4a1_that_names_a_registry_id_warns(client, town, login_as, db):
+    login_as("reviewer", locale="en")
+    registry_id = town.s1.registry_id
+
+    post(client, "/reports/2025/text", {"text": f"Vi fulgte opp {registry_id}."})
+
+    assert any(f"«{registry_id}» (organisation number)" in m for m in flashed(client))
+    page = text(client.get("/reports?year=2025&live=1"))
+    assert "The text for 4.A.1 is public and names" in page
+
+
+def test_publishing_a_report_whose_public_texts_name_someone_warns(client, town, login_as, db):
+    add_deviation(db, town.s1, town.a1, measures_text=f"Hos {SECRET_SITE}.",
+                  detected_date=date(2025, 8, 1))
+    db.session.commit()
+    login_as("admin", locale="en")
+
+    post(client, "/reports/2025/publish")
+
+    assert any("1 public text of the published report names" in m for m in flashed(client))
