@@ -97,7 +97,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--national-responses", type=int, default=300000)
     parser.add_argument("--national-deviations", type=int, default=100000)
     parser.add_argument("--small-buyer", type=int, default=0,
-                        help="with --reuse: the id of the small buyer to time")
+                        help="with --reuse: the id of the small buyer to time (default: the median one)")
     parser.add_argument("--explain", type=int, default=3,
                         help="PostgreSQL: EXPLAIN ANALYZE the N slowest statements of the large "
                              "buyer's JSON on the national data (0: none)")
@@ -559,7 +559,8 @@ def side_by_side(single: dict[str, Figure], national: dict[str, Figure],
         same = "" if before is None else (
             "same" if before.statements == figure.statements else "GROWS" if
             figure.statements > before.statements else "fewer")
-        print(f"{'large: ' + name:<28} {before.median if before else float('nan'):>9.0f} "
+        baseline = f"{before.median:.0f}" if before else "-"
+        print(f"{'large: ' + name:<28} {baseline:>9} "
               f"{figure.median:>9.0f} {before.statements if before else '':>8} "
               f"{figure.statements:>9}  {same}")
     for name, figure in small.items():
@@ -643,8 +644,16 @@ def main() -> None:
             generated = time.perf_counter() - started
         print("\nnational instance: {} other buyers generated in {:.1f} s: {}".format(
             args.buyers - 1, generated, ", ".join(f"{k} {v:,}" for k, v in counts.items())))
-    else:
+    elif args.small_buyer:
         small_buyer = args.small_buyer
+    else:
+        with app.app_context(), db.engine.connect() as connection:
+            by_size = connection.execute(text(
+                "SELECT buyer_id FROM agreement WHERE buyer_id <> :large GROUP BY buyer_id "
+                "ORDER BY count(*), buyer_id"), {"large": LARGE_BUYER}).scalars().all()
+        if not by_size:
+            raise SystemExit("--reuse: no other buyers in the database (was it made with --single?)")
+        small_buyer = by_size[len(by_size) // 2]
     with app.app_context(), db.engine.connect() as connection:
         totals = {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()  # noqa: S608
                   for name in ("buyer", "supplier", "buyer_supplier", "agreement", "response",
