@@ -98,6 +98,16 @@ def _user_deactivated(client: Any, w: World) -> None:
     w.a.user.is_active = False
 
 
+def _agreement_archived(client: Any, w: World) -> None:
+    w.a.agreement.archived_at = utcnow()
+
+
+def _supplier_archived(client: Any, w: World) -> None:
+    from portal.admin.services import archive_supplier
+
+    archive_supplier(w.a.supplier, actor=w.admin)
+
+
 def _plan_proposed(client: Any, w: World) -> None:
     from portal.deviations.services import propose_plan
 
@@ -136,6 +146,9 @@ SETUP: dict[str, Setup] = {
     # The switch is shown to staff only (suppliers cannot turn two-factor sign-in on), and only while it is on.
     "auth.disable_two_factor": Setup(actor="reviewer", prepare=lambda client, w: _totp_on(w.reviewer)),
     "admin.activate_user": Setup(prepare=_user_deactivated),
+    # Taking back into use is offered for what is archived.
+    "admin.restore_agreement": Setup(prepare=_agreement_archived),
+    "admin.restore_supplier": Setup(prepare=_supplier_archived),
     "deviations.approve_plan": Setup(prepare=_plan_proposed),
     "responses.copy_previous": Setup(prepare=_last_years_submission),
     # Verdicts, returning and accepting are offered while a response awaits review; reopening once accepted.
