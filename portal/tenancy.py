@@ -292,6 +292,13 @@ def _joint_criteria(buyer_id: int) -> list[Any]:
             ),
             include_aliases=True,
         ),
+        # A participant publishes its own report; the lead's published versions stay the lead's.
+        with_loader_criteria(
+            PublishedReportFile,
+            lambda cls: cls.report_id.in_(
+                select(PublishedReport.id).where(PublishedReport.buyer_id == buyer_id)),
+            include_aliases=True,
+        ),
         with_loader_criteria(
             Supplier,
             lambda cls: or_(cls.id.in_(suppliers), cls.id.in_(joint_suppliers)),
