@@ -124,6 +124,16 @@ def buyer_owned_classes() -> tuple[type[BuyerOwned], ...]:
     )
 
 
+def _own_published_files(buyer_id: int) -> Any:
+    """The files of the buyer's own published reports (never a lead's, for a participant)."""
+    return with_loader_criteria(
+        PublishedReportFile,
+        lambda cls: cls.report_id.in_(
+            select(PublishedReport.id).where(PublishedReport.buyer_id == buyer_id)),
+        include_aliases=True,
+    )
+
+
 def _criteria(buyer_id: int) -> list[Any]:
     """The buyer's own rows: for writes, and for reads of a buyer in no joint agreement."""
     agreements = select(Agreement.id).where(Agreement.buyer_id == buyer_id).scalar_subquery()
@@ -171,12 +181,7 @@ def _criteria(buyer_id: int) -> list[Any]:
             ),
             include_aliases=True,
         ),
-        with_loader_criteria(
-            PublishedReportFile,
-            lambda cls: cls.report_id.in_(
-                select(PublishedReport.id).where(PublishedReport.buyer_id == buyer_id)),
-            include_aliases=True,
-        ),
+        _own_published_files(buyer_id),
         with_loader_criteria(Supplier, lambda cls: cls.id.in_(suppliers), include_aliases=True),
         with_loader_criteria(
             User,
@@ -293,12 +298,7 @@ def _joint_criteria(buyer_id: int) -> list[Any]:
             include_aliases=True,
         ),
         # A participant publishes its own report; the lead's published versions stay the lead's.
-        with_loader_criteria(
-            PublishedReportFile,
-            lambda cls: cls.report_id.in_(
-                select(PublishedReport.id).where(PublishedReport.buyer_id == buyer_id)),
-            include_aliases=True,
-        ),
+        _own_published_files(buyer_id),
         with_loader_criteria(
             Supplier,
             lambda cls: or_(cls.id.in_(suppliers), cls.id.in_(joint_suppliers)),

@@ -139,7 +139,28 @@ class ReopenResponseForm(PortalForm):
     submit = SubmitField(_l("Reopen the review"))
 
 
-class CreateActivityForm(PortalForm):
+class _ActivityForm(PortalForm):
+    """What recording and correcting an activity share: the kinds offered, and the checks of
+    kind and date (the fields themselves stay in each form, in the order shown)."""
+
+    kind: SelectField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = select_choices([("", _l("Choose a kind")), *ACTIVITY_KINDS.choices()])
+
+    def validate_kind(self, field: SelectField) -> None:
+        if field.data not in ACTIVITY_KINDS:
+            raise ValidationError(_l("Choose the kind of activity"))
+
+    def validate_date(self, field: Field) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError(
+                _l("The date cannot be in the future: record activities that took place")
+            )
+
+
+class CreateActivityForm(_ActivityForm):
     kind = SelectField(_l("Kind of activity"), validate_choice=False,
                        validators=[InputRequired(_l("Choose the kind of activity"))])
     date = PortalDateField(
@@ -165,19 +186,6 @@ class CreateActivityForm(PortalForm):
     )
     submit = SubmitField(_l("Record activity"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = select_choices([("", _l("Choose a kind")), *ACTIVITY_KINDS.choices()])
-
-    def validate_kind(self, field: SelectField) -> None:
-        if field.data not in ACTIVITY_KINDS:
-            raise ValidationError(_l("Choose the kind of activity"))
-
-    def validate_date(self, field: Field) -> None:
-        if field.data and field.data > date.today():
-            raise ValidationError(
-                _l("The date cannot be in the future: record activities that took place")
-            )
 
     def set_options(
         self, agreements: Sequence[tuple[int, str]], suppliers: Sequence[tuple[int, str]]
@@ -230,7 +238,7 @@ class BulkActionForm(PortalForm):
 _REASON_HINT = _l("Kept in the activity's history and listed on a published report it changes")
 
 
-class EditActivityForm(PortalForm):
+class EditActivityForm(_ActivityForm):
     """Correct a recorded activity; the agreement and supplier stay (withdraw and record
     a new one for another supplier)."""
 
@@ -252,19 +260,6 @@ class EditActivityForm(PortalForm):
     )
     submit = SubmitField(_l("Save the correction"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = select_choices([("", _l("Choose a kind")), *ACTIVITY_KINDS.choices()])
-
-    def validate_kind(self, field: SelectField) -> None:
-        if field.data not in ACTIVITY_KINDS:
-            raise ValidationError(_l("Choose the kind of activity"))
-
-    def validate_date(self, field: Field) -> None:
-        if field.data and field.data > date.today():
-            raise ValidationError(
-                _l("The date cannot be in the future: record activities that took place")
-            )
 
 
 class WithdrawActivityForm(PortalForm):
