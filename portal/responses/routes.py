@@ -443,11 +443,24 @@ def _signed_by_profile(question: Question, value: dict[str, Any]) -> dict[str, A
 
 @bp.route("/<int:response_id>/submissions/<int:number>/receipt.pdf")
 def receipt(response_id: int, number: int) -> HttpResponse:
-    """The stored receipt of one submission."""
+    """The stored receipt of one submission.
+
+    The receipt job makes it right after the submit; a supplier who asks before the job has
+    run (a busy or stopped worker) has it made now, by the same idempotent job function, so
+    the link on the response page always works for the supplier."""
     response = _load(response_id)
     submission = next((s for s in response.submissions if s.number == number), None)
-    if submission is None or submission.receipt_name is None:
+    if submission is None:
         abort(404)
+    if submission.receipt_name is None:
+        if not (current_user.is_supplier and current_user.supplier_id == response.supplier_id):
+            abort(404)
+        from portal.responses.jobs import make_receipt
+
+        make_receipt(submission.id)
+        db.session.refresh(submission)
+        if submission.receipt_name is None:
+            abort(404)
     return storage.send(submission.receipt_name,
                         download_name=notify.receipt_filename(response, submission),
                         content_type="application/pdf")

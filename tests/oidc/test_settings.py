@@ -48,6 +48,9 @@ def test_a_buyer_administrator_sets_up_sign_in_and_the_secret_is_encrypted(clien
     page = client.get("/admin/sign-in").get_data(as_text=True)
     assert SECRET not in page
     assert "http://aktsom.test/login/organisation/callback" in page
+    # The hint's example is text: a translated hint is escaped like any other text.
+    assert "&lt;tenant" in page
+    assert "<tenant" not in page
     events = db.session.scalars(select(AuditEvent)).all()
     assert all(SECRET not in repr((e.before, e.after)) for e in events)
     assert all(SECRET not in record.getMessage() for record in caplog.records)

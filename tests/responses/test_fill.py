@@ -204,3 +204,57 @@ def test_a_number_too_large_to_store_is_refused_at_save_and_shown_as_typed(clien
     assert "aria-invalid" in page
     assert client.get(path).status_code == 200
     assert client.get(f"/responses/{response.id}").status_code == 200
+
+
+def test_a_receipt_the_job_has_not_made_yet_is_made_when_the_supplier_asks(
+        app, client, make, make_response, db, login_as, sent_mail):
+    from sqlalchemy import func, select
+
+    from portal.models import MailDelivery, Submission
+
+    user, response = _supplier_with_response(make, make_response, db, login_as, variant="simplified")
+    _fill_all(db, response, user)
+    path = f"/responses/{response.id}/submit"
+    client.post(path, data={"csrf_token": csrf_token(client, path), "q-I1-confirm-confirmed": "yes",
+                            "q-I1-confirm-name": "Per Hansen", "q-I1-confirm-title": "Daglig leder",
+                            "q-I1-confirm-date": "2025-03-01"})
+    submission = db.session.scalars(select(Submission).where(Submission.response_id == response.id)).one()
+    submission.receipt_name = None  # as if the worker had not come to it yet
+    db.session.commit()
+    mails_before = db.session.scalar(select(func.count(MailDelivery.id)))
+
+    assert f"/responses/{response.id}/submissions/1/receipt.pdf" in client.get(
+        f"/responses/{response.id}").get_data(as_text=True)
+    receipt = client.get(f"/responses/{response.id}/submissions/1/receipt.pdf")
+
+    assert receipt.status_code == 200
+    assert receipt.data.startswith(b"%PDF")
+    db.session.expire_all()
+    assert db.session.get(Submission, submission.id).receipt_name is not None
+    # The receipt mail went with the submit; making the file again does not send it again.
+    assert db.session.scalar(select(func.count(MailDelivery.id))) == mails_before
+
+
+def test_staff_never_make_a_missing_receipt(app, client, make, make_response, db, login_as):
+    from sqlalchemy import select
+
+    from portal.models import Submission
+    from tests.auth.helpers import sign_in
+
+    user, response = _supplier_with_response(make, make_response, db, login_as, variant="simplified")
+    _fill_all(db, response, user)
+    path = f"/responses/{response.id}/submit"
+    client.post(path, data={"csrf_token": csrf_token(client, path), "q-I1-confirm-confirmed": "yes",
+                            "q-I1-confirm-name": "Per Hansen", "q-I1-confirm-title": "Daglig leder",
+                            "q-I1-confirm-date": "2025-03-01"})
+    submission = db.session.scalars(select(Submission).where(Submission.response_id == response.id)).one()
+    submission.receipt_name = None
+    db.session.commit()
+    reviewer = make.user(role="reviewer")
+    db.session.commit()
+    staff = app.test_client()
+    sign_in(staff, reviewer.email)
+
+    assert staff.get(f"/responses/{response.id}/submissions/1/receipt.pdf").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Submission, submission.id).receipt_name is None
