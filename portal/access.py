@@ -21,7 +21,7 @@ def load_user(token: str) -> User | None:
     import secrets
 
     user_id, _, session_token = token.partition(":")
-    if not user_id.isdigit() or not session_token:
+    if not (user_id.isascii() and user_id.isdigit()) or not session_token:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active:

@@ -70,7 +70,7 @@ class PortalForm(FlaskForm):
 
 def org_number_is_valid(number: str) -> bool:
     """A Norwegian organisation number: 9 digits with a MOD11 check digit."""
-    if len(number) != 9 or not number.isdigit():
+    if len(number) != 9 or not (number.isascii() and number.isdigit()):
         return False
     weights = (3, 2, 7, 6, 5, 4, 3, 2)
     remainder = sum(int(d) * w for d, w in zip(number[:8], weights, strict=True)) % 11
@@ -83,7 +83,7 @@ class OrgNumber:
         if not field.data:
             return
         digits = field.data.replace(" ", "")
-        if not (len(digits) == 9 and digits.isdigit()):
+        if not (len(digits) == 9 and digits.isascii() and digits.isdigit()):
             raise ValidationError(_l("Enter the organisation number as 9 digits, like 123 456 785"))
         if not org_number_is_valid(digits):
             raise ValidationError(

@@ -437,7 +437,7 @@ def _schema_problems(data: Any) -> list[DefinitionProblem]:
 
 def _path_sort_key(path: str) -> list[tuple[int, int, str]]:
     return [
-        (0, int(token), "") if token.isdigit() else (1, 0, token)
+        (0, int(token), "") if token.isascii() and token.isdigit() else (1, 0, token)
         for token in re.findall(r"[^.\[\]]+", path)
     ]
 

@@ -49,6 +49,9 @@ def test_admin_registers_a_norwegian_supplier(client, login_as, db):
                       "Brønnøysundregistrene"),
         ("91234560X", "Enter the organisation number as 9 digits, like 123 456 785"),
         ("12345", "Enter the organisation number as 9 digits, like 123 456 785"),
+        # Unicode calls these digits too, but int() and MOD11 do not take them.
+        ("¹²³⁴⁵⁶⁷⁸⁵", "Enter the organisation number as 9 digits, like 123 456 785"),
+        ("٩١٢٣٤٥٦٧٨", "Enter the organisation number as 9 digits, like 123 456 785"),
         ("", "Enter the organisation number: Norwegian suppliers must have one"),
     ],
 )
