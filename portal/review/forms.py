@@ -127,6 +127,8 @@ class ReturnResponseForm(PortalForm):
 
 
 class AcceptResponseForm(PortalForm):
+    # Set by the confirmation page that named the questions left without a real review.
+    gaps_seen = HiddenField()
     submit = SubmitField(_l("Accept the response"))
 
 

@@ -56,6 +56,7 @@ AUDIT_ACTIONS = {
     "response.submitted": _l("Response submitted"),
     "response.returned": _l("Returned for clarification"),
     "response.accepted": _l("Response accepted"),
+    "response.accepted_with_gaps": _l("Accepted with questions not judged"),
     "response.reopened": _l("Review reopened"),
     "response.deadline_extended": _l("Deadline extended"),
     "response.reminder_sent": _l("Reminder sent"),

@@ -382,11 +382,18 @@ def return_response(response_id: int) -> HttpResponse | tuple[str, int]:
 
 
 @bp.route("/responses/<int:response_id>/accept", methods=["POST"])
-def accept_response(response_id: int) -> HttpResponse:
+def accept_response(response_id: int) -> HttpResponse | str:
     """Close the review; a "questionnaire reviewed" activity is recorded for today."""
     response = get_response_or_404(response_id)
+    actor = signed_in_user()
+    gaps = services.acceptance_gaps(response) if response.can_review(actor) else None
+    if gaps and inputs.form().get("gaps_seen", "") != gaps.fingerprint:
+        # Say which questions the acceptance would leave without a real review, and ask once more.
+        form = AcceptResponseForm(formdata=None, data={"gaps_seen": gaps.fingerprint})
+        return render_template("review/confirm_accept.html", response=response, gaps=gaps, form=form,
+                               locale=current_locale())
     try:
-        services.accept_response(response, actor=signed_in_user(), today=date.today())
+        services.accept_response(response, actor=actor, today=date.today(), accepted_gaps=gaps or None)
     except services.ReviewError as error:
         db.session.rollback()
         flash(error_message(error), "error")

@@ -460,8 +460,55 @@ def comments_for_supplier(response: Response) -> dict[str, str]:
 # Acceptance
 
 
-def accept_response(response: Response, *, actor: User, today: date) -> FollowUpActivity:
-    """Close the review and record the follow-up activity it counts as (DOMAIN 7.2)."""
+@dataclass(frozen=True)
+class AcceptanceGaps:
+    """What an acceptance would leave unjudged: shown scored questions without a verdict,
+    and answers copied from an earlier submission that the supplier never confirmed."""
+
+    unassessed: tuple[tuple[Section, Question], ...]
+    unconfirmed: tuple[tuple[Section, Question], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.unassessed or self.unconfirmed)
+
+    def as_record(self) -> dict[str, list[str]]:
+        return {"unassessed": [q.id for _s, q in self.unassessed],
+                "unconfirmed_copies": [q.id for _s, q in self.unconfirmed]}
+
+    @property
+    def fingerprint(self) -> str:
+        """Names exactly these gaps: a confirmation given for other gaps does not count."""
+        return hashlib.sha256(json.dumps(self.as_record(), sort_keys=True).encode()).hexdigest()[:32]
+
+
+def acceptance_gaps(response: Response) -> AcceptanceGaps:
+    """The questions an acceptance of the latest submission would leave without a real review."""
+    _definition, sections = definition_and_sections(response)
+    reviewed = reviewed_answers(response)
+    verdicts = verdicts_of(response)
+    copied = copied_unconfirmed(response, reviewed.answers)
+    unassessed: list[tuple[Section, Question]] = []
+    unconfirmed: list[tuple[Section, Question]] = []
+    for section in sections:
+        for question in section.questions:
+            if question.is_declaration or not engine.is_shown(question, reviewed.answers):
+                continue
+            review = verdicts.get(question.id)
+            if question.scored and (review is None or not review.verdict):
+                unassessed.append((section, question))
+            if question.id in copied:
+                unconfirmed.append((section, question))
+    return AcceptanceGaps(tuple(unassessed), tuple(unconfirmed))
+
+
+def accept_response(response: Response, *, actor: User, today: date,
+                    accepted_gaps: AcceptanceGaps | None = None) -> FollowUpActivity:
+    """Close the review and record the follow-up activity it counts as (DOMAIN 7.2).
+
+    ``accepted_gaps`` are the unjudged questions the reviewer was shown and accepted anyway;
+    they go into the audit trail with the acceptance, so the 4.A.2 figure can be traced to
+    what the review covered.
+    """
     if not response.can_review(actor):
         raise ReviewError("state", status=response.status)
     before = response.status
@@ -469,6 +516,9 @@ def accept_response(response: Response, *, actor: User, today: date) -> FollowUp
     response.accepted_at = utcnow()
     audit.record("response.accepted", response, actor=actor, supplier_id=response.supplier_id,
                  field="status", before=before, after=response.status)
+    if accepted_gaps:
+        audit.record("response.accepted_with_gaps", response, actor=actor,
+                     supplier_id=response.supplier_id, after=accepted_gaps.as_record())
     activity = FollowUpActivity(kind="questionnaire_reviewed", date=today,
                                 agreement_id=response.agreement_id,
                                 buyer_id=response.agreement.buyer_id,

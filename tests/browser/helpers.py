@@ -252,3 +252,16 @@ def focused_description(page: Page) -> str:
                  + `type=${el.getAttribute('type') || ''} text=${(el.textContent || '').trim().slice(0, 60)} label=${label}`;
         }"""
     )
+
+
+def accept_response(page: Page, locale: str) -> None:
+    """Press "Accept the response"; where questions are still unjudged the portal names them
+    on a confirmation page first (issue 15), and the reviewer accepts anyway."""
+    page.get_by_role("button", name=tr(locale, "Accept the response"), exact=True).click()
+    anyway = page.get_by_role("button", name=tr(locale, "Accept anyway"), exact=True)
+    page.wait_for_load_state("load")  # the click waits for the navigation to start
+    if anyway.count():
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            tr(locale, "Accept with questions not judged?"))
+        anyway.click()
+    expect(page.get_by_role("status")).to_be_visible()

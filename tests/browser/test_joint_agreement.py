@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.demo import JOINT_REFERENCE
 from portal.models import Agreement, Response
-from tests.browser.helpers import REVIEWER, login, logout, tr
+from tests.browser.helpers import REVIEWER, accept_response, login, logout, tr
 
 COOPERATION = "Innkjøpssamarbeidet Romerike og Fjord (demo)"
 COOPERATION_REVIEWER = "fagansvarlig@innkjopssamarbeid.example"
@@ -32,8 +32,7 @@ def test_the_cooperation_accepts_and_a_member_reads_and_counts_it(page: Page, de
     # The lead reviews.
     login(page, COOPERATION_REVIEWER)
     page.goto(f"/review/responses/{response_id}")
-    page.get_by_role("button", name=tr("nb", "Accept the response"), exact=True).click()
-    expect(page.get_by_role("status")).to_be_visible()
+    accept_response(page, "nb")
     expect(page.get_by_role("button", name=tr("nb", "Accept the response"), exact=True)).to_have_count(0)
     logout(page)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.helpers import ADMIN, REVIEWER, SUPPLIER, login, logout, tr
+from tests.browser.helpers import ADMIN, REVIEWER, SUPPLIER, accept_response, login, logout, tr
 
 TODAY = date.today()
 YEAR = TODAY.year
@@ -331,7 +331,7 @@ def reviewer_accepts_and_registers(page: Page) -> str:
     login(page, REVIEWER)
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the account's language since step 3
     open_review(page, status_en("Resubmitted"))
-    page.get_by_role("button", name=tr("en", "Accept the response")).click()
+    accept_response(page, "en")
     expect(flash(page)).to_contain_text(tr("en", "The response is accepted and the follow-up activity is recorded."))
 
     page.get_by_role("link", name=tr("en", "Record a deviation for %(question)s", question="C5")).click()

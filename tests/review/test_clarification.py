@@ -15,7 +15,7 @@ from portal.models import (
 )
 from portal.review import notify, services
 from tests.auth.helpers import flashed, link_in, post, sign_in, text, tr
-from tests.review.helpers import return_response, save_verdicts
+from tests.review.helpers import accept, return_response, save_verdicts
 
 
 def _reload(db, response):
@@ -185,7 +185,7 @@ def test_accept_records_the_activity_and_mails_the_comments_never_the_internal_n
     reviewer = login_as("reviewer")
     save_verdicts(client, response, {"B1": ("meets", "Good policy.", "Checked with legal.")})
 
-    reply = post(client, f"/review/responses/{response.id}/accept")
+    reply = accept(client, response)
 
     assert reply.status_code == 302
     stored = _reload(db, response)
@@ -212,7 +212,7 @@ def test_reopen_needs_a_reason_and_keeps_the_activity(client, db, make, submitte
     user = make.user(role="supplier")
     response = submitted(user=user)
     reviewer = login_as("reviewer")
-    post(client, f"/review/responses/{response.id}/accept")
+    accept(client, response)
 
     refused = post(client, f"/review/responses/{response.id}/reopen", {"reason": ""})
     assert refused.status_code == 422

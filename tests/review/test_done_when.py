@@ -7,7 +7,7 @@ from __future__ import annotations
 from portal.models import AuditEvent, Deviation, FollowUpActivity, Response
 from tests.auth.helpers import IsolatedClient, post, sign_in, text
 from tests.deviations.helpers import deviation_form
-from tests.review.helpers import return_response, save_verdicts
+from tests.review.helpers import accept, return_response, save_verdicts
 
 
 def test_a_review_from_the_inbox_to_a_closed_deviation(app, db, make, submitted, resubmit,
@@ -44,7 +44,7 @@ def test_a_review_from_the_inbox_to_a_closed_deviation(app, db, make, submitted,
     # 3. Accepted: a follow-up activity on that date.
     assert save_verdicts(staff, response, {"B4": ("meets", "Takk, nå er det godt.",
                                                   "INTERN-OK")}).status_code == 302
-    assert post(staff, f"{review}/accept").status_code == 302
+    assert accept(staff, response).status_code == 302
     db.session.expire_all()
     assert db.session.get(Response, response.id).status == "accepted"
     activity = db.session.query(FollowUpActivity).one()

@@ -28,6 +28,7 @@ from tests import conftest
 from tests.auth.helpers import IsolatedClient, post, sign_in
 from tests.conftest import csrf_token
 from tests.deviations.helpers import deviation_form, make_deviation
+from tests.review.helpers import accept
 
 EVIL = "evil.example"
 BASE = "https://aktsom.kommune.example"
@@ -169,7 +170,7 @@ def _response_returned(world: World) -> None:
 
 def _response_accepted(world: World) -> None:
     _user, response = world.submitted()
-    assert post(world.staff(), f"/review/responses/{response.id}/accept").status_code == 302
+    assert accept(world.staff(), response).status_code == 302
 
 
 def _deviation_registered(world: World) -> None:
