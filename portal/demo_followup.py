@@ -199,6 +199,10 @@ def load_demo_followup(reviewer: User, admin: User) -> int:
         db.session.add(Clarification(response=resubmitted, number=1, questions=["C4"], returned_by=reviewer,
                                      returned_at=_at(date(2024, 10, 1)), message="Hvor langt bak i kjeden er "
                                      "bananene kartlagt?"))
+        # The answer to the clarification: the bananas are now mapped back to the plantations.
+        c4 = next(a for a in resubmitted.answers if a.question_id == "C4")
+        c4.value = {**c4.value, "answer": "raw_material"}
+        c4.revision += 1
         second = _submit(resubmitted, fruit_author, date(2024, 10, 8), receipt=True)
         del first, second
         # submitted, in progress and not started

@@ -4,6 +4,7 @@ activities and the audit trail. Staff only; the audit log is for administrators.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -46,7 +47,7 @@ from portal.review.forms import (
     WithdrawActivityForm,
 )
 from portal.review.uploads import UploadProblem, store_all
-from portal.review.views import build_sections
+from portal.review.views import ReviewSection, build_sections
 from portal.security import DOWNLOAD_CSP
 from portal.templating import response_status_label
 
@@ -75,8 +76,65 @@ def get_response_or_404(response_id: int) -> Response:
     return response
 
 
+def _view_args() -> dict[str, Any]:
+    """How the review page is shown: one part (``part``) and/or only what changed since the
+    previous submission (``changes=only``); kept in the forms' addresses across saves."""
+    args = inputs.args()
+    view: dict[str, Any] = {}
+    part = args.get("part", "")[:20]
+    if part:
+        view["part"] = part
+    if args.get("changes") == "only":
+        view["changes"] = "only"
+    return view
+
+
 def _to_review(response: Response, anchor: str | None = None) -> HttpResponse:
-    return redirect(url_for("review.review_response", response_id=response.id, _anchor=anchor))
+    return redirect(url_for("review.review_response", response_id=response.id, _anchor=anchor,
+                            **_view_args()))
+
+
+@dataclass
+class ReviewView:
+    """The part of the review page shown, with the way to the others."""
+
+    response_id: int
+    args: dict[str, Any]
+    part: ReviewSection | None = None
+    previous_part: ReviewSection | None = None
+    next_part: ReviewSection | None = None
+    position: int = 0
+    parts: int = 0
+    changed_questions: int = 0
+    only_changes: bool = False
+
+    def link(self, **changes: str | None) -> str:
+        """The review page with this view changed: a value of None drops that setting."""
+        args = {k: v for k, v in {**self.args, **changes}.items() if v is not None}
+        return url_for("review.review_response", response_id=self.response_id, **args)
+
+
+def _select_view(response_id: int, sections: list[ReviewSection],
+                 has_previous: bool) -> tuple[list[ReviewSection], ReviewView]:
+    view = ReviewView(response_id, _view_args())
+    view.changed_questions = sum(1 for s in sections for q in s.questions if q.earlier)
+    if view.args.get("changes") and has_previous:
+        view.only_changes = True
+        sections = [replace(s, questions=[q for q in s.questions if q.earlier]) for s in sections]
+        sections = [s for s in sections if s.questions]
+    wanted = view.args.get("part")
+    if wanted:
+        index = next((i for i, s in enumerate(sections) if s.section.id == wanted), None)
+        if index is None:
+            flash(_("The questionnaire has no part %(part)s with questions to show here: all parts are shown.",
+                    part=wanted), "info")
+            view.args.pop("part")
+        else:
+            view.part, view.position, view.parts = sections[index], index + 1, len(sections)
+            view.previous_part = sections[index - 1] if index else None
+            view.next_part = sections[index + 1] if index + 1 < len(sections) else None
+            return [sections[index]], view
+    return sections, view
 
 
 def error_message(error: services.ReviewError) -> str:
@@ -283,6 +341,8 @@ def _render_review(
         deviations={d.question_id: d for d in deviations if d.question_id},
         conflicts=conflicts,
     )
+    all_sections = review_sections
+    review_sections, view = _select_view(response.id, review_sections, reviewed.previous is not None)
     if return_form is None and can_review:
         return_form = ReturnResponseForm(formdata=None, data={"questions": [
             qid for qid, v in verdicts.items() if v.verdict in ("partly", "not_met")
@@ -298,7 +358,7 @@ def _render_review(
         accept_form=AcceptResponseForm(formdata=None) if can_review else None,
         reopen_form=reopen_form, deviations=deviations,
         clarifications=services.clarification_history(response),
-        can_review=can_review, conflicts=conflicts,
+        can_review=can_review, conflicts=conflicts, all_sections=all_sections, view=view,
     )
 
 

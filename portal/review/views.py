@@ -14,6 +14,7 @@ from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import answer_of
 from portal.responses.views import QuestionView, build_question
 from portal.review import rollup
+from portal.review.changes import PartChange, part_changes
 from portal.review.services import ReviewedAnswers
 
 
@@ -29,6 +30,8 @@ class ReviewQuestion:
     gate_said_no: bool = False
     deviation: Deviation | None = None
     conflict: Mapping[str, Any] | None = None
+    #: What changed since the previous submission, part by part (empty when nothing did).
+    changes: list[PartChange] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -103,6 +106,8 @@ def build_sections(
                     response_id=response.id, revision=None, is_copied=False, upload_errors={},
                 )
                 item.earlier_number = reviewed.previous.number
+                item.changes = part_changes(question, reviewed.answers, reviewed.files,
+                                            reviewed.previous_answers, reviewed.previous_files, locale)
             target.questions.append(item)
         built.append(target)
     return built
