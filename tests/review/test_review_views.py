@@ -107,3 +107,15 @@ def test_word_diff_keeps_spaces_and_marks_only_what_changed():
     assert word_diff("", "new text") == [Word("new text", "added")]
     assert "".join(w.text for w in word_diff("one two", "one two three") if w.kind != "removed") \
         == "one two three"
+
+
+def test_a_question_the_definition_does_not_score_asks_for_no_verdict(client, db, submitted, login_as):
+    response = submitted()
+    login_as("reviewer")
+
+    page = client.get(f"/review/responses/{response.id}?part=A")
+
+    html = markup(page)
+    assert "Verdict on A1" in html or tr("Verdict on %(question)s", question="A1") in html
+    assert tr("Verdict on %(question)s", question="A2") not in html
+    assert tr("The questionnaire does not ask for a verdict on this question.") in text(page)
