@@ -1233,11 +1233,14 @@ class StaffRole:
 
 
 def follow_up_staff(year: int) -> tuple[StaffRole, ...]:
+    """Who recorded the buyer's own follow-up of the year: the same activities as the own
+    rows of 4.A.2 by method (dated in the year, on an agreement active in it, not joint)."""
     rows = _run(
         select(User.role, User.job_title, func.count(distinct(User.id)),
                func.count(FollowUpActivity.id))
+        .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
         .join(User, User.id == FollowUpActivity.created_by_id)
-        .where(_dated_in(FollowUpActivity.date, year), _counted_activity(),
+        .where(_qualifying_activities(year), ~_joint(Agreement.buyer_id),
                User.role.in_((Role.REVIEWER.value, Role.ADMIN.value)))
         .group_by(User.role, User.job_title)
         .order_by(func.count(FollowUpActivity.id).desc(), User.job_title)

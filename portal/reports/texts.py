@@ -128,29 +128,38 @@ def draft_4a1(report: YearReport) -> str:
     year = report.year
     follow = report.follow_up
     funnel = follow.funnel
-    counts = {m.kind: m.activities for m in follow.by_method if m.lead is None}
     paragraphs = []
 
+    # One set of activities throughout: the buyer's own qualifying ones (4.A.2's own rows).
+    own = [m for m in follow.by_method if m.lead is None]
+    own_total = sum(m.activities for m in own)
     who = _who(report)
-    if who:
-        paragraphs.append(_(
-            "The purchasing section is responsible for monitoring the effect of the measures. In "
-            "%(year)s the follow-up was recorded in the portal by: %(who)s.", year=year, who=who,
+    if own_total and who:
+        paragraphs.append(ngettext(
+            "In %(year)s, %(num)s follow-up activity of our own was recorded in Aktsom, by: %(who)s.",
+            "In %(year)s, %(num)s follow-up activities of our own were recorded in Aktsom, by: %(who)s.",
+            own_total, year=year, who=who,
+        ))
+        unnamed = own_total - sum(s.activities for s in report.staff)
+        if unnamed > 0:
+            paragraphs.append(ngettext(
+                "%(num)s of them was recorded by someone who no longer has a staff account.",
+                "%(num)s of them were recorded by people who no longer have a staff account.",
+                unnamed,
+            ))
+    elif own_total:
+        paragraphs.append(ngettext(
+            "In %(year)s, %(num)s follow-up activity of our own was recorded in Aktsom.",
+            "In %(year)s, %(num)s follow-up activities of our own were recorded in Aktsom.",
+            own_total, year=year,
         ))
     else:
-        paragraphs.append(_(
-            "The purchasing section is responsible for monitoring the effect of the measures. No "
-            "follow-up activities were recorded by staff in %(year)s.", year=year,
-        ))
+        paragraphs.append(_("No follow-up activities of our own were recorded in %(year)s.", year=year))
 
-    if follow.by_method:
-        methods = "; ".join(
-            f"{names.method(m.kind, m.lead)} ({n(m.activities)})" for m in follow.by_method
-        )
+    if own:
+        methods = "; ".join(f"{names.method(m.kind)} ({n(m.activities)})" for m in own)
         paragraphs.append(_(
-            "Suppliers are followed up with a self-assessment questionnaire based on DFØ's contract "
-            "clause on fundamental human rights in the supply chain, and with other methods where "
-            "the risk is high. Methods used in %(year)s, with the number of times: %(methods)s.",
+            "Our own follow-up in %(year)s by method, with the number of times: %(methods)s.",
             year=year, methods=methods,
         ))
 
@@ -162,13 +171,6 @@ def draft_4a1(report: YearReport) -> str:
             year=year, sent=n(funnel.invited), received=n(funnel.submitted),
             reviewed=n(funnel.accepted), missing=n(funnel.not_answered),
         ))
-
-    paragraphs.append(_(
-        "Status meetings with a sustainability item: %(meetings)s. Document reviews and office "
-        "audits: %(documents)s. Site audits and factory visits: %(audits)s. Spot checks: %(spot)s.",
-        meetings=n(counts.get("status_meeting", 0)), documents=n(counts.get("document_review", 0)),
-        audits=n(counts.get("site_audit", 0)), spot=n(counts.get("spot_check", 0)),
-    ))
 
     paragraphs.append(_(
         "Suppliers followed up in %(year)s (4.A.2): %(suppliers)s. Agreements with contract "
@@ -186,6 +188,10 @@ def draft_4a1(report: YearReport) -> str:
             suppliers=n(follow.joint_suppliers), agreements=n(follow.joint_agreements),
             leads=", ".join(leads), deviations=n(report.deviations.joint_detected),
         ))
+        joint = "; ".join(f"{names.method(m.kind, m.lead)} ({n(m.activities)})"
+                          for m in follow.by_method if m.lead)
+        paragraphs.append(_("Joint follow-up in %(year)s, with the number of times: %(methods)s.",
+                            year=year, methods=joint))
 
     paragraphs.append(_(
         "Deviations are registered with a corrective action plan and a deadline, and the supplier "
