@@ -935,7 +935,6 @@ def test_4a1_draft_on_the_page(pages, year):
     draft = page_of(pages, year).textarea
     expected = FOLLOW_UP[year]
     invited, submitted, accepted, not_answered = expected.funnel
-    methods = {kind: n for kind, n, _s in expected.by_method}
 
     ((_role, title, people, activities),) = STAFF[year]
     who = ntr("%(title)s (%(num)s person)", "%(title)s (%(num)s people)", people, title=title)
