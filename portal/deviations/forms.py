@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     Field,
+    FieldList,
+    FormField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -203,14 +206,81 @@ class ChangeDeviationStatusForm(PortalForm):
             raise ValidationError(_l("Choose the new status"))
 
 
+MAX_PLAN_ACTIONS = 20
+PLAN_ROWS = 3  # rows shown for a new plan; "Add an action" adds one more
+
+
+class PlanActionForm(PortalForm):
+    """One action of a corrective action plan: what, who is responsible, by when."""
+
+    class Meta:
+        csrf = False
+
+    action = TextAreaField(_l("Action"), validators=[Optional(), Length(max=2000)])
+    responsible = StringField(_l("Responsible"), validators=[Optional(), Length(max=200)])
+    deadline = PortalDateField(_l("Deadline"), validators=[Optional()])
+
+    def is_blank(self) -> bool:
+        return not ((self.action.data or "").strip() or (self.responsible.data or "").strip()
+                    or self.deadline.data or self.deadline.raw_data and any(self.deadline.raw_data))
+
+
 class ProposePlanForm(PortalForm):
-    plan = TextAreaField(
-        _l("Your corrective action plan"),
-        description=_l("What you will do, who is responsible and by when"),
-        validators=[DataRequired(_l("Describe your corrective action plan")),
-                    Length(max=MAX_TEXT)],
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            # Lists and subforms take no filters; their entries get PortalForm's stripping.
+            if unbound_field.field_class in (FieldList, FormField):
+                return unbound_field.bind(form=form, **options)
+            return PortalForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
+
+    actions = FieldList(FormField(PlanActionForm), min_entries=PLAN_ROWS, max_entries=MAX_PLAN_ACTIONS)
+    note = TextAreaField(
+        _l("Anything else about the plan"), validators=[Optional(), Length(max=MAX_TEXT)],
     )
+    add_action = SubmitField(_l("Add an action"))
     submit = SubmitField(_l("Send the plan"))
+
+    def validate_on_submit(self, extra_validators: Any = None) -> bool:
+        valid = super().validate_on_submit(extra_validators)
+        if self.add_action.data:
+            return False  # a row was asked for: nothing is sent, nothing is checked yet
+        filled = [entry.form for entry in self.actions if not entry.form.is_blank()]
+        if not filled:
+            self.actions[0].form.action.errors = [*self.actions[0].form.action.errors,
+                                                  _l("Describe at least one action")]
+            return False
+        for entry in self.actions:
+            row = entry.form
+            if row.is_blank():
+                continue  # an empty row is not an error: it is left out
+            for field, message in ((row.action, _l("Describe the action")),
+                                   (row.responsible, _l("Say who is responsible")),
+                                   (row.deadline, _l("Enter the deadline"))):
+                if not field.errors and not field.data:
+                    field.errors = [*field.errors, message]
+                    valid = False
+            if row.deadline.errors:
+                valid = False
+        return valid
+
+    def error_list(self) -> list[tuple[str, str]]:
+        errors: list[tuple[str, str]] = []
+        for number, entry in enumerate(self.actions, start=1):
+            for field in entry.form:
+                for message in field.errors:
+                    errors.append((field.id, _("Action %(number)s, %(field)s: %(message)s",
+                                               number=number, field=field.label.text, message=message)))
+        for field in (self.note,):
+            errors += [(field.id, str(m)) for m in field.errors]
+        return errors
+
+    def plan(self) -> list[dict[str, str]]:
+        """The filled actions, in the order given."""
+        return [
+            {"action": (row.action.data or "").strip(), "responsible": (row.responsible.data or "").strip(),
+             "deadline": row.deadline.data.isoformat() if row.deadline.data else ""}
+            for row in (entry.form for entry in self.actions) if not row.is_blank()
+        ]
 
 
 class ReportProgressForm(PortalForm):

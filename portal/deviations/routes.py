@@ -27,6 +27,7 @@ from portal.codes import (
 )
 from portal.deviations import notify, services
 from portal.deviations.forms import (
+    PLAN_ROWS,
     AddNoteForm,
     ApprovePlanForm,
     ChangeDeviationStatusForm,
@@ -137,8 +138,7 @@ def _render_deviation(deviation: Deviation, status: int = 200, **forms: Any) -> 
         forms.setdefault("approve_form", ApprovePlanForm(formdata=None))
         forms.setdefault("note_form", AddNoteForm(formdata=None))
     else:
-        forms.setdefault("plan_form", ProposePlanForm(formdata=None,
-                                                      data={"plan": deviation.supplier_plan}))
+        forms.setdefault("plan_form", _plan_form(deviation))
         forms.setdefault("progress_form", ReportProgressForm(formdata=None))
     updates = [u for u in deviation.updates if user.is_staff or not u.is_internal]
     events = review_queries.object_history("Deviation", deviation.id) if deviation.is_led_by(user) else []
@@ -146,6 +146,26 @@ def _render_deviation(deviation: Deviation, status: int = 200, **forms: Any) -> 
         "deviations/view_deviation.html", deviation=deviation, updates=updates, events=events,
         today=date.today(), **forms,
     ), status
+
+
+def _plan_form(deviation: Deviation) -> ProposePlanForm:
+    """The plan form, filled with the plan already sent (to change it) or with empty rows."""
+    actions = list(deviation.plan_actions or [])
+    note = "" if actions else deviation.supplier_plan  # a plan from before actions existed
+    form = ProposePlanForm(formdata=None, data={"actions": [
+        {"action": a.get("action", ""), "responsible": a.get("responsible", ""),
+         "deadline": _date_or_none(a.get("deadline"))} for a in actions
+    ], "note": note})
+    while len(form.actions) < max(PLAN_ROWS, len(actions) + 1) and len(form.actions) < form.actions.max_entries:
+        form.actions.append_entry()
+    return form
+
+
+def _date_or_none(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def _status_form(deviation: Deviation) -> ChangeDeviationStatusForm:
@@ -426,10 +446,14 @@ def propose_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
         flash(error_message(services.DeviationError("plan_state")), "error")
         return _to_deviation(deviation)
     form = ProposePlanForm()
+    if form.add_action.data and len(form.actions) < form.actions.max_entries:
+        form.actions.append_entry()  # what was typed stays; nothing is checked or sent yet
+        return _render_deviation(deviation, 200, plan_form=form, plan_open=True)
     if not form.validate_on_submit():
-        return _render_deviation(deviation, 422, plan_form=form)
+        return _render_deviation(deviation, 422, plan_form=form, plan_open=True)
     before = deviation.status
-    plan = services.propose_plan(deviation, form.plan.data or "", actor=user, today=date.today())
+    plan = services.propose_plan(deviation, form.note.data or "", actor=user, today=date.today(),
+                                 actions=form.plan())
     notify.supplier_reported(deviation, plan)
     if deviation.status != before:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit
@@ -262,18 +263,35 @@ def _mark_plan_approved(deviation: Deviation, *, actor: User) -> None:
                      after=deviation.plan_approved_at.isoformat())
 
 
-def propose_plan(deviation: Deviation, text: str, *, actor: User, today: date) -> DeviationUpdate:
+def plan_text(actions: Sequence[Mapping[str, str]], note: str = "") -> str:
+    """A structured plan as text (e-mails, the update history): one line per action."""
+    lines = [
+        _("%(number)s. %(action)s (responsible: %(responsible)s; deadline: %(deadline)s)",
+          number=number, action=a.get("action", ""), responsible=a.get("responsible", ""),
+          deadline=a.get("deadline", ""))
+        for number, a in enumerate(actions, start=1)
+    ]
+    return "\n".join([*lines, *([note.strip()] if note.strip() else [])])
+
+
+def propose_plan(deviation: Deviation, text: str, *, actor: User, today: date,
+                 actions: Sequence[Mapping[str, str]] = ()) -> DeviationUpdate:
     """The supplier's corrective action plan; a notified deviation then awaits approval.
 
-    A plan proposed before the formal notice counts as the notice having reached the
-    supplier. Returns the plan's entry on the deviation.
+    ``actions`` are the plan's actions (what, who, by when); ``text`` is what else the
+    supplier wrote (the whole plan, for a plan without actions). A plan proposed before
+    the formal notice counts as the notice having reached the supplier. Returns the plan's
+    entry on the deviation.
     """
     if not deviation.can_propose_plan(actor):
         raise DeviationError("plan_state")
+    if actions:
+        text = plan_text(actions, text)
     if not text.strip():
         raise DeviationError("plan_empty")
     before = deviation.supplier_plan
     deviation.supplier_plan = text
+    deviation.plan_actions = [dict(a) for a in actions]
     deviation.supplier_plan_at = utcnow()
     update = DeviationUpdate(kind="plan", text=text, author=actor, created_at=utcnow())
     deviation.updates.append(update)

@@ -108,6 +108,9 @@ class Deviation(BuyerOwned, TimestampMixin, Base):
     # Proposed automatically from a gate answer or verdict until a reviewer confirms it.
     is_proposed: Mapped[bool] = mapped_column(default=False, index=True)
     supplier_plan: Mapped[str] = mapped_column(Text, default="")
+    #: The plan's actions as the supplier gave them: [{"action", "responsible", "deadline"}]
+    #: (deadline as yyyy-mm-dd); ``supplier_plan`` is the same plan as text, for e-mails.
+    plan_actions: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
     supplier_plan_at: Mapped[datetime | None] = mapped_column()
     plan_approved_at: Mapped[datetime | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -364,7 +364,10 @@ def supplier_proposes_plan(page: Page, deviation_url: str) -> None:
     (page.get_by_role("row").filter(has=hours).filter(has_text="Bangladesh")
      .filter(has_text=AGREEMENT_NB).get_by_role("link").click())
     assert page.url == deviation_url
-    page.get_by_label(tr("nb", "Your corrective action plan")).fill(PLAN)
+    first = page.get_by_role("group", name=tr("nb", "Action %(number)s", number=1))
+    first.get_by_label(tr("nb", "Action")).fill(PLAN)
+    first.get_by_label(tr("nb", "Responsible")).fill("Daglig leder")
+    first.get_by_label(tr("nb", "Deadline")).fill((TODAY + timedelta(days=60)).isoformat())
     page.get_by_role("button", name=tr("nb", "Send the plan")).click()
     expect(flash(page)).to_contain_text(tr("nb", "Your plan is sent to the municipality, which will approve it or get back to you."))
     expect(page.get_by_text(tr("nb", "Awaiting corrective action plan"), exact=True)).to_be_visible()

@@ -38,3 +38,12 @@ def deviation_form(**values: Any) -> dict[str, Any]:
     }
     data.update(values)
     return data
+
+
+def plan_form(*actions: tuple[str, str, str], note: str = "") -> dict[str, str]:
+    """The supplier's plan form: ``(action, responsible, deadline yyyy-mm-dd)`` per action."""
+    data = {"note": note}
+    for index, (action, responsible, deadline) in enumerate(actions):
+        data.update({f"actions-{index}-action": action, f"actions-{index}-responsible": responsible,
+                     f"actions-{index}-deadline": deadline})
+    return data

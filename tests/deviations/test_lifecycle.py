@@ -12,7 +12,7 @@ from portal.deviations import services
 from portal.models import Attachment, AuditEvent, Deviation, DeviationUpdate
 from tests.auth.helpers import flashed, link_in, post, text, tr
 from tests.conftest import csrf_token
-from tests.deviations.helpers import make_deviation
+from tests.deviations.helpers import make_deviation, plan_form
 
 STATUSES = [status.code for status in DEVIATION_STATUSES]
 PAIRS = [(before, after) for before in STATUSES for after in STATUSES]
@@ -104,11 +104,13 @@ def test_the_supplier_proposes_a_plan_reports_and_closes_the_reviewer_approves_a
               "the plan is approved.") in flashed(client)
 
     reply = client.post(f"{page}/plan", data={"csrf_token": csrf_token(client, page),
-                                             "plan": "Etterbetale innen 1. mai."})
+                                             **plan_form(("Etterbetale innen 1. mai.", "Daglig leder", "2027-05-01"))})
     assert reply.status_code == 302
     stored = _reload(db, deviation)
     assert stored.status == "AWAITING_CAP"
-    assert stored.supplier_plan == "Etterbetale innen 1. mai."
+    assert stored.plan_actions == [
+        {"action": "Etterbetale innen 1. mai.", "responsible": "Daglig leder", "deadline": "2027-05-01"}]
+    assert "Etterbetale innen 1. mai." in stored.supplier_plan
     assert [u.kind for u in stored.updates] == ["plan", "status", "status"]
     # The reviewer is told of the plan; the colleague (not the one who acted) of the status.
     assert [m.to for m in sent_mail] == [reviewer.email, colleague.email]
@@ -156,7 +158,7 @@ def test_the_contract_manager_hears_of_each_plan_progress_and_closure_in_their_l
     page = f"/deviations/{deviation.id}"
 
     client.post(f"{page}/plan", data={"csrf_token": csrf_token(client, page),
-                                     "plan": "Etterbetale innen 1. mai."})
+                                     **plan_form(("Etterbetale innen 1. mai.", "Daglig leder", "2027-05-01"))})
     services.approve_plan(_reload(db, deviation), actor=manager, today=date.today())
     db.session.commit()
     client.post(f"{page}/progress", data={
@@ -187,7 +189,7 @@ def test_a_plan_is_refused_once_approved_and_progress_needs_text(client, db, mak
     page = f"/deviations/{deviation.id}"
 
     plan = client.post(f"{page}/plan", data={"csrf_token": csrf_token(client, page),
-                                            "plan": "Plan B"})
+                                            **plan_form(("Plan B", "Innkjøpssjef", "2027-06-01"))})
     empty = client.post(f"{page}/progress", data={"csrf_token": csrf_token(client, page),
                                                  "text": " "})
 

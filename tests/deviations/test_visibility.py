@@ -8,7 +8,7 @@ from portal import storage
 from portal.models import Attachment, Deviation, DeviationUpdate
 from tests.auth.helpers import text
 from tests.conftest import csrf_token
-from tests.deviations.helpers import make_deviation
+from tests.deviations.helpers import make_deviation, plan_form
 
 
 def _with_internal_bits(db, supplier):
@@ -69,7 +69,7 @@ def test_other_suppliers_records_and_proposals_are_404_everywhere(client, db, ma
         path = f"/deviations/{deviation.id}"
         token = csrf_token(client, "/deviations")
         assert client.get(path).status_code == 404
-        plan = client.post(f"{path}/plan", data={"csrf_token": token, "plan": "x"})
+        plan = client.post(f"{path}/plan", data={"csrf_token": token, **plan_form(("x", "y", "2027-01-01"))})
         assert plan.status_code == 404
         assert client.post(f"{path}/progress",
                            data={"csrf_token": token, "text": "x"}).status_code == 404
@@ -106,7 +106,7 @@ def test_staff_cannot_act_for_the_supplier(client, db, make, login_as):
     token = csrf_token(client, "/deviations")
 
     assert client.post(f"/deviations/{deviation.id}/plan",
-                       data={"csrf_token": token, "plan": "x"}).status_code == 403
+                       data={"csrf_token": token, **plan_form(("x", "y", "2027-01-01"))}).status_code == 403
     assert client.post(f"/deviations/{deviation.id}/progress",
                        data={"csrf_token": token, "text": "x"}).status_code == 403
 

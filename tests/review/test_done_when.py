@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from portal.models import AuditEvent, Deviation, FollowUpActivity, Response
 from tests.auth.helpers import IsolatedClient, post, sign_in, text
-from tests.deviations.helpers import deviation_form
+from tests.deviations.helpers import deviation_form, plan_form
 from tests.review.helpers import accept, return_response, save_verdicts
 
 
@@ -62,7 +62,7 @@ def test_a_review_from_the_inbox_to_a_closed_deviation(app, db, make, submitted,
 
     # 5. The supplier proposes its plan; the reviewer approves it.
     assert post(supplier_side, f"{deviation_page}/plan",
-                {"plan": "Etterbetaling innen 30. juni."}).status_code == 302
+                plan_form(("Etterbetaling innen 30. juni.", "Daglig leder", "2027-06-30"))).status_code == 302
     assert post(staff, f"{deviation_page}/approve-plan").status_code == 302
 
     # 6. The supplier reports closure; the reviewer verifies and closes.

@@ -27,7 +27,7 @@ from portal.questionnaires.samples import sample_answers
 from tests import conftest
 from tests.auth.helpers import IsolatedClient, post, sign_in
 from tests.conftest import csrf_token
-from tests.deviations.helpers import deviation_form, make_deviation
+from tests.deviations.helpers import deviation_form, make_deviation, plan_form
 from tests.review.helpers import accept
 
 EVIL = "evil.example"
@@ -190,7 +190,7 @@ def _deviation_status_changed(world: World) -> None:
 def _deviation_supplier_update(world: World) -> None:
     supplier_user, deviation = world.deviation(status="AWAITING_CAP")
     reply = post(world.client(supplier_user.email), f"/deviations/{deviation.id}/plan",
-                 {"plan": "Etterbetaling innen 30. juni."})
+                 plan_form(("Etterbetaling innen 30. juni.", "Daglig leder", "2027-06-30")))
     assert reply.status_code == 302
 
 
