@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from portal.reports import csvfile, jsondoc, queries, xlsx
 from portal.reports.pdf import PDF_LIMIT, Publication, render_report_pdf
-from portal.reports.tables import all_tables, table
+from portal.reports.tables import SHEET_NAMES, all_tables, table
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {
@@ -61,7 +61,8 @@ def xlsx_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buye
             (_("Language"), locale),
             (_("Note"), _("Production sites and supplier names are never included.")),
         ]
-        return xlsx.to_xlsx(all_tables(report), about)
+        return xlsx.to_xlsx(all_tables(report), about,
+                            {key: str(name) for key, name in SHEET_NAMES.items()})
 
 
 def csv_bytes(year: int, today: date, years: tuple[int, ...], locale: str, name: str) -> bytes:

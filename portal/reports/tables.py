@@ -28,6 +28,7 @@ Cell = str | int | Decimal | date | None
 #: The tables, in the order of the report; their keys are the CSV URLs' names.
 TABLE_KEYS = (
     "key_figures",
+    "4a1",
     "4a2_by_agreement",
     "4a2_by_method",
     "4a3",
@@ -36,10 +37,12 @@ TABLE_KEYS = (
     "2a2",
     "2a3",
     "five_years",
+    "checks",
 )
 
 TABLE_TITLES = {
     "key_figures": _l("Key information"),
+    "4a1": _l("4.A.1 Who monitors, and how"),
     "4a2_by_agreement": _l("4.A.2 Follow-up by agreement"),
     "4a2_by_method": _l("4.A.2 Follow-up by method"),
     "4a3": _l("4.A.3 Deviations identified in the reporting year"),
@@ -48,6 +51,23 @@ TABLE_TITLES = {
     "2a2": _l("2.A.2 Ethical/social requirements in the procurement process"),
     "2a3": _l("2.A.3 Priority risks of adverse impact"),
     "five_years": _l("The last five years"),
+    "checks": _l("Consistency checks"),
+}
+
+#: Spreadsheet tab names: at most 31 characters in every language, none of : \ / ? * [ ].
+SHEET_NAMES = {
+    "about": _l("About"),
+    "key_figures": _l("Key information"),
+    "4a1": _l("4.A.1 Monitoring"),
+    "4a2_by_agreement": _l("4.A.2 By agreement"),
+    "4a2_by_method": _l("4.A.2 By method"),
+    "4a3": _l("4.A.3 Deviations"),
+    "4a3_grouped": _l("4.A.3 Deviations grouped"),
+    "4a3_earlier_open": _l("4.A.3 Earlier, still open"),
+    "2a2": _l("2.A.2 Requirements"),
+    "2a3": _l("2.A.3 Priority risks"),
+    "five_years": _l("Five years"),
+    "checks": _l("Checks"),
 }
 
 
@@ -104,7 +124,7 @@ def _key_figures(r: YearReport) -> Table:
          r.deviations.earlier_open.count),
     ]
     return Table(
-        "key_figures", str(TABLE_TITLES["key_figures"]), ("key", _("Figure"), _("Value")),
+        "key_figures", str(TABLE_TITLES["key_figures"]), (_("Code"), _("Figure"), _("Value")),
                  tuple(rows), (30, 70, 18))
 
 
@@ -133,7 +153,7 @@ def _by_method(r: YearReport) -> Table:
     )
     return Table(
         "4a2_by_method", str(TABLE_TITLES["4a2_by_method"]),
-        (_("Method"), "kind", _("Follow-up activities"), _("Suppliers followed up")),
+        (_("Method"), _("Code"), _("Follow-up activities"), _("Suppliers followed up")),
         rows, (45, 30, 14, 14),
     )
 
@@ -243,8 +263,30 @@ def _five_years(r: YearReport) -> Table:
     )
 
 
+def _text_4a1(r: YearReport) -> Table:
+    """4.A.1 as shown on the page: the saved text, or the draft written from the data."""
+    text, is_saved = texts.text_4a1(r)
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    status = _("Saved text") if is_saved else _("Draft written from the data")
+    return Table(
+        "4a1", str(TABLE_TITLES["4a1"]), (_("Paragraph"), _("Text"), _("Status")),
+        tuple((number, paragraph, status) for number, paragraph in enumerate(paragraphs, start=1)),
+        (10, 100, 24),
+    )
+
+
+def _checks(r: YearReport) -> Table:
+    """The consistency checks of DOMAIN 7.4 that the year's figures raise, as on the page."""
+    return Table(
+        "checks", str(TABLE_TITLES["checks"]), (_("Check"), _("Code")),
+        tuple((texts.warning_message(w), w.code) for w in r.warnings), (100, 30),
+    )
+
+
 BUILDERS: dict[str, Callable[[YearReport], Table]] = {
     "key_figures": _key_figures,
+    "4a1": _text_4a1,
+    "checks": _checks,
     "4a2_by_agreement": _by_agreement,
     "4a2_by_method": _by_method,
     "4a3": _deviations,

@@ -8,7 +8,8 @@ Every text cell is stored as text (``data_type = "s"``): a value such as
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -50,8 +51,19 @@ def _cell(ws: WriteOnlyWorksheet, value: Cell, *, header: bool = False) -> objec
     return value  # numbers, and dates (openpyxl formats those as yyyy-mm-dd)
 
 
-def _sheet(wb: Workbook, table: Table) -> None:
-    ws = wb.create_sheet(title=table.key[:31])
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique tab name: Excel allows 31 characters and none of : \\ / ? * [ ]."""
+    base = re.sub(r"[:\\/?*\[\]]", "-", name).strip("'").strip()[:31] or "Sheet"
+    title, number = base, 2
+    while title.casefold() in taken:
+        suffix = f" ({number})"
+        title, number = base[:31 - len(suffix)] + suffix, number + 1
+    taken.add(title.casefold())
+    return title
+
+
+def _sheet(wb: Workbook, table: Table, title: str) -> None:
+    ws = wb.create_sheet(title=title)
     for index, width in enumerate(table.widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
@@ -60,19 +72,24 @@ def _sheet(wb: Workbook, table: Table) -> None:
         ws.append([_cell(ws, v) for v in row])
 
 
-def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, Cell]]) -> bytes:
-    """``about`` is the first sheet's (label, value) lines: title, year, language, date."""
+def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, Cell]],
+            names: Mapping[str, str] | None = None) -> bytes:
+    """``about`` is the first sheet's (label, value) lines: title, year, language, date;
+    ``names`` the tabs' names by table key (and ``about``), in the reader's language."""
+    names = names or {}
+    taken: set[str] = set()
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title="about")
+    ws = wb.create_sheet(title=sheet_title(names.get("about", "about"), taken))
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 80
     for label, value in about:
         ws.append([_cell(ws, label, header=True), _cell(ws, value)])
     ws.append([])
-    for table in tables:
-        ws.append([_cell(ws, table.key), _cell(ws, table.title)])
-    for table in tables:
-        _sheet(wb, table)
+    titles = [sheet_title(names.get(table.key, table.key), taken) for table in tables]
+    for table, title in zip(tables, titles, strict=True):
+        ws.append([_cell(ws, title), _cell(ws, table.title)])
+    for table, title in zip(tables, titles, strict=True):
+        _sheet(wb, table, title)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

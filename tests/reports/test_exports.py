@@ -19,6 +19,15 @@ from portal.reports.tables import TABLE_KEYS
 from tests.auth.helpers import text, tr
 from tests.reports.conftest import EVIL_FORMULA, SECRET_SITE, YEAR
 
+#: The spreadsheet's tabs in English.
+EN_SHEETS = {
+    "about": "About", "key_figures": "Key information", "4a1": "4.A.1 Monitoring",
+    "4a2_by_agreement": "4.A.2 By agreement", "4a2_by_method": "4.A.2 By method",
+    "4a3": "4.A.3 Deviations", "4a3_grouped": "4.A.3 Deviations grouped",
+    "4a3_earlier_open": "4.A.3 Earlier, still open", "2a2": "2.A.2 Requirements",
+    "2a3": "2.A.3 Priority risks", "five_years": "Five years", "checks": "Checks",
+}
+
 SUPPLIER_NAMES = ("Alfa Leverandør AB", "Beta Leverandør AB", "Zeta Leverandør AB")
 
 
@@ -57,7 +66,7 @@ def test_csv_has_bom_semicolons_and_a_header(client, town, reviewer):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv(response)
-    assert rows[0] == ["key", "Figure", "Value"]
+    assert rows[0] == ["Code", "Figure", "Value"]
     values = {row[0]: row[2] for row in rows[1:]}
     # Numbers unformatted: no thousands separator, no decimals for whole kroner.
     assert values["total_estimated_value_nok"] == "1800000"
@@ -121,30 +130,46 @@ def _workbook(client):
 def test_xlsx_has_one_sheet_per_table(client, town, reviewer):
     workbook = _workbook(client)
 
-    assert workbook.sheetnames == ["about", *TABLE_KEYS]
+    # Named in the reader's language, within Excel's 31 characters.
+    assert workbook.sheetnames == [EN_SHEETS[key] for key in ("about", *TABLE_KEYS)]
+    assert all(len(name) <= 31 for name in workbook.sheetnames)
+
+
+def test_xlsx_carries_the_4a1_text_and_the_checks(client, town, reviewer):
+    workbook = _workbook(client)
+
+    text_rows = list(workbook[EN_SHEETS["4a1"]].iter_rows(min_row=2, values_only=True))
+    assert text_rows
+    assert [row[0] for row in text_rows] == list(range(1, len(text_rows) + 1))
+    assert all(row[2] == "Draft written from the data" for row in text_rows)
+    checks = list(workbook[EN_SHEETS["checks"]].iter_rows(values_only=True))
+    assert checks[0] == ("Check", "Code")
+    page = text(client.get(f"/reports?year={YEAR}"))
+    assert [row[0] for row in checks[1:]]  # the town's year raises checks (see test_pages)
+    assert all(message in page for message, _code in checks[1:])
 
 
 def test_xlsx_cells_are_typed(client, town, reviewer):
     workbook = _workbook(client)
 
-    key_figures = {row[0].value: row[2] for row in workbook["key_figures"].iter_rows(min_row=2)}
+    key_figures = {row[0].value: row[2] for row in workbook[EN_SHEETS["key_figures"]].iter_rows(min_row=2)}
     assert key_figures["active_agreements"].value == 4
     assert key_figures["active_agreements"].data_type == "n"
     assert key_figures["total_estimated_value_nok"].value == 1800000
     assert key_figures["total_estimated_value_nok"].data_type == "n"
-    sheet = workbook["4a3"]
+    sheet = workbook[EN_SHEETS["4a3"]]
     header = [cell.value for cell in sheet[1]]
     assert all(cell.font.bold for cell in sheet[1])
     detected = [row[header.index("Detected")].value for row in sheet.iter_rows(min_row=2)]
     assert all(isinstance(value, datetime) for value in detected)
     assert sorted(d.date().isoformat() for d in detected) == ["2025-02-10", "2025-05-10", "2025-06-01"]
-    by_agreement = workbook["4a2_by_agreement"]
+    by_agreement = workbook[EN_SHEETS["4a2_by_agreement"]]
     assert {row[6].value for row in by_agreement.iter_rows(min_row=2)} == {1, 2}
-    assert workbook["4a2_by_agreement"].column_dimensions["A"].width == 40
+    assert workbook[EN_SHEETS["4a2_by_agreement"]].column_dimensions["A"].width == 40
 
 
 def test_xlsx_never_writes_a_formula(client, town, reviewer):
-    sheet = _workbook(client)["4a3"]
+    sheet = _workbook(client)[EN_SHEETS["4a3"]]
 
     header = [cell.value for cell in sheet[1]]
     cells = [row[header.index("Further description of the measures")] for row in sheet.iter_rows(min_row=2)]
@@ -349,3 +374,18 @@ def test_suppliers_get_no_export(client, town, login_as, path):
     login_as("supplier")
 
     assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("locale", ["nb", "en"])
+def test_every_tab_name_fits_excel_in_both_languages(app, locale):
+    from flask_babel import force_locale
+
+    from portal.reports.tables import SHEET_NAMES
+    from portal.reports.xlsx import sheet_title
+
+    with app.test_request_context(), force_locale(locale):
+        names = [str(name) for name in SHEET_NAMES.values()]
+    taken: set[str] = set()
+    assert [sheet_title(name, taken) for name in names] == names  # valid and unique as written
+    assert sheet_title("A/B: [x]?*", set()) == "A-B- -x---"
+    assert sheet_title("x" * 40, {"x" * 31}) == "x" * 27 + " (2)"

@@ -73,7 +73,7 @@ def test_calc_opens_the_workbook_with_every_sheet_and_the_figures(client, town, 
 
     assert len(written) == len(sheets)  # one CSV per sheet: Calc read them all
     by_sheet = {path.stem.removeprefix("report-"): path for path in written}
-    with by_sheet["key_figures"].open(encoding="utf-8") as f:
+    with by_sheet["Key information"].open(encoding="utf-8") as f:
         figures = {row[0]: row[2] for row in csv.reader(f, delimiter=";")}
     assert figures["active_agreements"] == "4"
     assert figures["agreements_with_follow_up"] == "4"
@@ -81,7 +81,7 @@ def test_calc_opens_the_workbook_with_every_sheet_and_the_figures(client, town, 
     assert figures["suppliers_followed_up"] == "3"
     assert figures["questionnaires_sent"] == "6"
     assert figures["deviations_detected"] == "3"
-    with by_sheet["4a3"].open(encoding="utf-8") as f:
+    with by_sheet["4.A.3 Deviations"].open(encoding="utf-8") as f:
         assert len(list(csv.reader(f, delimiter=";"))) == 1 + 3  # header and the three deviations
 
 
