@@ -73,7 +73,8 @@ def view_response(response_id: int) -> str:
     definition, sections = _definition(response)
     answers, files = services.answers_of(response), services.files_of(response)
     states = engine.response_state(sections, answers, files, current_locale())
-    sources = services.copy_sources(response, sections) if response.can_edit(current_user) else []
+    # The newest earlier submission, to name on the way to the list (the page loads no more).
+    sources = services.copy_sources(response, sections, limit=1) if response.can_edit(current_user) else []
     comments = review_services.comments_for_supplier(response)
     to_answer, other_comments = _clarification_requests(response, sections, comments)
     clarifications = review_services.clarification_history(response)

@@ -266,9 +266,9 @@ def _source_files(source: Submission, question: Question) -> list[dict[str, Any]
             and f.get("part_id") in parts and isinstance(f.get("id"), int)]
 
 
-def copy_sources(response: Response, sections: Sequence[Section]) -> list[CopySource]:
+def copy_sources(response: Response, sections: Sequence[Section], *, limit: int | None = None) -> list[CopySource]:
     """Every submission of the response's supplier (any buyer, round and agreement, but not this
-    response's own), newest first: the first is the one to suggest."""
+    response's own), newest first: the first is the one to suggest. ``limit``: only the newest."""
     submissions = db.session.scalars(
         select(Submission)
         .join(Response, Submission.response_id == Response.id)
@@ -279,6 +279,7 @@ def copy_sources(response: Response, sections: Sequence[Section]) -> list[CopySo
             joinedload(Submission.response).joinedload(Response.agreement).joinedload(Agreement.buyer),
         )
         .order_by(Submission.submitted_at.desc(), Submission.id.desc())
+        .limit(limit)
     ).unique().all()
     questions = [q for s in sections for q in s.questions if not q.is_declaration]
     return [
