@@ -92,6 +92,7 @@ class Side:
     response: Response  # in progress, with a stored evidence file and an earlier submission
     evidence: EvidenceFile
     submission: Submission
+    earlier: Submission  # last year's submission of the same agreement: one to copy answers from
     deviation: Deviation  # confirmed, visible to its supplier
     deviation_file: Attachment  # on an update the supplier may see
     proposal: Deviation  # proposed from the response: staff only
@@ -133,6 +134,8 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
                           deadline=date.today() + timedelta(days=1), actor=None,
                           buyer=make.default_buyer)
+    last_round = create_round(year=round_.year - 1, name_nb="I fjor", name_en="Last year", version=version,
+                              deadline=date.today() - timedelta(days=300), actor=None, buyer=make.default_buyer)
 
     def side(name: str) -> Side:
         supplier = make.supplier(name=f"{name} AS")
@@ -149,6 +152,12 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
         submission = Submission(number=1, answers={}, files=[], submitted_by=user, receipt_name=receipt.key)
         response.submissions.append(submission)
         db.session.add(response)
+        last_year = Response(round=last_round, agreement=agreement, supplier=supplier, status="accepted",
+                             deadline=last_round.deadline)
+        earlier = Submission(number=1, answers={"B4": {"answer": "Vi har en rutine."}}, files=[],
+                             submitted_by=user)
+        last_year.submissions.append(earlier)
+        db.session.add(last_year)
         db.session.flush()
         deviation = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, type="WAGES",
                               detected_date=date.today(), status="NOTIFIED", description="Lønn",
@@ -167,7 +176,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
             supplier=supplier, user=user,
             invitee=make.user(role="supplier", supplier=supplier, email=f"invited@{name.lower()}.example",
                               password_hash=None),
-            agreement=agreement, response=response, evidence=evidence, submission=submission,
+            agreement=agreement, response=response, evidence=evidence, submission=submission, earlier=earlier,
             deviation=deviation, deviation_file=update.attachments[0], proposal=proposal,
             activity=activity, activity_file=activity.attachments[0],
         )
@@ -333,8 +342,12 @@ MATRIX: dict[str, Spec] = {
         lambda w, s: f"/responses/{s.response.id}/submissions/{s.submission.number}/receipt.pdf"),
     "responses.check_submit": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/submit",
                                                 staff_outcome=DENIED),
-    "responses.copy_previous": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/copy-previous",
-                                                 method="POST", staff_outcome=DENIED),
+    "responses.choose_copy_source": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/copy",
+                                                      staff_outcome=DENIED),
+    "responses.preview_copy": owned_by_supplier(
+        lambda w, s: f"/responses/{s.response.id}/copy/preview?submission={s.earlier.id}", staff_outcome=DENIED),
+    "responses.copy_answers": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/copy",
+                                                method="POST", staff_outcome=DENIED),
     # Rounds and questionnaire versions: staff read, administrators change, reviewers extend deadlines
     "rounds.list_rounds": staff(lambda w, s: "/rounds"),
     "rounds.view_round": staff(lambda w, s: f"/rounds/{w.round.id}"),

@@ -193,6 +193,9 @@ class Answer(Base):
     # Bumped on every change; a save based on an older revision is a conflict.
     revision: Mapped[int] = mapped_column(default=1)
     is_copied: Mapped[bool] = mapped_column(default=False)
+    # The earlier submission (of any response of the same supplier) the answer was copied from.
+    copied_from_submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # Lets a save insert all new answers in one statement on every database.
@@ -200,6 +203,7 @@ class Answer(Base):
 
     response: Mapped[Response] = relationship(back_populates="answers")
     updated_by: Mapped[User | None] = relationship()
+    copied_from_submission: Mapped[Submission | None] = relationship()
 
     # Every UPDATE of an answer is conditional on the revision it was read with, so two saves
     # at the same moment cannot both win: the second fails with StaleDataError (the services

@@ -28,7 +28,7 @@ from portal import inputs, storage
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.inputs import to_int
-from portal.models import EvidenceFile, Response, ResponseStatus
+from portal.models import EvidenceFile, Response, ResponseStatus, Submission
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
@@ -73,17 +73,14 @@ def view_response(response_id: int) -> str:
     definition, sections = _definition(response)
     answers, files = services.answers_of(response), services.files_of(response)
     states = engine.response_state(sections, answers, files, current_locale())
-    can_copy = (
-        response.can_edit(current_user)
-        and not any(a.value for a in response.answers)
-        and services.previous_submission(response) is not None
-    )
+    # The newest earlier submission, to name on the way to the list (the page loads no more).
+    sources = services.copy_sources(response, sections, limit=1) if response.can_edit(current_user) else []
     comments = review_services.comments_for_supplier(response)
     to_answer, other_comments = _clarification_requests(response, sections, comments)
     clarifications = review_services.clarification_history(response)
     return render_template(
         "responses/view_response.html", response=response, definition=definition, states=states,
-        progress=engine.progress(states), can_copy=can_copy,
+        progress=engine.progress(states), copy_from=sources[0] if sources else None,
         copied=sum(1 for a in response.answers if a.is_copied),
         clarifications=clarifications, to_answer=to_answer, other_comments=other_comments,
         latest_request=next((c for c in reversed(clarifications) if c.answered_at is None), None),
@@ -229,7 +226,11 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
     values, refused = engine.within_limits(section.questions, typed, services.answers_of(response))
     _remove_file_action(response, action)
     upload_errors = _handle_uploads(response, section)
-    result = services.save_answers(response, values, revisions, confirmed, actor=current_user)
+    if action == "confirm_copies":  # "Everything in this part is still correct"
+        result = services.confirm_section_copies(response, section, values, revisions, confirmed,
+                                                 actor=current_user)
+    else:
+        result = services.save_answers(response, values, revisions, confirmed, actor=current_user)
     services.discard_pending_input(current_user, request.path)
     db.session.commit()
     if result.conflicts or upload_errors or refused:
@@ -248,7 +249,9 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
         return _render_section(response, definition, sections, section, overlay=overlay,
                                conflicts={c.question_id: c for c in result.conflicts},
                                upload_errors=upload_errors, refused=bool(refused)), status
-    if not anchor:
+    if action == "confirm_copies":
+        flash(_("Saved. The copied answers in this part are confirmed."), "success")
+    elif not anchor:
         flash(_("Saved."), "success")
     # The ids from the URL: after the commit, reading ``response.id`` would load the response again.
     if action == "next":
@@ -281,6 +284,7 @@ def _render_section(
     state = next(s for s in states if s.section.id == section.id)
     stored = {a.question_id: a for a in response.answers}
     editable = {q.id: response.can_edit_question(current_user, q.id) for q in section.questions}
+    sources = services.copied_sources(response)
 
     def view(question_state: engine.QuestionState, values: dict[str, dict[str, Any]], can_edit: bool) -> Any:
         question = question_state.question
@@ -289,9 +293,15 @@ def _render_section(
             definition, question, question_state, values, files, locale=locale, editable=can_edit,
             response_id=response.id, revision=answer.revision if answer else None,
             is_copied=bool(answer and answer.is_copied), upload_errors=upload_errors or {},
+            copied_from=sources.get(question.id),
         )
 
     questions = [view(qs, answers, editable[qs.question.id]) for qs in state.questions]
+    # The copied answers of this part as they were copied (the earlier value), to confirm at once.
+    earlier = services.answers_of(response)
+    copied_here = [view(qs, earlier, False) for qs in state.questions
+                   if editable[qs.question.id] and qs.question.id in stored and stored[qs.question.id].is_copied
+                   and not qs.question.is_declaration]
     theirs = {}
     for question_id, conflict in conflicts.items():
         their_answers = {**answers, question_id: conflict.theirs}
@@ -306,27 +316,80 @@ def _render_section(
         previous_section=sections[index - 1] if index else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
-        refused=refused,
+        refused=refused, copied_here=copied_here,
     )
 
 
-@bp.route("/<int:response_id>/copy-previous", methods=["POST"])
-def copy_previous(response_id: int) -> HttpResponse:
-    """Start from last year's submitted answers; each copied answer is marked until confirmed."""
+def _copying(response: Response) -> HttpResponse | None:
+    """Copying is for the supplier's users while the response is a draft; staff never copy."""
+    if response.can_edit(current_user):
+        return None
+    if current_user.is_supplier:
+        flash(_("The response has been submitted and can no longer be changed. Nothing was copied."), "error")
+        return redirect(url_for("responses.view_response", response_id=response.id))
+    abort(403)
+
+
+def _chosen_source(response: Response, raw: str | None) -> Submission | HttpResponse:
+    """The chosen earlier submission: none chosen sends back to the list; another supplier's is 404."""
+    submission_id = to_int(raw, low=1)
+    if submission_id is None:
+        flash(_("Choose the submission to copy from."), "error")
+        return redirect(url_for("responses.choose_copy_source", response_id=response.id))
+    source = services.copy_source(response, submission_id)
+    if source is None:
+        abort(404)
+    return source
+
+
+@bp.route("/<int:response_id>/copy")
+def choose_copy_source(response_id: int) -> HttpResponse | str:
+    """Every earlier submission of the supplier's own organisation, with its source, newest first."""
     response = _load(response_id)
-    if not response.can_edit(current_user):
-        abort(403)
+    if (refused := _copying(response)) is not None:
+        return refused
     _definition_, sections = _definition(response)
-    questions = [q for s in sections for q in s.questions]
-    copied = services.copy_previous_answers(response, questions, actor=current_user)
+    sources = services.copy_sources(response, sections)
+    chosen = to_int(inputs.arg("submission"), low=1)
+    if chosen not in {source.submission.id for source in sources}:
+        chosen = sources[0].submission.id if sources else None
+    return render_template("responses/copy_sources.html", response=response, sources=sources, chosen=chosen)
+
+
+@bp.route("/<int:response_id>/copy/preview")
+def preview_copy(response_id: int) -> HttpResponse | str:
+    """What copying the chosen submission would fill in and keep, before anything changes."""
+    response = _load(response_id)
+    if (refused := _copying(response)) is not None:
+        return refused
+    source = _chosen_source(response, inputs.arg("submission"))
+    if isinstance(source, HttpResponse):
+        return source
+    _definition_, sections = _definition(response)
+    plan = services.plan_copy(response, source, sections, actor=current_user)
+    return render_template("responses/copy_preview.html", response=response, plan=plan, source=source)
+
+
+@bp.route("/<int:response_id>/copy", methods=["POST"])
+def copy_answers(response_id: int) -> HttpResponse:
+    """Copy the chosen submission's answers into the unanswered questions; each stays marked until confirmed."""
+    response = _load(response_id)
+    if (refused := _copying(response)) is not None:
+        return refused
+    source = _chosen_source(response, inputs.form_value("submission", 20))
+    if isinstance(source, HttpResponse):
+        return source
+    _definition_, sections = _definition(response)
+    plan = services.plan_copy(response, source, sections, actor=current_user)
+    copied = services.copy_answers(response, plan, actor=current_user)
     db.session.commit()
     if copied:
-        flash(ngettext("%(num)s answer was copied from last year. Check each one and confirm or change it.",
-                       "%(num)s answers were copied from last year. Check each one and confirm or change it.",
+        flash(ngettext("%(num)s answer was copied. Check each one and confirm or change it.",
+                       "%(num)s answers were copied. Check each one and confirm or change it.",
                        copied), "success")
     else:
-        flash(_("There were no earlier answers to copy."), "info")
-    return redirect(url_for("responses.view_response", response_id=response.id))
+        flash(_("Nothing was copied: the questions that submission answers are already answered here."), "info")
+    return redirect(url_for("responses.view_response", response_id=response_id))
 
 
 @bp.route("/<int:response_id>/files/<int:file_id>")

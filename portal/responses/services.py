@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit, storage
 from portal.extensions import db
 from portal.models import (
+    Agreement,
     Answer,
     EvidenceFile,
     FollowUpRound,
@@ -175,6 +176,7 @@ def _save_answers(
             answer.value = value
             answer.revision += 1
             answer.is_copied = False
+            answer.copied_from_submission_id = None  # no longer the earlier answer
             answer.updated_at = now
             answer.updated_by = actor
             result.saved.append(question_id)
@@ -219,44 +221,130 @@ def remove_evidence(response: Response, evidence: EvidenceFile, *, actor: User) 
                  field=evidence.question_id, before={"file_id": evidence.id, "name": evidence.original_name})
 
 
-def previous_submission(response: Response) -> Submission | None:
-    """The supplier's latest submission in an earlier round: same agreement first, else any."""
-    base = (
+@dataclass
+class CopySource:
+    """An earlier submission the supplier may copy from, and how many of its answers fit here."""
+
+    submission: Submission
+    fits: int
+
+    @property
+    def response(self) -> Response:
+        return self.submission.response
+
+
+@dataclass
+class CopyItem:
+    section: Section
+    question: Question
+    value: dict[str, Any]
+    files: list[dict[str, Any]]
+
+
+@dataclass
+class CopyPlan:
+    """What copying ``source`` into a response would do: fill, keep, and never copy."""
+
+    source: Submission
+    fill: list[CopyItem] = field(default_factory=list)
+    kept: list[CopyItem] = field(default_factory=list)  # answered here already: left as they are
+    declarations: list[Question] = field(default_factory=list)  # never copied
+
+
+def _fitting(question: Question, raw: Any) -> dict[str, Any]:
+    """The parts of an earlier answer this question has (another version may differ); {} if none."""
+    if not isinstance(raw, dict):
+        return {}
+    parts = {p.id for p in question.parts if p.type != "file"}
+    value = {k: v for k, v in raw.items() if k in parts}
+    return {} if _blank(value) else value
+
+
+def _source_files(source: Submission, question: Question) -> list[dict[str, Any]]:
+    parts = {p.id for p in question.parts if p.type == "file"}
+    return [f for f in (source.files or []) if isinstance(f, dict) and f.get("question_id") == question.id
+            and f.get("part_id") in parts and isinstance(f.get("id"), int)]
+
+
+def copy_sources(response: Response, sections: Sequence[Section], *, limit: int | None = None) -> list[CopySource]:
+    """Every submission of the response's supplier (any buyer, round and agreement, but not this
+    response's own), newest first: the first is the one to suggest. ``limit``: only the newest."""
+    submissions = db.session.scalars(
         select(Submission)
         .join(Response, Submission.response_id == Response.id)
-        .where(Response.supplier_id == response.supplier_id, Response.id != response.id,
-               Response.round_id != response.round_id)
-        .order_by(Submission.submitted_at.desc())
-        .limit(1)
-    )
-    same = db.session.scalar(base.where(Response.agreement_id == response.agreement_id))
-    return same or db.session.scalar(base)
+        .where(Response.supplier_id == response.supplier_id, Response.id != response.id)
+        .options(
+            joinedload(Submission.response).joinedload(Response.round)
+            .joinedload(FollowUpRound.questionnaire_version),
+            joinedload(Submission.response).joinedload(Response.agreement).joinedload(Agreement.buyer),
+        )
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc())
+        .limit(limit)
+    ).unique().all()
+    questions = [q for s in sections for q in s.questions if not q.is_declaration]
+    return [
+        CopySource(submission, sum(1 for q in questions
+                                   if _fitting(q, (submission.answers or {}).get(q.id))
+                                   or _source_files(submission, q)))
+        for submission in submissions
+    ]
 
 
-def copy_previous_answers(response: Response, questions: Sequence[Question], *, actor: User) -> int:
-    """Fill unanswered questions from last year's submission; each copy is marked until confirmed."""
+def copy_source(response: Response, submission_id: int | None) -> Submission | None:
+    """One of the supplier's own earlier submissions, or None (another supplier's, this response's
+    own, or none at all)."""
+    if submission_id is None:
+        return None
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.response_id == response.id:
+        return None
+    if submission.response.supplier_id != response.supplier_id:
+        return None
+    return submission
+
+
+def plan_copy(response: Response, source: Submission, sections: Sequence[Section], *, actor: User) -> CopyPlan:
+    """Which questions copying ``source`` fills: those with a fitting earlier answer that are not
+    answered here yet (answers and files already given are kept); a declaration never."""
+    plan = CopyPlan(source)
+    answered = {a.question_id for a in response.answers if not _blank(a.value or {})}
+    answered |= {question_id for (question_id, _part), files in files_of(response).items() if files}
+    for section in sections:
+        for question in section.questions:
+            if question.is_declaration:
+                # A declaration speaks for the person who gives it, on the day they submit.
+                plan.declarations.append(question)
+                continue
+            value = _fitting(question, (source.answers or {}).get(question.id))
+            files = _source_files(source, question)
+            if not value and not files:
+                continue
+            item = CopyItem(section, question, value, files)
+            if question.id in answered or not response.can_edit_question(actor, question.id):
+                plan.kept.append(item)
+            else:
+                plan.fill.append(item)
+    return plan
+
+
+def copy_answers(response: Response, plan: CopyPlan, *, actor: User) -> int:
+    """Fill the plan's questions from its earlier submission; each copy is marked, with its source,
+    until it is confirmed or changed."""
     if not response.can_edit(actor):
         raise ResponseStateError(response.status)
-    source = previous_submission(response)
-    if source is None:
-        return 0
-    answered = {a.question_id for a in response.answers if not _blank(a.value or {})}
-    # A declaration speaks for the person who gives it, on the day they submit: never copied.
-    wanted = {q.id for q in questions if not q.is_declaration} - answered
+    source = plan.source
     now = utcnow()
-    copied = 0
-    for question_id, value in source.answers.items():
-        if question_id not in wanted or not isinstance(value, dict) or _blank(value):
-            continue
-        existing = next((a for a in response.answers if a.question_id == question_id), None)
-        if existing is None:
-            response.answers.append(Answer(question_id=question_id, value=value, is_copied=True,
-                                           updated_at=now, updated_by=actor))
+    existing = {a.question_id: a for a in response.answers}
+    for item in plan.fill:
+        answer = existing.get(item.question.id)
+        if answer is None:
+            response.answers.append(Answer(question_id=item.question.id, value=item.value, is_copied=True,
+                                           copied_from_submission=source, updated_at=now, updated_by=actor))
         else:
-            existing.value, existing.is_copied = value, True
-            existing.revision += 1
-        copied += 1
-    old_files = {f["id"]: f for f in source.files if f.get("question_id") in wanted}
+            answer.value, answer.is_copied, answer.copied_from_submission = item.value, True, source
+            answer.revision += 1
+            answer.updated_at, answer.updated_by = now, actor
+    old_files = {f["id"] for item in plan.fill for f in item.files}
     if old_files:
         originals = db.session.scalars(select(EvidenceFile).where(EvidenceFile.id.in_(old_files))).all()
         for original in originals:
@@ -266,12 +354,52 @@ def copy_previous_answers(response: Response, questions: Sequence[Question], *, 
                 size=original.size, sha256=original.sha256, mimetype=original.mimetype,
                 tag=original.tag, uploaded_by=actor, uploaded_at=now, copied_from_id=original.id,
             ))
-    if copied:
+    if plan.fill:
         _mark_started(response)
         audit.record("answers.copied", response, actor=actor, supplier_id=response.supplier_id,
                      after={"from_response": source.response_id, "submission": source.number,
-                            "questions": copied})
-    return copied
+                            "submission_id": source.id, "questions": len(plan.fill),
+                            "question_ids": [item.question.id for item in plan.fill],
+                            "kept": [item.question.id for item in plan.kept]})
+    return len(plan.fill)
+
+
+def copied_sources(response: Response) -> dict[str, Submission]:
+    """The earlier submission each still unconfirmed copy came from, by question, where the viewer
+    may read it (a buyer's staff do not see another buyer's submissions)."""
+    ids = {a.copied_from_submission_id for a in response.answers if a.is_copied and a.copied_from_submission_id}
+    if not ids:
+        return {}
+    found = {s.id: s for s in db.session.scalars(
+        select(Submission).where(Submission.id.in_(ids))
+        .options(joinedload(Submission.response).joinedload(Response.round),
+                 joinedload(Submission.response).joinedload(Response.agreement).joinedload(Agreement.buyer))
+    ).unique()}
+    return {a.question_id: found[a.copied_from_submission_id] for a in response.answers
+            if a.is_copied and a.copied_from_submission_id in found}
+
+
+def confirm_section_copies(
+    response: Response,
+    section: Section,
+    values: Mapping[str, dict[str, Any]],
+    base_revisions: Mapping[str, int | None],
+    confirmed: set[str],
+    *,
+    actor: User,
+) -> SaveResult:
+    """Save the section as typed and confirm every copied answer on it that was not changed:
+    "everything in this part is still correct"."""
+    copied = {a.question_id: dict(a.value or {}) for a in response.answers
+              if a.is_copied and a.question_id in values}
+    result = save_answers(response, values, base_revisions, confirmed | set(copied), actor=actor)
+    still = {a.question_id for a in response.answers if a.is_copied}
+    done = sorted(qid for qid, value in copied.items()
+                  if qid in result.saved and qid not in still and values.get(qid) == value)
+    if done:
+        audit.record("answers.section_confirmed", response, actor=actor, supplier_id=response.supplier_id,
+                     field=section.id, after={"questions": done})
+    return result
 
 
 def snapshot_files(response: Response) -> list[dict[str, Any]]:
@@ -307,7 +435,7 @@ def declaration_as_given(question: Question, value: Mapping[str, Any], *, ticked
 def unconfirmed_copies(
     response: Response, sections: Sequence[Section], *, actor: User
 ) -> list[tuple[Section, Question]]:
-    """Shown answers copied from last year that were neither confirmed nor changed: they block submission."""
+    """Shown copied answers that were neither confirmed nor changed: they block submission."""
     copied = {a.question_id for a in response.answers if a.is_copied}
     if not copied:
         return []

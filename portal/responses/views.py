@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.i18n import collation_key
+from portal.models import Submission
 from portal.questionnaires.definition import Definition, Part, Question
 from portal.questionnaires.engine import QuestionState, condition_text, show_answer
 from portal.questionnaires.types import (
@@ -90,6 +91,8 @@ class QuestionView:
     text: str
     help: str
     condition_text: str = ""
+    # The earlier submission a still unconfirmed copy came from (None: not known to this viewer).
+    copied_from: Submission | None = None
 
 
 def _label(part: Part, question: Question, locale: str) -> tuple[str, bool]:
@@ -111,6 +114,7 @@ def build_question(
     revision: int | None,
     is_copied: bool,
     upload_errors: Mapping[str, str],
+    copied_from: Submission | None = None,
 ) -> QuestionView:
     ctx = Context(locale=locale, answers=answers, files=files, question_id=question.id)
     raw_answer = answer_of(answers, question.id)
@@ -143,7 +147,7 @@ def build_question(
         shown=show_answer(question, answers, files, locale), editable=editable,
         revision=revision, is_copied=is_copied, text=question.text.get(locale),
         help=question.help.get(locale) if question.help else "",
-        condition_text=condition_text(definition, question, locale),
+        condition_text=condition_text(definition, question, locale), copied_from=copied_from,
     )
 
 

@@ -50,7 +50,8 @@ DEVIATION_STATUS_COLOR = {
 AUDIT_ACTIONS = {
     "answer.changed": _l("Answer changed"),
     "answer.confirmed": _l("Copied answer confirmed"),
-    "answers.copied": _l("Answers copied from last year"),
+    "answers.copied": _l("Answers copied from an earlier submission"),
+    "answers.section_confirmed": _l("Copied answers of a part confirmed"),
     "file.uploaded": _l("File uploaded"),
     "file.removed": _l("File removed"),
     "response.submitted": _l("Response submitted"),

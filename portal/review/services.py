@@ -154,7 +154,7 @@ def reviewed_answers(response: Response) -> ReviewedAnswers:
 
 
 def copied_unconfirmed(response: Response, answers: Mapping[str, Any]) -> set[str]:
-    """Answers copied from last year that the supplier neither changed nor confirmed.
+    """Answers copied from an earlier submission that the supplier neither changed nor confirmed.
 
     Submitting clears the copy marks, so for a submitted response this is read from the
     audit trail: a copied answer still equals its source and was never saved by hand.

@@ -44,8 +44,16 @@ def _last_year_and_this_year(make_response, db, user):
 
 
 def _copy(client, response):
-    path = f"/responses/{response.id}"
-    return client.post(f"{path}/copy-previous", data={"csrf_token": csrf_token(client, path)})
+    source = _only_source(response)
+    path = f"/responses/{response.id}/copy/preview?submission={source.id}"
+    return client.post(f"/responses/{response.id}/copy",
+                       data={"csrf_token": csrf_token(client, path), "submission": source.id})
+
+
+def _only_source(response):
+    sources = services.copy_sources(response, _sections(response))
+    assert len(sources) == 1
+    return sources[0].submission
 
 
 def _declare(client, response, **extra):
@@ -89,12 +97,12 @@ def test_copied_answers_block_submission_and_are_listed_with_links(client, make_
     body = page.get_data(as_text=True)
     assert f'href="/responses/{new.id}/sections/B#q-B3"' in body
     assert f'href="/responses/{new.id}/sections/C#q-C1"' in body
-    assert tr("copied from last year, not yet confirmed") in text(page)
+    assert tr("copied, not yet confirmed") in text(page)
 
     refused = _declare(client, new)
 
     assert refused.status_code == 422
-    assert tr("Answers copied from last year") in text(refused)
+    assert tr("Copied answers not yet confirmed") in text(refused)
     stored = _stored(db, new.id)
     assert stored["B3"].is_copied  # a refused submission clears no mark
     assert stored["C1"].is_copied
@@ -119,7 +127,7 @@ def test_submitting_never_clears_copy_marks(make_response, db, make):
     user = make.user(role="supplier")
     _old, new = _last_year_and_this_year(make_response, db, user)
     sections = _sections(new)
-    services.copy_previous_answers(new, [q for s in sections for q in s.questions], actor=user)
+    services.copy_answers(new, services.plan_copy(new, _only_source(new), sections, actor=user), actor=user)
     db.session.flush()
     declaration = {"I1": {"confirm": {"confirmed": "yes", "name": "Kari Nå", "title": "Daglig leder"}}}
 

@@ -185,7 +185,9 @@ def test_foreign_supplier_gets_404_everywhere(client, make, make_response, db, l
     for path in (f"/responses/{other.id}", f"/responses/{other.id}/sections/B", f"/responses/{other.id}/submit",
                  f"/responses/{other.id}/files/{evidence.id}", f"/responses/{other.id}/submissions/1/receipt.pdf"):
         assert client.get(path).status_code == 404, path
-    path = f"/responses/{other.id}/copy-previous"
+    for path in (f"/responses/{other.id}/copy", f"/responses/{other.id}/copy/preview?submission=1"):
+        assert client.get(path).status_code == 404, path
+    path = f"/responses/{other.id}/copy"
     assert client.post(path, data={"csrf_token": csrf_token(client, "/company/")}).status_code == 404
 
 

@@ -8,20 +8,23 @@ from portal.models import Answer, FollowUpRound, Response, Submission
 from tests.conftest import csrf_token, login
 
 
-def test_copy_previous_answers_marks_them_until_confirmed(client, make, make_response, db, login_as, version):
+def test_copied_answers_are_marked_until_confirmed(client, make, make_response, db, login_as, version):
     user = login_as("supplier")
     old = make_response(user.supplier, year=2024, status="accepted")
-    db.session.add(Submission(response=old, number=1, answers={"B4": {"answer": "Vår rutine fra i fjor"}},
-                              files=[], submitted_by=user))
+    source = Submission(response=old, number=1, answers={"B4": {"answer": "Vår rutine fra i fjor"}},
+                        files=[], submitted_by=user)
+    db.session.add(source)
     new = make_response(user.supplier, year=2025, agreement=old.agreement)
     db.session.commit()
     page = client.get(f"/responses/{new.id}").get_data(as_text=True)
-    assert f"/responses/{new.id}/copy-previous" in page
-    reply = client.post(f"/responses/{new.id}/copy-previous",
-                        data={"csrf_token": csrf_token(client, f"/responses/{new.id}")})
+    assert f"/responses/{new.id}/copy" in page
+    preview = f"/responses/{new.id}/copy/preview?submission={source.id}"
+    reply = client.post(f"/responses/{new.id}/copy",
+                        data={"csrf_token": csrf_token(client, preview), "submission": str(source.id)})
     assert reply.status_code == 302
     answer = db.session.query(Answer).filter_by(response_id=new.id, question_id="B4").one()
     assert answer.is_copied
+    assert answer.copied_from_submission_id == source.id
     assert answer.value == {"answer": "Vår rutine fra i fjor"}
     path = f"/responses/{new.id}/sections/B"
     assert 'name="confirm-B4"' in client.get(path).get_data(as_text=True)

@@ -277,8 +277,9 @@ def test_answers_copied_from_last_year_and_not_confirmed_are_marked(client, db, 
     last_year = submitted(user=user, year=2024)
     response = make_response(supplier, year=2025, agreement=last_year.agreement)
     sections = sections_of(response)
-    questions = [q for s in sections for q in s.questions]
-    assert responses.copy_previous_answers(response, questions, actor=user) > 0
+    source = last_year.submissions[-1]
+    assert responses.copy_answers(response, responses.plan_copy(response, source, sections, actor=user),
+                                  actor=user) > 0
     db.session.flush()
     responses.save_answers(response, {"B4": {"answer": "Endret i år."}}, {}, set(), actor=user)
     responses.save_answers(response, {"B2": dict(response_answers(response)["B2"])}, {}, {"B2"},
@@ -292,7 +293,7 @@ def test_answers_copied_from_last_year_and_not_confirmed_are_marked(client, db, 
 
     page = client.get(f"/review/responses/{response.id}").get_data(as_text=True)
 
-    marked = tr("Copied from last year and not confirmed")
+    marked = tr("Copied from an earlier submission and not confirmed")
     blocks = {qid: page.split(f'id="q-{qid}"', 1)[1].split("</section>", 1)[0]
               for qid in ("B1", "B2", "B4")}
     assert marked in blocks["B1"]

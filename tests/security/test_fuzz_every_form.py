@@ -18,7 +18,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 import tests.conftest as conftest
 from portal import create_app
 from portal.extensions import db as _db
-from portal.models import Response, Submission, utcnow
+from portal.models import utcnow
 from tests.auth.helpers import isolate_requests, location, sign_in
 from tests.security.test_fuzz_forms import FUZZ, nasty
 from tests.test_access_matrix import DENIED, HIDDEN, LOGIN, MATRIX, Side, World, build_world
@@ -114,19 +114,6 @@ def _plan_proposed(client: Any, w: World) -> None:
     propose_plan(w.a.deviation, "Vi retter lønnsutbetalingen innen en måned.", actor=w.a.user, today=date.today())
 
 
-def _last_years_submission(client: Any, w: World) -> None:
-    from portal.rounds.services import create_round
-
-    earlier = create_round(year=w.round.year - 1, name_nb="I fjor", name_en="Last year", version=w.version,
-                           deadline=date.today() - timedelta(days=300), actor=None,
-                           buyer=w.round.buyer)
-    response = Response(round=earlier, agreement=w.a.agreement, supplier=w.a.supplier, status="accepted",
-                        deadline=earlier.deadline)
-    response.submissions.append(Submission(number=1, answers={"B4": {"answer": "Vi har en rutine."}}, files=[],
-                                           submitted_by=w.a.user))
-    _db.session.add(response)
-
-
 def _status(status: str) -> Callable[[Any, World], None]:
     def prepare(client: Any, w: World) -> None:
         w.a.response.status = status
@@ -150,7 +137,9 @@ SETUP: dict[str, Setup] = {
     "admin.restore_agreement": Setup(prepare=_agreement_archived),
     "admin.restore_supplier": Setup(prepare=_supplier_archived),
     "deviations.approve_plan": Setup(prepare=_plan_proposed),
-    "responses.copy_previous": Setup(prepare=_last_years_submission),
+    # The copy is confirmed on the preview of an earlier submission (the world has last year's).
+    "responses.copy_answers": Setup(form_page=lambda w, s: f"/responses/{s.response.id}/copy/preview"
+                                                           f"?submission={s.earlier.id}"),
     # Verdicts, returning and accepting are offered while a response awaits review; reopening once accepted.
     "review.save_verdicts": Setup(prepare=_status("submitted")),
     "review.return_response": Setup(prepare=_status("submitted")),
@@ -472,7 +461,7 @@ GET_ENDPOINTS = _get_endpoints()
 # Every name a route reads with portal.inputs, and some no route reads.
 PARAMETERS = ("page", "q", "supplier", "agreement", "round", "action", "actor", "object_type", "from", "to",
               "year", "lang", "view", "kind", "status", "category", "light", "sort", "overdue", "proposed",
-              "type", "tier", "response", "question", "next", "variant", "social_dialogue", "x")
+              "type", "tier", "response", "question", "next", "variant", "social_dialogue", "submission", "x")
 FUZZ_PAGES = settings(FUZZ, max_examples=8)
 
 

@@ -1,7 +1,7 @@
 """Structured corrective action plans: the plan's actions with responsible and deadline
 
 Revision ID: 7c1d2e3f4a5b
-Revises: 0f8903bc226c
+Revises: c0f7a1d2e3b4
 Create Date: 2026-12-06 15:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '7c1d2e3f4a5b'
-down_revision = '0f8903bc226c'
+down_revision = 'c0f7a1d2e3b4'
 branch_labels = None
 depends_on = None
 
