@@ -70,21 +70,24 @@ def _digest(parts: Iterable[object]) -> str:
     return hashlib.sha256(",".join(map(str, parts)).encode()).hexdigest()[:20]
 
 
-def _already_queued(event: str, user: User) -> bool:
-    return db.session.scalar(
-        select(MailDelivery.id).where(MailDelivery.event_key == event[:200],
-                                      MailDelivery.recipient == user.email)
-    ) is not None
+def _queued(events: Iterable[str]) -> set[tuple[str, str]]:
+    """The (event key, recipient) pairs already queued for these events, in one query."""
+    keys = sorted({event[:200] for event in events})
+    if not keys:
+        return set()
+    rows = db.session.execute(
+        select(MailDelivery.event_key, MailDelivery.recipient).where(MailDelivery.event_key.in_(keys)))
+    return {(row.event_key, row.recipient) for row in rows}
 
 
 def _send_group(template: str, event: str, group: Sequence[Response], items: Sequence[Item],
-                users: Iterable[User], **context: Any) -> int:
+                users: Iterable[User], queued: set[tuple[str, str]], **context: Any) -> int:
     """One e-mail to each user about the group; a user already mailed about this event is skipped."""
     first = group[0]
     start_link = notifications.external_url(START_PAGE_ENDPOINT)
     sent = 0
     for user in users:
-        if _already_queued(event, user):
+        if (event[:200], user.email) in queued:
             continue
         mail.queue_mail(
             event,
@@ -99,6 +102,7 @@ def _send_group(template: str, event: str, group: Sequence[Response], items: Seq
             start_link=start_link,
             **context,
         )
+        queued.add((event[:200], user.email))
         sent += 1
     return sent
 
@@ -113,18 +117,27 @@ def invitation_event(group: Sequence[Response]) -> str:
 def send_round_invitations(responses: Sequence[Response]) -> int:
     """Tell each supplier's users which of its responses of a round are waiting: one e-mail
     per user and round listing them; returns the e-mails queued."""
+    groups = group_by_round_and_supplier(responses)
+    if not groups:
+        return 0
     recipients = notifications.supplier_users({r.supplier_id for r in responses})
+    queued = _queued(invitation_event(group) for group in groups)
+    # Each supplier's responses in the round, the new ones included (they are flushed).
+    totals = {
+        (row.round_id, row.supplier_id): row.total
+        for row in db.session.execute(
+            select(Response.round_id, Response.supplier_id, func.count(Response.id).label("total"))
+            .where(Response.round_id.in_({r.round_id for r in responses}),
+                   Response.supplier_id.in_({r.supplier_id for r in responses}))
+            .group_by(Response.round_id, Response.supplier_id))
+    }
     sent = 0
-    for group in group_by_round_and_supplier(responses):
+    for group in groups:
         first = group[0]
-        earlier = db.session.scalar(
-            select(func.count(Response.id)).where(
-                Response.round_id == first.round_id, Response.supplier_id == first.supplier_id,
-                Response.id.not_in([r.id for r in group]))
-        ) or 0
+        earlier = max(totals.get((first.round_id, first.supplier_id), 0) - len(group), 0)
         items = [Item(r, r.deadline, response_link(r)) for r in group]
         sent += _send_group("round_invitation", invitation_event(group), group, items,
-                            recipients.get(first.supplier_id, []), earlier=earlier)
+                            recipients.get(first.supplier_id, []), queued, earlier=earlier)
     return sent
 
 
@@ -150,7 +163,8 @@ def send_reminders(group: Sequence[Response], stage: str, today: date, users: Se
         raise ValueError("a reminder is about the responses of one round and one supplier")
     group = group_by_round_and_supplier(group)[0]
     items = [Item(r, r.deadline, response_link(r), (r.deadline - today).days) for r in group]
-    return _send_group("reminder", reminder_event(group, stage, by_hand=by_hand), group, items, users, stage=stage,
+    event = reminder_event(group, stage, by_hand=by_hand)
+    return _send_group("reminder", event, group, items, users, _queued([event]), stage=stage,
                        overdue=all(item.days_left < 0 for item in items))
 
 
