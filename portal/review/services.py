@@ -620,14 +620,17 @@ def send_reminders(responses: Sequence[Response], *, actor: User, today: date) -
     waiting = [r for r in responses if r.is_editable]
     recipients = notifications.supplier_users({r.supplier_id for r in waiting})
     emails = 0
-    for response in waiting:
-        stage = "overdue" if response.deadline < today else "manual"
-        sent = notify.send_reminder(response, stage, today,
-                                    recipients.get(response.supplier_id, []))
+    # One e-mail per supplier user and round, listing that supplier's responses chosen.
+    for group in notify.group_by_round_and_supplier(waiting):
+        stage = "overdue" if all(r.deadline < today for r in group) else notify.MANUAL
+        sent = notify.send_reminders(group, stage, today, recipients.get(group[0].supplier_id, []),
+                                     by_hand=True)
         emails += sent
-        audit.record("response.reminder_sent", response, actor=actor,
-                     supplier_id=response.supplier_id,
-                     after={"deadline": response.deadline.isoformat(), "emails": sent})
+        for response in group:
+            audit.record("response.reminder_sent", response, actor=actor,
+                         supplier_id=response.supplier_id,
+                         after={"deadline": response.deadline.isoformat(), "emails": sent,
+                                "responses_in_email": len(group)})
     return BulkResult(len(waiting), emails, len(responses) - len(waiting))
 
 

@@ -356,9 +356,17 @@ def _due_condition(today: date) -> ColumnElement[bool]:
     )
 
 
-def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _batches(groups: Iterable[Sequence[int]], size: int) -> Iterable[list[int]]:
+    """Whole groups packed into batches of about ``size`` ids; a group is never split, so a
+    group larger than ``size`` is a batch of its own."""
+    batch: list[int] = []
+    for group in groups:
+        if batch and len(batch) + len(group) > size:
+            yield batch
+            batch = []
+        batch += group
+    if batch:
+        yield batch
 
 
 _MARKERS = {REMIND_14: "reminded_14_at", REMIND_3: "reminded_3_at", REMIND_OVERDUE: "reminded_overdue_at"}
@@ -377,36 +385,46 @@ def send_due_reminders(
     reminds nobody twice, and a mail server that fails part-way cannot undo the
     markers of reminders already sent; ``after_batch`` is where the caller commits.
     Rows another run holds locked are skipped (PostgreSQL).
+
+    A supplier user gets one e-mail per round and stage listing every response due at it
+    (see ``notify.send_reminders``); a supplier's responses of one round are in one batch.
     """
     from portal.rounds import notify
 
     counts = {REMIND_14: 0, REMIND_3: 0, REMIND_OVERDUE: 0, "emails": 0}
-    ids = list(
-        db.session.scalars(select(Response.id).where(_due_condition(today)).order_by(Response.id))
-    )
-    for chunk in _chunks(ids, batch_size):
+    # Grouped before batching: a supplier's due responses of one round share a batch, and so
+    # one e-mail per user and stage.
+    groups: dict[tuple[int, int], list[int]] = {}
+    for row in db.session.execute(
+        select(Response.id, Response.round_id, Response.supplier_id)
+        .where(_due_condition(today)).order_by(Response.id)
+    ):
+        groups.setdefault((row.round_id, row.supplier_id), []).append(row.id)
+    for batch in _batches(groups.values(), batch_size):
         responses = db.session.scalars(
             select(Response)
-            .where(Response.id.in_(chunk), _due_condition(today))
+            .where(Response.id.in_(batch), _due_condition(today))
             .options(
                 selectinload(Response.round),
-                selectinload(Response.agreement),
+                selectinload(Response.agreement).selectinload(Agreement.buyer),
                 selectinload(Response.supplier),
             )
             .order_by(Response.id)
             .with_for_update(skip_locked=True, of=Response)
         ).all()
         recipients = notifications.supplier_users({r.supplier_id for r in responses})
+        due: dict[tuple[int, int, str], list[Response]] = {}
         for response in responses:
             stage = reminder_stage(response, today)
             if stage is None:
                 continue
             setattr(response, _MARKERS[stage], utcnow())
-            db.session.flush()
             counts[stage] += 1
-            counts["emails"] += notify.send_reminder(
-                response, stage, today, recipients.get(response.supplier_id, [])
-            )
+            due.setdefault((response.round_id, response.supplier_id, stage), []).append(response)
+        db.session.flush()
+        for (_round_id, supplier_id, stage), group in due.items():
+            counts["emails"] += notify.send_reminders(group, stage, today,
+                                                      recipients.get(supplier_id, []))
         if after_batch is not None:
             after_batch()
     log.info("reminders_queued %s", counts)

@@ -140,9 +140,13 @@ def test_two_workers_run_each_reminder_tick_once_and_send_each_reminder_once(
     agreement = make.agreement(suppliers=suppliers, start_date=today - timedelta(days=365),
                                end_date=today + timedelta(days=365))
     created = rounds.add_agreement_to_round(round_, agreement, actor=None)
+    # A second agreement of the first supplier in the round: its user still gets one reminder.
+    second = make.agreement(suppliers=suppliers[:1], start_date=today - timedelta(days=365),
+                            end_date=today + timedelta(days=365))
+    created += rounds.add_agreement_to_round(round_, second, actor=None)
     db.session.commit()
     due = oslo_today + timedelta(days=3)
-    assert [(r.status, r.deadline) for r in created] == [("not_started", due)] * 3
+    assert [(r.status, r.deadline) for r in created] == [("not_started", due)] * 4
     assert rounds.reminder_stage(created[0], oslo_today) == rounds.REMIND_3
 
     ticks = {"JOBS_REMINDER_CRON": "* * * * * */2"}
@@ -157,6 +161,8 @@ def test_two_workers_run_each_reminder_tick_once_and_send_each_reminder_once(
     db.session.expire_all()
     events = [d.event_key for d in db.session.scalars(select(MailDelivery))]
     assert sum(":reminder:3_days:" in e for e in events) == 3
+    db.session.expire_all()
+    assert all(db.session.get(Response, r.id).reminded_3_at is not None for r in created)
 
     logs = "".join(workers.log_of(p) for p in pair)
     stamps = re.findall(r"reminder_tick timestamp=(\d+)", logs)

@@ -56,3 +56,31 @@ def test_nothing_to_do_says_so(client, db, login_as):
     assert 'id="to-do-heading"' in page
     assert 'id="done-heading"' in page
     assert "request-card" not in page
+
+
+def test_each_request_shows_its_buyer_agreement_round_deadline_and_status(client, make, db, login_as):
+    user = login_as("supplier", locale="en")
+    supplier = user.supplier
+    first, second = make.buyer(name="Fjordvik kommune"), make.buyer(name="Vestby kommune")
+    overdue = _request(db, make, supplier, first, days=-2, name="Arbeidsklær")
+    returned = _request(db, make, supplier, second, days=9, status="returned", name="Skotøy")
+    for response, name_en in ((overdue, "Workwear"), (returned, "Footwear")):
+        response.agreement.name_en = name_en
+        response.round.name_en = f"Follow-up of {response.agreement.buyer.name}"
+    db.session.commit()
+
+    page = client.get("/company/").get_data(as_text=True)
+
+    cards = page.split('id="to-do-heading"', 1)[1].split('id="done-heading"', 1)[0].split(
+        '<li class="request-card">')[1:]
+    assert len(cards) == 2
+    for card, response, buyer, other, name, status in (
+            (cards[0], overdue, first, second, "Workwear", "Overdue"),
+            (cards[1], returned, second, first, "Footwear", "Clarification requested")):
+        assert buyer.name in card
+        assert other.name not in card
+        assert name in card
+        assert f"Follow-up of {buyer.name}" in card
+        deadline = response.deadline
+        assert f"Deadline {deadline.day} {deadline.strftime('%B')} {deadline.year}" in card
+        assert status in card
