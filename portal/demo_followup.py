@@ -283,7 +283,9 @@ def _demo_deviations(reviewer: User, *, responses: dict[str, Response], solar: R
         if values["status"] not in ("REGISTERED", "WITHDRAWN"):
             # Dated like the rest of the scenario (a report as of 31.12 reads the history):
             # a closure on its closing day, any other change two weeks after detection.
-            changed = values.get("closed_date") or values["detected_date"] + timedelta(days=14)
+            closed, detected = values.get("closed_date"), values["detected_date"]
+            assert isinstance(detected, date)
+            changed = closed if isinstance(closed, date) else detected + timedelta(days=14)
             deviation.updates.append(DeviationUpdate(kind="status", status_before="REGISTERED",
                                                      status_after=values["status"], author=reviewer,
                                                      text="Status oppdatert etter oppfølgingsmøte.",
