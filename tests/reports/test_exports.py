@@ -60,7 +60,7 @@ def test_csv_has_bom_semicolons_and_a_header(client, town, reviewer):
     # The last column is the day the statuses are as of, on every row (issue 16).
     assert rows[0] == ["key", "Figure", "Value", "Status as of"]
     assert {row[3] for row in rows[1:]} == {date(YEAR, 12, 31).isoformat()
-                                            if YEAR < date.today().year else date.today().isoformat()}
+                                            if date.today().year > YEAR else date.today().isoformat()}
     values = {row[0]: row[2] for row in rows[1:]}
     # Numbers unformatted: no thousands separator, no decimals for whole kroner.
     assert values["total_estimated_value_nok"] == "1800000"
