@@ -179,6 +179,7 @@ def test_an_activity_recorded_afterwards_is_marked(client, db, make, login_as):
     supplier = make.supplier(name="Revisjon AS")
     agreement = make.agreement(suppliers=[supplier], start_date=date(2018, 1, 1))
     login_as("reviewer", locale="en")
+    assert "Recorded afterwards" in text(client.get("/review/activities/new"))
 
     reply = _post(client, {"kind": "site_audit", "date": "2019-05-06", "agreement_id": agreement.id,
                            "supplier_id": supplier.id, "notes": "Revisjon på papir.",
