@@ -31,9 +31,12 @@ def _published(db) -> list[PublishedReport]:
 
 
 def _change_later(db, town) -> None:
-    """After publication: the open 2024 deviation is closed, a 2024 meeting with S1 recorded."""
+    """After publication: the open 2024 deviation is closed, a 2024 meeting with S1 recorded.
+
+    The closure is dated within 2024 (entered late): the 2024 report is as of 31.12.2024, so
+    a closure dated after that day would not change it (tests/reports/test_as_of.py)."""
     ohs = db.session.scalar(select(Deviation).where(Deviation.type == "OHS"))
-    ohs.status, ohs.closed_date = "CLOSED_OK", date(2026, 1, 5)
+    ohs.status, ohs.closed_date = "CLOSED_OK", date(2024, 12, 28)
     add_activity(db, "status_meeting", date(2024, 6, 1), town.a1, town.s1, town.reviewer)
     db.session.commit()
 
