@@ -285,9 +285,15 @@ def _demo_deviations(reviewer: User, *, responses: dict[str, Response], solar: R
     for values in rows:
         deviation = _deviation(**{**common, **values})
         if values["status"] not in ("REGISTERED", "WITHDRAWN"):
+            # Dated like the rest of the scenario (a report as of 31.12 reads the history):
+            # a closure on its closing day, any other change two weeks after detection.
+            closed, detected = values.get("closed_date"), values["detected_date"]
+            assert isinstance(detected, date)
+            changed = closed if isinstance(closed, date) else detected + timedelta(days=14)
             deviation.updates.append(DeviationUpdate(kind="status", status_before="REGISTERED",
                                                      status_after=values["status"], author=reviewer,
-                                                     text="Status oppdatert etter oppfølgingsmøte."))
+                                                     text="Status oppdatert etter oppfølgingsmøte.",
+                                                     created_at=_at(changed)))
         if values["status"] in ("IN_PROGRESS", "VERIFYING", "CLOSED_OK"):
             deviation.supplier_plan = "Vi gjennomfører korrigerende tiltak innen fristen."
     db.session.add(FollowUpActivity(kind="site_audit", date=date(2024, 11, 5), agreement=fruit.agreement,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
@@ -84,6 +85,9 @@ class FollowUpRound(BuyerOwned, TimestampMixin, Base):
     intro_nb: Mapped[str] = mapped_column(Text, default="")
     intro_en: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Entered afterwards for a past year (issue 16): a past deadline, the agreements active in
+    # its year, acceptances dated within the year, and no e-mail to suppliers.
+    is_historical: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import codes
@@ -209,6 +209,8 @@ class FollowUpActivity(BuyerOwned, TimestampMixin, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Recorded afterwards: follow-up done before the buyer used Aktsom or outside it (issue 16).
+    backfilled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     agreement: Mapped[Agreement] = relationship()
     supplier: Mapped[Supplier] = relationship()

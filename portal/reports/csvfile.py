@@ -40,10 +40,13 @@ def cell_text(value: Cell) -> str:
     return guard(str(value))
 
 
-def to_csv(table: Table) -> bytes:
+def to_csv(table: Table, stamp: tuple[str, date] | None = None) -> bytes:
+    """``stamp`` (heading, day) adds a last column with the day the statuses are as of."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([guard(h) for h in table.headers])
+    extra_heading = [guard(stamp[0])] if stamp else []
+    extra = [stamp[1].isoformat()] if stamp else []
+    writer.writerow([guard(h) for h in table.headers] + extra_heading)
     for row in table.rows:
-        writer.writerow([cell_text(v) for v in row])
+        writer.writerow([cell_text(v) for v in row] + extra)
     return buffer.getvalue().encode("utf-8-sig")

@@ -29,9 +29,9 @@ CONTENT_TYPES = {
 
 
 def json_document(year: int, today: date, years: tuple[int, ...], locale: str,
-                  buyer_name: str) -> dict[str, Any]:
+                  buyer_name: str, as_of: date | None = None) -> dict[str, Any]:
     report = queries.year_report(year, today, years, groups=False, earlier_groups=False,
-                                 categories=True, five=False)
+                                 categories=True, five=False, as_of=as_of)
     with force_locale(locale):
         return jsondoc.document(report, locale, buyer_name)
 
@@ -43,21 +43,24 @@ def json_bytes(document: dict[str, Any]) -> bytes:
 
 
 def pdf_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str,
-              publication: Publication | None = None) -> bytes:
+              publication: Publication | None = None, as_of: date | None = None) -> bytes:
     # The PDF holds the parts to paste into the report; the five years stay on the page.
-    report = queries.year_report(year, today, years, limit=PDF_LIMIT, summaries=True, five=False)
+    report = queries.year_report(year, today, years, limit=PDF_LIMIT, summaries=True, five=False,
+                                 as_of=as_of)
     return render_report_pdf(report, locale, buyer_name, publication)
 
 
-def xlsx_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str) -> bytes:
+def xlsx_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str,
+               as_of: date | None = None) -> bytes:
     report = queries.year_report(year, today, years, groups=True, earlier_groups=False,
-                                 categories=False, five=True)
+                                 categories=False, five=True, as_of=as_of)
     with force_locale(locale):
         about = [
             (_("Report"), _("Figures for the annual report to Etisk handel Norge")),
             (_("Organisation"), buyer_name),
             (_("Reporting year"), year),
-            (_("Status as of"), today),
+            (_("Status as of"), report.today),
+            (_("Basis"), basis_text(report)),
             (_("Language"), locale),
             (_("Note"), _("Production sites and supplier names are never included.")),
         ]
@@ -65,8 +68,19 @@ def xlsx_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buye
                             {key: str(name) for key, name in SHEET_NAMES.items()})
 
 
-def csv_bytes(year: int, today: date, years: tuple[int, ...], locale: str, name: str) -> bytes:
+def csv_bytes(year: int, today: date, years: tuple[int, ...], locale: str, name: str,
+              as_of: date | None = None) -> bytes:
     report = queries.year_report(year, today, years, groups=name == "4a3_grouped",
-                                 earlier_groups=False, categories=False, five=name == "five_years")
+                                 earlier_groups=False, categories=False, five=name == "five_years",
+                                 as_of=as_of)
     with force_locale(locale):
-        return csvfile.to_csv(table(report, name))
+        # Every row carries the day its statuses are taken on: the table stays one table.
+        return csvfile.to_csv(table(report, name), (_("Status as of"), report.today))
+
+
+def basis_text(report: queries.YearReport) -> str:
+    """What the report's statuses are as of, in words (call under the reader's locale)."""
+    if report.as_of is not None:
+        return _("Statuses as of 31 December %(year)s, the end of the reporting year; later "
+                 "changes are not included.", year=report.year)
+    return _("Statuses as of today.")

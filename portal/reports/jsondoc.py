@@ -71,6 +71,9 @@ def document(report: YearReport, locale: str, municipality: str) -> dict[str, An
         "municipality": municipality,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "status_as_of": report.today.isoformat(),
+        # The basis of every status: "year_end" (31.12 of a past year, the default) or "today".
+        "as_of": {"date": report.today.isoformat(),
+                  "basis": "today" if report.as_of is None else "year_end"},
         "key_figures": {
             "active_agreements": report.agreements.active,
             "agreements_with_follow_up": f.agreements,

@@ -55,9 +55,18 @@ def _comparable(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def live_documents(year: int, today: date, years: tuple[int, ...], buyer_name: str,
-                   locales: Iterable[str] = LOCALES) -> dict[str, dict[str, Any]]:
-    return {locale: _plain(exports.json_document(year, today, years, locale, buyer_name))
+                   locales: Iterable[str] = LOCALES, as_of: date | None = None
+                   ) -> dict[str, dict[str, Any]]:
+    return {locale: _plain(exports.json_document(year, today, years, locale, buyer_name, as_of))
             for locale in locales}
+
+
+def basis(published: PublishedReport) -> date | None:
+    """The ``as_of`` a version was published with: 31.12 of a year published after it ended."""
+    day = published.status_as_of
+    if day == queries.last_day(published.year) and published.published_at.date() > day:
+        return day
+    return None
 
 
 def versions(year: int) -> list[PublishedReport]:
@@ -74,20 +83,25 @@ def latest(year: int) -> PublishedReport | None:
 
 
 def publish_year(year: int, today: date, years: tuple[int, ...], *, actor: User) -> PublishedReport:
-    """Publish a new version of ``year``'s report of the actor's buyer (flush, never commit)."""
+    """Publish a new version of ``year``'s report of the actor's buyer (flush, never commit).
+
+    A past year is published as of 31 December of that year (``queries.report_basis``).
+    """
     buyer_id = owner_id(actor)
+    as_of = queries.report_basis(year, today)
     last = db.session.scalar(select(func.max(PublishedReport.version))
                              .where(PublishedReport.year == year, PublishedReport.buyer_id == buyer_id))
     published = PublishedReport(
-        buyer_id=buyer_id, year=year, version=(last or 0) + 1, status_as_of=today,
-        published_by_id=actor.id,
-        documents=live_documents(year, today, years, actor.buyer_name),
+        buyer_id=buyer_id, year=year, version=(last or 0) + 1, status_as_of=as_of or today,
+        published_by_id=actor.id, published_at=utcnow(),
+        documents=live_documents(year, today, years, actor.buyer_name, as_of=as_of),
     )
     db.session.add(published)
     db.session.flush()
     audit.record("report.published", published, actor=actor, field=str(year),
                  after={"year": year, "version": published.version,
-                        "status_as_of": today.isoformat()})
+                        "status_as_of": (as_of or today).isoformat(),
+                        "basis": "today" if as_of is None else "year_end"})
     jobs.enqueue(store_published_exports, published_id=published.id)
     return published
 
@@ -113,8 +127,9 @@ def store_published_exports(published_id: int) -> None:
 
 def store_exports(published: PublishedReport, buyer_name: str) -> None:
     year, today = published.year, published.status_as_of
+    as_of = basis(published)
     years = queries.available_years(today)
-    live = live_documents(year, today, years, buyer_name, published.documents)
+    live = live_documents(year, today, years, buyer_name, published.documents, as_of)
     if any(_comparable(live[locale]) != _comparable(doc) for locale, doc in published.documents.items()):
         published.exports_problem = "changed"
         audit.record("report.exports_refused", published, actor=None, field=str(year),
@@ -125,10 +140,11 @@ def store_exports(published: PublishedReport, buyer_name: str) -> None:
     for locale, document in published.documents.items():
         made: list[tuple[str, str, bytes]] = [
             ("json", "", exports.json_bytes(document)),
-            ("pdf", "", exports.pdf_bytes(year, today, years, locale, buyer_name, publication)),
-            ("xlsx", "", exports.xlsx_bytes(year, today, years, locale, buyer_name)),
+            ("pdf", "", exports.pdf_bytes(year, today, years, locale, buyer_name, publication,
+                                          as_of)),
+            ("xlsx", "", exports.xlsx_bytes(year, today, years, locale, buyer_name, as_of)),
         ]
-        made += [("csv", name, exports.csv_bytes(year, today, years, locale, name))
+        made += [("csv", name, exports.csv_bytes(year, today, years, locale, name, as_of))
                  for name in TABLE_KEYS]
         for fmt, name, body in made:
             stored = storage.save(body, kind="exports", content_type=exports.CONTENT_TYPES[fmt])

@@ -52,6 +52,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 
@@ -62,6 +63,7 @@ from portal.models import (
     Answer,
     Buyer,
     Deviation,
+    DeviationUpdate,
     FollowUpActivity,
     FollowUpRound,
     PriorityRisk,
@@ -71,6 +73,7 @@ from portal.models import (
     Response,
     ResponseStatus,
     Role,
+    Submission,
     User,
     agreement_supplier,
 )
@@ -148,6 +151,96 @@ def _year_of(column: SQLColumnExpression[date | None]) -> ColumnElement[int]:
 
 def _dated_in(column: SQLColumnExpression[date | None], year: int) -> ColumnElement[bool]:
     return column.between(first_day(year), last_day(year))
+
+
+def report_basis(year: int, today: date, *, as_of_today: bool = False) -> date | None:
+    """The date a year's statuses are taken on: None for today (the current year, or asked).
+
+    A past year's report is by default as of 31 December of that year, so what happens later
+    (a deviation closed, a response accepted) does not move it.
+    """
+    if as_of_today or year >= today.year:
+        return None
+    return last_day(year)
+
+
+def _end_of(day: date) -> datetime:
+    """The first instant after ``day`` (UTC): timestamps before it happened on or before it."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def deviation_status_at(as_of: date | None) -> ColumnElement[str]:
+    """A deviation's status on ``as_of`` (None: its status now), from its status history.
+
+    Every status change is a ``DeviationUpdate`` with ``status_before`` and ``status_after``
+    stamped when it was made: the status on a day is the ``status_before`` of the first change
+    made after that day, or the present status when none was (a closure dated after the day
+    with no change recorded: the status it was closed from). A deviation registered in error
+    (WITHDRAWN) stays out of every year: withdrawal is a correction, not an event.
+    """
+    if as_of is None:
+        return Deviation.status.expression
+    first_later = (
+        select(DeviationUpdate.status_before)
+        .where(DeviationUpdate.deviation_id == Deviation.id,
+               DeviationUpdate.status_before.is_not(None),
+               DeviationUpdate.status_after.is_not(None),
+               DeviationUpdate.created_at >= _end_of(as_of))
+        .order_by(DeviationUpdate.created_at, DeviationUpdate.id)
+        .limit(1)
+        .correlate(Deviation)
+        .scalar_subquery()
+    )
+    # Closed after the day with no change recorded (entered closed, or before the history was
+    # kept): open on the day, in the one status each closure comes from (DOMAIN 5.5).
+    closed_later = case(
+        (and_(Deviation.status == "CLOSED_OK", Deviation.closed_date > as_of), literal("VERIFYING")),
+        (and_(Deviation.status == "CLOSED_NOT_OK", Deviation.closed_date > as_of),
+         literal("ESCALATED")),
+        else_=Deviation.status,
+    )
+    return func.coalesce(first_later, closed_later)
+
+
+def response_status_at(as_of: date | None) -> ColumnElement[str]:
+    """A response's status on ``as_of`` (None: its status now), from its dates.
+
+    The dates are the reliable record (the audit trail holds the same moments, but per event
+    and not queryable per response in one statement): ``accepted_at`` (the acceptance, or the
+    date a reviewer gave a historical round's acceptance), the submissions' ``submitted_at``
+    and ``started_at``. A status whose date is not recorded stands; one dated after the day
+    falls back to the one before it. A return for clarification is not dated on the response,
+    so a response returned after the day shows with its present status.
+    """
+    if as_of is None:
+        return Response.status.expression
+    end = _end_of(as_of)
+    submitted = (
+        select(Submission.id)
+        .where(Submission.response_id == Response.id, Submission.submitted_at < end)
+        .correlate(Response)
+        .exists()
+    )
+    any_submission = (
+        select(Submission.id).where(Submission.response_id == Response.id).correlate(Response).exists()
+    )
+    undated_submission = and_(Response.submitted_at.is_(None), ~any_submission)
+    accepted = ResponseStatus.ACCEPTED.value
+    return case(
+        # Unchanged since: the present status stands.
+        (Response.updated_at < end, Response.status),
+        # A present status with no date recorded stands too (nothing shows it came later).
+        (and_(Response.status == accepted,
+              or_(Response.accepted_at.is_(None), Response.accepted_at < end)), literal(accepted)),
+        (and_(Response.status.in_(EVER_SUBMITTED),
+              or_(submitted, Response.submitted_at < end, undated_submission)),
+         case((Response.status == accepted, literal(ResponseStatus.SUBMITTED.value)),
+              else_=Response.status)),
+        (and_(Response.status != ResponseStatus.NOT_STARTED.value,
+              or_(Response.started_at.is_(None), Response.started_at < end)),
+         literal(ResponseStatus.IN_PROGRESS.value)),
+        else_=literal(ResponseStatus.NOT_STARTED.value),
+    )
 
 
 def _counted_deviation() -> ColumnElement[bool]:
@@ -361,7 +454,7 @@ def _supplier_count(agreement_id: ColumnElement[int]) -> ColumnElement[int]:
 
 
 def follow_up(year: int, today: date, *, limit: int | None = None,
-              categories: bool = True) -> FollowUp:
+              categories: bool = True, as_of: date | None = None) -> FollowUp:
     """4.A.2 for the year; ``categories`` adds the counts by DFØ category (PDF and JSON)."""
     active = active_in(year)
     new = and_(active, Agreement.start_date >= first_day(year))
@@ -478,23 +571,27 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
         new_agreements=int(totals[3]), older_agreements=int(totals[4]),
         suppliers_on_new=int(totals[5]), suppliers_on_older=int(totals[6]),
         by_agreement=by_agreement, by_category=by_category, by_method=by_method,
-        funnel=funnel(year, today), activities_not_counted=int(totals[8] or 0),
+        funnel=funnel(year, today, as_of), activities_not_counted=int(totals[8] or 0),
         agreements_without_suppliers=int(totals[7]), joint_suppliers=int(totals[9]),
         joint_agreements=int(totals[10]), joint_activities=int(totals[11] or 0),
     )
 
 
-def funnel(year: int, today: date) -> Funnel:
+def funnel(year: int, today: date, as_of: date | None = None) -> Funnel:
+    """The year's responses by status on ``as_of`` (None: now); "not answered" on ``today``."""
+    statuses = (
+        select(response_status_at(as_of).label("status"), Response.deadline)
+        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
+        .where(FollowUpRound.year == year)
+        .subquery("statuses")
+    )
     late = func.sum(
-        case((and_(Response.status.in_(UNANSWERED), Response.deadline < today), 1), else_=0)
+        case((and_(statuses.c.status.in_(UNANSWERED), statuses.c.deadline < today), 1), else_=0)
     )
     counts: dict[str, int] = {}
     not_answered = 0
     for status, number, overdue in _run(
-        select(Response.status, func.count(Response.id), late)
-        .join(FollowUpRound, FollowUpRound.id == Response.round_id)
-        .where(FollowUpRound.year == year)
-        .group_by(Response.status)
+        select(statuses.c.status, func.count(), late).group_by(statuses.c.status)
     ):
         counts[status] = int(number)
         not_answered += int(overdue or 0)
@@ -710,20 +807,25 @@ def _earlier_open_in(year: int) -> ColumnElement[bool]:
 
 
 def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_groups: bool,
-                   group_limit: int | None = None) -> DeviationSet:
+                   group_limit: int | None = None, as_of: date | None = None) -> DeviationSet:
     groups: tuple[DeviationGroup, ...] = ()
     group_count = 0
     if with_groups:
-        measures_json = cast(Deviation.measures, String)  # the JSON list as text (groupable on PG)
-        merged: dict[tuple[str, str, str | None, tuple[str, ...], str], int] = defaultdict(int)
-        for type_, tier, country, measures, status, number in _run(
+        # The status (on ``as_of``) is worked out per row first, then grouped on.
+        chosen_rows = (
             select(
-                Deviation.type, Deviation.tier, Deviation.country, measures_json, Deviation.status,
-                func.count(Deviation.id),
+                Deviation.id, Deviation.type, Deviation.tier, Deviation.country,
+                cast(Deviation.measures, String).label("measures"),  # groupable on PG
+                deviation_status_at(as_of).label("status"),
             )
             .where(where)
-            .group_by(Deviation.type, Deviation.tier, Deviation.country, measures_json,
-                      Deviation.status)
+            .subquery("chosen")
+        )
+        c = chosen_rows.c
+        merged: dict[tuple[str, str, str | None, tuple[str, ...], str], int] = defaultdict(int)
+        for type_, tier, country, measures, status, number in _run(
+            select(c.type, c.tier, c.country, c.measures, c.status, func.count(c.id))
+            .group_by(c.type, c.tier, c.country, c.measures, c.status)
         ):
             key = (type_, tier, country, _measures(measures), EHN_STATUS_KEY.get(status, status))
             merged[key] += int(number)
@@ -765,8 +867,8 @@ def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_group
             for type_, tier, country, measures, text, status, severity, detected in _run(
                 select(
                     Deviation.type, Deviation.tier, Deviation.country,
-                    cast(Deviation.measures, String), Deviation.measures_text, Deviation.status,
-                    Deviation.severity, Deviation.detected_date,
+                    cast(Deviation.measures, String), Deviation.measures_text,
+                    deviation_status_at(as_of), Deviation.severity, Deviation.detected_date,
                 )
                 .where(where)
                 .order_by(Deviation.detected_date, Deviation.id)
@@ -778,13 +880,15 @@ def _deviation_set(where: ColumnElement[bool], row_limit: int | None, with_group
 
 
 def deviations(year: int, *, row_limit: int | None = None, with_groups: bool = True,
-               earlier_groups: bool | None = None, group_limit: int | None = None) -> Deviations:
+               earlier_groups: bool | None = None, group_limit: int | None = None,
+               as_of: date | None = None) -> Deviations:
     """The year's deviations and the earlier ones still open in it.
 
     At most ``row_limit`` rows are read (None: all of them, 0: none). Counts cover
     everything; equal rows are grouped only ``with_groups`` (the page's default view
     and the charts need just the counts by type and tier), and the earlier ones only
     ``earlier_groups`` (default: the same); ``group_limit`` keeps the largest groups only.
+    Statuses are those on ``as_of`` (None: today).
     """
     proposed, joint = _run(
         select(
@@ -794,10 +898,10 @@ def deviations(year: int, *, row_limit: int | None = None, with_groups: bool = T
     ).one()
     return Deviations(
         year=year,
-        detected=_deviation_set(_detected_in(year), row_limit, with_groups, group_limit),
+        detected=_deviation_set(_detected_in(year), row_limit, with_groups, group_limit, as_of),
         earlier_open=_deviation_set(
             _earlier_open_in(year), row_limit,
-            with_groups if earlier_groups is None else earlier_groups, group_limit,
+            with_groups if earlier_groups is None else earlier_groups, group_limit, as_of,
         ),
         proposed=int(proposed or 0),
         joint_detected=int(joint or 0),
@@ -1015,17 +1119,22 @@ def _assessed_needed(shown: _Shown) -> ColumnElement[int]:
     )
 
 
-def _deviation_colours(today: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(red, yellow) of one deviation, exactly as ``portal.review.rollup.deviation_light``."""
-    is_open = Deviation.status.in_(OPEN_DEVIATION_STATUSES)
+def _deviation_colours(today: date, as_of: date | None = None
+                       ) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(red, yellow) of one deviation, exactly as ``portal.review.rollup.deviation_light``.
+
+    ``today`` judges "overdue"; the status is the one on ``as_of`` (None: now).
+    """
+    status = deviation_status_at(as_of)
+    is_open = status.in_(OPEN_DEVIATION_STATUSES)
     late_open = and_(is_open, Deviation.deadline.is_not(None), Deviation.deadline < today)
     closed_late = and_(
-        Deviation.status == "CLOSED_OK",
+        status == "CLOSED_OK",
         Deviation.deadline.is_not(None),
         Deviation.closed_date.is_not(None),
         Deviation.closed_date > Deviation.deadline,
     )
-    red = or_(Deviation.status.in_(("ESCALATED", "CLOSED_NOT_OK")), late_open, closed_late)
+    red = or_(status.in_(("ESCALATED", "CLOSED_NOT_OK")), late_open, closed_late)
     yellow = and_(is_open, ~late_open)
     return red, yellow
 
@@ -1035,7 +1144,7 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.max(case((condition, 1), else_=0))
 
 
-def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
+def traffic_lights(year: int, today: date, as_of: date | None = None) -> tuple[TrafficLights, ...]:
     """One light per response of the year's rounds, counted by the agreement's DFØ category.
 
     The light is the review's roll-up (``portal.review.rollup``, DOMAIN 4.6) in SQL, so
@@ -1049,12 +1158,21 @@ def traffic_lights(year: int, today: date) -> tuple[TrafficLights, ...]:
     supplier is no part of its light), and a gate question the supplier answered "No" in a
     submitted response is red until the reviewer has judged it.
     """
-    red_deviation, yellow_deviation = _deviation_colours(today)
+    red_deviation, yellow_deviation = _deviation_colours(today, as_of)
+    # Each deviation's colour first (its status may need its history), then one per response.
+    coloured = (
+        select(Deviation.response_id.label("response_id"),
+               case((red_deviation, 1), else_=0).label("red"),
+               case((yellow_deviation, 1), else_=0).label("yellow"))
+        .where(_counted_deviation(), Deviation.response_id.is_not(None),
+               # On a past day, only what had been found by then.
+               true() if as_of is None else Deviation.detected_date <= as_of)
+        .subquery("coloured")
+    )
     through_response = (
-        select(Deviation.response_id.label("response_id"), _flag(red_deviation).label("red"),
-               _flag(yellow_deviation).label("yellow"))
-        .where(_counted_deviation(), Deviation.response_id.is_not(None))
-        .group_by(Deviation.response_id)
+        select(coloured.c.response_id, func.max(coloured.c.red).label("red"),
+               func.max(coloured.c.yellow).label("yellow"))
+        .group_by(coloured.c.response_id)
         .subquery("through_response")
     )
     shown = _shown_questions(year)
@@ -1274,19 +1392,20 @@ class ReportWarning:
     numbers: dict[str, int] = field(default_factory=dict)
 
 
-def unanswered_without_pdoc(year: int, today: date) -> int:
+def unanswered_without_pdoc(year: int, today: date, as_of: date | None = None) -> int:
     """Not-answered questionnaires of the year with no P-DOC deviation for that supplier."""
     return int(
         _run(
             select(func.count(Response.id))
             .join(FollowUpRound, FollowUpRound.id == Response.round_id)
-            .where(unanswered_without_pdoc_in(year, today))
+            .where(unanswered_without_pdoc_in(year, today, as_of))
         ).scalar()
         or 0
     )
 
 
-def unanswered_without_pdoc_in(year: int, today: date) -> ColumnElement[bool]:
+def unanswered_without_pdoc_in(year: int, today: date, as_of: date | None = None
+                               ) -> ColumnElement[bool]:
     """Responses of Y's rounds not answered by the deadline, the supplier without a P-DOC
     deviation since 1.1.Y (join FollowUpRound)."""
     has_pdoc = exists().where(
@@ -1295,7 +1414,7 @@ def unanswered_without_pdoc_in(year: int, today: date) -> ColumnElement[bool]:
         Deviation.status != "WITHDRAWN",
         Deviation.detected_date >= first_day(year),
     )
-    return and_(FollowUpRound.year == year, Response.status.in_(UNANSWERED),
+    return and_(FollowUpRound.year == year, response_status_at(as_of).in_(UNANSWERED),
                 Response.deadline < today, ~has_pdoc)
 
 
@@ -1396,6 +1515,8 @@ def more_warnings(year: int, today: date, unreviewed_days: int) -> tuple[ReportW
 @dataclass(frozen=True)
 class YearReport:
     year: int
+    #: The day the statuses are taken on and "overdue" is judged: today, or 31.12 of a past
+    #: year (``as_of``).
     today: date
     years: tuple[int, ...]
     agreements: AgreementCounts
@@ -1409,12 +1530,15 @@ class YearReport:
     staff: tuple[StaffRole, ...]
     saved_4a1: SavedText | None
     warnings: tuple[ReportWarning, ...]
+    #: The day the report is as of, when it is not today (``report_basis``).
+    as_of: date | None = None
 
 
 def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
                 limit: int | None = None, groups: bool = True, earlier_groups: bool | None = None,
                 group_limit: int | None = None, summaries: bool = False, categories: bool = True,
-                five: bool = True, unreviewed_days: int | None = None) -> YearReport:
+                five: bool = True, unreviewed_days: int | None = None,
+                as_of: date | None = None) -> YearReport:
     """Everything the report shows for a year, in a fixed number of statements.
 
     ``limit`` caps the long lists (deviation rows, agreements with follow-up, 2.A.2
@@ -1423,11 +1547,18 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
     same), keeping the ``group_limit`` largest (the page; the PDF's summaries need every
     group); ``summaries`` adds the condensed 2.A.2 table of the PDF; ``categories`` the
     4.A.2 counts by DFØ category; ``five`` the last five years side by side.
+
+    ``as_of`` (``report_basis``) takes statuses on that day and judges "overdue" on it;
+    None: today. Activities and deviations withdrawn since stay out: a withdrawal corrects
+    a record made in error, so it applies to every year (the published version keeps what
+    was published, and lists the corrections made after it).
     """
     years = available_years(today) if years is None else years
-    follow = follow_up(year, today, limit=limit, categories=categories)
+    if as_of is not None:
+        today = as_of
+    follow = follow_up(year, today, limit=limit, categories=categories, as_of=as_of)
     found = deviations(year, row_limit=limit, with_groups=groups, earlier_groups=earlier_groups,
-                       group_limit=group_limit)
+                       group_limit=group_limit, as_of=as_of)
     saved = saved_text(year)
     return YearReport(
         year=year,
@@ -1439,14 +1570,15 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
         requirements=requirements(year, limit=limit),
         requirement_summary=requirement_summary(year) if summaries else (),
         risks=priority_risks(),
-        traffic_lights=traffic_lights(year, today),
+        traffic_lights=traffic_lights(year, today, as_of),
         five_years=five_years(
             year, years, {year: (follow.suppliers, follow.agreements, follow.activities)}
         ) if five else (),
         # Only the generated draft names the staff; a saved text replaces it.
         staff=follow_up_staff(year) if saved is None else (),
         saved_4a1=saved,
-        warnings=consistency_warnings(follow, found, unanswered_without_pdoc(year, today))
+        warnings=consistency_warnings(follow, found, unanswered_without_pdoc(year, today, as_of))
         + more_warnings(year, today, unreviewed_days if unreviewed_days is not None
                         else int(current_app.config["REPORT_UNREVIEWED_DAYS"])),
+        as_of=as_of,
     )

@@ -83,6 +83,28 @@ def _export_locale() -> str:
     return lang
 
 
+#: ``?as_of=``: a past year is as of 31 December ("year_end", the default) or as of today.
+AS_OF_VALUES = ("year_end", "today")
+
+
+def _as_of_today(*, strict: bool) -> bool:
+    """Whether ``?as_of=today`` was asked for. Any other value than those known is refused:
+    on the page with a message (and the default basis), for a download with a 400."""
+    raw = inputs.arg("as_of")
+    if raw and raw not in AS_OF_VALUES:
+        if strict:
+            abort(400)
+        flash(_("The report can be shown as of the end of the year or as of today; the "
+                "value given is neither, so it is shown as of the end of the year."), "error")
+        return False
+    return raw == "today"
+
+
+def _basis(year: int, today: date, *, strict: bool = True) -> date | None:
+    """The ``as_of`` day of the year's figures (None: today; the current year always is)."""
+    return queries.report_basis(year, today, as_of_today=_as_of_today(strict=strict))
+
+
 def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
     reply = Response(body, content_type=content_type)
     reply.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -94,8 +116,9 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
                  form: EditReportTextForm | None = None) -> str:
     view = inputs.arg("view")
     view = view if view in VIEWS else "rows"
+    as_of = _basis(year, today, strict=False)
     report = queries.year_report(year, today, years, limit=PAGE_LIMIT, groups=view == "grouped",
-                                 group_limit=PAGE_LIMIT, categories=False)
+                                 group_limit=PAGE_LIMIT, categories=False, as_of=as_of)
     text, is_saved = texts.text_4a1(report)
     if form is None:
         form = EditReportTextForm(text=text)
@@ -108,6 +131,10 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
         text_4a1=text,
         text_4a1_saved=is_saved,
         view=view,
+        basis_text=exports.basis_text(report),
+        # The current year is always as of today; a past year can be seen either way.
+        past_year=year < today.year,
+        basis_args={"as_of": "today"} if year < today.year and as_of is None else {},
         charts=charts.all_charts(report),
         warnings=[(texts.warning_message(w),
                    url_for("reports.warning_records", year=year, code=w.code)
@@ -129,8 +156,9 @@ def _render_published(published: PublishedReport, years: tuple[int, ...], today:
     """The published version as it was, what changed since, and every version's files."""
     locale = current_locale()
     document = published.document(locale)
+    # Like with like: the live figures on the basis the version was published with.
     live = publishing.live_documents(published.year, today, years, signed_in_user().buyer_name,
-                                     (locale,))[locale]
+                                     (locale,), publishing.basis(published))[locale]
     changes = [publishing.change_message(c) for c in publishing.changes(document, live)]
     return render_template(
         "reports/published.html",
@@ -263,14 +291,15 @@ def export(year: int, fmt: str) -> HttpResponse:
     years = queries.available_years(today)
     _known_year(year, years)
     locale = _export_locale()
+    as_of = _basis(year, today)
     buyer_name = signed_in_user().buyer_name
     if fmt == "json":
-        document = exports.json_document(year, today, years, locale, buyer_name)
+        document = exports.json_document(year, today, years, locale, buyer_name, as_of)
         return Response(exports.json_bytes(document), mimetype="application/json")
     if fmt == "pdf":
-        body = exports.pdf_bytes(year, today, years, locale, buyer_name)
+        body = exports.pdf_bytes(year, today, years, locale, buyer_name, as_of=as_of)
     else:
-        body = exports.xlsx_bytes(year, today, years, locale, buyer_name)
+        body = exports.xlsx_bytes(year, today, years, locale, buyer_name, as_of)
     return _download(body, exports.CONTENT_TYPES[fmt], f"aktsom-report-{year}-{locale}.{fmt}")
 
 
@@ -283,5 +312,5 @@ def export_csv(year: int, name: str) -> HttpResponse:
     years = queries.available_years(today)
     _known_year(year, years)
     locale = _export_locale()
-    body = exports.csv_bytes(year, today, years, locale, name)
+    body = exports.csv_bytes(year, today, years, locale, name, _basis(year, today))
     return _download(body, exports.CONTENT_TYPES["csv"], f"aktsom-{name}-{year}-{locale}.csv")

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     FieldList,
@@ -129,6 +130,13 @@ class ReturnResponseForm(PortalForm):
 class AcceptResponseForm(PortalForm):
     # Set by the confirmation page that named the questions left without a real review.
     gaps_seen = HiddenField()
+    # Shown and read for a historical round only (issue 16): the day the review was done.
+    accepted_on = PortalDateField(
+        _l("Date of the acceptance"),
+        description=_l("Within the round's year, for example 2024-11-30: the date of the "
+                       "follow-up activity it records"),
+        validators=[Optional()],
+    )
     submit = SubmitField(_l("Accept the response"))
 
 
@@ -185,6 +193,12 @@ class CreateActivityForm(_ActivityForm):
     )
     files = MultipleFileField(
         _l("Files"), description=_l("Minutes, reports or other documentation")
+    )
+    backfilled = BooleanField(
+        _l("Recorded afterwards"),
+        description=_l("Follow-up done before Aktsom was used or outside it, for example a "
+                       "questionnaire reviewed on paper, an audit or a meeting: give its real date "
+                       "and, if you have it, the document"),
     )
     submit = SubmitField(_l("Record activity"))
 

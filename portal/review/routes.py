@@ -156,6 +156,11 @@ def error_message(error: services.ReviewError) -> str:
         return _("Say why the review is reopened")
     if error.reason == "not_on_agreement":
         return _("The supplier is not on this agreement. Choose one of the supplier's agreements.")
+    if error.reason == "acceptance_date":
+        return _("Date the acceptance within %(year)s, the round's year, and not after today. "
+                 "Nothing was changed.", year=details.get("year"))
+    if error.reason == "not_historical":
+        return _("Only a historical round's acceptance can be dated. Nothing was changed.")
     if error.reason == "withdrawn":
         return _("The activity is withdrawn and can no longer be changed. Nothing was changed.")
     return _("This cannot be done. Nothing was changed.")
@@ -355,7 +360,9 @@ def _render_review(
         "review/review_response.html", response=response, definition=definition,
         sections=review_sections, result=result, reviewed=reviewed, locale=locale,
         verdict_form=verdict_form if can_review else None, return_form=return_form,
-        accept_form=AcceptResponseForm(formdata=None) if can_review else None,
+        accept_form=AcceptResponseForm(formdata=None, data={
+            "accepted_on": services.default_acceptance_day(response.round, date.today())
+            if response.round.is_historical else None}) if can_review else None,
         reopen_form=reopen_form, deviations=deviations,
         clarifications=services.clarification_history(response),
         can_review=can_review, conflicts=conflicts, all_sections=all_sections, view=view,
@@ -443,17 +450,28 @@ def return_response(response_id: int) -> HttpResponse | tuple[str, int]:
 
 @bp.route("/responses/<int:response_id>/accept", methods=["POST"])
 def accept_response(response_id: int) -> HttpResponse | str:
-    """Close the review; a "questionnaire reviewed" activity is recorded for today."""
+    """Close the review; a "questionnaire reviewed" activity is recorded for today, or for a
+    historical round on the date the reviewer gives within the round's year. Questions left
+    unjudged are named first, and accepted only once the reviewer has seen them."""
     response = get_response_or_404(response_id)
     actor = signed_in_user()
+    today = date.today()
+    day = None
+    if response.round.is_historical:
+        form = AcceptResponseForm()
+        if not form.validate_on_submit():
+            for message in form.accepted_on.errors or [_("This cannot be done. Nothing was changed.")]:
+                flash(str(message), "error")
+            return _to_review(response)
+        day = form.accepted_on.data or services.default_acceptance_day(response.round, today)
     gaps = services.acceptance_gaps(response) if response.can_review(actor) else None
     if gaps and inputs.form().get("gaps_seen", "") != gaps.fingerprint:
         # Say which questions the acceptance would leave without a real review, and ask once more.
-        form = AcceptResponseForm(formdata=None, data={"gaps_seen": gaps.fingerprint})
+        form = AcceptResponseForm(formdata=None, data={"gaps_seen": gaps.fingerprint, "accepted_on": day})
         return render_template("review/confirm_accept.html", response=response, gaps=gaps, form=form,
                                locale=current_locale())
     try:
-        services.accept_response(response, actor=actor, today=date.today(), accepted_gaps=gaps or None)
+        services.accept_response(response, actor=actor, today=today, day=day, accepted_gaps=gaps or None)
     except services.ReviewError as error:
         db.session.rollback()
         flash(error_message(error), "error")
@@ -532,7 +550,7 @@ def new_activity() -> HttpResponse | str | tuple[str, int]:
             return render_template("review/new_activity.html", form=form), 422
         activity = services.create_activity(
             form.kind.data or "", form.date.data, agreement, supplier, form.notes.data or "",
-            stored, actor=signed_in_user(),
+            stored, actor=signed_in_user(), backfilled=bool(form.backfilled.data),
         )
         db.session.commit()
         flash(_("The activity is recorded."), "success")

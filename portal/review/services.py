@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +27,7 @@ from portal.models import (
     Clarification,
     Deviation,
     FollowUpActivity,
+    FollowUpRound,
     QuestionReview,
     Response,
     ResponseStatus,
@@ -501,25 +502,44 @@ def acceptance_gaps(response: Response) -> AcceptanceGaps:
     return AcceptanceGaps(tuple(unassessed), tuple(unconfirmed))
 
 
+def default_acceptance_day(round: FollowUpRound, today: date) -> date:
+    """A historical round's acceptance date unless the reviewer gives one: today within the
+    round's year, else its 31 December."""
+    return today if today.year == round.year else date(round.year, 12, 31)
+
+
 def accept_response(response: Response, *, actor: User, today: date,
-                    accepted_gaps: AcceptanceGaps | None = None) -> FollowUpActivity:
+                    day: date | None = None, accepted_gaps: AcceptanceGaps | None = None) -> FollowUpActivity:
     """Close the review and record the follow-up activity it counts as (DOMAIN 7.2).
 
+    ``day`` dates the acceptance of a historical round's response (within the round's year,
+    not after today); the activity is then marked as backfilled, here and in the audit trail.
     ``accepted_gaps`` are the unjudged questions the reviewer was shown and accepted anyway;
     they go into the audit trail with the acceptance, so the 4.A.2 figure can be traced to
     what the review covered.
     """
     if not response.can_review(actor):
         raise ReviewError("state", status=response.status)
+    if day is not None:
+        round_ = response.round
+        if not round_.is_historical:
+            raise ReviewError("not_historical")
+        if day.year != round_.year or day > today:
+            raise ReviewError("acceptance_date", year=round_.year)
     before = response.status
     response.status = ResponseStatus.ACCEPTED.value
-    response.accepted_at = utcnow()
+    # The day it was done, for a report as of a date (portal.reports.queries.response_status_at).
+    response.accepted_at = utcnow() if day is None else datetime.combine(day, time(12), tzinfo=UTC)
     audit.record("response.accepted", response, actor=actor, supplier_id=response.supplier_id,
                  field="status", before=before, after=response.status)
     if accepted_gaps:
         audit.record("response.accepted_with_gaps", response, actor=actor,
                      supplier_id=response.supplier_id, after=accepted_gaps.as_record())
-    activity = FollowUpActivity(kind="questionnaire_reviewed", date=today,
+    if day is not None:
+        audit.record("response.accepted", response, actor=actor, supplier_id=response.supplier_id,
+                     field="accepted_on", after={"accepted_on": day.isoformat(), "backfilled": True})
+    activity = FollowUpActivity(kind="questionnaire_reviewed", date=day or today,
+                                backfilled=day is not None,
                                 agreement_id=response.agreement_id,
                                 buyer_id=response.agreement.buyer_id,
                                 supplier_id=response.supplier_id, response_id=response.id,
@@ -557,7 +577,8 @@ def reopen_response(response: Response, reason: str, *, actor: User) -> str:
 def _activity_snapshot(activity: FollowUpActivity) -> dict[str, Any]:
     return {"kind": activity.kind, "date": activity.date.isoformat(),
             "agreement_id": activity.agreement_id, "supplier_id": activity.supplier_id,
-            "response_id": activity.response_id, "notes": activity.notes}
+            "response_id": activity.response_id, "notes": activity.notes,
+            **({"backfilled": True} if activity.backfilled else {})}
 
 
 def supplier_is_on_agreement(supplier_id: int, agreement_id: int) -> bool:
@@ -578,14 +599,16 @@ def create_activity(
     files: Sequence[StoredFile],
     *,
     actor: User,
+    backfilled: bool = False,
 ) -> FollowUpActivity:
-    """Record a dated follow-up activity for an agreement and one of its suppliers."""
+    """Record a dated follow-up activity for an agreement and one of its suppliers;
+    ``backfilled``: done before Aktsom was used or outside it, recorded afterwards."""
     if kind not in ACTIVITY_KINDS:
         raise ReviewError("kind")
     if not supplier_is_on_agreement(supplier.id, agreement.id):
         raise ReviewError("not_on_agreement")
     activity = FollowUpActivity(kind=kind, date=day, agreement_id=agreement.id,
-                                buyer_id=agreement.buyer_id,
+                                buyer_id=agreement.buyer_id, backfilled=backfilled,
                                 supplier_id=supplier.id, notes=notes, created_by_id=actor.id)
     db.session.add(activity)
     for stored in files:

@@ -54,6 +54,12 @@ class CreateRoundForm(PortalForm):
         description=_l("For example 2026-03-31. Each response can get a later deadline afterwards"),
         validators=[InputRequired(_l("Enter the deadline as yyyy-mm-dd"))],
     )
+    historical = BooleanField(
+        _l("Historical round, entered afterwards"),
+        description=_l("For follow-up done in a past year before Aktsom was used: the deadline "
+                       "may be in the past, the agreements active in the round's year can join, "
+                       "suppliers get no e-mail, and acceptances can be dated within the year"),
+    )
     intro_nb = TextAreaField(
         _l("Introduction in Norwegian"),
         description=_l("Shown to suppliers at the top of the questionnaire and in the invitation"),
@@ -71,8 +77,14 @@ class CreateRoundForm(PortalForm):
             raise ValidationError(_l("Choose the questionnaire version the suppliers answer"))
 
     def validate_deadline(self, field: DateField) -> None:
-        if field.data and field.data < date.today():
-            raise ValidationError(_l("The deadline cannot be in the past"))
+        if field.data and field.data < date.today() and not self.historical.data:
+            raise ValidationError(_l("The deadline cannot be in the past. For follow-up done in "
+                                     "a past year, mark the round as historical"))
+
+    def validate_historical(self, field: BooleanField) -> None:
+        if field.data and self.year.data is not None and self.year.data >= date.today().year:
+            raise ValidationError(_l("A historical round is for a past year: enter a year "
+                                     "before this one"))
 
 
 class AddAgreementForm(PortalForm):

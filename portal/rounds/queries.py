@@ -17,7 +17,7 @@ from portal.models import (
     Response,
     Supplier,
 )
-from portal.rounds.services import active_agreements_query
+from portal.rounds.services import joinable_agreements_query
 
 _OPEN = [status.value for status in EDITABLE_STATUSES]
 
@@ -72,7 +72,7 @@ def agreements_to_add(round: FollowUpRound, today: date) -> list[Agreement]:
     )
     return list(
         db.session.scalars(
-            active_agreements_query(today)
+            joinable_agreements_query(round, today)
             .where(Agreement.suppliers.any(missing))
             .order_by(Agreement.name_nb, Agreement.id)
         )

@@ -105,6 +105,7 @@ def new_round() -> HttpResponse | str:
             intro_nb=form.intro_nb.data or "",
             intro_en=form.intro_en.data or "",
             actor=signed_in_user(),
+            historical=bool(form.historical.data),
         )
         db.session.commit()
         flash(_("The round %(name)s is created. Add the agreements to follow up.", name=round.name),
@@ -166,6 +167,11 @@ def view_round(round_id: int) -> str:
     return _render_round(_round_or_404(round_id))
 
 
+def _invite(round: FollowUpRound, created: list[Response]) -> int:
+    """Invite the new responses' suppliers; a historical round (entered afterwards) e-mails no one."""
+    return 0 if round.is_historical else notify.send_round_invitations(created)
+
+
 @bp.route("/rounds/<int:round_id>/agreements", methods=["POST"])
 @admin_only
 def add_agreement(round_id: int) -> HttpResponse | str:
@@ -177,7 +183,7 @@ def add_agreement(round_id: int) -> HttpResponse | str:
         return _render_round(round, add_form=form)
     agreement = get_or_404(Agreement, form.agreement_id.data)
     created = services.add_agreement_to_round(round, agreement, actor=signed_in_user())
-    sent = notify.send_round_invitations(created)
+    sent = _invite(round, created)
     db.session.commit()
     flash(_created_message(len(created), sent), "success")
     return redirect(url_for("rounds.view_round", round_id=round.id))
@@ -197,7 +203,7 @@ def add_agreements_bulk(round_id: int) -> HttpResponse | str:
         category=form.category.data if form.rule.data == services.BULK_CATEGORY else None,
         actor=signed_in_user(),
     )
-    sent = notify.send_round_invitations(created)
+    sent = _invite(round, created)
     db.session.commit()
     if not created:
         flash(_("No responses were created: every supplier on those agreements is already in the round."),

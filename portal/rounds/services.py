@@ -144,8 +144,12 @@ def create_round(
     intro_en: str = "",
     actor: User | None,
     buyer: Buyer | None = None,
+    historical: bool = False,
 ) -> FollowUpRound:
+    """A new round; a ``historical`` one (a past year, entered afterwards) is marked as such
+    in the audit trail."""
     round = FollowUpRound(
+        is_historical=historical,
         buyer_id=owner_id(actor, buyer),
         year=year,
         name_nb=name_nb,
@@ -168,6 +172,7 @@ def create_round(
             "name_en": name_en,
             "questionnaire_version_id": version.id,
             "deadline": deadline.isoformat(),
+            **({"historical": True, "backfilled": True} if historical else {}),
         },
     )
     return round
@@ -242,6 +247,18 @@ def active_agreements_query(today: date) -> Select[Agreement]:
     )
 
 
+def joinable_agreements_query(round: FollowUpRound, today: date) -> Select[Agreement]:
+    """The agreements a round can take: running today, or for a historical round, active in
+    its year (DOMAIN 7.2: started by 31.12, not ended before 1.1; not archived)."""
+    if not round.is_historical:
+        return active_agreements_query(today)
+    return select(Agreement).where(
+        Agreement.archived_at.is_(None),
+        Agreement.start_date <= date(round.year, 12, 31),
+        or_(Agreement.end_date.is_(None), Agreement.end_date >= date(round.year, 1, 1)),
+    )
+
+
 def add_agreements_in_bulk(
     round: FollowUpRound,
     *,
@@ -253,7 +270,7 @@ def add_agreements_in_bulk(
     """Add every active agreement with the contract condition, or every one in a DFØ category."""
     today = today or date.today()
     query = (
-        active_agreements_query(today)
+        joinable_agreements_query(round, today)
         .where(Agreement.buyer_id == round.buyer_id)
         .options(selectinload(Agreement.suppliers))
     )
@@ -340,6 +357,8 @@ def reminder_stage(response: Response, today: date) -> str | None:
 def _due_condition(today: date) -> ColumnElement[bool]:
     return and_(
         Response.status.in_([status.value for status in EDITABLE_STATUSES]),
+        # A historical round's deadline has passed by design: it sends no reminders.
+        ~Response.round_id.in_(select(FollowUpRound.id).where(FollowUpRound.is_historical)),
         or_(
             and_(Response.deadline < today, Response.reminded_overdue_at.is_(None)),
             and_(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -66,7 +66,10 @@ def test_csv_has_bom_semicolons_and_a_header(client, town, reviewer):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv(response)
-    assert rows[0] == ["Code", "Figure", "Value"]
+    # The last column is the day the statuses are as of, on every row (issue 16).
+    assert rows[0] == ["Code", "Figure", "Value", "Status as of"]
+    assert {row[3] for row in rows[1:]} == {date(YEAR, 12, 31).isoformat()
+                                            if date.today().year > YEAR else date.today().isoformat()}
     values = {row[0]: row[2] for row in rows[1:]}
     # Numbers unformatted: no thousands separator, no decimals for whole kroner.
     assert values["total_estimated_value_nok"] == "1800000"

@@ -31,9 +31,12 @@ def _published(db) -> list[PublishedReport]:
 
 
 def _change_later(db, town) -> None:
-    """After publication: the open 2024 deviation is closed, a 2024 meeting with S1 recorded."""
+    """After publication: the open 2024 deviation is closed, a 2024 meeting with S1 recorded.
+
+    The closure is dated within 2024 (entered late): the 2024 report is as of 31.12.2024, so
+    a closure dated after that day would not change it (tests/reports/test_as_of.py)."""
     ohs = db.session.scalar(select(Deviation).where(Deviation.type == "OHS"))
-    ohs.status, ohs.closed_date = "CLOSED_OK", date(2026, 1, 5)
+    ohs.status, ohs.closed_date = "CLOSED_OK", date(2024, 12, 28)
     add_activity(db, "status_meeting", date(2024, 6, 1), town.a1, town.s1, town.reviewer)
     db.session.commit()
 
@@ -46,7 +49,9 @@ def test_admin_publishes_and_the_files_are_stored(client, town, login_as, db):
     assert reply.status_code == 302
     assert reply.headers["Location"].endswith(f"/reports?year={YEAR}")
     [published] = _published(db)
-    assert (published.year, published.version, published.status_as_of) == (YEAR, 1, date.today())
+    # A past year is published as of its 31 December (issue 16).
+    expected_as_of = date(YEAR, 12, 31) if date.today().year > YEAR else date.today()
+    assert (published.year, published.version, published.status_as_of) == (YEAR, 1, expected_as_of)
     assert set(published.documents) == {"nb", "en"}
     figures = published.documents["en"]["follow_up_4a2"]
     assert (figures["suppliers"], figures["agreements"], figures["activities"]) == (1, 1, 1)

@@ -124,6 +124,12 @@ def _status(status: str) -> Callable[[Any, World], None]:
     return prepare
 
 
+def _historical_submitted(client: Any, w: World) -> None:
+    """Submitted in a historical round: the acceptance form has its date field (issue 16)."""
+    _status("submitted")(client, w)
+    w.round.is_historical = True
+
+
 SETUP: dict[str, Setup] = {
     # Links sent by e-mail: the matrix tries a forged token, the form is behind a valid one.
     "auth.accept_invitation": Setup(actor="anonymous", url=_link("invitation-v1", "/invitation", lambda s: s.invitee)),
@@ -143,7 +149,7 @@ SETUP: dict[str, Setup] = {
     # Verdicts, returning and accepting are offered while a response awaits review; reopening once accepted.
     "review.save_verdicts": Setup(prepare=_status("submitted")),
     "review.return_response": Setup(prepare=_status("submitted")),
-    "review.accept_response": Setup(prepare=_status("submitted")),
+    "review.accept_response": Setup(prepare=_historical_submitted),
     "review.reopen_response": Setup(prepare=_status("accepted")),
     # The inbox shows what needs action first; the bulk form is under every response's list.
     "review.bulk_action": Setup(form_page=lambda w, s: "/review?status=all"),

@@ -1,7 +1,7 @@
 """Structured corrective action plans: the plan's actions with responsible and deadline
 
 Revision ID: 7c1d2e3f4a5b
-Revises: c0f7a1d2e3b4
+Revises: 7b2e9d4c1a05
 Create Date: 2026-12-06 15:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '7c1d2e3f4a5b'
-down_revision = 'c0f7a1d2e3b4'
+down_revision = '7b2e9d4c1a05'
 branch_labels = None
 depends_on = None
 
