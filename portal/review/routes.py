@@ -464,6 +464,11 @@ def accept_response(response_id: int) -> HttpResponse | str:
                 flash(str(message), "error")
             return _to_review(response)
         day = form.accepted_on.data or services.default_acceptance_day(response.round, today)
+        try:  # a wrong date is said before anything else is asked
+            services.check_acceptance_day(response, day, today)
+        except services.ReviewError as error:
+            flash(error_message(error), "error")
+            return _to_review(response)
     gaps = services.acceptance_gaps(response) if response.can_review(actor) else None
     if gaps and inputs.form().get("gaps_seen", "") != gaps.fingerprint:
         # Say which questions the acceptance would leave without a real review, and ask once more.

@@ -508,6 +508,15 @@ def default_acceptance_day(round: FollowUpRound, today: date) -> date:
     return today if today.year == round.year else date(round.year, 12, 31)
 
 
+def check_acceptance_day(response: Response, day: date, today: date) -> None:
+    """A historical round's acceptance is dated within the round's year, never after today."""
+    round_ = response.round
+    if not round_.is_historical:
+        raise ReviewError("not_historical")
+    if day.year != round_.year or day > today:
+        raise ReviewError("acceptance_date", year=round_.year)
+
+
 def accept_response(response: Response, *, actor: User, today: date,
                     day: date | None = None, accepted_gaps: AcceptanceGaps | None = None) -> FollowUpActivity:
     """Close the review and record the follow-up activity it counts as (DOMAIN 7.2).
@@ -521,11 +530,7 @@ def accept_response(response: Response, *, actor: User, today: date,
     if not response.can_review(actor):
         raise ReviewError("state", status=response.status)
     if day is not None:
-        round_ = response.round
-        if not round_.is_historical:
-            raise ReviewError("not_historical")
-        if day.year != round_.year or day > today:
-            raise ReviewError("acceptance_date", year=round_.year)
+        check_acceptance_day(response, day, today)
     before = response.status
     response.status = ResponseStatus.ACCEPTED.value
     # The day it was done, for a report as of a date (portal.reports.queries.response_status_at).

@@ -180,7 +180,7 @@ def test_json_and_csv_follow_the_basis(client, history, reviewer):
 
 def test_the_workbook_names_its_basis(client, history, reviewer):
     reply = client.get(f"/reports/{PAST}.xlsx")
-    sheet = load_workbook(io.BytesIO(reply.data), read_only=True)["about"]
+    sheet = load_workbook(io.BytesIO(reply.data), read_only=True)["About"]
     about = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
     assert about["Status as of"].date() == YEAR_END
     assert about["Basis"] == ("Statuses as of 31 December 2023, the end of the reporting year; "

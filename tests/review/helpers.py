@@ -32,13 +32,17 @@ def return_response(client: Any, response: Any, questions: list[str], message: s
                 {"questions": questions, "message": message})
 
 
-def accept(client: Any, response: Any) -> Any:
-    """Accept as a reviewer who has seen the questions left unjudged and accepts anyway."""
+def accept(client: Any, response: Any, data: dict[str, Any] | None = None) -> Any:
+    """Accept as a reviewer who has seen the questions left unjudged and accepts anyway;
+    ``data`` is the rest of the accept form (a historical round's date)."""
     import re
 
-    reply = post(client, f"/review/responses/{response.id}/accept")
+    reply = post(client, f"/review/responses/{response.id}/accept", dict(data or {}))
     if reply.status_code != 200:
         return reply
-    seen = re.search(r'name="gaps_seen"[^>]*value="([0-9a-f]+)"', reply.get_data(as_text=True))
+    page = reply.get_data(as_text=True)
+    seen = re.search(r'name="gaps_seen"[^>]*value="([0-9a-f]+)"', page)
     assert seen, "the confirmation page names the gaps it confirms"
-    return post(client, f"/review/responses/{response.id}/accept", {"gaps_seen": seen.group(1)})
+    # The confirmation carries what was posted with the first press.
+    kept = dict(re.findall(r'<input type="hidden" name="(accepted_on)" value="([^"]*)"', page))
+    return post(client, f"/review/responses/{response.id}/accept", {"gaps_seen": seen.group(1), **kept})

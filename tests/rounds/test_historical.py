@@ -16,6 +16,7 @@ from portal.rounds import services
 from tests.auth.helpers import flashed, location, post, text
 from tests.conftest import post_form
 from tests.review.conftest import make_response, submitted  # noqa: F401 - fixtures used here
+from tests.review.helpers import accept
 
 PAST = date.today().year - 2
 
@@ -106,8 +107,7 @@ def test_a_historical_acceptance_is_dated_within_the_year(client, db, make, subm
     assert "Date of the acceptance" in page
     assert f"{PAST}-12-31" in client.get(f"/review/responses/{response.id}").get_data(as_text=True)
 
-    reply = post(client, f"/review/responses/{response.id}/accept",
-                 {"accepted_on": f"{PAST}-06-15"}, token_from=f"/review/responses/{response.id}")
+    reply = accept(client, response, {"accepted_on": f"{PAST}-06-15"})
 
     assert reply.status_code == 302
     db.session.expire_all()
@@ -131,8 +131,7 @@ def test_without_a_date_a_past_rounds_acceptance_is_its_31_december(client, db, 
     response = _historical_response(db, submitted, make)
     login_as("reviewer", locale="en")
 
-    post(client, f"/review/responses/{response.id}/accept", {"accepted_on": ""},
-         token_from=f"/review/responses/{response.id}")
+    accept(client, response, {"accepted_on": ""})
 
     activity = db.session.scalar(select(FollowUpActivity))
     assert (activity.date, activity.backfilled) == (date(PAST, 12, 31), True)
@@ -166,8 +165,7 @@ def test_a_normal_rounds_acceptance_is_today_whatever_is_posted(client, db, make
     login_as("reviewer", locale="en")
     assert "Date of the acceptance" not in text(client.get(f"/review/responses/{response.id}"))
 
-    post(client, f"/review/responses/{response.id}/accept", {"accepted_on": "2020-01-01"},
-         token_from=f"/review/responses/{response.id}")
+    accept(client, response, {"accepted_on": "2020-01-01"})
 
     activity = db.session.scalar(select(FollowUpActivity))
     assert (activity.date, activity.backfilled) == (date.today(), False)
