@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -216,7 +217,7 @@ class FollowUpActivity(BuyerOwned, TimestampMixin, Base):
     # (the source's acceptance); named in 4.A.2 by method.
     share_id: Mapped[int | None] = mapped_column(ForeignKey("response_share.id"), index=True)
     source_buyer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    source_date: Mapped[date | None] = mapped_column()
+    source_date: Mapped[dt.date | None] = mapped_column()
 
     agreement: Mapped[Agreement] = relationship()
     supplier: Mapped[Supplier] = relationship()

@@ -128,7 +128,10 @@ def draft_4a1(report: YearReport) -> str:
     year = report.year
     follow = report.follow_up
     funnel = follow.funnel
-    counts = {m.kind: m.activities for m in follow.by_method if m.lead is None}
+    counts: dict[str, int] = {}
+    for m in follow.by_method:
+        if m.lead is None:
+            counts[m.kind] = counts.get(m.kind, 0) + m.activities
     paragraphs = []
 
     who = _who(report)
@@ -145,7 +148,7 @@ def draft_4a1(report: YearReport) -> str:
 
     if follow.by_method:
         methods = "; ".join(
-            f"{names.method(m.kind, m.lead)} ({n(m.activities)})" for m in follow.by_method
+            f"{names.method(m.kind, m.lead, m.source)} ({n(m.activities)})" for m in follow.by_method
         )
         paragraphs.append(_(
             "Suppliers are followed up with a self-assessment questionnaire based on DFØ's contract "
