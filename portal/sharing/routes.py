@@ -243,8 +243,11 @@ def view_received(share_id: int) -> Any:
     """The shared submission, read-only, with this buyer's own verdicts and comments."""
     received = _received_or_404(share_id)
     services.record_view(received, actor=signed_in_user())
+    # Rendered before the commit: committing expires the source's rows, which this buyer's
+    # scoped session could not load again.
+    page = _render_received(received)
     db.session.commit()
-    return _render_received(received)
+    return page
 
 
 def _to_received(received: services.Received, anchor: str | None = None) -> HttpResponse:
@@ -285,10 +288,10 @@ def download_received_file(share_id: int, file_id: int) -> HttpResponse:
     evidence = services.shared_file(received, id_or_404(file_id))
     if evidence is None:
         abort(404)
+    key, name, mimetype = evidence.stored_name, evidence.original_name, evidence.mimetype
     services.record_view(received, actor=signed_in_user(), what="file", file_id=evidence.id)
     db.session.commit()
-    return storage.send(evidence.stored_name, download_name=evidence.original_name,
-                        content_type=evidence.mimetype)
+    return storage.send(key, download_name=name, content_type=mimetype)
 
 
 @received_bp.post("/<int:share_id>/accept")
@@ -324,6 +327,8 @@ def reuse_received(share_id: int) -> Any:
                                             actor=signed_in_user(), today=date.today())
     except services.ShareError as error:
         db.session.rollback()
+        received = _received_or_404(share_id)  # the rollback expired the source's rows
+        form.set_agreements(_agreement_options(received, None))
         if error.reason in ("too_old", "before_acceptance", "not_accepted", "future"):
             form.date.errors = [*form.date.errors, share_error_message(error)]
         else:

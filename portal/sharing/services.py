@@ -207,7 +207,7 @@ def supplier_names(shares: Sequence[ResponseShare]) -> dict[int, str]:
     return {id_: name for id_, name in db.session.execute(
         select(Supplier.id, Supplier.name).where(Supplier.id.in_(ids))
         .execution_options(**_EVERY_BUYER)
-    ).tuples()}
+    )}
 
 
 def load_received(share_id: int) -> Received | None:
