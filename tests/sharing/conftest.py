@@ -12,6 +12,7 @@ from portal.models import (
     Agreement,
     Answer,
     Buyer,
+    Deviation,
     EvidenceFile,
     QuestionReview,
     Response,
@@ -28,6 +29,7 @@ RECEIVER = "Mottakerkommune"
 THIRD = "Tredje kommune"
 SOURCE_NOTE = "Kildens interne notat"
 SOURCE_COMMENT = "Kildens kommentar til leverandøren"
+SOURCE_DEVIATION = "Kildens avvik om lønn"
 
 
 @dataclass
@@ -71,6 +73,10 @@ def sharing(db: Any, make: Any, make_response: Any) -> Sharing:  # noqa: F811
     responses.submit_response(response, sections, actor=user, locale="nb",
                               declaration=declaration_by(user), today=date.today())
     source_reviewer = make.user(role="reviewer", buyer=source)
+    db.session.add(Deviation(supplier_id=supplier.id, agreement_id=source_agreement.id,
+                             response_id=response.id, type="WAGES", detected_date=date.today(),
+                             status="NOTIFIED", description=SOURCE_DEVIATION,
+                             internal_note=SOURCE_NOTE))
     db.session.add(QuestionReview(response_id=response.id, question_id="B1", verdict="not_met",
                                   comment_to_supplier=SOURCE_COMMENT, internal_note=SOURCE_NOTE,
                                   updated_by_id=source_reviewer.id))

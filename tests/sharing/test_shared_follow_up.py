@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -150,18 +149,6 @@ def test_reuse_needs_an_accepted_result_no_older_than_three_years(app, client, d
     (activity,) = _activities(db)
     assert (activity.kind, activity.source_buyer_name, activity.source_date, activity.share_id) == (
         "reused_follow_up", SOURCE, accepted_on, made.id)
-
-
-def test_the_too_old_message_is_translated(app, db, sharing):
-    w = sharing
-    with app.test_request_context():
-        from portal.sharing.routes import share_error_message
-
-        message = share_error_message(services.ShareError(
-            "too_old", accepted=date(2020, 1, 1), cutoff=date(2022, 6, 1)))
-    assert message != "This cannot be done. Nothing was changed."
-    assert "2020" in message and "2022" in message
-    assert w.receiver.id
 
 
 def test_the_export_tables_name_the_source(app, client, db, sharing):

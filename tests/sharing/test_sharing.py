@@ -5,19 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
-from portal.models import AuditEvent, ResponseShare, ShareReview
+from portal.models import AuditEvent, FollowUpActivity, ResponseShare, ShareReview
 from portal.sharing import services
 from portal.tenancy import ALL_BUYERS
 from tests.auth.helpers import sign_in, sign_out, text, tr
 from tests.conftest import csrf_token
-from tests.sharing.conftest import RECEIVER, SOURCE_COMMENT, SOURCE_NOTE, THIRD, Sharing
+from tests.sharing.conftest import (
+    RECEIVER,
+    SOURCE,
+    SOURCE_COMMENT,
+    SOURCE_DEVIATION,
+    SOURCE_NOTE,
+    THIRD,
+    Sharing,
+)
 
 
 def _shares(db: Any) -> list[ResponseShare]:
     db.session.expire_all()
     return list(db.session.scalars(select(ResponseShare).execution_options(**{ALL_BUYERS: True})))
+
+
+def _activities(db: Any) -> list[FollowUpActivity]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(FollowUpActivity)
+                                   .execution_options(**{ALL_BUYERS: True})))
 
 
 def _events(db: Any, action: str) -> list[AuditEvent]:
@@ -84,19 +99,13 @@ def test_sharing_needs_consent_and_a_buyer_with_an_agreement(client, db, sharing
 def test_the_service_refuses_a_buyer_without_an_agreement_and_an_unsubmitted_response(
         db, sharing, make_response):
     w = sharing
-    try:
+    with pytest.raises(services.ShareError) as no_agreement:
         services.grant_share(w.response, w.third.id, actor=w.supplier_user)
-    except services.ShareError as error:
-        assert error.reason == "no_agreement"
-    else:
-        raise AssertionError("shared with a buyer without an agreement")
+    assert no_agreement.value.reason == "no_agreement"
     draft = make_response(w.supplier, agreement=w.source_agreement, year=2026)
-    try:
+    with pytest.raises(services.ShareError) as not_submitted:
         services.grant_share(draft, w.receiver.id, actor=w.supplier_user)
-    except services.ShareError as error:
-        assert error.reason == "not_submitted"
-    else:
-        raise AssertionError("shared a response never submitted")
+    assert not_submitted.value.reason == "not_submitted"
     assert _shares(db) == []
 
 
@@ -114,7 +123,13 @@ def test_the_receiver_reads_the_snapshot_with_its_own_verdicts_only(client, db, 
     body = page.get_data(as_text=True)
     assert "policy.pdf" in body
     assert f"/review/received/{made.id}/files/{w.evidence.id}" in body
-    assert SOURCE_NOTE not in body and SOURCE_COMMENT not in body
+    assert SOURCE_NOTE not in body
+    assert SOURCE_COMMENT not in body
+    assert SOURCE_DEVIATION not in body
+    # Only the share admits the submission: the source's own pages stay the source's.
+    assert client.get(f"/review/responses/{w.response.id}").status_code == 404
+    assert client.get(f"/responses/{w.response.id}/files/{w.evidence.id}").status_code == 404
+    assert SOURCE_DEVIATION not in client.get("/deviations").get_data(as_text=True)
     (viewed,) = _events(db, "share.viewed")
     assert (viewed.buyer_id, viewed.actor_id) == (w.receiver.id, w.receiver_reviewer.id)
 
@@ -220,3 +235,12 @@ def test_revoking_stops_access_and_keeps_what_was_recorded(client, db, sharing):
     assert "Delt Arbeidsklær AS" not in text(client.get("/review/received"))
     activities = client.get("/review/activities")
     assert tr("Shared self-assessment") in text(activities)
+    (activity,) = _activities(db)
+    page = client.get(f"/review/activities/{activity.id}")
+    assert page.status_code == 200
+    assert SOURCE in text(page)
+    assert f"/review/activities/{activity.id}/edit" not in page.get_data(as_text=True)
+    # Its kind rests on the share: correcting it by hand is refused, nothing changes.
+    edit = client.get(f"/review/activities/{activity.id}/edit")
+    assert edit.status_code == 302
+    assert _activities(db)[0].kind == "shared_self_assessment"
