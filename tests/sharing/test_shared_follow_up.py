@@ -164,3 +164,36 @@ def test_the_export_tables_name_the_source(app, client, db, sharing):
         document = jsondoc.document(report, "nb", "Mottakerkommune")
     assert any(SOURCE in str(row[0]) for row in table.rows)
     assert document["follow_up_4a2"]["by_method"][0]["source_buyer"] == SOURCE
+
+
+def test_the_pdf_and_xlsx_name_the_source(client, db, monkeypatch, sharing):
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal import pdf as portal_pdf
+
+    captured: list[str] = []
+    real = portal_pdf.HTML
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        captured.append(kwargs["string"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(portal_pdf, "HTML", spy)
+    w = sharing
+    made = shared(client, db, w)
+    assert sign_in(client, w.receiver_reviewer.email).status_code == 302
+    token = csrf_token(client, f"/review/received/{made.id}")
+    client.post(f"/review/received/{made.id}/accept",
+                data={"csrf_token": token, "agreement_id": str(w.receiver_agreement.id)})
+    year = date.today().year
+    label = tr("Shared self-assessment (from %(buyer)s)", buyer=SOURCE)
+
+    pdf = client.get(f"/reports/{year}.pdf?lang=nb")
+    workbook = load_workbook(io.BytesIO(client.get(f"/reports/{year}.xlsx").data))
+
+    assert pdf.status_code == 200
+    assert label in captured[-1]
+    cells = [str(c.value) for row in workbook["4a2_by_method"].iter_rows() for c in row]
+    assert label in cells
