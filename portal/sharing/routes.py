@@ -226,7 +226,7 @@ def _render_received(received: services.Received, *, verdict_form: ShareVerdicts
         accept_form = AcceptShareForm(formdata=None)
     accept_form.set_agreements(_agreement_options(received, today.year))
     if reuse_form is None:
-        reuse_form = ReuseFollowUpForm(formdata=None, data={"date": today})
+        reuse_form = ReuseFollowUpForm(formdata=None, data={"date": today}, prefix="reuse")
     reuse_form.set_agreements(_agreement_options(received, None))
     return render_template(
         "sharing/view_received.html", received=received, share=received.share,
@@ -318,7 +318,8 @@ def accept_received(share_id: int) -> Any:
 def reuse_received(share_id: int) -> Any:
     """Record the other buyer's accepted follow-up as reused (three years at most)."""
     received = _received_or_404(share_id)
-    form = ReuseFollowUpForm()
+    # Prefixed: the page also has the accept form, whose agreement field would share its id.
+    form = ReuseFollowUpForm(prefix="reuse")
     form.set_agreements(_agreement_options(received, None))
     if not form.validate_on_submit():
         return _render_received(received, reuse_form=form, status=422)

@@ -120,8 +120,8 @@ def test_reuse_needs_an_accepted_result_no_older_than_three_years(app, client, d
 
     def reuse(day: date) -> Any:
         return client.post(f"/review/received/{made.id}/reuse", data={
-            "csrf_token": token, "agreement_id": str(w.receiver_agreement.id),
-            "date": day.isoformat()})
+            "csrf_token": token, "reuse-agreement_id": str(w.receiver_agreement.id),
+            "reuse-date": day.isoformat()})
 
     not_accepted = reuse(today)
     assert not_accepted.status_code == 422
