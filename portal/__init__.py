@@ -98,6 +98,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.responses.routes import bp as responses_bp
     from portal.review.routes import bp as review_bp
     from portal.rounds.routes import bp as rounds_bp
+    from portal.sharing.routes import bp as sharing_bp
+    from portal.sharing.routes import received_bp
     from portal.supplier.routes import bp as supplier_bp
 
     app.register_blueprint(main_bp)
@@ -108,6 +110,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(responses_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(sharing_bp)
+    app.register_blueprint(received_bp)
     app.register_blueprint(deviations_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(platform_bp)

@@ -222,6 +222,15 @@ ACTIVITY_KINDS = CodeList(
     Code("social_dialogue_evidence_reviewed", _l("Social-dialogue evidence reviewed")),
     Code("spot_check", _l("Spot check")),
     Code("supply_chain_info_request", _l("Supply-chain information request answered")),
+    Code("shared_self_assessment", _l("Shared self-assessment")),
+    Code("reused_follow_up", _l("Reused follow-up")),
+)
+
+# DOMAIN 0b: activities that rest on another buyer's work through a supplier's share. They are
+# recorded from a received response only, never by hand (``RECORDABLE_ACTIVITY_KINDS``).
+SHARED_ACTIVITY_KINDS = ("shared_self_assessment", "reused_follow_up")
+RECORDABLE_ACTIVITY_KINDS = CodeList(
+    *(code for code in ACTIVITY_KINDS if code.code not in SHARED_ACTIVITY_KINDS)
 )
 
 VERDICTS = CodeList(

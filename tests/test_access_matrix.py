@@ -98,6 +98,10 @@ class Side:
     proposal: Deviation  # proposed from the response: staff only
     activity: FollowUpActivity
     activity_file: Attachment
+    # The supplier's accepted response to another buyer (its source buyer), shared with this
+    # world's buyer, with a file in the shared submission.
+    share: Any
+    shared_file: EvidenceFile
 
 
 @dataclass
@@ -137,6 +141,9 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     last_round = create_round(year=round_.year - 1, name_nb="I fjor", name_en="Last year", version=version,
                               deadline=date.today() - timedelta(days=300), actor=None, buyer=make.default_buyer)
 
+    # One source buyer for both sides (factories have six organisation numbers for buyers).
+    source_buyer = make.buyer(name=f"Kildekommune {names[0]}")
+
     def side(name: str) -> Side:
         supplier = make.supplier(name=f"{name} AS")
         user = make.user(role="supplier", supplier=supplier, email=f"user@{name.lower()}.example")
@@ -172,6 +179,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
                                     supplier_id=supplier.id, notes=f"Interne notater {name}")
         activity.attachments.append(attachment("rapport.pdf"))
         db.session.add_all([deviation, proposal, activity])
+        share, shared_file = shared_with_this_buyer(name, supplier, user)
         return Side(
             supplier=supplier, user=user,
             invitee=make.user(role="supplier", supplier=supplier, email=f"invited@{name.lower()}.example",
@@ -179,7 +187,38 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
             agreement=agreement, response=response, evidence=evidence, submission=submission, earlier=earlier,
             deviation=deviation, deviation_file=update.attachments[0], proposal=proposal,
             activity=activity, activity_file=activity.attachments[0],
+            share=share, shared_file=shared_file,
         )
+
+    def shared_with_this_buyer(name: str, supplier: Supplier, user: User) -> tuple[Any, EvidenceFile]:
+        from portal.models import ResponseShare
+
+        source = source_buyer
+        agreement = make.agreement(suppliers=[supplier], buyer=source, reference=f"KK-{name}")
+        source_round = FollowUpRound(year=round_.year, name_nb="Kildens runde", name_en="Source round",
+                                     questionnaire_version=version, buyer=source, deadline=round_.deadline)
+        response = Response(round=source_round, agreement=agreement, supplier=supplier, status="accepted",
+                            deadline=round_.deadline, accepted_at=utcnow())
+        stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), f"delt-{name}.pdf")
+        evidence = EvidenceFile(question_id="B1", part_id="file", original_name=stored.original_name,
+                                stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
+                                mimetype=stored.mimetype, uploaded_by=user)
+        response.files.append(evidence)
+        db.session.add(response)
+        db.session.flush()
+        submission = Submission(number=1, answers={"B4": {"answer": "Vi har en rutine."}}, submitted_by=user,
+                                files=[{"id": evidence.id, "question_id": "B1", "part_id": "file",
+                                        "name": evidence.original_name, "size": evidence.size,
+                                        "sha256": evidence.sha256, "tag": ""}])
+        response.submissions.append(submission)
+        db.session.flush()
+        share = ResponseShare(buyer_id=make.default_buyer.id, supplier_id=supplier.id,
+                              response_id=response.id, submission_id=submission.id, submission_number=1,
+                              source_buyer_id=source.id, source_buyer_name=source.name,
+                              granted_by_id=user.id)
+        db.session.add(share)
+        db.session.flush()
+        return share, evidence
 
     def attachment(name: str) -> Attachment:
         stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), name)
@@ -378,6 +417,20 @@ MATRIX: dict[str, Spec] = {
     "review.download_activity_file": staff(
         lambda w, s: f"/review/activities/{s.activity.id}/files/{s.activity_file.id}"),
     "review.audit_log": admin_only(lambda w, s: "/review/audit"),
+    # Sharing a response with another buyer: the supplier's own responses and shares only
+    "sharing.response_shares": supplier_only(lambda w, s: f"/responses/{s.response.id}/sharing", owned=True),
+    "sharing.share_response": supplier_action(lambda w, s: f"/responses/{s.response.id}/sharing/new"),
+    "sharing.revoke_share": supplier_action(
+        lambda w, s: f"/responses/{s.share.response_id}/sharing/{s.share.id}/revoke"),
+    # Received responses: the staff of the buyer a supplier shared with (of no other buyer)
+    "received.received": staff(lambda w, s: "/review/received"),
+    "received.view_received": staff(lambda w, s: f"/review/received/{s.share.id}"),
+    "received.save_received_verdicts": staff(lambda w, s: f"/review/received/{s.share.id}/verdicts",
+                                             method="POST"),
+    "received.download_received_file": staff(
+        lambda w, s: f"/review/received/{s.share.id}/files/{s.shared_file.id}"),
+    "received.accept_received": staff(lambda w, s: f"/review/received/{s.share.id}/accept", method="POST"),
+    "received.reuse_received": staff(lambda w, s: f"/review/received/{s.share.id}/reuse", method="POST"),
     # Deviations: suppliers see and act on their own confirmed ones
     "deviations.list_deviations": signed_in(lambda w, s: "/deviations"),
     "deviations.view_deviation": owned_by_supplier(lambda w, s: f"/deviations/{s.deviation.id}"),

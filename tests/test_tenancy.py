@@ -21,6 +21,7 @@ from portal.models import (
     IdentityProvider,
     QuestionReview,
     ReportText,
+    ShareReview,
     buyer_supplier,
 )
 from portal.tenancy import ALL_BUYERS, scope_to
@@ -53,6 +54,9 @@ OWNER: dict[str, Callable[[Any, int], bool]] = {
     "DeviationUpdate": lambda row, b: row.deviation.buyer_id == b,
     "Attachment": lambda row, b: (row.activity or row.deviation_update.deviation).buyer_id == b,
     "PublishedReport": lambda row, b: row.buyer_id == b,
+    # A supplier's share belongs to the buyer it was shared with, as do that buyer's verdicts.
+    "ResponseShare": lambda row, b: row.buyer_id == b,
+    "ShareReview": lambda row, b: row.buyer_id == b,
     "PublishedReportFile": lambda row, b: row.report.buyer_id == b,
     # Shared organisations: a buyer sees those in its register.
     "Supplier": lambda row, b: row.id in _register(b),
@@ -72,6 +76,7 @@ SYSTEM = {
 def _review_records(db: Any, world: Any, buyer_id: int) -> None:
     """What a review leaves on a response, and a report text: rows the world lacks."""
     response = world.a.response
+    share_id = world.a.share.id
     db.session.add_all([
         Answer(response=response, question_id="B1", value={"answer": "yes"}),
         QuestionReview(response=response, question_id="B1", verdict="meets"),
@@ -79,6 +84,7 @@ def _review_records(db: Any, world: Any, buyer_id: int) -> None:
         ReportText(year=2025, key="4A1", text="Tekst", buyer_id=buyer_id),
         IdentityProvider(buyer_id=buyer_id, issuer="https://idporten.no", client_id=f"aktsom-{buyer_id}",
                          email_domains=f"kommune{buyer_id}.example"),
+        ShareReview(share_id=share_id, buyer_id=buyer_id, question_id="B1", verdict="meets"),
     ])
 
 
@@ -173,6 +179,9 @@ JOINT: dict[str, Callable[[Any, int, int], bool]] = {
     "IdentityProvider": lambda row, j, lead: False,
     "PublishedReport": lambda row, j, lead: False,
     "PublishedReportFile": lambda row, j, lead: False,
+    # Shares made to the lead, and the lead's verdicts on them, stay the lead's.
+    "ResponseShare": lambda row, j, lead: False,
+    "ShareReview": lambda row, j, lead: False,
 }
 
 
@@ -188,7 +197,7 @@ def test_a_participant_reads_exactly_its_own_rows_and_the_joint_agreements(two_b
     readable = {row.id for row in everything
                 if OWNER[name](row, partner) or JOINT[name](row, joint, home)}
     lead_only = ("PriorityRisk", "ReportText", "AuditEvent", "User", "IdentityProvider",
-                 "PublishedReport", "PublishedReportFile")
+                 "PublishedReport", "PublishedReportFile", "ResponseShare", "ShareReview")
     assert name in lead_only or readable - {partner}, (
         f"the test world has no {name} on the joint agreement")
     db.session.expunge_all()

@@ -29,6 +29,7 @@ from portal.models.review import (
     ReportText,
 )
 from portal.models.risk import PriorityRisk
+from portal.models.sharing import ResponseShare, ShareReview
 from portal.models.storage import StoredObject
 from portal.models.supplier import Supplier
 from portal.models.user import LOCALES, Attempt, AttemptKind, Role, User
@@ -57,7 +58,9 @@ __all__ = [
     "PendingInput",
     "QuestionnaireVersion",
     "Response",
+    "ResponseShare",
     "ResponseStatus",
+    "ShareReview",
     "StoredObject",
     "Submission",
     "AuditEvent",

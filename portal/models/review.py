@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -192,8 +193,13 @@ class FollowUpActivity(BuyerOwned, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('questionnaire_reviewed', 'status_meeting', 'document_review', 'site_audit', "
-            "'social_dialogue_evidence_reviewed', 'spot_check', 'supply_chain_info_request')",
+            "'social_dialogue_evidence_reviewed', 'spot_check', 'supply_chain_info_request', "
+            "'shared_self_assessment', 'reused_follow_up')",
             name="kind_known",
+        ),
+        CheckConstraint(
+            "(kind IN ('shared_self_assessment', 'reused_follow_up')) = (share_id IS NOT NULL)",
+            name="shared_kinds_have_share",
         ),
     )
 
@@ -211,6 +217,12 @@ class FollowUpActivity(BuyerOwned, TimestampMixin, Base):
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Recorded afterwards: follow-up done before the buyer used Aktsom or outside it (issue 16).
     backfilled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A shared self-assessment or a reused follow-up: the share (the supplier's consent) it
+    # rests on, the buyer whose follow-up it comes from and the date of that follow-up
+    # (the source's acceptance); named in 4.A.2 by method.
+    share_id: Mapped[int | None] = mapped_column(ForeignKey("response_share.id"), index=True)
+    source_buyer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    source_date: Mapped[dt.date | None] = mapped_column()
 
     agreement: Mapped[Agreement] = relationship()
     supplier: Mapped[Supplier] = relationship()

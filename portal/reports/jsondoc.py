@@ -114,7 +114,9 @@ def document(report: YearReport, locale: str, municipality: str) -> dict[str, An
             ],
             "by_method": [
                 {"kind": m.kind, "activities": m.activities, "suppliers": m.suppliers,
-                 **({"led_by": m.lead, "label": L.method(m.kind, m.lead)} if m.lead else {})}
+                 **({"led_by": m.lead, "label": L.method(m.kind, m.lead)} if m.lead else {}),
+                 **({"source_buyer": m.source, "label": L.method(m.kind, source=m.source)}
+                    if m.source else {})}
                 for m in f.by_method
             ],
             # Of the figures above, those from joint follow-up led by another buyer.

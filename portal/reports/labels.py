@@ -75,6 +75,11 @@ class Labels:
             self.light_meanings = {colour: str(text) for colour, text in LIGHTS.items()}
             self._more = _("%(names)s and %(num)s more", names="{names}", num="{num}")
             self._joint = _("Joint follow-up led by %(buyer)s", buyer="{buyer}")
+            self._sourced = {
+                "shared_self_assessment": _("Shared self-assessment (from %(buyer)s)",
+                                            buyer="{buyer}"),
+                "reused_follow_up": _("Reused follow-up (from %(buyer)s)", buyer="{buyer}"),
+            }
         self._territories = Locale.parse(locale).territories
         self._countries: dict[str, str] = {}
         self._numbers: dict[int | Decimal, str] = {}
@@ -128,9 +133,14 @@ class Labels:
         """4.A.2: follow-up counted for the buyer because another buyer led it on a joint agreement."""
         return self._joint.replace("{buyer}", lead)
 
-    def method(self, kind: str, lead: str | None = None) -> str:
-        """A by-method row of 4.A.2: a kind of activity, or joint follow-up led by ``lead``."""
-        return self.joint_follow_up(lead) if lead is not None else self.activity_kind(kind)
+    def method(self, kind: str, lead: str | None = None, source: str | None = None) -> str:
+        """A by-method row of 4.A.2: a kind of activity, joint follow-up led by ``lead``, or a
+        shared self-assessment or reused follow-up from ``source``."""
+        if lead is not None:
+            return self.joint_follow_up(lead)
+        if source is not None and kind in self._sourced:
+            return self._sourced[kind].replace("{buyer}", source)
+        return self.activity_kind(kind)
 
     def procurement_kind(self, code: str) -> str:
         return self.procurement_kinds.get(code, code)

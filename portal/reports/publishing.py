@@ -176,8 +176,11 @@ def _closed(document: dict[str, Any]) -> int:
 
 
 def _by_method(document: dict[str, Any]) -> Counter[str]:
-    return Counter({m["kind"]: m["activities"]
-                    for m in document.get("follow_up_4a2", {}).get("by_method", [])})
+    # Joint follow-up and shared kinds have a row per lead or source buyer: summed per kind.
+    counts: Counter[str] = Counter()
+    for m in document.get("follow_up_4a2", {}).get("by_method", []):
+        counts[m["kind"]] += m["activities"]
+    return counts
 
 
 def changes(published: dict[str, Any], live: dict[str, Any]) -> list[Change]:

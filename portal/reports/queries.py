@@ -401,6 +401,9 @@ class MethodCount:
     #: Joint follow-up led by this buyer (``kind`` is then ``JOINT_METHOD``): the lead's
     #: activities on joint agreements, whatever their kind, counted apart from the buyer's own.
     lead: str | None = None
+    #: A shared self-assessment or reused follow-up: the buyer whose follow-up it rests on
+    #: (one row per kind and source buyer).
+    source: str | None = None
 
 
 #: The by-method row of joint follow-up led by another buyer.
@@ -535,35 +538,39 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
     order = {code: i for i, code in enumerate(DFO_CATEGORIES.codes)}
     by_category = tuple(sorted(by_category, key=lambda c: order.get(c.category or "", 99)))
 
-    # The buyer's own activities by kind; joint follow-up as one row per lead buyer.
-    counted: dict[str, tuple[int, int]] = {}
+    # The buyer's own activities by kind; joint follow-up as one row per lead buyer; shared
+    # self-assessments and reused follow-up as one row per kind and source buyer.
+    counted: dict[tuple[str, str | None], tuple[int, int]] = {}
     joint_rows: list[MethodCount] = []
     # Grouped by the inner query's labels: PostgreSQL would not match a CASE with bound
     # parameters in the select list to the same CASE in GROUP BY.
+    is_joint = _joint(Agreement.buyer_id)
     methods = (
         select(
-            case((_joint(Agreement.buyer_id), JOINT_METHOD), else_=FollowUpActivity.kind)
-            .label("method"),
-            case((_joint(Agreement.buyer_id), Agreement.buyer_id), else_=None).label("lead"),
+            case((is_joint, JOINT_METHOD), else_=FollowUpActivity.kind).label("method"),
+            case((is_joint, Agreement.buyer_id), else_=None).label("lead"),
+            case((and_(~is_joint, FollowUpActivity.share_id.is_not(None)),
+                  FollowUpActivity.source_buyer_name), else_=None).label("source"),
             FollowUpActivity.id, FollowUpActivity.supplier_id,
         )
         .join(Agreement, Agreement.id == FollowUpActivity.agreement_id)
         .where(_qualifying_activities(year))
         .subquery()
     )
-    for kind, owner, n, s in _run(
-        select(methods.c.method, methods.c.lead, func.count(methods.c.id),
+    for kind, owner, source, n, s in _run(
+        select(methods.c.method, methods.c.lead, methods.c.source, func.count(methods.c.id),
                func.count(distinct(methods.c.supplier_id)))
-        .group_by(methods.c.method, methods.c.lead)
+        .group_by(methods.c.method, methods.c.lead, methods.c.source)
     ):
         if owner is None:
-            counted[kind] = (int(n), int(s))
+            counted[(kind, source)] = (int(n), int(s))
         else:
             joint_rows.append(MethodCount(JOINT_METHOD, int(n), int(s), leads.get(int(owner), "")))
     kind_order = {code: i for i, code in enumerate(ACTIVITY_KINDS.codes)}
     by_method = tuple(
-        MethodCount(kind, n, s)
-        for kind, (n, s) in sorted(counted.items(), key=lambda item: kind_order.get(item[0], 99))
+        MethodCount(kind, n, s, source=source)
+        for (kind, source), (n, s) in sorted(
+            counted.items(), key=lambda item: (kind_order.get(item[0][0], 99), item[0][1] or ""))
     ) + tuple(sorted(joint_rows, key=lambda m: m.lead or ""))
 
     return FollowUp(

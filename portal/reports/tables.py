@@ -148,7 +148,7 @@ def _by_agreement(r: YearReport) -> Table:
 def _by_method(r: YearReport) -> Table:
     L = labels.current()
     rows = tuple(
-        (L.method(m.kind, m.lead), m.kind, m.activities, m.suppliers)
+        (L.method(m.kind, m.lead, m.source), m.kind, m.activities, m.suppliers)
         for m in r.follow_up.by_method
     )
     return Table(

@@ -157,7 +157,7 @@ def draft_4a1(report: YearReport) -> str:
         paragraphs.append(_("No follow-up activities of our own were recorded in %(year)s.", year=year))
 
     if own:
-        methods = "; ".join(f"{names.method(m.kind)} ({n(m.activities)})" for m in own)
+        methods = "; ".join(f"{names.method(m.kind, m.lead, m.source)} ({n(m.activities)})" for m in own)
         paragraphs.append(_(
             "Our own follow-up in %(year)s by method, with the number of times: %(methods)s.",
             year=year, methods=methods,

@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.codes import ACTIVITY_KINDS, VERDICTS
+from portal.codes import RECORDABLE_ACTIVITY_KINDS, VERDICTS
 from portal.forms import PortalForm, select_choices
 
 MAX_TEXT = 10000
@@ -157,10 +157,10 @@ class _ActivityForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = select_choices([("", _l("Choose a kind")), *ACTIVITY_KINDS.choices()])
+        self.kind.choices = select_choices([("", _l("Choose a kind")), *RECORDABLE_ACTIVITY_KINDS.choices()])
 
     def validate_kind(self, field: SelectField) -> None:
-        if field.data not in ACTIVITY_KINDS:
+        if field.data not in RECORDABLE_ACTIVITY_KINDS:
             raise ValidationError(_l("Choose the kind of activity"))
 
     def validate_date(self, field: Field) -> None:

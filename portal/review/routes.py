@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as HttpResponse
 
 from portal import inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
-from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES
+from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, RECORDABLE_ACTIVITY_KINDS
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import (
@@ -161,6 +161,9 @@ def error_message(error: services.ReviewError) -> str:
                  "Nothing was changed.", year=details.get("year"))
     if error.reason == "not_historical":
         return _("Only a historical round's acceptance can be dated. Nothing was changed.")
+    if error.reason == "shared_activity":
+        return _("An activity recorded from a shared response cannot be corrected: withdraw it "
+                 "and record it again from the received response. Nothing was changed.")
     if error.reason == "withdrawn":
         return _("The activity is withdrawn and can no longer be changed. Nothing was changed.")
     return _("This cannot be done. Nothing was changed.")
@@ -539,7 +542,7 @@ def new_activity() -> HttpResponse | str | tuple[str, int]:
         form.agreement_id.data = inputs.arg_int("agreement") or 0
         form.supplier_id.data = inputs.arg_int("supplier") or 0
         kind = inputs.arg("kind")
-        form.kind.data = kind if kind in ACTIVITY_KINDS else ""
+        form.kind.data = kind if kind in RECORDABLE_ACTIVITY_KINDS else ""
     if form.validate_on_submit():
         agreement = db.session.get(Agreement, form.agreement_id.data, populate_existing=True)
         supplier = db.session.get(Supplier, form.supplier_id.data, populate_existing=True)
@@ -604,6 +607,9 @@ def edit_activity(activity_id: int) -> HttpResponse | str | tuple[str, int]:
     activity = get_activity_or_404(activity_id)
     if not activity.can_correct(signed_in_user()):
         flash(error_message(services.ReviewError("withdrawn")), "error")
+        return redirect(url_for("review.view_activity", activity_id=activity.id))
+    if activity.share_id is not None:
+        flash(error_message(services.ReviewError("shared_activity")), "error")
         return redirect(url_for("review.view_activity", activity_id=activity.id))
     form = EditActivityForm(obj=activity if request.method == "GET" else None)
     if form.validate_on_submit():

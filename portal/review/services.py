@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal import audit
-from portal.codes import ACTIVITY_KINDS, VERDICTS
+from portal.codes import RECORDABLE_ACTIVITY_KINDS, VERDICTS
 from portal.deviations import services as deviations
 from portal.extensions import db
 from portal.models import (
@@ -608,7 +608,7 @@ def create_activity(
 ) -> FollowUpActivity:
     """Record a dated follow-up activity for an agreement and one of its suppliers;
     ``backfilled``: done before Aktsom was used or outside it, recorded afterwards."""
-    if kind not in ACTIVITY_KINDS:
+    if kind not in RECORDABLE_ACTIVITY_KINDS:
         raise ReviewError("kind")
     if not supplier_is_on_agreement(supplier.id, agreement.id):
         raise ReviewError("not_on_agreement")
@@ -682,7 +682,9 @@ def edit_activity(activity: FollowUpActivity, *, kind: str, day: date, notes: st
     """Correct an activity's kind, date or notes; the trail keeps before, after and why."""
     if activity.is_withdrawn:
         raise ReviewError("withdrawn")
-    if kind not in ACTIVITY_KINDS:
+    if activity.share_id is not None:
+        raise ReviewError("shared_activity")
+    if kind not in RECORDABLE_ACTIVITY_KINDS:
         raise ReviewError("kind")
     before = _activity_snapshot(activity)
     activity.kind, activity.date, activity.notes = kind, day, notes

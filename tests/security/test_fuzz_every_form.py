@@ -151,6 +151,14 @@ SETUP: dict[str, Setup] = {
     "review.return_response": Setup(prepare=_status("submitted")),
     "review.accept_response": Setup(prepare=_historical_submitted),
     "review.reopen_response": Setup(prepare=_status("accepted")),
+    # Sharing is offered once the response is submitted; revoking on the page of the shared response.
+    "sharing.share_response": Setup(form_page=lambda w, s: f"/responses/{s.response.id}/sharing",
+                                    prepare=_status("submitted")),
+    "sharing.revoke_share": Setup(form_page=lambda w, s: f"/responses/{s.share.response_id}/sharing"),
+    # A received response's forms are on its page.
+    "received.save_received_verdicts": Setup(form_page=lambda w, s: f"/review/received/{s.share.id}"),
+    "received.accept_received": Setup(form_page=lambda w, s: f"/review/received/{s.share.id}"),
+    "received.reuse_received": Setup(form_page=lambda w, s: f"/review/received/{s.share.id}"),
     # The inbox shows what needs action first; the bulk form is under every response's list.
     "review.bulk_action": Setup(form_page=lambda w, s: "/review?status=all"),
     # The year is published: the page shows the published version first, the live figures
