@@ -195,5 +195,5 @@ def test_the_pdf_and_xlsx_name_the_source(client, db, monkeypatch, sharing):
 
     assert pdf.status_code == 200
     assert label in captured[-1]
-    cells = [str(c.value) for row in workbook["4a2_by_method"].iter_rows() for c in row]
+    cells = [str(c.value) for row in workbook[tr("4.A.2 By method")].iter_rows() for c in row]
     assert label in cells
