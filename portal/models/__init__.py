@@ -29,6 +29,7 @@ from portal.models.review import (
     ReportText,
 )
 from portal.models.risk import PriorityRisk
+from portal.models.site import ProductionSite
 from portal.models.storage import StoredObject
 from portal.models.supplier import Supplier
 from portal.models.user import LOCALES, Attempt, AttemptKind, Role, User
@@ -66,6 +67,7 @@ __all__ = [
     "BuyerKind",
     "BuyerOwned",
     "PriorityRisk",
+    "ProductionSite",
     "Role",
     "Supplier",
     "User",
