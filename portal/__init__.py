@@ -98,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.responses.routes import bp as responses_bp
     from portal.review.routes import bp as review_bp
     from portal.rounds.routes import bp as rounds_bp
+    from portal.sites.routes import bp as sites_bp
     from portal.supplier.routes import bp as supplier_bp
 
     app.register_blueprint(main_bp)
@@ -105,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(oidc_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(supplier_bp)
+    app.register_blueprint(sites_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(responses_bp)
     app.register_blueprint(review_bp)
