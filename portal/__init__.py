@@ -100,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.rounds.routes import bp as rounds_bp
     from portal.sharing.routes import bp as sharing_bp
     from portal.sharing.routes import received_bp
+    from portal.sites.routes import bp as sites_bp
     from portal.supplier.routes import bp as supplier_bp
 
     app.register_blueprint(main_bp)
@@ -107,6 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(oidc_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(supplier_bp)
+    app.register_blueprint(sites_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(responses_bp)
     app.register_blueprint(review_bp)

@@ -54,6 +54,7 @@ from portal.models import (
     EvidenceFile,
     FollowUpActivity,
     FollowUpRound,
+    ProductionSite,
     PublishedReport,
     PublishedReportFile,
     QuestionReview,
@@ -183,6 +184,9 @@ def _criteria(buyer_id: int) -> list[Any]:
         ),
         _own_published_files(buyer_id),
         with_loader_criteria(Supplier, lambda cls: cls.id.in_(suppliers), include_aliases=True),
+        # A supplier's site register: only for the buyers it supplies (and, on their pages, only
+        # what portal/sites/answers.py admits; see there).
+        with_loader_criteria(ProductionSite, lambda cls: cls.supplier_id.in_(suppliers), include_aliases=True),
         with_loader_criteria(
             User,
             lambda cls: or_(cls.buyer_id == buyer_id, cls.supplier_id.in_(suppliers)),
@@ -304,6 +308,7 @@ def _joint_criteria(buyer_id: int) -> list[Any]:
             lambda cls: or_(cls.id.in_(suppliers), cls.id.in_(joint_suppliers)),
             include_aliases=True,
         ),
+        with_loader_criteria(ProductionSite, lambda cls: cls.supplier_id.in_(suppliers), include_aliases=True),
         with_loader_criteria(
             User,
             lambda cls: or_(cls.buyer_id == buyer_id, cls.supplier_id.in_(suppliers)),

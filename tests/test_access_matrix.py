@@ -37,6 +37,7 @@ from portal.models import (
     FollowUpActivity,
     FollowUpRound,
     PriorityRisk,
+    ProductionSite,
     PublishedReport,
     PublishedReportFile,
     QuestionnaireVersion,
@@ -102,6 +103,7 @@ class Side:
     # world's buyer, with a file in the shared submission.
     share: Any
     shared_file: EvidenceFile
+    site: ProductionSite  # in the site register of the round's year
 
 
 @dataclass
@@ -178,7 +180,9 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
         activity = FollowUpActivity(kind="site_audit", date=date.today(), agreement_id=agreement.id,
                                     supplier_id=supplier.id, notes=f"Interne notater {name}")
         activity.attachments.append(attachment("rapport.pdf"))
-        db.session.add_all([deviation, proposal, activity])
+        site = ProductionSite(supplier_id=supplier.id, year=round_.year, name=f"{name} Factory", country="BD",
+                              tier="T1")
+        db.session.add_all([deviation, proposal, activity, site])
         share, shared_file = shared_with_this_buyer(name, supplier, user)
         return Side(
             supplier=supplier, user=user,
@@ -186,7 +190,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
                               password_hash=None),
             agreement=agreement, response=response, evidence=evidence, submission=submission, earlier=earlier,
             deviation=deviation, deviation_file=update.attachments[0], proposal=proposal,
-            activity=activity, activity_file=activity.attachments[0],
+            activity=activity, activity_file=activity.attachments[0], site=site,
             share=share, shared_file=shared_file,
         )
 
@@ -372,6 +376,19 @@ MATRIX: dict[str, Spec] = {
     "supplier.edit_details": supplier_only(lambda w, s: "/company/details"),
     "supplier.deactivate_colleague": supplier_only(
         lambda w, s: f"/company/colleagues/{s.invitee.id}/deactivate", owned=True),
+    # The supplier's production-site register: its own users only; staff never open it
+    "sites.current_sites": Spec(lambda w, s: "/company/sites/", LOGIN, ALLOWED, ALLOWED, DENIED, DENIED),
+    "sites.list_sites": supplier_only(lambda w, s: f"/company/sites/{w.round.year}"),
+    "sites.new_site": supplier_only(lambda w, s: f"/company/sites/{w.round.year}/new"),
+    "sites.edit_site": supplier_only(lambda w, s: f"/company/sites/site/{s.site.id}", owned=True),
+    "sites.delete_site": supplier_only(lambda w, s: f"/company/sites/site/{s.site.id}/delete", owned=True),
+    "sites.copy_sites": supplier_only(lambda w, s: f"/company/sites/{w.round.year + 1}/copy", method="POST"),
+    "sites.download_template": supplier_only(lambda w, s: f"/company/sites/{w.round.year}/template.xlsx"),
+    "sites.export_sites": supplier_only(lambda w, s: f"/company/sites/{w.round.year}/export.csv"),
+    "sites.import_sites": supplier_only(lambda w, s: f"/company/sites/{w.round.year}/import"),
+    "sites.confirm_import": supplier_only(lambda w, s: f"/company/sites/{w.round.year}/import/confirm",
+                                          method="POST"),
+    "sites.pick_sites": supplier_only(lambda w, s: f"/company/sites/responses/{s.response.id}", owned=True),
     # Responses: the supplier's own; staff read them (the review itself is in the review area)
     "responses.view_response": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}"),
     "responses.edit_section": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/sections/B"),

@@ -60,6 +60,7 @@ OWNER: dict[str, Callable[[Any, int], bool]] = {
     "PublishedReportFile": lambda row, b: row.report.buyer_id == b,
     # Shared organisations: a buyer sees those in its register.
     "Supplier": lambda row, b: row.id in _register(b),
+    "ProductionSite": lambda row, b: row.supplier_id in _register(b),
     "User": lambda row, b: row.buyer_id == b or row.supplier_id in _register(b),
 }
 
@@ -175,6 +176,8 @@ JOINT: dict[str, Callable[[Any, int, int], bool]] = {
         else JOINT["DeviationUpdate"](row.deviation_update, j, lead)),
     "Supplier": lambda row, j, lead: any(a.id == j for a in row.agreements),
     "User": lambda row, j, lead: False,
+    # A supplier's site register: a participant reads only its own suppliers' (sites reach it in answers).
+    "ProductionSite": lambda row, j, lead: False,
     # The lead's own: its sign-in settings and its published reports.
     "IdentityProvider": lambda row, j, lead: False,
     "PublishedReport": lambda row, j, lead: False,
@@ -196,7 +199,7 @@ def test_a_participant_reads_exactly_its_own_rows_and_the_joint_agreements(two_b
     everything = db.session.scalars(select(cls).execution_options(**{ALL_BUYERS: True})).all()
     readable = {row.id for row in everything
                 if OWNER[name](row, partner) or JOINT[name](row, joint, home)}
-    lead_only = ("PriorityRisk", "ReportText", "AuditEvent", "User", "IdentityProvider",
+    lead_only = ("PriorityRisk", "ReportText", "AuditEvent", "User", "ProductionSite", "IdentityProvider",
                  "PublishedReport", "PublishedReportFile", "ResponseShare", "ShareReview")
     assert name in lead_only or readable - {partner}, (
         f"the test world has no {name} on the joint agreement")

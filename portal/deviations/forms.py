@@ -57,7 +57,7 @@ class EditDeviationForm(PortalForm):
     country = SelectField(_l("Country"), validate_choice=False, default="")
     site_choice = SelectField(
         _l("Production site from the response"), validate_choice=False, default="",
-        description=_l("The sites the supplier listed in C5; or write the site below"),
+        description=_l("The sites the supplier listed in the response, and the sites of its register it has not marked confidential; or write the site below"),
     )
     site = StringField(
         _l("Production site"),

@@ -42,13 +42,13 @@ from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import Attachment, Deviation, Response, Role, Supplier
 from portal.questionnaires.definition import Question
-from portal.questionnaires.types import MAX_ROWS, answer_of
 from portal.responses.services import load_response
 from portal.review import labels
 from portal.review import queries as review_queries
 from portal.review import services as review_services
 from portal.review.downloads import send_attachment
 from portal.review.uploads import UploadProblem, store_all
+from portal.sites.answers import SiteChoice, sites_for_deviation
 
 bp = Blueprint("deviations", __name__, url_prefix="/deviations")
 require_roles(bp, Role.SUPPLIER, Role.REVIEWER, Role.ADMIN)
@@ -183,14 +183,11 @@ def view_deviation(deviation_id: int) -> tuple[str, int]:
 # Registering and editing (staff)
 
 
-def _c5_sites(response: Response | None) -> dict[str, dict[str, Any]]:
-    """The production sites the supplier listed in C5 of its latest answers, by row id."""
+def _sites(response: Response | None) -> dict[str, SiteChoice]:
+    """The production sites a deviation on ``response`` can name (see ``sites_for_deviation``)."""
     if response is None:
         return {}
-    answers = review_services.reviewed_answers(response).answers
-    rows = answer_of(answers, "C5").get("sites")
-    rows = rows[:MAX_ROWS] if isinstance(rows, list) else []
-    return {str(row["_id"])[:40]: row for row in rows if isinstance(row, dict) and row.get("_id")}
+    return sites_for_deviation(response, review_services.reviewed_answers(response).answers)
 
 
 def _warn_public_text(measures_text: str) -> None:
@@ -201,25 +198,24 @@ def _warn_public_text(measures_text: str) -> None:
         flash(guard.hits_message(hits), "warning")
 
 
-def _site_choices(sites: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+def _site_choices(sites: dict[str, SiteChoice]) -> list[tuple[str, str]]:
     choices = []
-    for row_id, row in sites.items():
-        where = ", ".join(str(row.get(key) or "") for key in ("city", "country") if row.get(key))
-        name = str(row.get("site_name") or row_id)
-        choices.append((row_id, f"{name} ({where})" if where else name))
+    for key, site in sites.items():
+        where = ", ".join(part for part in (site.city, site.country) if part)
+        choices.append((key, f"{site.name} ({where})" if where else site.name))
     return choices
 
 
-def _values(form: EditDeviationForm, sites: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _values(form: EditDeviationForm, sites: dict[str, SiteChoice]) -> dict[str, Any]:
     values = {name: getattr(form, name).data for name in services.DEVIATION_FIELDS}
     values["agreement_id"] = form.agreement_id.data or None
-    row = sites.get(form.site_choice.data or "")
-    if row is not None:
-        values["site"] = str(row.get("site_name") or "")[:200]
-        if not values.get("country") and row.get("country"):
-            values["country"] = str(row["country"])
-        if values.get("tier") == "TU" and row.get("tier") in TIERS:
-            values["tier"] = row["tier"]
+    site = sites.get(form.site_choice.data or "")
+    if site is not None:
+        values["site"] = site.name[:200]
+        if not values.get("country") and site.country:
+            values["country"] = site.country
+        if values.get("tier") == "TU" and site.tier in TIERS:
+            values["tier"] = site.tier
     return values
 
 
@@ -252,7 +248,7 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
         response, question = _prefill_source(form.response_id.data, form.question_id.data)
     form.set_suppliers(review_queries.supplier_choices())
     form.set_agreements(review_queries.agreement_choices())
-    sites = _c5_sites(response)
+    sites = _sites(response)
     form.set_sites(_site_choices(sites))
     if request.method == "GET":
         form.detected_date.data = date.today()
@@ -301,7 +297,7 @@ def edit_deviation(deviation_id: int) -> HttpResponse | str | tuple[str, int]:
     form.set_agreements(
         [(a.id, f"{a.name} ({a.reference})") for a in deviation.supplier.agreements]
     )
-    sites = _c5_sites(deviation.response)
+    sites = _sites(deviation.response)
     form.set_sites(_site_choices(sites))
     if request.method == "GET":
         form.agreement_id.data = deviation.agreement_id or 0

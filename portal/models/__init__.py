@@ -30,6 +30,7 @@ from portal.models.review import (
 )
 from portal.models.risk import PriorityRisk
 from portal.models.sharing import ResponseShare, ShareReview
+from portal.models.site import ProductionSite
 from portal.models.storage import StoredObject
 from portal.models.supplier import Supplier
 from portal.models.user import LOCALES, Attempt, AttemptKind, Role, User
@@ -69,6 +70,7 @@ __all__ = [
     "BuyerKind",
     "BuyerOwned",
     "PriorityRisk",
+    "ProductionSite",
     "Role",
     "Supplier",
     "User",

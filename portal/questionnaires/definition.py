@@ -153,6 +153,7 @@ class Part:
     options_from: str | None = None
     format: str | None = None  # text: what it means and is checked as ("email")
     at_most: str | None = None  # number: the id of a number part of the same question it may not exceed
+    role: str | None = None  # table: what the table is, for code that needs it (``ROLES``)
 
     @property
     def option_values(self) -> tuple[str, ...]:
@@ -289,6 +290,14 @@ class Definition:
                     section = replace(section, questions=kept)
             result.append(section)
         return tuple(result)
+
+    def table_with_role(self, role: str) -> tuple[Question, Part] | None:
+        """The question and table part that declare ``role`` (e.g. the production sites), if any."""
+        for question in self.questions():
+            for part in question.parts:
+                if part.type == "table" and part.role == role:
+                    return question, part
+        return None
 
     def questions_for(self, variant: str, social_dialogue: bool) -> tuple[Question, ...]:
         return tuple(
@@ -825,6 +834,7 @@ def _build_part(raw: Mapping[str, Any]) -> Part:
         default=default,
         format=raw.get("format"),
         at_most=raw.get("at_most"),
+        role=raw.get("role"),
     )
 
 

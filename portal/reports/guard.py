@@ -4,7 +4,8 @@ The report to Etisk handel Norge is public; production sites and sub-suppliers c
 secrets, and suppliers and persons are not to be named in it. The free texts that reach
 public outputs (a deviation's measures in 4.A.3, the 4.A.1 text, the priority risks of
 2.A.3) are checked against what the portal knows for the buyer: production sites (the
-deviations' sites and the sites listed in C5, which are also the sub-suppliers), suppliers'
+deviations' sites, the sites listed in the answers' production-site table and the sites of
+its suppliers' site registers, which are also the sub-suppliers), suppliers'
 names, organisation numbers and registry ids, and the names of persons (users, and a
 deviation's responsible person). A hit is a warning, never a refusal: the person writing
 decides.
@@ -33,7 +34,10 @@ from portal.models import (
     Agreement,
     Answer,
     Deviation,
+    FollowUpRound,
     PriorityRisk,
+    ProductionSite,
+    QuestionnaireVersion,
     Response,
     Supplier,
     User,
@@ -46,12 +50,12 @@ SITE = "site"
 SUPPLIER = "supplier"
 ORG_NUMBER = "org_number"
 PERSON = "person"
+ANSWER = "answer:"  # a row of the union that is an answer of a site table, not a term
 
 MIN_LENGTH = 4
 LEGAL_FORMS = re.compile(
     r"\s*(?:\(demo\)|\b(?:asa|as|ab|ans|da|sa|ltd|limited|gmbh|inc|llc|co\.?|oy|a/s|aps|bv|srl|sarl|"
     r"s\.a\.|spa|plc|pvt))\s*$", re.IGNORECASE)
-C5 = "C5"
 
 
 @dataclass(frozen=True)
@@ -98,13 +102,30 @@ class Terms:
         return tuple(hits)
 
 
-def _c5_site_names(rows: object) -> Iterable[str]:
-    if not isinstance(rows, dict):
-        return ()
-    sites = rows.get("sites")
-    if not isinstance(sites, list):
-        return ()
-    return (str(row.get("site_name") or "") for row in sites if isinstance(row, dict))
+def _site_tables(buyer: int) -> dict[str, set[str]]:
+    """Question id → part ids of the production-site tables in the buyer's questionnaire versions.
+
+    Found by the table's role in each version, never by a question id.
+    """
+    from portal.questionnaires import engine
+    from portal.sites.answers import sites_table
+
+    tables: dict[str, set[str]] = {}
+    versions = db.session.scalars(select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(
+        select(FollowUpRound.questionnaire_version_id).where(FollowUpRound.buyer_id == buyer))))
+    for version in versions:
+        found = sites_table(engine.definition_of(version))
+        if found is not None:
+            tables.setdefault(found[0].id, set()).add(found[1].id)
+    return tables
+
+
+def _site_names(value: object, part_ids: set[str]) -> Iterable[str]:
+    from portal.sites.answers import row_names
+
+    if isinstance(value, dict):
+        for part_id in part_ids:
+            yield from row_names(value.get(part_id))
 
 
 def known_terms(buyer_id: int | None = None) -> Terms:
@@ -118,6 +139,7 @@ def known_terms(buyer_id: int | None = None) -> Terms:
         raise ValueError("the public text guard needs a buyer")
     register = select(buyer_supplier.c.supplier_id).where(buyer_supplier.c.buyer_id == buyer)
     on_register = Supplier.id.in_(register)
+    tables = _site_tables(buyer)
     answers_of_buyer = Answer.response_id.in_(
         select(Response.id).join(Agreement, Agreement.id == Response.agreement_id)
         .where(Agreement.buyer_id == buyer))
@@ -130,15 +152,16 @@ def known_terms(buyer_id: int | None = None) -> Terms:
         select(literal(SITE), Deviation.site).where(Deviation.buyer_id == buyer, Deviation.site != ""),
         select(literal(PERSON), Deviation.responsible)
         .where(Deviation.buyer_id == buyer, Deviation.responsible != ""),
-        select(literal(C5), cast(Answer.value, String))
-        .where(Answer.question_id == C5, answers_of_buyer),
+        select(literal(SITE), ProductionSite.name).where(ProductionSite.supplier_id.in_(register)),
+        select(literal(ANSWER) + Answer.question_id, cast(Answer.value, String))
+        .where(Answer.question_id.in_(tables), answers_of_buyer),
         select(literal(PERSON), User.name)
         .where(User.name != "", or_(User.buyer_id == buyer, User.supplier_id.in_(register))),
     )
     terms: list[tuple[str, str]] = []
     for kind, value in db.session.execute(statement):
-        if kind == C5:
-            terms += [(SITE, name) for name in _c5_site_names(_json(value))]
+        if kind.startswith(ANSWER):
+            terms += [(SITE, name) for name in _site_names(_json(value), tables.get(kind[len(ANSWER):], set()))]
         elif value:
             terms.append((kind, value))
     return Terms((kind, term) for kind, term in terms if term and term.strip())

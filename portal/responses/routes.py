@@ -35,6 +35,7 @@ from portal.questionnaires.types import key_for, new_row_id, type_of
 from portal.responses import notify, services
 from portal.responses.views import build_question
 from portal.review import services as review_services
+from portal.sites.answers import sites_table
 from portal.uploads import UploadRefused, display_name, store_upload
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
@@ -317,6 +318,7 @@ def _render_section(
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
         refused=refused, copied_here=copied_here,
+        sites_question=next(iter(sites_table(definition) or ()), None),
     )
 
 

@@ -123,11 +123,25 @@ def register_version(content: str, filename: str, *, actor: User | None) -> Ques
 
 
 def ensure_shipped_versions(actor: User | None = None) -> list[QuestionnaireVersion]:
-    """Register every definition shipped with the code (idempotent)."""
-    return [
-        register_version(path.read_text(encoding="utf-8"), path.name, actor=actor)
-        for path in shipped_definitions()
-    ]
+    """Register every definition shipped with the code (idempotent).
+
+    A published version never changes: where an installation stored a shipped version
+    before the file gained annotations (a table's role, say), the stored content stays the
+    version's content and is returned, and the difference is logged once per call.
+    """
+    versions = []
+    for path in shipped_definitions():
+        try:
+            versions.append(register_version(path.read_text(encoding="utf-8"), path.name, actor=actor))
+        except VersionExists as error:
+            stored = db.session.scalar(select(QuestionnaireVersion).where(
+                QuestionnaireVersion.key == error.key, QuestionnaireVersion.version == error.version))
+            if stored is None:
+                raise
+            log.warning("shipped_version_differs key=%s version=%s file=%s kept=stored",
+                        error.key, error.version, path.name)
+            versions.append(stored)
+    return versions
 
 
 # Rounds

@@ -128,3 +128,28 @@ def test_publishing_a_report_whose_public_texts_name_someone_warns(client, town,
     post(client, "/reports/2025/publish")
 
     assert any("1 public text of the published report names" in m for m in flashed(client))
+
+
+def test_register_sites_are_known_terms_and_never_in_a_public_output(client, town, db, make, login_as):
+    from portal.models import ProductionSite
+
+    db.session.add(ProductionSite(supplier_id=town.s1.id, year=2025, name="Narayanganj Knitwear",
+                                  country="BD", tier="T1", is_confidential=False))
+    other = make.buyer(name="Annen kommune")
+    theirs = make.supplier(name="Hemmelig Leverandør AS", buyer=other)
+    make.agreement(suppliers=[theirs], buyer=other)
+    db.session.add(ProductionSite(supplier_id=theirs.id, year=2025, name="Elsewhere Weaving Mill",
+                                  country="CN", tier="T2"))
+    db.session.commit()
+    _scoped(db, town.reviewer.buyer_id)
+    try:
+        terms = guard.known_terms()
+        assert terms.find("Tiltak hos Narayanganj Knitwear") == (Hit(SITE, "Narayanganj Knitwear"),)
+        assert terms.find("Elsewhere Weaving Mill") == ()  # another buyer's supplier's register
+    finally:
+        _scoped(db, None)
+    login_as("reviewer", locale="en")
+    for path in ("/reports?year=2025", "/reports/2025.json", "/reports/2025.xlsx", "/reports/2025/4a3.csv"):
+        reply = client.get(path)
+        assert reply.status_code == 200, path
+        assert b"Narayanganj" not in reply.data, path

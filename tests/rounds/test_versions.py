@@ -85,6 +85,22 @@ def test_ensure_shipped_versions_is_idempotent(db):
     assert first[0].key == "dfo-human-rights"
 
 
+def test_a_shipped_version_stored_before_its_file_changed_is_kept(db, caplog):
+    """An installation that stored 2025.1 before the file gained an annotation (C5's
+    ``role``) keeps its stored content: the demo data and the round pages do not fail."""
+    path = shipped_definitions()[0]
+    older = re.sub(r"\n *role: production_sites[^\n]*", "", path.read_text(encoding="utf-8"), count=1)
+    assert older != path.read_text(encoding="utf-8")
+    stored = services.register_version(older, path.name, actor=None)
+    db.session.commit()
+
+    versions = services.ensure_shipped_versions()
+
+    assert versions[0].id == stored.id
+    assert versions[0].content == older
+    assert "shipped_version_differs" in caplog.text
+
+
 # The CLI
 
 

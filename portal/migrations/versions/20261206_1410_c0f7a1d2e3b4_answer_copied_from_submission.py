@@ -4,7 +4,7 @@ A copied answer remembers the earlier submission it was copied from (any respons
 same supplier), so its source can be shown until it is confirmed.
 
 Revision ID: c0f7a1d2e3b4
-Revises: 5e7a9c1d2b34
+Revises: 247b43fa714f
 Create Date: 2026-12-06 14:10:00+00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0f7a1d2e3b4'
-down_revision = '5e7a9c1d2b34'
+down_revision = '247b43fa714f'
 branch_labels = None
 depends_on = None
 
