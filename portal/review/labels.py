@@ -51,6 +51,7 @@ AUDIT_ACTIONS = {
     "answer.changed": _l("Answer changed"),
     "answer.confirmed": _l("Copied answer confirmed"),
     "answers.copied": _l("Answers copied from last year"),
+    "answers.imported": _l("Answers imported from a package"),
     "file.uploaded": _l("File uploaded"),
     "file.removed": _l("File removed"),
     "response.submitted": _l("Response submitted"),
