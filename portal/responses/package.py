@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,7 +173,7 @@ def _open_archive(data: bytes) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError):
         raise PackageRefused([_("The file is not a ZIP archive. Choose a package downloaded from Aktsom "
                                 "(Download answers (ZIP)).")]) from None
     file_limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
@@ -204,7 +205,7 @@ def _open_archive(data: bytes) -> dict[str, bytes]:
                 continue
             with archive.open(info) as member:
                 members[info.filename] = member.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         raise PackageRefused([_("The ZIP archive is damaged. Download the package again.")]) from None
     return members
 

@@ -14,6 +14,8 @@ from io import BytesIO
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal import storage
 from portal.models import Answer, AuditEvent, EvidenceFile, FollowUpRound, Response, Submission
@@ -23,6 +25,7 @@ from portal.uploads import store_upload
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.factories import Factories
 from tests.responses.conftest import store_shipped_version
+from tests.security.test_fuzz_forms import FUZZ
 
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
@@ -177,8 +180,13 @@ def test_import_fills_a_draft_marked_copied_with_the_files_and_one_audit_record(
     page = client.get(f"/responses/{draft.id}").get_data(as_text=True)
     assert "1 file was added." in page
     # Copied answers block the submission until confirmed, as after "copy last year's answers".
-    submit = client.get(f"/responses/{draft.id}/submit").get_data(as_text=True)
-    assert f'href="/responses/{draft.id}/sections/B' in submit
+    from portal.responses.services import unconfirmed_copies
+
+    response = db.session.get(Response, draft.id)
+    definition = engine.definition_of(response.round.questionnaire_version)
+    waiting = {q.id for _s, q in unconfirmed_copies(
+        response, engine.sections_for_agreement(definition, response.agreement), actor=user)}
+    assert {"B1", "B4", "C5"} <= waiting
 
 
 def test_answers_already_typed_are_kept_and_counted(client, db, setup):
@@ -403,3 +411,45 @@ def test_another_suppliers_response_is_not_found(client, db, make, make_response
     assert reply.status_code == 404
     assert _state(db, foreign) == before
     assert client.get(f"/responses/{foreign.id}/import").status_code == 404
+
+
+# -- Arbitrary content: a clear refusal or an import, never a server error ---------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
+    | st.sampled_from(["yes", "", "r0000001", "31.12.2024", "1e309", "../x"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["_id", "answer", "sites", "site_name", "country", "file", "x"]), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(FUZZ, max_examples=30)
+@given(question=st.sampled_from(["A1", "B1", "B2", "B5", "C5", "H1", "I1", "Q9", "", "__proto__"]),
+       value=json_values, header=st.sampled_from(["schema", "questionnaire", "files", "answers", None]),
+       header_value=json_values)
+def test_arbitrary_documents_are_refused_or_imported_never_an_error(client, db, setup, question, value,
+                                                                    header, header_value):
+    _user, source, draft = setup
+    package = _members(_export(client, source))
+
+    def change(document: dict[str, Any], members: Any) -> None:
+        document["answers"][question] = value
+        if header is not None:
+            document[header] = header_value
+
+    reply = _import(client, draft, _rezip(_zip(package), change))
+
+    assert reply.status_code in (302, 422), reply.status_code
+
+
+@settings(FUZZ, max_examples=30)
+@given(position=st.integers(min_value=0), byte=st.integers(min_value=0, max_value=255))
+def test_damaged_archives_are_refused_never_an_error(client, db, setup, position, byte):
+    _user, source, draft = setup
+    package = bytearray(_export(client, source))
+    package[position % len(package)] = byte
+
+    reply = _import(client, draft, bytes(package))
+
+    assert reply.status_code in (302, 422), reply.status_code
