@@ -453,3 +453,14 @@ def test_damaged_archives_are_refused_never_an_error(client, db, setup, position
     reply = _import(client, draft, bytes(package))
 
     assert reply.status_code in (302, 422), reply.status_code
+
+
+def test_the_problems_are_told_in_the_users_language(client, db, make_response, login_as):
+    user = login_as("supplier")  # Norwegian
+    draft = make_response(user.supplier, year=2025)
+    db.session.commit()
+
+    page = _refused(client, db, draft, _zip({"answers.json": b'{"schema": "annet/1"}'}))
+
+    assert "schema: ventet aktsom.answers/1, pakken har annet/1" in page
+    assert "Ingenting i besvarelsen ble endret" in page
