@@ -170,9 +170,28 @@ def check_name(filename: str | None) -> tuple[str, str]:
 
 def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
     """Check and store one uploaded file; raises UploadRefused with a message for the user."""
-    name, extension = check_name(filename)
+    name, _extension = check_name(filename)
     limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
     data = stream.read(limit + 1)
+    _name, mimetype = check_content(data, name)
+    record = storage.save(data, kind="uploads", content_type=mimetype)
+    return StoredFile(
+        original_name=name,
+        stored_name=record.key,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        mimetype=mimetype,
+    )
+
+
+def check_content(data: bytes, filename: str | None) -> tuple[str, str]:
+    """The checks of an upload without storing it: the display name and the MIME type to store.
+
+    Also used for the files of an answer package (portal/responses/package.py), which are all
+    checked before any of them is stored.
+    """
+    name, extension = check_name(filename)
+    limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
     if not data:
         raise UploadRefused(_("The file is empty. Choose a file with content."))
     if len(data) > limit:
@@ -185,11 +204,4 @@ def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
             _("The content of the file does not match its name (.%(ext)s). Check that it is the right file.",
               ext=extension)
         )
-    record = storage.save(data, kind="uploads", content_type=mimetype)
-    return StoredFile(
-        original_name=name,
-        stored_name=record.key,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        mimetype=mimetype,
-    )
+    return name, mimetype

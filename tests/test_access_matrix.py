@@ -404,6 +404,10 @@ MATRIX: dict[str, Spec] = {
         lambda w, s: f"/responses/{s.response.id}/copy/preview?submission={s.earlier.id}", staff_outcome=DENIED),
     "responses.copy_answers": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/copy",
                                                 method="POST", staff_outcome=DENIED),
+    "responses.export_package": owned_by_supplier(
+        lambda w, s: f"/responses/{s.response.id}/submissions/{s.submission.number}/answers.zip"),
+    "responses.import_package": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}/import",
+                                                  staff_outcome=DENIED),
     # Rounds and questionnaire versions: staff read, administrators change, reviewers extend deadlines
     "rounds.list_rounds": staff(lambda w, s: "/rounds"),
     "rounds.view_round": staff(lambda w, s: f"/rounds/{w.round.id}"),
@@ -632,7 +636,7 @@ def _passes(outcome: Outcome, response: Any) -> bool:
 #: Pages of side a's records that a participant in its joint agreement reads as the lead does.
 JOINT_READABLE = {
     "admin.view_agreement", "admin.view_supplier", "responses.view_response",
-    "responses.download_file", "responses.receipt", "rounds.view_round", "review.review_response",
+    "responses.download_file", "responses.receipt", "responses.export_package", "rounds.view_round", "review.review_response",
     "review.response_history", "review.view_activity", "review.download_activity_file",
     "deviations.view_deviation", "deviations.download_attachment",
 }

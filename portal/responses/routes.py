@@ -12,6 +12,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -32,7 +33,8 @@ from portal.models import EvidenceFile, Response, ResponseStatus, Submission
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
-from portal.responses import notify, services
+from portal.responses import notify, package, services
+from portal.responses.forms import ImportPackageForm
 from portal.responses.views import build_question
 from portal.review import services as review_services
 from portal.sites.answers import sites_table
@@ -530,3 +532,70 @@ def receipt(response_id: int, number: int) -> HttpResponse:
                         download_name=notify.receipt_filename(response, submission),
                         content_type="application/pdf")
 
+
+
+@bp.route("/<int:response_id>/submissions/<int:number>/answers.zip")
+def export_package(response_id: int, number: int) -> HttpResponse:
+    """One submission as a portable answer package (schema aktsom.answers/1 and the files):
+    for the supplier and for the staff who see the response, as the receipt."""
+    response = _load(response_id)
+    submission = next((s for s in response.submissions if s.number == number), None)
+    if submission is None:
+        abort(404)
+    data = package.build_package(response, submission)
+    reply = HttpResponse(data, mimetype="application/zip")
+    reply.headers["Content-Disposition"] = f'attachment; filename="{package.package_filename(response, submission)}"'
+    reply.headers["X-Content-Type-Options"] = "nosniff"
+    reply.headers["Cache-Control"] = "no-store"
+    return reply
+
+
+@bp.route("/<int:response_id>/import", methods=["GET", "POST"])
+def import_package(response_id: int) -> HttpResponse | str | tuple[str, int]:
+    """Fill a draft from an answer package; the package is checked in full before anything changes."""
+    response = _load(response_id)
+    if not response.can_edit(current_user):
+        if current_user.is_supplier:
+            flash(_("The response has been submitted and can no longer be changed. Nothing was imported."), "error")
+            return redirect(url_for("responses.view_response", response_id=response.id))
+        abort(403)
+    form = ImportPackageForm()
+    problems: package.PackageRefused | None = None
+    if form.validate_on_submit():
+        limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+        try:
+            checked = package.read_package(form.package.data.read(limit + 1), response, current_locale())
+        except package.PackageRefused as refused:
+            problems = refused
+            form.package.errors.append(_("The package cannot be imported: see the problems listed below. "
+                                         "Nothing in the response was changed."))
+        else:
+            result = services.import_answers(response, checked.values, checked.files, actor=current_user,
+                                             source=checked.source)
+            db.session.commit()
+            _flash_import(result, checked.not_asked)
+            return redirect(url_for("responses.view_response", response_id=response_id))
+    status = 422 if form.errors else 200
+    return render_template("responses/import_package.html", response=response, form=form,
+                           problems=problems), status
+
+
+def _flash_import(result: services.ImportResult, not_asked: list[str]) -> None:
+    if result.imported:
+        flash(ngettext("%(num)s question was filled from the package. Check each one and confirm or change it.",
+                       "%(num)s questions were filled from the package. Check each one and confirm or change it.",
+                       len(result.imported)) + " "
+              + ngettext("%(num)s file was added.", "%(num)s files were added.", result.files), "success")
+    else:
+        flash(_("Nothing was imported: the package had no answers for the questions still open here."), "info")
+    if result.kept:
+        flash(ngettext("%(num)s question you had already answered was kept as it was (%(questions)s).",
+                       "%(num)s questions you had already answered were kept as they were (%(questions)s).",
+                       len(result.kept), questions=", ".join(result.kept)), "info")
+    if result.not_open or not_asked:
+        skipped = [*result.not_open, *not_asked]
+        flash(ngettext("%(num)s answer was not imported: a declaration, a question not open for changes, or "
+                       "one this agreement does not ask (%(questions)s).",
+                       "%(num)s answers were not imported: declarations, questions not open for changes, or "
+                       "ones this agreement does not ask (%(questions)s).",
+                       len(skipped), questions=", ".join(skipped)), "info")

@@ -9,6 +9,7 @@ when two saves arrive at the same moment: the database settles the race (see
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -400,6 +401,96 @@ def confirm_section_copies(
         audit.record("answers.section_confirmed", response, actor=actor, supplier_id=response.supplier_id,
                      field=section.id, after={"questions": done})
     return result
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    """A file of an answer package, checked as an upload is (portal/uploads.check_content)."""
+
+    question_id: str
+    part_id: str
+    name: str
+    data: bytes
+    mimetype: str
+    tag: str = ""
+
+
+@dataclass
+class ImportResult:
+    imported: list[str] = field(default_factory=list)  # questions that received answers or files
+    kept: list[str] = field(default_factory=list)  # already answered here: left as they were
+    not_open: list[str] = field(default_factory=list)  # declarations, and questions not open for editing
+    files: int = 0
+
+
+def import_answers(
+    response: Response,
+    values: Mapping[str, dict[str, Any]],
+    files: Sequence[ImportedFile],
+    *,
+    actor: User,
+    source: Mapping[str, Any],
+) -> ImportResult:
+    """Fill unanswered questions from a checked answer package (portal/responses/package.py).
+
+    The one place imported answers are written. Each lands marked "copied until confirmed",
+    as ``copy_answers`` does; a question already answered here (an answer typed,
+    or a file attached) is left exactly as it is, and so are its files; a declaration is
+    never imported. Files are stored through portal/storage.py. One audit record says what
+    came from where (``source``: the package's questionnaire and submission).
+    """
+    if not response.can_edit(actor):
+        raise ResponseStateError(response.status)
+    existing = {a.question_id: a for a in response.answers}
+    with_files = {f.question_id for f in response.files if f.removed_at is None}
+    result = ImportResult()
+    now = utcnow()
+    wanted = list(dict.fromkeys([*values, *(f.question_id for f in files)]))
+    declarations = declaration_ids(response)
+    for question_id in wanted:
+        answer = existing.get(question_id)
+        if not response.can_edit_question(actor, question_id) or question_id in declarations:
+            result.not_open.append(question_id)
+        elif (answer is not None and not _blank(answer.value or {})) or question_id in with_files:
+            result.kept.append(question_id)
+        else:
+            result.imported.append(question_id)
+    imported = set(result.imported)
+    for question_id in result.imported:
+        # A question given only files gets an empty answer, so that it, too, waits for a confirmation.
+        value = dict(values.get(question_id) or {})
+        answer = existing.get(question_id)
+        if answer is None:
+            response.answers.append(Answer(question_id=question_id, value=value, revision=1, is_copied=True,
+                                           updated_at=now, updated_by=actor))
+        else:
+            answer.value, answer.is_copied = value, True
+            answer.revision += 1
+            answer.updated_at, answer.updated_by = now, actor
+    for imported_file in files:
+        if imported_file.question_id not in imported:
+            continue
+        record = storage.save(imported_file.data, kind="uploads", content_type=imported_file.mimetype)
+        response.files.append(EvidenceFile(
+            question_id=imported_file.question_id, part_id=imported_file.part_id,
+            original_name=imported_file.name, stored_name=record.key, stored=record,
+            size=len(imported_file.data), sha256=hashlib.sha256(imported_file.data).hexdigest(),
+            mimetype=imported_file.mimetype,
+            tag=imported_file.tag[:200], uploaded_by=actor, uploaded_at=now,
+        ))
+        result.files += 1
+    if result.imported:
+        _mark_started(response)
+    audit.record("answers.imported", response, actor=actor, supplier_id=response.supplier_id,
+                 after={"source": dict(source), "questions": len(result.imported), "files": result.files,
+                        "kept": result.kept, "not_open": result.not_open})
+    return result
+
+
+def declaration_ids(response: Response) -> set[str]:
+    """The declarations of the response's questionnaire: given anew at each submission, never imported."""
+    definition = engine.definition_of(response.round.questionnaire_version)
+    return {q.id for q in definition.questions() if q.is_declaration}
 
 
 def snapshot_files(response: Response) -> list[dict[str, Any]]:

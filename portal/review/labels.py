@@ -52,6 +52,7 @@ AUDIT_ACTIONS = {
     "answer.confirmed": _l("Copied answer confirmed"),
     "answers.copied": _l("Answers copied from an earlier submission"),
     "answers.section_confirmed": _l("Copied answers of a part confirmed"),
+    "answers.imported": _l("Answers imported from a package"),
     "file.uploaded": _l("File uploaded"),
     "file.removed": _l("File removed"),
     "response.submitted": _l("Response submitted"),
