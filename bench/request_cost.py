@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -354,9 +355,11 @@ def main() -> None:
         helper = build_helper(Path(tempfile.mkdtemp(prefix="aktsom-cost-helper-")))
         print(f"\nInstructions per request (callgrind, this process only, mean of {args.cg_requests} "
               "requests of each kind after a warm-up):")
-        counted = {}
-        for checkout, name in zip(checkouts, names, strict=True):
-            counted[name] = instructions(checkout, env, response_id, args.cg_requests, helper)
+        # Instructions do not depend on the machine's load: the checkouts run side by side.
+        with ThreadPoolExecutor(max_workers=len(checkouts)) as pool:
+            futures = {name: pool.submit(instructions, checkout, env, response_id, args.cg_requests, helper)
+                       for checkout, name in zip(checkouts, names, strict=True)}
+            counted = {name: future.result() for name, future in futures.items()}
         base = counted[names[0]]
         for kind, label in (("page", "GET section page"), ("save", "POST save")):
             print(f"  {label}")
