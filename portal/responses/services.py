@@ -76,12 +76,17 @@ def files_of(response: Response) -> dict[tuple[str, str], list[EvidenceFile]]:
     return dict(grouped)
 
 
-def load_response(response_id: int) -> Response | None:
+def load_response(response_id: int, *, for_save: bool = False) -> Response | None:
     """A response with everything the fill-in and review pages need, in a fixed number of queries.
 
     The round (with its questionnaire), the agreement and the supplier come in the response's
-    own statement; the collections in one statement each.
+    own statement; the collections in one statement each. A save (``for_save``) reads only
+    the answers: its files and submissions load if it touches them (a file removed or
+    uploaded), instead of two statements on every save.
     """
+    collections = [selectinload(Response.answers)]
+    if not for_save:
+        collections += [selectinload(Response.files), selectinload(Response.submissions)]
     return db.session.scalar(
         select(Response)
         .where(Response.id == response_id)
@@ -89,9 +94,7 @@ def load_response(response_id: int) -> Response | None:
             joinedload(Response.round).joinedload(FollowUpRound.questionnaire_version),
             joinedload(Response.agreement),
             joinedload(Response.supplier),
-            selectinload(Response.answers),
-            selectinload(Response.files),
-            selectinload(Response.submissions),
+            *collections,
         )
     )
 
