@@ -142,3 +142,20 @@ def test_the_last_section_leads_to_the_submit_check_without_a_statement_after_th
     assert reply.location.endswith(f"/responses/{response.id}/submit")
     assert after == [], _report(before, after)
     assert len(before) <= BUDGET, _report(before, after)
+
+
+def test_the_section_page_reads_no_submission_and_a_fixed_number_of_statements(client, db, setting, count_queries):
+    user, response, path = setting
+    db.session.add(Answer(response=response, question_id="B4", value={"answer": "Før"}, revision=1,
+                          updated_by=user))
+    db.session.commit()
+    client.get(path)  # the definition parsed and cached, as on a running server
+    db.session.remove()
+    with count_queries() as counted:
+        page = client.get(path)
+    assert page.status_code == 200
+    assert "Før" in page.get_data(as_text=True)
+    assert _reads_of(counted, "submission") == [], "\n".join(counted)
+    # The user, the response (with its round, questionnaire, agreement and supplier), its
+    # answers, its files, the input kept at sign-out.
+    assert len(counted) == 5, "\n".join(counted)
