@@ -35,10 +35,28 @@ def _parse_cached(content: str, filename: str, content_hash: str) -> Definition:
     return parse_definition(content, filename)
 
 
+#: Parsed definitions by (content hash, file name). A stored version's hash is the sha256 of
+#: its canonical content and unique, so the hash alone finds it: looking it up in
+#: ``_parse_cached`` by the content itself hashed and compared the whole text (some 70 kB)
+#: on every request, and asked for the text, which the pages need only to parse it once.
+_BY_HASH: dict[tuple[str, str], Definition] = {}
+_BY_HASH_MAX = 64
+
+
 def definition_of(version: Any) -> Definition:
     """The parsed definition of a stored QuestionnaireVersion (cached by its hash)."""
-    return _parse_cached(version.content, version.filename or f"{version.key}-{version.version}.yaml",
-                         version.content_hash)
+    filename = version.filename or f"{version.key}-{version.version}.yaml"
+    content_hash = version.content_hash
+    if not content_hash:
+        return _parse_cached(version.content, filename, content_hash)
+    key = (content_hash, filename)
+    definition = _BY_HASH.get(key)
+    if definition is None:
+        definition = _parse_cached(version.content, filename, content_hash)
+        if len(_BY_HASH) >= _BY_HASH_MAX:
+            _BY_HASH.clear()
+        _BY_HASH[key] = definition
+    return definition
 
 
 def sections_for_agreement(definition: Definition, agreement: Any) -> tuple[Section, ...]:

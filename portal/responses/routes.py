@@ -50,8 +50,8 @@ def _signed_in() -> None:
     """Every page here needs a signed-in user; each route then checks the response."""
 
 
-def _load(response_id: int) -> Response:
-    response = services.load_response(response_id)
+def _load(response_id: int, *, files: bool = True, submissions: bool = True) -> Response:
+    response = services.load_response(response_id, files=files, submissions=submissions)
     if response is None or not response.can_view(current_user):
         abort(404)
     return response
@@ -204,7 +204,8 @@ def _remove_file_action(response: Response, action: str) -> None:
 @bp.route("/<int:response_id>/sections/<section_id>", methods=["GET", "POST"])
 def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tuple[str, int]:
     """Answer one section. Save keeps exactly what was typed, also when it is incomplete."""
-    response = _load(response_id)
+    # The section page shows no submission; a save reads neither the files nor the submissions.
+    response = _load(response_id, files=request.method == "GET", submissions=False)
     definition, sections = _definition(response)
     section = _section(sections, section_id)
     if request.method == "GET":

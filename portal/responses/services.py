@@ -78,12 +78,19 @@ def files_of(response: Response) -> dict[tuple[str, str], list[EvidenceFile]]:
     return dict(grouped)
 
 
-def load_response(response_id: int) -> Response | None:
+def load_response(response_id: int, *, files: bool = True, submissions: bool = True) -> Response | None:
     """A response with everything the fill-in and review pages need, in a fixed number of queries.
 
     The round (with its questionnaire), the agreement and the supplier come in the response's
-    own statement; the collections in one statement each.
+    own statement; the collections in one statement each. A page that does not show the
+    files or the submissions leaves them out (``files=False``, ``submissions=False``): they
+    then load if something touches them (a save that removes or uploads a file).
     """
+    collections = [selectinload(Response.answers)]
+    if files:
+        collections.append(selectinload(Response.files))
+    if submissions:
+        collections.append(selectinload(Response.submissions))
     return db.session.scalar(
         select(Response)
         .where(Response.id == response_id)
@@ -91,9 +98,7 @@ def load_response(response_id: int) -> Response | None:
             joinedload(Response.round).joinedload(FollowUpRound.questionnaire_version),
             joinedload(Response.agreement),
             joinedload(Response.supplier),
-            selectinload(Response.answers),
-            selectinload(Response.files),
-            selectinload(Response.submissions),
+            *collections,
         )
     )
 
