@@ -119,3 +119,20 @@ def test_a_question_the_definition_does_not_score_asks_for_no_verdict(client, db
     assert "Verdict on A1" in html or tr("Verdict on %(question)s", question="A1") in html
     assert tr("Verdict on %(question)s", question="A2") not in html
     assert tr("The questionnaire does not ask for a verdict on this question.") in text(page)
+
+
+def test_every_part_link_leads_somewhere_when_only_changes_are_shown(
+        client, db, make, submitted, resubmit, login_as):
+    user = make.user(role="supplier")
+    response = submitted(user=user, answers={"B4": {"answer": "Hvert år."}})
+    login_as("reviewer")
+    return_response(client, response, ["B4"], "Utdyp B4.")
+    resubmit(db.session.get(Response, response.id), user, {"B4": {"answer": "Hvert kvartal."}})
+
+    html = client.get(f"/review/responses/{response.id}?changes=only").get_data(as_text=True)
+
+    anchors = set(re.findall(r'href="#(section-[A-Z])"', html))
+    ids = set(re.findall(r'id="(section-[A-Z])"', html))
+    assert anchors == {"section-B"}
+    assert anchors <= ids  # no link to a part that is not on the page (WCAG 2.4.1, HTML_CodeSniffer)
+    assert f"/review/responses/{response.id}?part=C" in html
