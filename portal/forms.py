@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, PasswordField, ValidationError
+from wtforms import Field, FieldList, Form, FormField, PasswordField, ValidationError
 from wtforms.fields import choices as _wtforms_choices
 
 from portal.inputs import INT_MAX, clean
@@ -42,6 +42,9 @@ class PortalForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form: Form, unbound_field: Any, options: dict[str, Any]) -> Field:
+            if unbound_field.field_class in (FieldList, FormField):
+                # Lists and subforms take no filters; their entries get this stripping themselves.
+                return unbound_field.bind(form=form, **options)
             filters = unbound_field.kwargs.get("filters", [])
             cleaner = _drop_nul if unbound_field.field_class is PasswordField else _strip
             if cleaner not in filters:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from typing import IO
@@ -19,6 +20,11 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal import storage
+
+#: What reading an untrusted ZIP archive can raise: a broken or truncated archive, a damaged
+#: deflate stream (zlib.error), or a compression method zipfile cannot read, such as deflate64,
+#: for which it raises NotImplementedError. Each means "not an archive we accept", never a 500.
+UNREADABLE_ZIP = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError)
 
 # extension → (stored MIME type, kinds that filetype may report for it)
 ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
@@ -104,9 +110,7 @@ def _zip_kind(data: bytes) -> str | None:
             for prefix in ("word/", "xl/", "ppt/"):
                 if any(name.startswith(prefix) for name in names):
                     return "zip:" + prefix
-    # zipfile raises NotImplementedError for a compression method it cannot read (deflate64,
-    # for one): such a file is not an Office or ODF file we accept, like a broken archive.
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except UNREADABLE_ZIP:
         return None
     return None
 

@@ -257,3 +257,20 @@ def test_csrf_token_lives_as_long_as_the_session(app, client, login_as):
         response = client.post("/profile/language", data={"csrf_token": token, "locale": "en"})
 
     assert response.status_code == 302
+
+
+def test_an_office_file_with_a_damaged_deflate_stream_is_refused_not_a_server_error():
+    """zlib.error from a corrupted member is one of the ways a ZIP is unreadable (UNREADABLE_ZIP)."""
+    import io
+    import zipfile
+
+    from portal.uploads import _zip_kind
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text" * 20)
+    data = bytearray(buffer.getvalue())
+    start = 30 + len("mimetype")  # the member's compressed bytes follow its local header
+    data[start:start + 16] = b"\xff" * 16
+
+    assert _zip_kind(bytes(data)) is None

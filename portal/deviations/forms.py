@@ -226,13 +226,6 @@ class PlanActionForm(PortalForm):
 
 
 class ProposePlanForm(PortalForm):
-    class Meta:
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            # Lists and subforms take no filters; their entries get PortalForm's stripping.
-            if unbound_field.field_class in (FieldList, FormField):
-                return unbound_field.bind(form=form, **options)
-            return PortalForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
-
     actions = FieldList(FormField(PlanActionForm), min_entries=PLAN_ROWS, max_entries=MAX_PLAN_ACTIONS)
     note = TextAreaField(
         _l("Anything else about the plan"), validators=[Optional(), Length(max=MAX_TEXT)],

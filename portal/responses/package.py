@@ -19,7 +19,6 @@ import hashlib
 import json
 import re
 import zipfile
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +36,7 @@ from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Part, Question
 from portal.questionnaires.types import ROW_ID, Context, TableType, type_of
 from portal.responses.services import ImportedFile
-from portal.uploads import UploadRefused, check_content, display_name, strip_bidi
+from portal.uploads import UNREADABLE_ZIP, UploadRefused, check_content, display_name, strip_bidi
 
 SCHEMA = "aktsom.answers/1"
 ANSWERS = "answers.json"
@@ -173,7 +172,7 @@ def _open_archive(data: bytes) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError):
+    except UNREADABLE_ZIP:
         raise PackageRefused([_("The file is not a ZIP archive. Choose a package downloaded from Aktsom "
                                 "(Download answers (ZIP)).")]) from None
     file_limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
@@ -205,7 +204,7 @@ def _open_archive(data: bytes) -> dict[str, bytes]:
                 continue
             with archive.open(info) as member:
                 members[info.filename] = member.read(info.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+    except (*UNREADABLE_ZIP, RuntimeError):  # RuntimeError: an encrypted member
         raise PackageRefused([_("The ZIP archive is damaged. Download the package again.")]) from None
     return members
 

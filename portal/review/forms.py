@@ -79,13 +79,6 @@ class VerdictEntryForm(PortalForm):
 
 
 class SaveVerdictsForm(PortalForm):
-    class Meta:
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
-            # Lists and subforms take no filters; their entries get PortalForm's stripping.
-            if unbound_field.field_class in (FieldList, FormField):
-                return unbound_field.bind(form=form, **options)
-            return PortalForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
-
     verdicts = FieldList(FormField(VerdictEntryForm))
     # Which section's button was pressed, to return there after saving.
     section = StringField(validators=[Optional(), Length(max=20)])

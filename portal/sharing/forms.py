@@ -82,12 +82,6 @@ class ShareVerdictEntryForm(PortalForm):
 
 
 class ShareVerdictsForm(PortalForm):
-    class Meta:
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
-            if unbound_field.field_class in (FieldList, FormField):
-                return unbound_field.bind(form=form, **options)
-            return PortalForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
-
     verdicts = FieldList(FormField(ShareVerdictEntryForm))
     section = StringField(validators=[Optional(), Length(max=20)])
 
