@@ -253,6 +253,9 @@ def load_demo_data() -> dict[str, int]:
     created["rounds"] = load_demo_followup(reviewer, admin)
     created["agreements"] += _second_municipality(buyers["fjordvik"], suppliers, password_hash)
     created["agreements"] += _cooperation(buyers, suppliers, password_hash)
+    from portal.demo_register import load_demo_register
+
+    created.update(load_demo_register())
     _user("plattform@aktsom.example", "Mona Drift (demo)", Role.PLATFORM_ADMIN, None, password_hash,
           job_title="Driftsansvarlig Aktsom")
     db.session.flush()

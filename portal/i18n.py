@@ -22,6 +22,8 @@ from portal.models import LOCALES
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a command or a job: Norwegian unless it forces a locale
+        return "nb"
     try:
         if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
             return str(current_user.locale)

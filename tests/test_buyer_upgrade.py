@@ -48,11 +48,17 @@ def _one_municipality() -> None:
         FollowUpRound,
         QuestionReview,
         Response,
+        ResponseShare,
+        ShareReview,
         Submission,
         agreement_participant,
         agreement_supplier,
     )
 
+    # Responses shared with another buyer (a supplier's consent names two buyers).
+    shares = select(ResponseShare.id).where(ResponseShare.buyer_id.in_(others))
+    _db.session.execute(delete(ShareReview).where(ShareReview.share_id.in_(shares)))
+    _db.session.execute(delete(ResponseShare).where(ResponseShare.buyer_id.in_(others)))
     # The cooperation's joint agreement and its follow-up.
     _db.session.execute(delete(agreement_participant))
     deviations = select(Deviation.id).where(Deviation.buyer_id.in_(others))

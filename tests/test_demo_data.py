@@ -126,3 +126,37 @@ def test_the_cooperations_joint_workwear_agreement_counts_for_both_municipalitie
     assert read_only.status_code == 200
     assert tr("Accept the response") not in text(read_only)
     assert "Sjekket mot revisjonsrapporten." not in read_only.get_data(as_text=True)
+
+
+def test_the_workwear_supplier_keeps_its_sites_and_has_shared_its_2024_answer_with_fjordvik(
+        app, db, monkeypatch):
+    """The register and a share are in the demo (issue 14): the supplier finds its factories
+    instead of an empty register, and Fjordvik's reviewer has a received response to try."""
+    from portal.demo_register import SHARED_AGREEMENT
+    from portal.models import Agreement, ProductionSite, ResponseShare
+    from portal.questionnaires.samples import SITES
+    from tests.auth.helpers import text
+
+    isolate_requests(app, monkeypatch)
+    _load(app)
+    supplier_id = db.session.scalar(select(User.supplier_id).where(
+        User.email == "leverandor@arbeidsklaer.example"))
+    for year in (2024, 2026):
+        names = db.session.scalars(select(ProductionSite.name).where(
+            ProductionSite.supplier_id == supplier_id, ProductionSite.year == year)).all()
+        assert sorted(names) == sorted(site[0] for site in SITES), year
+    share = db.session.scalar(select(ResponseShare))
+    assert share.supplier_id == supplier_id
+    assert share.revoked_at is None
+    response = db.session.get(Response, share.response_id)
+    assert db.session.get(Agreement, response.agreement_id).reference == SHARED_AGREEMENT
+
+    supplier = app.test_client()
+    assert sign_in(supplier, "leverandor@arbeidsklaer.example", DEMO_PASSWORD).status_code == 302
+    assert SITES[0][0] in text(supplier.get("/company/sites/2026"))
+    fjordvik = app.test_client()
+    assert sign_in(fjordvik, "fagansvarlig@fjordvik.example", DEMO_PASSWORD).status_code == 302
+    assert fjordvik.get(f"/review/received/{share.id}").status_code == 200
+    lillestrom = app.test_client()
+    assert sign_in(lillestrom, "fagansvarlig@kommune.example", DEMO_PASSWORD).status_code == 302
+    assert lillestrom.get(f"/review/received/{share.id}").status_code == 404

@@ -9,6 +9,7 @@ from typing import Any
 
 from portal.questionnaires.definition import Part, Question, Section
 from portal.questionnaires.types import options_of
+from portal.sites.answers import ROLE as SITES_ROLE
 
 SITES = [
     ("Dhaka Apparel Works Ltd", "Plot 12, Ashulia", "Dhaka", "BD", 1450),
@@ -81,7 +82,8 @@ def _sample_question(question: Question, rng: random.Random, today: date, rows: 
         if part.type == "file":
             continue
         if part.type == "table":
-            count = max(part.min_rows, 1) if question.id != "C5" else 3
+            sites = part.role == SITES_ROLE
+            count = 3 if sites else max(part.min_rows, 1)
             table_rows = []
             for index in range(count):
                 row: dict[str, Any] = {"_id": f"r{question.id.lower()}{index:04d}"}
@@ -89,7 +91,7 @@ def _sample_question(question: Question, rng: random.Random, today: date, rows: 
                     if column.type == "file":
                         continue
                     row[column.id] = sample_part(column, rng, today, rows)
-                if question.id == "C5" and index < len(SITES):
+                if sites and index < len(SITES):
                     name, address, city, country, workers = SITES[index]
                     row.update(site_name=name, address=address, city=city, country=country,
                                workers_total=str(workers))
