@@ -10,19 +10,21 @@ class here, one entry in ``REGISTRY`` and one template in
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, lazy_pgettext, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from portal.i18n import format_locale
@@ -41,6 +43,18 @@ MAX_DECIMALS = 10
 ROW_ID = re.compile(r"^[a-z0-9]{4,16}$")
 # One address: something@domain.tld, no spaces, no second @ (what a person can be mailed at).
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+#: Sample text by part id, for demo data and tests (``PartType.sample``).
+SAMPLE_TEXTS = {
+    "name": "Kari Nordmann",
+    "job_title": "Bærekraftsansvarlig",
+    "email": "kari.nordmann@leverandor.example",
+    "products": "Arbeidsbukser, varselklær",
+    "indicator": "Andel arbeidere som har deltatt i dialogmøter",
+    "target": "Alle fabrikker har valgt arbeiderkomité",
+    "responsible": "Innkjøpssjef",
+    "description": "Avvik registrert ved revisjon; tiltaksplan avtalt med fabrikken.",
+}
 
 
 class FileLike(Protocol):
@@ -162,6 +176,14 @@ class PartType:
 
     name: ClassVar[str]
     template: ClassVar[str]
+    #: The type's name for people (the questionnaire preview).
+    label: ClassVar[Any]
+    #: Whether the preview lists the part's options.
+    lists_options: ClassVar[bool] = False
+    #: Whether the value lives in the answer; files are evidence rows of their own.
+    stores_value: ClassVar[bool] = True
+    #: Whether a person picks the value instead of typing it ("Choose an option").
+    is_chosen: ClassVar[bool] = False
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         return posted(form, key).strip()
@@ -187,9 +209,26 @@ class PartType:
         """What the fill-in page puts into the control: bounded, so a huge stored value cannot stall it."""
         return self.coerce(raw, part)
 
+    def describe(self, part: Part) -> list[str]:
+        """The part's rules in words, for the questionnaire preview."""
+        return []
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        """A plausible valid value for demo data and tests. ``rows`` holds the row ids of the
+        tables sampled so far (by question id), for parts that pick rows from them."""
+        return ""
+
 
 class ChoiceType(PartType):
     template = "questionnaire/parts/choice.html"
+    lists_options = True
+    is_chosen = True
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        options = options_of(part)
+        return options[0].value if options else ""
 
     def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
@@ -211,19 +250,30 @@ class ChoiceType(PartType):
 
 class YesNo(ChoiceType):
     name = "yes_no"
+    label = _l("Yes/no")
 
 
 class YesNoUnknown(ChoiceType):
     name = "yes_no_unknown"
+    label = _l("Yes/no/don't know")
 
 
 class Single(ChoiceType):
     name = "single"
+    label = _l("Single choice")
 
 
 class Multi(PartType):
     name = "multi"
     template = "questionnaire/parts/multi.html"
+    label = _l("Multiple choice")
+    lists_options = True
+    is_chosen = True
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        options = [o.value for o in options_of(part)]
+        return options[: max(1, min(3, len(options)))]
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         return posted_list(form, key)
@@ -255,6 +305,19 @@ class Multi(PartType):
 class TextType(PartType):
     name = "text"
     template = "questionnaire/parts/text.html"
+    label = lazy_pgettext("answer type", "Text")
+
+    def describe(self, part: Part) -> list[str]:
+        details = [_("Several lines")] if part.multiline else []
+        if part.max_length:
+            details.append(_("At most %(num)s characters", num=part.max_length))
+        return details
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        if part.id in SAMPLE_TEXTS:
+            return SAMPLE_TEXTS[part.id]
+        return "Beskrevet i vedlagt rutine, revidert av ledelsen i år." if part.multiline else "Se vedlegg"
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         # Keep line breaks and inner spacing exactly as typed; only trim the ends.
@@ -309,6 +372,27 @@ def number_in_range(number: Decimal) -> bool:
 class NumberType(PartType):
     name = "number"
     template = "questionnaire/parts/number.html"
+    label = lazy_pgettext("answer type", "Number")
+
+    def describe(self, part: Part) -> list[str]:
+        details: list[str] = []
+        if part.min is not None and part.max is not None:
+            details.append(_("From %(min)s to %(max)s", min=format_decimal(part.min), max=format_decimal(part.max)))
+        elif part.min is not None:
+            details.append(_("At least %(min)s", min=format_decimal(part.min)))
+        elif part.max is not None:
+            details.append(_("At most %(max)s", max=format_decimal(part.max)))
+        if part.integer:
+            details.append(_("Whole numbers"))
+        if part.percent:
+            details.append(_("Percent"))
+        return details
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        low = int(part.min) if part.min is not None else 0
+        high = int(part.max) if part.max is not None else max(low + 50, 50)
+        return str(rng.randint(max(low, 1 if high >= 1 else low), high))
 
     def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
@@ -376,6 +460,11 @@ def parse_date(raw: str) -> date | None:
 class DateType(PartType):
     name = "date"
     template = "questionnaire/parts/date.html"
+    label = lazy_pgettext("answer type", "Date")
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        return (today - timedelta(days=rng.randint(30, 300))).isoformat()
 
     def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
@@ -406,6 +495,11 @@ class DateType(PartType):
 class UrlType(PartType):
     name = "url"
     template = "questionnaire/parts/url.html"
+    label = _l("Web address")
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        return "https://leverandor.example/redegjorelse"
 
     def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
@@ -438,6 +532,18 @@ class FileType(PartType):
 
     name = "file"
     template = "questionnaire/parts/file.html"
+    label = _l("Files")
+    stores_value = False
+
+    def describe(self, part: Part) -> list[str]:
+        details = [_("Several files") if part.multiple else _("One file")]
+        if part.tag_free:
+            details.append(_("Each file can get a tag in free text"))
+        return details
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        return None  # files are evidence rows, uploaded on their own
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         return None
@@ -457,7 +563,12 @@ class ConfirmType(PartType):
 
     name = "confirm"
     template = "questionnaire/parts/confirm.html"
+    label = _l("Confirmation with name, title and date")
     FIELDS = ("name", "title", "date")
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        return {"confirmed": "yes", "name": "Per Hansen", "title": "Daglig leder", "date": today.isoformat()}
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         value = {f: posted(form, f"{key}-{f}").strip() for f in self.FIELDS}
@@ -512,6 +623,16 @@ class RefType(PartType):
 
     name = "ref"
     template = "questionnaire/parts/ref.html"
+    label = _l("Rows chosen from another table")
+    is_chosen = True
+
+    def describe(self, part: Part) -> list[str]:
+        return [_("Rows chosen from the table in %(question)s", question=part.table)] if part.table else []
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str) -> Any:
+        chosen = rows.get(part.table or "", [])
+        return chosen[:2] if part.multiple else (chosen[0] if chosen else "")
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         values = posted_list(form, key)
@@ -583,7 +704,7 @@ def row_title(row: Mapping[str, Any], index: int, columns: Sequence[Part] = ()) 
 def _required_message(column: Part) -> str:
     if column.options_from == "iso3166":
         return _("Choose a country")
-    if column.type in ("yes_no", "yes_no_unknown", "single", "multi", "ref"):
+    if type_of(column).is_chosen:
         return _("Choose an option")
     return _("Fill in this cell")
 
@@ -597,6 +718,30 @@ class TableType(PartType):
 
     name = "table"
     template = "questionnaire/parts/table.html"
+    label = lazy_pgettext("answer type", "Table")
+
+    def describe(self, part: Part) -> list[str]:
+        details: list[str] = []
+        if part.min_rows:
+            details.append(ngettext("At least %(num)s row", "At least %(num)s rows", part.min_rows))
+        if part.max_rows is not None:
+            details.append(ngettext("At most %(num)s row", "At most %(num)s rows", part.max_rows))
+        return details
+
+    def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
+               question_id: str, count: int | None = None) -> Any:
+        """``count`` rows (default: the table's minimum, at least one), each cell sampled by its
+        column's type; their ids are added to ``rows`` for the parts that pick from them."""
+        table_rows = []
+        for index in range(max(part.min_rows, 1) if count is None else count):
+            row: dict[str, Any] = {"_id": f"r{question_id.lower()}{index:04d}"}
+            for column in part.columns:
+                kind = type_of(column)
+                if kind.stores_value:
+                    row[column.id] = kind.sample(column, rng, today, rows, question_id)
+            table_rows.append(row)
+        rows[question_id] = [row["_id"] for row in table_rows]
+        return table_rows
 
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         rows: list[dict[str, Any]] = []
@@ -606,7 +751,7 @@ class TableType(PartType):
                 continue
             row: dict[str, Any] = {"_id": row_id}
             for column in part.columns:
-                if column.type == "file":
+                if not type_of(column).stores_value:
                     continue
                 row[column.id] = type_of(column).read(form, f"{key}-{row_id}-{column.id}", column)
             rows.append(row)
@@ -635,7 +780,7 @@ class TableType(PartType):
             not type_of(column).is_empty(row.get(column.id), column, ctx)
             and not _is_default(row.get(column.id), column)
             for column in part.columns
-            if column.type != "file"
+            if type_of(column).stores_value
         )
 
     def _too_many_rows(self, raw: Any, part: Part) -> Checked:
@@ -653,7 +798,7 @@ class TableType(PartType):
             return result  # the cells of thousands of rows are not worth checking
         for row in self.coerce(raw, part):
             for column in part.columns:
-                if column.type != "file":
+                if type_of(column).stores_value:
                     result.merge(type_of(column).limits(row.get(column.id), column), f"{row_key(row)}.{column.id}")
         return result
 
@@ -667,7 +812,7 @@ class TableType(PartType):
             if not self._row_has_content(row, part, ctx):
                 continue
             for column in part.columns:
-                if column.type == "file":
+                if not type_of(column).stores_value:
                     continue
                 value = row.get(column.id)
                 column_type = type_of(column)
@@ -687,7 +832,7 @@ class TableType(PartType):
         return max(part.min_rows, 1)
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
-        columns = [c for c in part.columns if c.type != "file"]
+        columns = [c for c in part.columns if type_of(c).stores_value]
         headers = tuple(c.label.get(ctx.locale) if c.label else c.id for c in columns)
         rows = tuple(
             tuple(type_of(c).show(row.get(c.id), c, ctx).text for c in columns)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.questionnaires.definition import (
     SOCIAL_DIALOGUE,
@@ -16,8 +16,7 @@ from portal.questionnaires.definition import (
     Section,
     Text,
 )
-from portal.questionnaires.types import options_of
-from portal.rounds.labels import PART_TYPES
+from portal.questionnaires.types import options_of, type_of
 
 
 @dataclass(frozen=True)
@@ -62,58 +61,23 @@ def _t(text: Text | None, lang: str) -> str:
     return text.get(lang) if text is not None else ""
 
 
-def _number(value: float) -> str:
-    return format_decimal(value)
-
-
-def _part_details(part: Part) -> list[str]:
-    details: list[str] = []
-    if part.type == "number":
-        if part.min is not None and part.max is not None:
-            details.append(_("From %(min)s to %(max)s", min=_number(part.min), max=_number(part.max)))
-        elif part.min is not None:
-            details.append(_("At least %(min)s", min=_number(part.min)))
-        elif part.max is not None:
-            details.append(_("At most %(max)s", max=_number(part.max)))
-        if part.integer:
-            details.append(_("Whole numbers"))
-        if part.percent:
-            details.append(_("Percent"))
-    if part.type == "text":
-        if part.multiline:
-            details.append(_("Several lines"))
-        if part.max_length:
-            details.append(_("At most %(num)s characters", num=part.max_length))
-    if part.type == "file":
-        details.append(_("Several files") if part.multiple else _("One file"))
-        if part.tag_free:
-            details.append(_("Each file can get a tag in free text"))
-    if part.type == "table":
-        if part.min_rows:
-            details.append(ngettext("At least %(num)s row", "At least %(num)s rows", part.min_rows))
-        if part.max_rows is not None:
-            details.append(ngettext("At most %(num)s row", "At most %(num)s rows", part.max_rows))
-    if part.type == "ref" and part.table:
-        details.append(_("Rows chosen from the table in %(question)s", question=part.table))
-    return details
-
-
 def _part_view(part: Part, lang: str) -> PartView:
     options: list[str] = []
-    details = _part_details(part)
+    kind = type_of(part)
+    details = kind.describe(part)
     if part.options_from == "iso3166":
         details.append(
             ngettext("Country list (ISO 3166, %(num)s country)",
                      "Country list (ISO 3166, %(num)s countries)", len(part.options))
         )
-    elif part.type in ("single", "multi", "yes_no", "yes_no_unknown"):
+    elif kind.lists_options:
         options = [option.label.get(lang) for option in options_of(part)]
     if part.tags:
         details.append(_("Tags: %(tags)s", tags=", ".join(tag.label.get(lang) for tag in part.tags)))
     return PartView(
         id=part.id,
         label=_t(part.label, lang),
-        type_label=PART_TYPES.label(part.type),
+        type_label=str(kind.label),
         required=part.required,
         details=details,
         options=options,
