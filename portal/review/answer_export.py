@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import current_app
+from flask_babel import format_decimal, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as HttpResponse
 
@@ -327,6 +328,18 @@ def answers_workbook(responses: Sequence[Response], locale: str, buyer_name: str
                       _("The responses answer %(count)s questionnaire versions: each has its own "
                         "sheets, since a question may differ between versions.", count=len(groups))))
     return to_xlsx(tables, about, sheet_names(groups, locale))
+
+
+def too_many(count: int) -> str | None:
+    """Why ``count`` responses are too many for one workbook, or None when they are not."""
+    limit = int(current_app.config["ANSWERS_EXPORT_MAX_RESPONSES"])
+    if count <= limit:
+        return None
+    # More than ``limit`` (at least one): always several responses, so no plural forms needed.
+    return _("The answers of %(num)s responses are too many for one download: at most "
+             "%(limit)s can be downloaded at a time. Narrow the filter, for example to one "
+             "round or one agreement, and download again.",
+             num=format_decimal(count), limit=format_decimal(limit))
 
 
 def download(body: bytes, filename: str) -> HttpResponse:

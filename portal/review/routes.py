@@ -272,6 +272,9 @@ def export_answers() -> HttpResponse:
         flash(_("No responses match this filter, so there are no answers to download. "
                 "Choose another filter."), "info")
         return redirect(url_for("review.inbox", **filters.args()))
+    if (refused := answer_export.too_many(len(rows))) is not None:
+        flash(refused, "error")
+        return redirect(url_for("review.inbox", **filters.args()))
     body = answer_export.answers_workbook(
         [row.response for row in rows], locale, signed_in_user().buyer_name,
         _("The responses of the inbox's filter"), today)

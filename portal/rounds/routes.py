@@ -179,6 +179,9 @@ def export_round_answers(round_id: int) -> HttpResponse:
     if not rows:
         flash(_("The round has no responses yet, so there are no answers to download."), "info")
         return redirect(url_for("rounds.view_round", round_id=round.id))
+    if (refused := answer_export.too_many(len(rows))) is not None:
+        flash(refused, "error")
+        return redirect(url_for("rounds.view_round", round_id=round.id))
     body = answer_export.answers_workbook(
         [row.response for row in rows], locale, signed_in_user().buyer_name,
         _("Follow-up round: %(name)s", name=round.name), today)

@@ -367,3 +367,26 @@ def test_a_participant_in_a_joint_agreement_gets_that_agreements_responses_only(
     assert {r[tr("Supplier")] for r in rows(round_book["C5 Produksjonssted"])} == {"Felles AS"}
     inbox_book = workbook(client.get("/review/answers.xlsx?status=all"))
     assert set(by_supplier(inbox_book[tr("Answers")])) == {"Felles AS"}
+
+
+def test_more_responses_than_one_workbook_holds_are_refused_with_advice(
+    app, client, db, make, submitted, login_as, monkeypatch
+):
+    first = submitted(make.supplier(name="Alfa AS"))
+    submitted(make.supplier(name="Beta AS"))
+    monkeypatch.setitem(app.config, "ANSWERS_EXPORT_MAX_RESPONSES", 1)
+    login_as("reviewer")
+    advice = tr("The answers of %(num)s responses are too many for one download: at most "
+                "%(limit)s can be downloaded at a time. Narrow the filter, for example to one "
+                "round or one agreement, and download again.", num="2", limit="1")
+
+    reply = client.get("/review/answers.xlsx?status=all")
+    assert reply.status_code == 302
+    assert reply.headers["Location"] == "/review?status=all"
+    assert advice in text(client.get(reply.headers["Location"]))
+    reply = client.get(f"/rounds/{first.round_id}/answers.xlsx")
+    assert reply.headers["Location"] == f"/rounds/{first.round_id}"
+    assert advice in text(client.get(reply.headers["Location"]))
+    # Narrowed to what fits, the download is made.
+    one = workbook(client.get(f"/review/answers.xlsx?supplier={first.supplier_id}"))
+    assert set(by_supplier(one[tr("Answers")])) == {"Alfa AS"}
