@@ -148,6 +148,8 @@ def _heading(question: Question, part: Part, locale: str) -> str:
     heading = f"{question.id} – {_short(question.text.get(locale))}"
     if len(question.parts) > 1 and part.label:
         heading = f"{heading}: {_short(part.label.get(locale), 40)}"
+    elif len(question.parts) > 1 and part is not question.parts[0]:
+        heading = f"{heading}: {part.id}"  # an unlabelled further part: its id keeps columns apart
     return heading
 
 

@@ -390,3 +390,28 @@ def test_more_responses_than_one_workbook_holds_are_refused_with_advice(
     # Narrowed to what fits, the download is made.
     one = workbook(client.get(f"/review/answers.xlsx?supplier={first.supplier_id}"))
     assert set(by_supplier(one[tr("Answers")])) == {"Alfa AS"}
+
+
+def test_values_keep_their_type_and_what_does_not_parse_stays_as_typed(app, db):
+    from portal.questionnaires.definition import Option, Part, Text
+    from portal.questionnaires.types import Context
+    from portal.review.answer_export import typed_value
+
+    ctx = Context(locale="en")
+    number = Part(id="n", type="number")
+    assert typed_value(number, "1 234", ctx) == 1234
+    assert typed_value(number, "12,5", ctx) == 12.5
+    assert typed_value(number, "about ten", ctx) == "about ten"  # a draft may hold anything
+    assert typed_value(number, "", ctx) is None
+    when = Part(id="d", type="date")
+    assert typed_value(when, "31.01.2025", ctx) == date(2025, 1, 31)
+    assert typed_value(when, "soon", ctx) == "soon"
+    choice = Part(id="c", type="single", options=(Option("a", Text("Alfa nb", "Alfa en")),))
+    assert typed_value(choice, "a", ctx) == "Alfa en"
+    assert typed_value(choice, "gone", ctx) == "gone"  # an option no longer offered: as stored
+    assert typed_value(Part(id="y", type="yes_no"), "no", ctx) == "No"
+    assert typed_value(Part(id="y", type="yes_no_unknown"), "unknown", Context(locale="nb")) == "Vet ikke"
+    declaration = Part(id="i", type="confirm")
+    assert typed_value(declaration, {}, ctx) is None
+    with app.test_request_context(), force_locale("en"):
+        assert typed_value(declaration, {"name": "Per"}, ctx) == tr("Not confirmed", "en")
