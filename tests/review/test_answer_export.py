@@ -415,3 +415,15 @@ def test_values_keep_their_type_and_what_does_not_parse_stays_as_typed(app, db):
     assert typed_value(declaration, {}, ctx) is None
     with app.test_request_context(), force_locale("en"):
         assert typed_value(declaration, {"name": "Per"}, ctx) == tr("Not confirmed", "en")
+
+
+def test_odd_query_strings_and_ids_never_give_a_server_error(client, db, make, submitted, login_as):
+    submitted(make.supplier(name="Alfa AS"))
+    login_as("reviewer")
+
+    odd = client.get("/review/answers.xlsx?supplier=%C2%B2&round=2147483648&q=a%00b&status=%00"
+                     "&sort=%00&light=%00&category=%00&overdue=%00&agreement=-1")
+    assert odd.status_code == 302  # a filter that finds nothing, said on the inbox
+    ignored = workbook(client.get("/review/answers.xlsx?supplier=%C2%B2&status=all&sort=-nonsense"))
+    assert set(by_supplier(ignored[tr("Answers")])) == {"Alfa AS"}
+    assert client.get("/rounds/99999999999/answers.xlsx").status_code == 404
