@@ -247,7 +247,7 @@ def version_tables(group: VersionSheets, locale: str, suffix: str = "") -> list[
                 cells.append(typed_value(part, raw, ctx))
                 continue
             content = TABLE.content_rows(raw, part, ctx)
-            cells.append(len(content))
+            cells.append(len(content) if raw is not None else None)  # 0 rows, or not answered
             shown = [c for c in part.columns if c.type != "file"]
             for number, table_row in enumerate(content, 1):
                 table_rows[question.id + "." + part.id].append((

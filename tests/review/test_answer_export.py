@@ -113,6 +113,7 @@ def test_a_round_gives_one_row_per_response_and_a_sheet_per_table(
     gamma = table["Gamma AS"]
     assert gamma[tr("Answers from")] == tr("Nothing answered yet")
     assert gamma[heading(answers, "B2 – ")] is None
+    assert gamma[heading(answers, "C5 – ")] is None  # not answered, rather than 0 rows
 
     about = {r[0]: r[1] for r in wb[tr("About the export")].iter_rows(values_only=True) if r[0]}
     assert about[tr("Number of responses")] == 3
