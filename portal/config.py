@@ -133,6 +133,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ACCESSIBILITY_STATEMENT_URL": "",
         "TRUSTED_PROXIES": 0,
         "PAGE_SIZE": 25,
+        # The answers workbook (portal/review/answer_export.py) is built within the request:
+        # about 17 ms per response on two busy cores, so a filter with more responses than
+        # this is asked to be narrowed (e.g. to one round) rather than left to time out.
+        "ANSWERS_EXPORT_MAX_RESPONSES": 1000,
     }
 
 

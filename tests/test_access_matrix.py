@@ -411,6 +411,7 @@ MATRIX: dict[str, Spec] = {
     # Rounds and questionnaire versions: staff read, administrators change, reviewers extend deadlines
     "rounds.list_rounds": staff(lambda w, s: "/rounds"),
     "rounds.view_round": staff(lambda w, s: f"/rounds/{w.round.id}"),
+    "rounds.export_round_answers": staff(lambda w, s: f"/rounds/{w.round.id}/answers.xlsx"),
     "rounds.extend_deadline": staff(lambda w, s: f"/responses/{s.response.id}/deadline"),
     "rounds.list_versions": staff(lambda w, s: "/questionnaires"),
     "rounds.view_version": staff(lambda w, s: f"/questionnaires/{w.version.id}"),
@@ -423,6 +424,7 @@ MATRIX: dict[str, Spec] = {
     "review.inbox": staff(lambda w, s: "/review"),
     "review.bulk_action": staff(lambda w, s: "/review/bulk", method="POST"),
     "review.export_inbox": staff(lambda w, s: "/review/export.csv"),
+    "review.export_answers": staff(lambda w, s: "/review/answers.xlsx?status=all"),
     "review.review_response": staff(lambda w, s: f"/review/responses/{s.response.id}"),
     "review.save_verdicts": staff(lambda w, s: f"/review/responses/{s.response.id}/verdicts", method="POST"),
     "review.return_response": staff(lambda w, s: f"/review/responses/{s.response.id}/return", method="POST"),
@@ -636,7 +638,8 @@ def _passes(outcome: Outcome, response: Any) -> bool:
 #: Pages of side a's records that a participant in its joint agreement reads as the lead does.
 JOINT_READABLE = {
     "admin.view_agreement", "admin.view_supplier", "responses.view_response",
-    "responses.download_file", "responses.receipt", "responses.export_package", "rounds.view_round", "review.review_response",
+    "responses.download_file", "responses.receipt", "responses.export_package", "rounds.view_round", "rounds.export_round_answers",
+    "review.review_response",
     "review.response_history", "review.view_activity", "review.download_activity_file",
     "deviations.view_deviation", "deviations.download_attachment",
 }

@@ -22,7 +22,7 @@ def guard(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def plain_number(value: int | Decimal) -> str:
+def plain_number(value: int | float | Decimal) -> str:
     if isinstance(value, Decimal):
         return str(int(value)) if value == value.to_integral_value() else format(value, "f")
     return str(value)
@@ -33,7 +33,7 @@ def cell_text(value: Cell) -> str:
         return ""
     if isinstance(value, bool):
         raise TypeError("report tables carry yes/no as text")
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int | float | Decimal):
         return plain_number(value)
     if isinstance(value, date):
         return value.isoformat()

@@ -1,6 +1,6 @@
 """The report as named tables, shared by the CSV and XLSX exports.
 
-Cells keep their types (int, Decimal, date, str) so each format writes them
+Cells keep their types (int, float, Decimal, date, str) so each format writes them
 natively; headers and labels are in the current language. Only public columns
 exist here: no supplier, no production site.
 """
@@ -23,7 +23,7 @@ from portal.reports.queries import (
     YearReport,
 )
 
-Cell = str | int | Decimal | date | None
+Cell = str | int | float | Decimal | date | None
 
 #: The tables, in the order of the report; their keys are the CSV URLs' names.
 TABLE_KEYS = (

@@ -34,7 +34,7 @@ from portal.reports.csvfile import to_csv
 from portal.reports.tables import Table
 from portal.reports.xlsx import to_xlsx
 from portal.responses.services import load_response
-from portal.review import labels, notify, queries, rollup, services
+from portal.review import answer_export, labels, notify, queries, rollup, services
 from portal.review.downloads import send_attachment
 from portal.review.forms import (
     AcceptResponseForm,
@@ -259,6 +259,26 @@ def export_inbox(fmt: str) -> HttpResponse:
         f'attachment; filename="aktsom-responses-{date.today().isoformat()}.{fmt}"')
     reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return reply
+
+
+@bp.get("/answers.xlsx")
+def export_answers() -> HttpResponse:
+    """Every answer of the responses of the current filter (every page) as a workbook: one row
+    per response, one column per question, each table on a sheet of its own."""
+    filters = queries.InboxFilters.from_args(inputs.args())
+    today, locale = date.today(), current_locale()
+    rows, _counts = queries.inbox_rows(filters, today, locale)
+    if not rows:
+        flash(_("No responses match this filter, so there are no answers to download. "
+                "Choose another filter."), "info")
+        return redirect(url_for("review.inbox", **filters.args()))
+    if (refused := answer_export.too_many(len(rows))) is not None:
+        flash(refused, "error")
+        return redirect(url_for("review.inbox", **filters.args()))
+    body = answer_export.answers_workbook(
+        [row.response for row in rows], locale, signed_in_user().buyer_name,
+        _("The responses of the inbox's filter"), today)
+    return answer_export.download(body, f"aktsom-answers-{today.isoformat()}.xlsx")
 
 
 # The review page

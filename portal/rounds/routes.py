@@ -33,6 +33,8 @@ from portal.models import (
 )
 from portal.questionnaires.definition import VARIANTS, DefinitionError
 from portal.questionnaires.engine import definition_of
+from portal.review import answer_export
+from portal.review.queries import ALL, InboxFilters, inbox_rows
 from portal.rounds import notify, queries, services
 from portal.rounds.forms import (
     AddAgreementForm,
@@ -165,6 +167,25 @@ def _render_round(
 def view_round(round_id: int) -> str:
     """A round with every response (agreement, supplier, status, deadline) and forms to add agreements."""
     return _render_round(_round_or_404(round_id))
+
+
+@bp.get("/rounds/<int:round_id>/answers.xlsx")
+def export_round_answers(round_id: int) -> HttpResponse:
+    """Every answer of the round's responses as a workbook (see portal.review.answer_export)."""
+    round = _round_or_404(round_id)
+    today, locale = date.today(), current_locale()
+    filters = InboxFilters(round_id=round.id, status=ALL, sort="agreement")
+    rows, _counts = inbox_rows(filters, today, locale)
+    if not rows:
+        flash(_("The round has no responses yet, so there are no answers to download."), "info")
+        return redirect(url_for("rounds.view_round", round_id=round.id))
+    if (refused := answer_export.too_many(len(rows))) is not None:
+        flash(refused, "error")
+        return redirect(url_for("rounds.view_round", round_id=round.id))
+    body = answer_export.answers_workbook(
+        [row.response for row in rows], locale, signed_in_user().buyer_name,
+        _("Follow-up round: %(name)s", name=round.name), today)
+    return answer_export.download(body, f"aktsom-answers-round-{round.id}-{today.isoformat()}.xlsx")
 
 
 def _invite(round: FollowUpRound, created: list[Response]) -> int:

@@ -20,6 +20,7 @@ GET_PAGES = {
     "rounds.list_rounds": "/rounds",
     "rounds.new_round": "/rounds/new",
     "rounds.view_round": "/rounds/{round}",
+    "rounds.export_round_answers": "/rounds/{round}/answers.xlsx",
     "rounds.extend_deadline": "/responses/{response}/deadline",
     "rounds.list_versions": "/questionnaires",
     "rounds.import_version": "/questionnaires/import",
