@@ -419,6 +419,8 @@ MATRIX: dict[str, Spec] = {
     "rounds.add_agreement": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements", method="POST"),
     "rounds.add_agreements_bulk": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements/bulk",
                                              method="POST"),
+    "rounds.preview_agreements": admin_only(
+        lambda w, s: f"/rounds/{w.round.id}/agreements/preview?agreement_id={s.agreement.id}"),
     # Review: staff only
     "review.inbox": staff(lambda w, s: "/review"),
     "review.bulk_action": staff(lambda w, s: "/review/bulk", method="POST"),

@@ -172,6 +172,10 @@ def _screens() -> list[Screen]:
         Screen("round-new-errors", "admin", "/rounds/new", press="Create round"),
         Screen("round-admin", "admin", "/rounds/{round}"),
         Screen("round-add-agreement-errors", "admin", "/rounds/{round}", press="Add agreement", en=False),
+        # The preview before adding agreements: by rule (a mix of new and skipped), and one agreement.
+        Screen("round-add-preview", "admin", "/rounds/{round}/agreements/preview?rule=contract_condition"),
+        Screen("round-add-preview-one", "admin", "/rounds/{round}/agreements/preview?agreement_id={agreement}",
+               en=False),
         Screen("questionnaire-import", "admin", "/questionnaires/import"),
         Screen("questionnaire-import-errors", "admin", "/questionnaires/import", press="Import", en=False),
         Screen("audit-log", "admin", "/review/audit"),
