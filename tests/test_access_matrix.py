@@ -467,6 +467,7 @@ MATRIX: dict[str, Spec] = {
     "deviations.change_status": staff(lambda w, s: f"/deviations/{s.deviation.id}/status", method="POST"),
     "deviations.approve_plan": staff(lambda w, s: f"/deviations/{s.deviation.id}/approve-plan", method="POST"),
     "deviations.add_note": staff(lambda w, s: f"/deviations/{s.deviation.id}/notes", method="POST"),
+    "deviations.attach_documents": staff(lambda w, s: f"/deviations/{s.deviation.id}/documents", method="POST"),
     "deviations.confirm_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/confirm", method="POST"),
     "deviations.discard_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/discard", method="POST"),
     # Reports: staff only (the world's activities and deviations are dated this year)

@@ -133,6 +133,8 @@ def _screens() -> list[Screen]:
         Screen("deviations", "reviewer", "/deviations"),
         Screen("deviation", "reviewer", "/deviations/{staff_deviation}"),
         Screen("deviation-status-errors", "reviewer", "/deviations/{staff_deviation}", press="Change status", en=False),
+        Screen("deviation-documents-errors", "reviewer", "/deviations/{staff_deviation}", press="Attach files",
+               en=False),
         Screen("deviation-proposed", "reviewer", "/deviations/{proposed_deviation}"),
         Screen("deviation-new", "reviewer", "/deviations/new?response={accepted_response}&question=C5"),
         Screen("deviation-new-errors", "reviewer", "/deviations/new?response={accepted_response}&question=C5",
