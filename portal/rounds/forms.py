@@ -96,7 +96,7 @@ class AddAgreementForm(PortalForm):
         validators=[InputRequired(_l("Choose the agreement to add"))],
     )
     #: The preview's fingerprint, posted back to confirm it (see ``AgreementPlan.fingerprint``).
-    confirmation = HiddenField(validators=[Optional(), Length(max=64)])
+    confirmation = HiddenField()
     submit = SubmitField(_l("Add agreement"))
 
     def validate_agreement_id(self, field: SelectField) -> None:
@@ -114,7 +114,7 @@ class AddAgreementsBulkForm(PortalForm):
         description=_l("Only when adding the agreements of one category"),
         default="",
     )
-    confirmation = HiddenField(validators=[Optional(), Length(max=64)])
+    confirmation = HiddenField()
     submit = SubmitField(_l("Add agreements"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
