@@ -420,6 +420,8 @@ MATRIX: dict[str, Spec] = {
     "rounds.add_agreement": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements", method="POST"),
     "rounds.add_agreements_bulk": admin_only(lambda w, s: f"/rounds/{w.round.id}/agreements/bulk",
                                              method="POST"),
+    "rounds.preview_agreements": admin_only(
+        lambda w, s: f"/rounds/{w.round.id}/agreements/preview?agreement_id={s.agreement.id}"),
     # Review: staff only
     "review.inbox": staff(lambda w, s: "/review"),
     "review.bulk_action": staff(lambda w, s: "/review/bulk", method="POST"),
@@ -467,6 +469,7 @@ MATRIX: dict[str, Spec] = {
     "deviations.change_status": staff(lambda w, s: f"/deviations/{s.deviation.id}/status", method="POST"),
     "deviations.approve_plan": staff(lambda w, s: f"/deviations/{s.deviation.id}/approve-plan", method="POST"),
     "deviations.add_note": staff(lambda w, s: f"/deviations/{s.deviation.id}/notes", method="POST"),
+    "deviations.attach_documents": staff(lambda w, s: f"/deviations/{s.deviation.id}/documents", method="POST"),
     "deviations.confirm_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/confirm", method="POST"),
     "deviations.discard_deviation": staff(lambda w, s: f"/deviations/{s.proposal.id}/discard", method="POST"),
     # Reports: staff only (the world's activities and deviations are dated this year)

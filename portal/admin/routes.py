@@ -40,6 +40,7 @@ from portal.platform import services as buyers
 from portal.platform.forms import BuyerForm
 from portal.privacy import erasure
 from portal.privacy.routes import send_export
+from portal.security import is_safe_next
 from portal.tenancy import archived_suppliers
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -237,6 +238,8 @@ def invite_user() -> Response | str:
     """Invite a supplier user, reviewer or administrator by e-mail."""
     form = InviteUserForm()
     form.supplier_id.choices = select_choices(_supplier_choices(blank=True))
+    # ``?next=``: the page the administrator came from (a round's preview), returned to after.
+    back = next_url if is_safe_next(next_url := inputs.arg("next")) else None
     if request.method == "GET" and (supplier_id := inputs.arg_int("supplier")):
         form.supplier_id.data = supplier_id
     if form.validate_on_submit():
@@ -255,8 +258,8 @@ def invite_user() -> Response | str:
             notifications.send_invitation(user)
             db.session.commit()
             flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
-            return redirect(url_for("admin.list_users"))
-    return render_template("admin/invite_user.html", form=form)
+            return redirect(back or url_for("admin.list_users"))
+    return render_template("admin/invite_user.html", form=form, back=back)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

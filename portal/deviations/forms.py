@@ -305,3 +305,26 @@ class AddNoteForm(PortalForm):
     )
     is_internal = BooleanField(_l("Internal: only municipal staff see this note"), default=True)
     submit = SubmitField(_l("Add note"))
+
+
+class AttachDocumentsForm(PortalForm):
+    """Files the municipality received (an audit report sent by e-mail, say), with a note."""
+
+    documents = MultipleFileField(
+        _l("Files"),
+        description=_l("For example an audit report received by e-mail: PDF, images, office "
+                       "documents or text files. You can choose several."),
+    )
+    document_note = TextAreaField(
+        _l("Note about the files"),
+        description=_l("What the files are, for example who sent them and when"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+    )
+    document_internal = BooleanField(
+        _l("Internal: only municipal staff see these files and the note"), default=True,
+    )
+    submit = SubmitField(_l("Attach files"))
+
+    def validate_documents(self, field: MultipleFileField) -> None:
+        if not any(upload and upload.filename for upload in field.data or []):
+            raise ValidationError(_l("Choose at least one file to attach"))

@@ -30,6 +30,7 @@ from portal.deviations.forms import (
     PLAN_ROWS,
     AddNoteForm,
     ApprovePlanForm,
+    AttachDocumentsForm,
     ChangeDeviationStatusForm,
     CreateDeviationForm,
     EditDeviationForm,
@@ -99,6 +100,9 @@ def error_message(error: services.DeviationError) -> str:
         "approve_state": _("Only a plan the supplier has proposed, while the deviation awaits "
                            "one, can be approved. Nothing was changed."),
         "note_empty": _("Write the note"),
+        "documents_empty": _("Choose at least one file to attach"),
+        "documents_state": _("Only the staff of the municipality that follows up the deviation can "
+                             "attach files to it. Nothing was stored."),
     }
     if error.reason == "code":
         return _("%(value)s is not in the list. Nothing was saved.", value=details.get("value"))
@@ -137,6 +141,7 @@ def _render_deviation(deviation: Deviation, status: int = 200, **forms: Any) -> 
         forms.setdefault("status_form", _status_form(deviation))
         forms.setdefault("approve_form", ApprovePlanForm(formdata=None))
         forms.setdefault("note_form", AddNoteForm(formdata=None))
+        forms.setdefault("documents_form", AttachDocumentsForm(formdata=None))
     else:
         forms.setdefault("plan_form", _plan_form(deviation))
         forms.setdefault("progress_form", ReportProgressForm(formdata=None))
@@ -421,6 +426,35 @@ def add_note(deviation_id: int) -> HttpResponse | tuple[str, int]:
                       actor=signed_in_user())
     db.session.commit()
     flash(_("The note is added."), "success")
+    return _to_deviation(deviation)
+
+
+@bp.route("/<int:deviation_id>/documents", methods=["POST"])
+@staff_only
+def attach_documents(deviation_id: int) -> HttpResponse | tuple[str, int]:
+    """Files from the municipality's side (an audit report received by e-mail, say) with a note,
+    internal unless marked for the supplier."""
+    deviation = get_deviation_or_404(deviation_id)
+    user = signed_in_user()
+    if not deviation.is_led_by(user):
+        abort(404)  # a participant of a joint agreement reads the deviation and adds nothing
+    form = AttachDocumentsForm()
+    if not form.validate_on_submit():
+        return _render_deviation(deviation, 422, documents_form=form)
+    try:
+        stored = store_all(form.documents.data or [])
+    except UploadProblem as problem:
+        form.documents.errors.append(problem.message)
+        return _render_deviation(deviation, 422, documents_form=form)
+    try:
+        services.attach_documents(deviation, form.document_note.data or "", stored,
+                                  is_internal=bool(form.document_internal.data), actor=user)
+    except services.DeviationError as error:
+        db.session.rollback()  # also deletes the files written in this transaction
+        form.documents.errors.append(error_message(error))
+        return _render_deviation(deviation, 422, documents_form=form)
+    db.session.commit()
+    flash(ngettext("%(num)s file is attached.", "%(num)s files are attached.", len(stored)), "success")
     return _to_deviation(deviation)
 
 

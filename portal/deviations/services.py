@@ -369,3 +369,24 @@ def add_note(deviation: Deviation, text: str, *, is_internal: bool, actor: User)
                  field="note",
                  after={"update_id": update.id, "text": text, "internal": is_internal})
     return update
+
+
+def attach_documents(deviation: Deviation, text: str, files: Sequence[StoredFile], *, is_internal: bool,
+                     actor: User) -> DeviationUpdate:
+    """Files staff add to the deviation, with a note: an audit report received by e-mail, say.
+    Like a note, an internal entry (files included) is never shown to the supplier."""
+    if not deviation.is_led_by(actor):
+        raise DeviationError("documents_state")
+    if not files:
+        raise DeviationError("documents_empty")
+    update = DeviationUpdate(kind="documents", text=text, is_internal=is_internal, author=actor,
+                             created_at=utcnow())
+    deviation.updates.append(update)
+    for stored in files:
+        update.attachments.append(_attachment(stored, actor))
+    db.session.flush()
+    audit.record("deviation.documents_added", deviation, actor=actor, supplier_id=deviation.supplier_id,
+                 field="documents",
+                 after={"update_id": update.id, "text": text, "internal": is_internal,
+                        "files": [{"name": f.original_name, "sha256": f.sha256} for f in files]})
+    return update

@@ -75,6 +75,7 @@ AUDIT_ACTIONS = {
     "deviation.plan_approved": _l("Corrective action plan approved"),
     "deviation.progress_reported": _l("Progress reported"),
     "deviation.note_added": _l("Note added"),
+    "deviation.documents_added": _l("Files attached"),
     "deviation.overdue_notified": _l("Supplier told the deadline has passed"),
     "activity.created": _l("Follow-up activity recorded"),
 }
@@ -86,6 +87,7 @@ UPDATE_KINDS = {
     "closure": _l("Evidence of closure"),
     "status": _l("Status changed"),
     "note": _l("Note"),
+    "documents": _l("Files from the municipality"),
 }
 
 

@@ -9,6 +9,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -94,6 +95,8 @@ class AddAgreementForm(PortalForm):
         description=_l("Active agreements with suppliers that are not yet in the round"),
         validators=[InputRequired(_l("Choose the agreement to add"))],
     )
+    #: The preview's fingerprint, posted back to confirm it (see ``AgreementPlan.fingerprint``).
+    confirmation = HiddenField()
     submit = SubmitField(_l("Add agreement"))
 
     def validate_agreement_id(self, field: SelectField) -> None:
@@ -111,6 +114,7 @@ class AddAgreementsBulkForm(PortalForm):
         description=_l("Only when adding the agreements of one category"),
         default="",
     )
+    confirmation = HiddenField()
     submit = SubmitField(_l("Add agreements"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:

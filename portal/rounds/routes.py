@@ -6,6 +6,7 @@ administrators create rounds, add agreements and import questionnaire versions.
 
 from __future__ import annotations
 
+import hmac
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
@@ -193,37 +194,107 @@ def _invite(round: FollowUpRound, created: list[Response]) -> int:
     return 0 if round.is_historical else notify.send_round_invitations(created)
 
 
-@bp.route("/rounds/<int:round_id>/agreements", methods=["POST"])
-@admin_only
-def add_agreement(round_id: int) -> HttpResponse | str:
-    """Add one agreement: a response for each of its suppliers, and invitations by e-mail."""
-    round = _round_or_404(round_id)
-    form = AddAgreementForm()
-    form.agreement_id.choices = _agreement_choices(round)
-    if not form.validate_on_submit():
-        return _render_round(round, add_form=form)
-    agreement = get_or_404(Agreement, form.agreement_id.data)
-    created = services.add_agreement_to_round(round, agreement, actor=signed_in_user())
-    sent = _invite(round, created)
-    db.session.commit()
-    flash(_created_message(len(created), sent), "success")
-    return redirect(url_for("rounds.view_round", round_id=round.id))
+# Adding agreements: the choice leads to a preview; only its confirmation creates and invites.
 
 
-@bp.route("/rounds/<int:round_id>/agreements/bulk", methods=["POST"])
-@admin_only
-def add_agreements_bulk(round_id: int) -> HttpResponse | str:
-    """Add every active agreement with the contract condition, or every one in a DFØ category."""
+def _own_round_or_404(round_id: int) -> FollowUpRound:
+    """The round, for adding to it: a participant of a joint agreement reads the lead's round
+    (on GET pages) but never adds to it."""
     round = _round_or_404(round_id)
-    form = AddAgreementsBulkForm()
-    if not form.validate_on_submit():
-        return _render_round(round, bulk_form=form)
-    created = services.add_agreements_in_bulk(
-        round,
-        rule=form.rule.data,
-        category=form.category.data if form.rule.data == services.BULK_CATEGORY else None,
-        actor=signed_in_user(),
+    if round.buyer_id != current_user.buyer_id:
+        abort(404)
+    return round
+
+
+def _joinable_choices(round: FollowUpRound) -> list[Any]:
+    """Every agreement the round can take, also one whose suppliers are all in it already:
+    a confirmation whose agreement was added meanwhile is shown again, not refused."""
+    agreements = db.session.scalars(
+        services.joinable_agreements_query(round, date.today())
+        .where(Agreement.buyer_id == round.buyer_id)
+        .order_by(Agreement.name_nb, Agreement.id)
     )
+    return select_choices([(0, _("Choose an agreement"))] + [(a.id, a.name) for a in agreements])
+
+
+def _refuse_foreign_agreement(raw: list[str] | None, round: FollowUpRound) -> None:
+    """Another buyer's agreement (or none with that id) is not found, as everywhere."""
+    agreement_id = inputs.to_int(raw[0] if raw else None, low=1)
+    if agreement_id is None:
+        return
+    agreement = db.session.get(Agreement, agreement_id)
+    if agreement is None or agreement.buyer_id != round.buyer_id:
+        abort(404)
+
+
+def _single_choice(round: FollowUpRound, form: AddAgreementForm) -> services.AgreementPlan | None:
+    _refuse_foreign_agreement(form.agreement_id.raw_data, round)
+    form.agreement_id.choices = _joinable_choices(round)
+    if not form.validate():
+        form.agreement_id.choices = _agreement_choices(round)
+        return None
+    return services.plan_agreements(round, [get_or_404(Agreement, form.agreement_id.data)])
+
+
+def _bulk_choice(round: FollowUpRound, form: AddAgreementsBulkForm) -> services.AgreementPlan | None:
+    if not form.validate():
+        return None
+    return services.plan_agreements(round, services.bulk_agreements(
+        round, rule=form.rule.data, category=_bulk_category(form)))
+
+
+def _bulk_category(form: AddAgreementsBulkForm) -> str | None:
+    return form.category.data if form.rule.data == services.BULK_CATEGORY else None
+
+
+def _single_args(form: AddAgreementForm) -> dict[str, Any]:
+    return {"agreement_id": form.agreement_id.data}
+
+
+def _bulk_args(form: AddAgreementsBulkForm) -> dict[str, Any]:
+    category = _bulk_category(form)
+    return {"rule": form.rule.data, **({"category": category} if category else {})}
+
+
+def _render_preview(round: FollowUpRound, plan: services.AgreementPlan, choice: dict[str, Any],
+                    action: str, *, changed: bool = False) -> str:
+    here = url_for("rounds.preview_agreements", round_id=round.id, **choice)
+    return render_template(
+        "rounds/preview_agreements.html", round=round, plan=plan, choice=choice, here=here,
+        action=url_for(action, round_id=round.id), changed=changed,
+        invite_links={s.id: url_for("admin.invite_user", supplier=s.id, next=here)
+                      for s in plan.without_users},
+    )
+
+
+@bp.route("/rounds/<int:round_id>/agreements/preview")
+@admin_only
+def preview_agreements(round_id: int) -> str:
+    """What adding the chosen agreements would do: responses, suppliers skipped or without a
+    user, e-mails. Nothing is created or sent until the administrator confirms."""
+    round = _own_round_or_404(round_id)
+    args = inputs.args()
+    if "rule" in args:
+        bulk = AddAgreementsBulkForm(formdata=args, meta={"csrf": False})
+        if (plan := _bulk_choice(round, bulk)) is None:
+            return _render_round(round, bulk_form=bulk)
+        return _render_preview(round, plan, _bulk_args(bulk), "rounds.add_agreements_bulk")
+    single = AddAgreementForm(formdata=args, meta={"csrf": False})
+    if (plan := _single_choice(round, single)) is None:
+        return _render_round(round, add_form=single)
+    return _render_preview(round, plan, _single_args(single), "rounds.add_agreement")
+
+
+def _preview_or_confirm(round: FollowUpRound, plan: services.AgreementPlan, confirmation: str | None,
+                        choice: dict[str, Any], action: str) -> HttpResponse | str:
+    """Without a confirmation, the preview. With one, the plan is worked out again from the
+    posted choice: if it is what the preview showed, it is done; if anything changed
+    meanwhile, the new preview is shown and nothing is done."""
+    if not confirmation:
+        return redirect(url_for("rounds.preview_agreements", round_id=round.id, **choice))
+    if not hmac.compare_digest(confirmation.encode(), plan.fingerprint.encode()):
+        return _render_preview(round, plan, choice, action, changed=True)
+    created = services.add_agreements(round, plan.agreements, actor=signed_in_user())
     sent = _invite(round, created)
     db.session.commit()
     if not created:
@@ -232,6 +303,32 @@ def add_agreements_bulk(round_id: int) -> HttpResponse | str:
     else:
         flash(_created_message(len(created), sent), "success")
     return redirect(url_for("rounds.view_round", round_id=round.id))
+
+
+@bp.route("/rounds/<int:round_id>/agreements", methods=["POST"])
+@admin_only
+def add_agreement(round_id: int) -> HttpResponse | str:
+    """Add one agreement: after its preview is confirmed, a response for each of its suppliers
+    and invitations by e-mail."""
+    round = _own_round_or_404(round_id)
+    form = AddAgreementForm()
+    if (plan := _single_choice(round, form)) is None:
+        return _render_round(round, add_form=form)
+    return _preview_or_confirm(round, plan, form.confirmation.data, _single_args(form),
+                               "rounds.add_agreement")
+
+
+@bp.route("/rounds/<int:round_id>/agreements/bulk", methods=["POST"])
+@admin_only
+def add_agreements_bulk(round_id: int) -> HttpResponse | str:
+    """Add every active agreement with the contract condition, or every one in a DFØ category,
+    after the preview is confirmed."""
+    round = _own_round_or_404(round_id)
+    form = AddAgreementsBulkForm()
+    if (plan := _bulk_choice(round, form)) is None:
+        return _render_round(round, bulk_form=form)
+    return _preview_or_confirm(round, plan, form.confirmation.data, _bulk_args(form),
+                               "rounds.add_agreements_bulk")
 
 
 @bp.route("/responses/<int:response_id>/deadline", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ cron job, see ``send_due_reminders``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from portal.models import (
     QuestionnaireVersion,
     Response,
     ResponseStatus,
+    Role,
+    Supplier,
     User,
     utcnow,
 )
@@ -273,18 +276,13 @@ def joinable_agreements_query(round: FollowUpRound, today: date) -> Select[Agree
     )
 
 
-def add_agreements_in_bulk(
-    round: FollowUpRound,
-    *,
-    rule: str,
-    category: str | None = None,
-    actor: User | None,
-    today: date | None = None,
-) -> list[Response]:
-    """Add every active agreement with the contract condition, or every one in a DFØ category."""
-    today = today or date.today()
+def bulk_agreements(
+    round: FollowUpRound, *, rule: str, category: str | None = None, today: date | None = None
+) -> list[Agreement]:
+    """The round's buyer's agreements a bulk rule takes: every joinable one with the contract
+    condition, or every one in a DFØ category."""
     query = (
-        joinable_agreements_query(round, today)
+        joinable_agreements_query(round, today or date.today())
         .where(Agreement.buyer_id == round.buyer_id)
         .options(selectinload(Agreement.suppliers))
     )
@@ -296,11 +294,116 @@ def add_agreements_in_bulk(
         query = query.where(Agreement.dfo_category == category)
     else:
         raise ValueError(f"unknown bulk rule {rule!r}")
+    return list(db.session.scalars(query.order_by(Agreement.name_nb, Agreement.id)))
+
+
+def add_agreements(
+    round: FollowUpRound, agreements: Iterable[Agreement], *, actor: User | None
+) -> list[Response]:
+    """``add_agreement_to_round`` for several agreements; returns the responses created."""
     existing = _existing_pairs(round)
     created: list[Response] = []
-    for agreement in db.session.scalars(query.order_by(Agreement.name_nb, Agreement.id)):
+    for agreement in agreements:
+        if agreement.buyer_id != round.buyer_id:
+            raise ValueError("an agreement joins only its own buyer's rounds")
         created += _add_agreement(round, agreement, existing, actor)
     return created
+
+
+def add_agreements_in_bulk(
+    round: FollowUpRound,
+    *,
+    rule: str,
+    category: str | None = None,
+    actor: User | None,
+    today: date | None = None,
+) -> list[Response]:
+    """Add every active agreement with the contract condition, or every one in a DFØ category."""
+    return add_agreements(round, bulk_agreements(round, rule=rule, category=category, today=today),
+                          actor=actor)
+
+
+# What adding agreements would do, shown before it is done
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One agreement and one of its suppliers: a response to create, or one already there."""
+
+    agreement: Agreement
+    supplier: Supplier
+
+
+@dataclass(frozen=True)
+class AgreementPlan:
+    """What adding ``agreements`` to ``round`` would do now: the responses to create, the pairs
+    skipped because the supplier already has a response for the agreement in the round, and who
+    would get the invitation (each supplier's active users who completed their account)."""
+
+    round: FollowUpRound
+    agreements: list[Agreement]
+    to_create: list[Pair]
+    skipped: list[Pair]
+    recipients: dict[int, list[User]]
+    #: Per supplier without recipients: users invited to an account who have not accepted yet.
+    pending: dict[int, int]
+
+    @property
+    def suppliers(self) -> list[Supplier]:
+        """The suppliers that get new responses, each once, by name."""
+        unique = {pair.supplier.id: pair.supplier for pair in self.to_create}
+        return sorted(unique.values(), key=lambda s: (s.name.casefold(), s.id))
+
+    @property
+    def without_users(self) -> list[Supplier]:
+        return [s for s in self.suppliers if not self.recipients.get(s.id)]
+
+    @property
+    def emails(self) -> int:
+        """Invitation e-mails confirming would queue: one per user of each supplier with new
+        responses (notify groups a supplier's new responses of a round into one e-mail); none
+        for a historical round."""
+        if self.round.is_historical:
+            return 0
+        return sum(len(self.recipients.get(s.id, [])) for s in self.suppliers)
+
+    @property
+    def fingerprint(self) -> str:
+        """The same for the same responses to create, recipients and e-mails: what the
+        administrator confirmed is what is done, or the plan is shown again."""
+        parts = [f"round:{self.round.id}:{int(self.round.is_historical)}"]
+        parts += sorted(f"r:{p.agreement.id}:{p.supplier.id}" for p in self.to_create)
+        parts += sorted(f"u:{s.id}:{u.id}" for s in self.suppliers for u in self.recipients.get(s.id, []))
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def plan_agreements(round: FollowUpRound, agreements: Sequence[Agreement]) -> AgreementPlan:
+    """What ``add_agreements`` would create and whom it would invite, changing nothing."""
+    existing = _existing_pairs(round)
+    to_create: list[Pair] = []
+    skipped: list[Pair] = []
+    seen: set[tuple[int, int]] = set()
+    for agreement in agreements:
+        if agreement.buyer_id != round.buyer_id:
+            raise ValueError("an agreement joins only its own buyer's rounds")
+        for supplier in sorted(agreement.suppliers, key=lambda s: (s.name.casefold(), s.id)):
+            key = (agreement.id, supplier.id)
+            if key in seen:
+                continue
+            seen.add(key)
+            (skipped if key in existing else to_create).append(Pair(agreement, supplier))
+    recipients = notifications.supplier_users({p.supplier.id for p in to_create})
+    lacking = {p.supplier.id for p in to_create} - set(recipients)
+    pending: dict[int, int] = {}
+    if lacking:
+        for row in db.session.execute(
+            select(User.supplier_id, User.id).where(
+                User.supplier_id.in_(lacking), User.role == Role.SUPPLIER.value,
+                User.is_active.is_(True), User.password_hash.is_(None),
+                User.invited_at.is_not(None))
+        ):
+            pending[row.supplier_id] = pending.get(row.supplier_id, 0) + 1
+    return AgreementPlan(round, list(agreements), to_create, skipped, recipients, pending)
 
 
 # Deadlines and reminders

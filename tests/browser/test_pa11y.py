@@ -48,7 +48,7 @@ SKIP = {
     "forgot-password-errors", "reset-password-errors", "invite-colleague-errors", "extend-deadline-errors",
     "supplier-deviation-plan-errors", "deviation-status-errors", "agreement-new-errors", "risk-new-errors",
     "questionnaire-import-errors", "response-not-started", "review-returned", "report-empty-year", "round",
-    "deviation-edit",
+    "deviation-edit", "round-add-preview-one", "deviation-documents-errors",
     # pa11y presses the page's first submit button (the inbox's filter), not the bulk form's:
     # axe (test_accessibility.py) scans this error state.
     "review-inbox-bulk-errors",

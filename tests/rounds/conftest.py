@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -11,7 +12,8 @@ from flask import Flask
 
 from portal.models import FollowUpRound, QuestionnaireVersion, User
 from portal.rounds import services
-from tests.auth.helpers import isolate_requests
+from tests.auth.helpers import isolate_requests, location
+from tests.conftest import post_form
 from tests.factories import Factories
 
 
@@ -109,3 +111,30 @@ def ntr(singular: str, plural: str, num: int, locale: str = "nb", **values: Any)
 
     with force_locale(locale):
         return ngettext(singular, plural, num, **values)
+
+
+CONFIRMATION = re.compile(r'name="confirmation" value="([0-9a-f]{64})"')
+
+
+def choose_agreements(client: Any, round_id: int, data: dict[str, Any], *, bulk: bool = False) -> Any:
+    """Post the choice on the round page; answers with the redirect to the preview."""
+    path = f"/rounds/{round_id}/agreements" + ("/bulk" if bulk else "")
+    return post_form(client, path, data, token_from=f"/rounds/{round_id}")
+
+
+def confirmation_on(page: str) -> str | None:
+    """The fingerprint the preview's confirm button posts, or None when it offers none."""
+    match = CONFIRMATION.search(page)
+    return match.group(1) if match else None
+
+
+def add_through_preview(client: Any, round_id: int, data: dict[str, Any], *, bulk: bool = False) -> Any:
+    """What an administrator does: choose, read the preview, confirm it."""
+    choice = choose_agreements(client, round_id, data, bulk=bulk)
+    assert choice.status_code == 302, choice.get_data(as_text=True)[:500]
+    preview = client.get(location(choice))
+    assert preview.status_code == 200
+    token = confirmation_on(preview.get_data(as_text=True))
+    assert token is not None, "the preview offers no confirmation"
+    path = f"/rounds/{round_id}/agreements" + ("/bulk" if bulk else "")
+    return post_form(client, path, {**data, "confirmation": token}, token_from=location(choice))

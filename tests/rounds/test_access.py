@@ -13,7 +13,8 @@ def ids(db, make_round, version, active_agreement):
     round = make_round()
     response = services.add_agreement_to_round(round, active_agreement(), actor=None)[0]
     db.session.commit()
-    return {"round": round.id, "response": response.id, "version": version.id}
+    return {"round": round.id, "response": response.id, "version": version.id,
+            "agreement": active_agreement().id}
 
 
 GET_PAGES = {
@@ -25,12 +26,14 @@ GET_PAGES = {
     "rounds.list_versions": "/questionnaires",
     "rounds.import_version": "/questionnaires/import",
     "rounds.view_version": "/questionnaires/{version}",
+    "rounds.preview_agreements": "/rounds/{round}/agreements/preview?agreement_id={agreement}",
 }
 POST_ONLY = {
     "rounds.add_agreement": "/rounds/{round}/agreements",
     "rounds.add_agreements_bulk": "/rounds/{round}/agreements/bulk",
 }
-ADMIN_ONLY = {"rounds.new_round", "rounds.import_version", "rounds.add_agreement", "rounds.add_agreements_bulk"}
+ADMIN_ONLY = {"rounds.new_round", "rounds.import_version", "rounds.add_agreement", "rounds.add_agreements_bulk",
+              "rounds.preview_agreements"}
 
 
 def test_every_rounds_endpoint_is_covered(app):

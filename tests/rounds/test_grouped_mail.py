@@ -156,15 +156,14 @@ def test_rounds_of_two_buyers_make_two_invitations_each_naming_its_buyer(
 
 def test_adding_agreements_through_the_page_sends_one_invitation_per_user(
         client, db, make_round, active_agreement, supplier_users, sent_mail, login_as):
-    from tests.conftest import post_form
+    from tests.rounds.conftest import add_through_preview
 
     round_ = make_round(deadline=DEADLINE)
     _agreement(active_agreement, supplier_users, "Arbeidsklær", "Workwear")
     _agreement(active_agreement, supplier_users, "Skotøy", "Footwear")
     login_as("admin")
 
-    reply = post_form(client, f"/rounds/{round_.id}/agreements/bulk", {"rule": "contract_condition"},
-                      token_from=f"/rounds/{round_.id}")
+    reply = add_through_preview(client, round_.id, {"rule": "contract_condition"}, bulk=True)
 
     assert reply.status_code == 302
     assert db.session.scalar(select(func.count(Response.id)).where(Response.round_id == round_.id)) == 2

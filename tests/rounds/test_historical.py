@@ -17,6 +17,7 @@ from tests.auth.helpers import flashed, location, post, text
 from tests.conftest import post_form
 from tests.review.conftest import make_response, submitted  # noqa: F401 - fixtures used here
 from tests.review.helpers import accept
+from tests.rounds.conftest import add_through_preview
 
 PAST = date.today().year - 2
 
@@ -80,8 +81,9 @@ def test_agreements_active_in_the_rounds_year_join_and_no_one_is_mailed(
     page = client.get(f"/rounds/{historical.id}").get_data(as_text=True)
     assert f'value="{ended.id}"' in page
 
-    reply = post(client, f"/rounds/{historical.id}/agreements", {"agreement_id": ended.id},
-                 token_from=f"/rounds/{historical.id}")
+    preview = client.get(f"/rounds/{historical.id}/agreements/preview?agreement_id={ended.id}")
+    assert "No e-mail will be sent" in text(preview)
+    reply = add_through_preview(client, historical.id, {"agreement_id": ended.id})
 
     assert reply.status_code == 302, text(reply)
     [response] = db.session.scalars(select(Response).where(Response.round_id == historical.id))

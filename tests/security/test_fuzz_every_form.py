@@ -116,6 +116,18 @@ def _plan_proposed(client: Any, w: World) -> None:
     propose_plan(w.a.deviation, "Vi retter lønnsutbetalingen innen en måned.", actor=w.a.user, today=date.today())
 
 
+def _supplier_joined(client: Any, w: World) -> None:
+    from portal.models import Supplier, buyer_supplier
+    from tests.factories import ORG_NUMBERS
+
+    taken = {s.org_number for s in _db.session.query(Supplier)}
+    supplier = Supplier(name="Ny leverandør AS", country="NO",
+                        org_number=next(o for o in ORG_NUMBERS if o not in taken))
+    w.a.agreement.suppliers.append(supplier)
+    _db.session.flush()
+    _db.session.execute(buyer_supplier.insert().values(buyer_id=w.a.agreement.buyer_id, supplier_id=supplier.id))
+
+
 def _status(status: str) -> Callable[[Any, World], None]:
     def prepare(client: Any, w: World) -> None:
         w.a.response.status = status
@@ -145,6 +157,10 @@ SETUP: dict[str, Setup] = {
     "admin.restore_agreement": Setup(prepare=_agreement_archived),
     "admin.restore_supplier": Setup(prepare=_supplier_archived),
     "deviations.approve_plan": Setup(prepare=_plan_proposed),
+    # Adding an agreement is confirmed on its preview: a supplier joined the agreement since the round took it.
+    "rounds.add_agreement": Setup(prepare=_supplier_joined,
+                                  form_page=lambda w, s: f"/rounds/{w.round.id}/agreements/preview"
+                                                         f"?agreement_id={s.agreement.id}"),
     # The copy is confirmed on the preview of an earlier submission (the world has last year's).
     "responses.copy_answers": Setup(form_page=lambda w, s: f"/responses/{s.response.id}/copy/preview"
                                                            f"?submission={s.earlier.id}"),
@@ -477,7 +493,8 @@ GET_ENDPOINTS = _get_endpoints()
 # Every name a route reads with portal.inputs, and some no route reads.
 PARAMETERS = ("page", "q", "supplier", "agreement", "round", "action", "actor", "object_type", "from", "to",
               "year", "lang", "view", "kind", "status", "category", "light", "sort", "overdue", "proposed",
-              "type", "tier", "response", "question", "next", "variant", "social_dialogue", "submission", "x")
+              "type", "tier", "response", "question", "next", "variant", "social_dialogue", "submission",
+              "agreement_id", "rule", "x")
 FUZZ_PAGES = settings(FUZZ, max_examples=8)
 
 
