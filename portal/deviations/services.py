@@ -162,8 +162,9 @@ def propose_deviation(
     )
     db.session.add(deviation)
     db.session.flush()
+    # Proposed by the rules, not by the person whose save or submission found the breach.
     audit.record("deviation.proposed", deviation, actor=actor, supplier_id=response.supplier_id,
-                 after={"type": deviation_type, "response_id": response.id,
+                 by_system=True, after={"type": deviation_type, "response_id": response.id,
                         "question_id": question_id, "severity": "MAJOR",
                         "detected_date": today.isoformat()})
     return deviation
