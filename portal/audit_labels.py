@@ -170,7 +170,7 @@ NAMES: dict[str, Any] = {
     "version": _l("Version"),
     "files": _l("Files"),
     "questions": _l("Questions"),
-    "question_ids": _l("Questions"),
+    "question_ids": _l("Questions filled"),
     "question_id": _l("Question"),
     "kept": _l("Kept as they were"),
     "not_open": _l("Not open for changes"),
@@ -188,6 +188,8 @@ NAMES: dict[str, Any] = {
     "receiving_buyer_id": _l("Shared with"),
     "source_buyer_id": _l("Shared by"),
     "source_buyer": _l("Shared by"),
+    "share_id": _l("Sharing of a response"),
+    "source_date": _l("Date of the shared activity"),
     "revoked": _l("Withdrawn"),
     "withdrawn": _l("Withdrawn"),
     "backfilled": _l("Recorded afterwards"),
@@ -256,6 +258,10 @@ _CODED: dict[tuple[str, str], Callable[[str], str]] = {
     ("", "themes"): codes.THEMES.label,
     ("", "questionnaire_variant"): codes.QUESTIONNAIRE_VARIANTS.label,
 }
+
+#: Values kept for the record's integrity that say nothing to a reader (checksums, the
+#: database's own numbers of things named beside them); the trail itself keeps them.
+HIDDEN = frozenset({"sha256", "content_hash", "update_id", "submission_id"})
 
 #: How many characters of a value are shown before "Show all".
 SHORT = 160
@@ -541,6 +547,8 @@ class _Reader:
             answer = self.answer(event, value)
             if answer is not None:
                 return answer
+        if event.action.startswith("clarification.") and isinstance(value, Mapping):
+            value = {k: v for k, v in value.items() if k != "number"}  # the field names the round
         key = event.field or ""
         if event.action == "verdict.changed":
             key = key.rsplit(".", 1)[-1]
@@ -592,7 +600,7 @@ class _Reader:
             if set(value) <= {"name", "sha256", "file_id", "size", "id"} and "name" in value:
                 return str(value["name"])
             parts = [f"{self.name(object_type, str(k))}: {self.text(object_type, str(k), v)}"
-                     for k, v in value.items()]
+                     for k, v in value.items() if k not in HIDDEN]
             return "; ".join(parts) if parts else "–"
         if isinstance(value, list | tuple):
             items = [self.text(object_type, key, v) for v in value]
