@@ -368,6 +368,7 @@ class _Reader:
         self._labels: dict[str, dict[str, str]] = {}
         self._definitions: dict[int, Any] = {}
         self._names: dict[tuple[str, int], str] = {}
+        self._event: Any = None
         self._load(events)
 
     # Loading
@@ -540,6 +541,7 @@ class _Reader:
     # Values
 
     def value(self, event: Any, value: Any) -> str:
+        self._event = event  # for a question id inside a value
         value = audit.bounded(value)
         if value is None:
             return "–"
@@ -644,6 +646,8 @@ class _Reader:
         coded = _CODED.get((object_type, key)) or _CODED.get(("", key))
         if coded is not None:
             return coded(value)
+        if key == "question_id" and self._event is not None:
+            return self.question_label(self._event, value) or value
         if key == "role":
             from portal.templating import role_label
             return role_label(value)

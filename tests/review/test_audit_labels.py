@@ -125,7 +125,7 @@ def _seed(db, make, submitted):
     audit.record("answer.changed", response, actor=user, supplier_id=response.supplier_id, field="B4",
                  before={"answer": "Første svar."}, after={"answer": "<script>alert(1)</script>"})
     audit.record("deviation.changed", deviation, actor=reviewer, supplier_id=response.supplier_id,
-                 field="measures", before=[], after=["TRAINING", "AUDIT"])
+                 field="measures", before=[], after=["TRAINING", "REAUDIT"])
     audit.record("deviation.confirmed", deviation, actor=reviewer, supplier_id=response.supplier_id,
                  field="is_proposed", before=True, after=False)
     audit.record("response.deadline_extended", response, actor=reviewer,
@@ -153,7 +153,7 @@ def test_the_audit_log_shows_every_kind_of_event_in_words(client, db, make, subm
     table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     words = html.unescape(re.sub(r"<[^>]+>", " ", table))
     for raw in ("FollowUpActivity", "object_type", "{", "}", "response_id", "is_proposed",
-                "TRAINING", "2025-04-01", "True", "False", "Response 1"):
+                "TRAINING", "REAUDIT", "2025-04-01", "True", "False", "Response 1"):
         assert raw not in words, raw
     # Records by their own names, linked where the reader may open them.
     assert f'href="/review/responses/{response.id}"' in table
@@ -166,6 +166,7 @@ def test_the_audit_log_shows_every_kind_of_event_in_words(client, db, make, subm
     # Fields by their form's label or their question; values through the label lists.
     assert tr("Measures") in words
     assert "B4 – " in words
+    assert f"{tr('Question')}: B4 – " in words  # a question id inside a value too
     assert tr("Yes") in words
     assert tr("No") in words
     assert "1. apr. 2025" in words
