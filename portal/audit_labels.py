@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.core import UnboundField
 
 from portal import audit, codes
@@ -359,6 +360,34 @@ def _form_labels(object_type: str) -> dict[str, str]:
     return labels
 
 
+def _eager() -> dict[str, tuple[Any, ...]]:
+    """What describing each kind of record reads, loaded with it (one query per kind of record
+    on a page, not one per row)."""
+    from portal.models import Deviation, FollowUpActivity, FollowUpRound, Response
+
+    def response(path: Any) -> tuple[Any, ...]:
+        return (path.selectinload(Response.supplier), path.selectinload(Response.agreement),
+                path.selectinload(Response.round).selectinload(FollowUpRound.questionnaire_version))
+
+    return {
+        "Response": (selectinload(Response.supplier), selectinload(Response.agreement),
+                     selectinload(Response.round).selectinload(FollowUpRound.questionnaire_version)),
+        "Deviation": (selectinload(Deviation.supplier),
+                      *response(selectinload(Deviation.response))),
+        "FollowUpActivity": response(selectinload(FollowUpActivity.response)),
+    }
+
+
+class _LazyEager(dict[str, tuple[Any, ...]]):
+    def get(self, key: str, default: Any = None) -> Any:
+        if not self:
+            self.update(_eager())
+        return super().get(key, default)
+
+
+_EAGER = _LazyEager()
+
+
 class _Reader:
     """Names and texts for one page of events; loads each record and definition once."""
 
@@ -384,7 +413,8 @@ class _Reader:
             model = getattr(models, object_type, None)
             if model is None:
                 continue
-            for row in db.session.scalars(select(model).where(model.id.in_(ids))):
+            query = select(model).where(model.id.in_(ids)).options(*_EAGER.get(object_type, ()))
+            for row in db.session.scalars(query):
                 self.records[(object_type, row.id)] = row
 
     def record(self, object_type: str, object_id: int | None) -> Any:
@@ -415,6 +445,9 @@ class _Reader:
         record = self.record(event.object_type, event.object_id)
         if event.object_type == "Response":
             return record
+        if event.object_type == "ResponseShare" and record is not None:
+            # Another buyer's response: found only where the reader's scope lets it be read.
+            return self.record("Response", record.response_id)
         return getattr(record, "response", None)
 
     def labels(self, object_type: str) -> dict[str, str]:
@@ -454,8 +487,8 @@ class _Reader:
             return _("Annual report %(year)s, version %(version)s", year=record.year,
                      version=record.version)
         if object_type == "ResponseShare":
-            response = record.response
-            return _("Sharing of the response from %(supplier)s", supplier=response.supplier.name)
+            return _("Sharing from %(buyer)s, submission %(number)s", buyer=record.source_buyer_name,
+                     number=record.submission_number)
         if object_type == "ProductionSite":
             return _("Production site %(name)s", name=record.name)
         name = getattr(record, "name", None)

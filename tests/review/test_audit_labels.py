@@ -249,3 +249,19 @@ def test_the_response_history_stays_for_staff(client, db, make, submitted, login
     post(client, "/logout")
     login_as("reviewer")
     assert client.get(f"/review/responses/{response.id}/history").status_code == 200
+
+
+def test_the_audit_log_reads_its_records_in_a_few_queries(client, db, make, submitted, login_as,
+                                                            count_queries):
+    _seed(db, make, submitted)
+    login_as("admin")
+    with count_queries() as statements:
+        assert client.get("/review/audit").status_code == 200
+    few = len(statements)
+
+    for _ in range(3):
+        _seed(db, make, submitted)
+    with count_queries() as statements:
+        assert client.get("/review/audit").status_code == 200
+
+    assert len(statements) == few, "\n".join(statements)
