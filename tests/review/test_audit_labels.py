@@ -237,6 +237,7 @@ def test_english_screens_write_dates_the_british_way(client, db, make, submitted
         page = text(client.get(url))
         assert re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec) \d{4}, \d{2}:\d{2}\b",
                          page), url
+        assert not re.search(r"\b\d{2}/\d{2}/\d{4}\b", page), url  # no numeric short dates
         assert "Aktsom" in page or url.startswith("/review/activities"), url
         assert "FollowUpActivity" not in page
         assert "object_type" not in page
