@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.numbers import format_decimal
-from flask import url_for
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext, ngettext
@@ -497,6 +497,8 @@ class _Reader:
         return _("%(kind)s %(number)s", kind=kind_label(object_type), number=record.id)
 
     def _record_url(self, object_type: str, record: Any) -> str | None:
+        if not has_request_context():  # no reader to link for
+            return None
         user = current_user
         if not getattr(user, "is_authenticated", False) or not user.is_staff:
             return None

@@ -237,8 +237,9 @@ def _move(
     audit.record("deviation.status_changed", deviation, actor=actor,
                  supplier_id=deviation.supplier_id, field="status", before=before, after=new_status)
     if new_status in CLOSED_DEVIATION_STATUSES:
+        # The closing date follows from the status: set by Aktsom, not typed by the reviewer.
         audit.record("deviation.changed", deviation, actor=actor, supplier_id=deviation.supplier_id,
-                     field="closed_date", before=None, after=today.isoformat())
+                     field="closed_date", before=None, after=today.isoformat(), by_system=True)
     return update
 
 

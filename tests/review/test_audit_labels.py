@@ -266,3 +266,32 @@ def test_the_audit_log_reads_its_records_in_a_few_queries(client, db, make, subm
         assert client.get("/review/audit").status_code == 200
 
     assert len(statements) == few, "\n".join(statements)
+
+
+def test_what_follows_from_a_persons_act_is_recorded_as_aktsoms(app, db, make, submitted):
+    """Accepting records the follow-up activity, closing sets the closing date: Aktsom's acts,
+    while the event still says whose request it was; the person's own act stays theirs."""
+    response = submitted()
+    reviewer = make.user(role="reviewer")
+    services.accept_response(response, actor=reviewer, today=date.today())
+    deviation = deviations.propose_deviation(response, "B4", DEVIATION_TYPES.codes[0], actor=reviewer,
+                                             today=date.today())
+    deviation.description = "Funnet ved gjennomgang."
+    deviations.confirm_deviation(deviation, actor=reviewer)
+    deviations.change_deviation_status(deviation, "ESCALATED", actor=reviewer, today=date.today())
+    deviations.change_deviation_status(deviation, "CLOSED_NOT_OK", actor=reviewer, today=date.today())
+    db.session.commit()
+
+    events = {(e.action, e.field): e for e in db.session.query(AuditEvent)}
+
+    for automatic in (("activity.created", None), ("deviation.proposed", None),
+                      ("deviation.changed", "closed_date")):
+        assert events[automatic].by_system, automatic
+        assert events[automatic].actor_id == reviewer.id, automatic
+    for personal in (("response.accepted", "status"), ("deviation.confirmed", "is_proposed"),
+                     ("deviation.status_changed", "status")):
+        assert not events[personal].by_system, personal
+    with app.test_request_context():
+        views = {(v.event.action, v.event.field): v for v in audit_labels.describe(events.values())}
+    assert views[("activity.created", None)].who == "Aktsom"
+    assert views[("response.accepted", "status")].who == reviewer.display_name
