@@ -243,6 +243,20 @@ def test_english_screens_write_dates_the_british_way(client, db, make, submitted
         assert "object_type" not in page
 
 
+def test_the_response_history_names_which_deviation_or_activity_each_change_is_on(
+        client, db, make, submitted, login_as):
+    response, deviation, _other = _seed(db, make, submitted)
+    activity = services.accept_response(response, actor=make.user(role="reviewer"), today=date.today())
+    db.session.commit()
+    login_as("reviewer")
+
+    page = client.get(f"/review/responses/{response.id}/history").get_data(as_text=True)
+
+    assert f'href="/deviations/{deviation.id}"' in page
+    assert f'href="/review/activities/{activity.id}"' in page
+    assert "FollowUpActivity" not in page
+
+
 def test_the_response_history_stays_for_staff(client, db, make, submitted, login_as):
     response, _deviation, _activity = _seed(db, make, submitted)
     login_as("supplier", supplier=response.supplier)
