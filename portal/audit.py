@@ -39,11 +39,16 @@ def record(
     before: Any = None,
     after: Any = None,
     buyer_id: int | None = None,
+    by_system: bool = False,
 ) -> AuditEvent:
     """Append one event; the caller's transaction commits it with the change itself.
 
     ``before`` and ``after`` are kept bounded (see ``bounded``): the trail says who changed
     what and when, and a huge answer must not be copied into it on every save.
+
+    ``by_system`` marks an act the system performed itself, also when ``actor`` (whose request
+    triggered it) is given: such events are shown as done by Aktsom. An event without an actor
+    is the system's too.
     """
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
@@ -53,6 +58,7 @@ def record(
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=getattr(obj, "id", None),
         actor_id=actor.id if actor is not None else None,
+        by_system=by_system or actor is None,
         supplier_id=supplier_id,
         field=field,
         before=bounded(before),

@@ -162,8 +162,9 @@ def propose_deviation(
     )
     db.session.add(deviation)
     db.session.flush()
+    # Proposed by the rules, not by the person whose save or submission found the breach.
     audit.record("deviation.proposed", deviation, actor=actor, supplier_id=response.supplier_id,
-                 after={"type": deviation_type, "response_id": response.id,
+                 by_system=True, after={"type": deviation_type, "response_id": response.id,
                         "question_id": question_id, "severity": "MAJOR",
                         "detected_date": today.isoformat()})
     return deviation
@@ -236,8 +237,9 @@ def _move(
     audit.record("deviation.status_changed", deviation, actor=actor,
                  supplier_id=deviation.supplier_id, field="status", before=before, after=new_status)
     if new_status in CLOSED_DEVIATION_STATUSES:
+        # The closing date follows from the status: set by Aktsom, not typed by the reviewer.
         audit.record("deviation.changed", deviation, actor=actor, supplier_id=deviation.supplier_id,
-                     field="closed_date", before=None, after=today.isoformat())
+                     field="closed_date", before=None, after=today.isoformat(), by_system=True)
     return update
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, String, event, false
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from portal.models.base import Base, utcnow
@@ -23,6 +23,9 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # The act was the system's own (a job, or an automatic step in someone's request): the
+    # screens show it as done by Aktsom; ``actor_id`` still says whose request triggered it.
+    by_system: Mapped[bool] = mapped_column(default=False, server_default=false())
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column()

@@ -1,17 +1,16 @@
-"""Words and colours for the review: traffic lights, section statuses and audit events.
+"""Words and colours for the review: traffic lights and section statuses (audit events: portal/audit_labels.py).
 
 Colour is never the only signal: every light has a text of its own.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
-from portal import audit
+from portal import audit_labels
 from portal.codes import (
     ACTIVITY_KINDS,
     DETECTION_METHODS,
@@ -47,38 +46,6 @@ DEVIATION_STATUS_COLOR = {
     "ESCALATED": "danger", "CLOSED_NOT_OK": "danger", "WITHDRAWN": "neutral",
 }
 
-AUDIT_ACTIONS = {
-    "answer.changed": _l("Answer changed"),
-    "answer.confirmed": _l("Copied answer confirmed"),
-    "answers.copied": _l("Answers copied from an earlier submission"),
-    "answers.section_confirmed": _l("Copied answers of a part confirmed"),
-    "answers.imported": _l("Answers imported from a package"),
-    "file.uploaded": _l("File uploaded"),
-    "file.removed": _l("File removed"),
-    "response.submitted": _l("Response submitted"),
-    "response.returned": _l("Returned for clarification"),
-    "response.accepted": _l("Response accepted"),
-    "response.accepted_with_gaps": _l("Accepted with questions not judged"),
-    "response.reopened": _l("Review reopened"),
-    "response.deadline_extended": _l("Deadline extended"),
-    "response.reminder_sent": _l("Reminder sent"),
-    "clarification.created": _l("Clarification requested"),
-    "clarification.answered": _l("Clarification answered"),
-    "verdict.changed": _l("Verdict changed"),
-    "deviation.proposed": _l("Deviation proposed"),
-    "deviation.created": _l("Deviation registered"),
-    "deviation.confirmed": _l("Deviation confirmed"),
-    "deviation.discarded": _l("Proposed deviation discarded"),
-    "deviation.changed": _l("Deviation changed"),
-    "deviation.status_changed": _l("Deviation status changed"),
-    "deviation.plan_proposed": _l("Corrective action plan proposed"),
-    "deviation.plan_approved": _l("Corrective action plan approved"),
-    "deviation.progress_reported": _l("Progress reported"),
-    "deviation.note_added": _l("Note added"),
-    "deviation.documents_added": _l("Files attached"),
-    "deviation.overdue_notified": _l("Supplier told the deadline has passed"),
-    "activity.created": _l("Follow-up activity recorded"),
-}
 
 
 UPDATE_KINDS = {
@@ -117,25 +84,6 @@ def section_status_color(status: str | None) -> str:
     return colors.get(status or "", "neutral")
 
 
-def audit_action(action: str) -> str:
-    return str(AUDIT_ACTIONS.get(action, action))
-
-
-def audit_value(value: Any) -> str:
-    """A before or after value as a reader can take it in: text as is, structures as JSON.
-
-    Bounded like new events, so a huge value stored before the bound existed cannot swell the page.
-    """
-    value = audit.bounded(value)
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value or "–"
-    if isinstance(value, bool):
-        return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
-
-
 def globals_for_templates() -> dict[str, Any]:
     return {
         "light_text": light_text, "light_meaning": light_meaning, "light_color": light_color,
@@ -147,5 +95,5 @@ def globals_for_templates() -> dict[str, Any]:
         "activity_kind_label": ACTIVITY_KINDS.label,
         "detection_label": DETECTION_METHODS.label, "measure_label": MEASURES.label,
         "update_kind_label": update_kind_label,
-        "audit_action": audit_action, "audit_value": audit_value,
+        "audit_action": audit_labels.action_label, "describe_audit": audit_labels.describe,
     }

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, extract, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from portal import audit_labels
 from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, OPEN_DEVIATION_STATUSES
 from portal.extensions import db
 from portal.i18n import collation_key, current_locale
@@ -448,10 +449,15 @@ def object_history(object_type: str, object_id: int) -> list[AuditEvent]:
     ))
 
 
+#: The audit log's "Who" filter value for what the system did itself.
+SYSTEM_ACTOR = "system"
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     action: str = ""
     actor_id: int | None = None
+    by_system: bool = False  # "Aktsom": what the system did itself
     object_type: str = ""
     date_from: date | None = None
     date_to: date | None = None
@@ -461,13 +467,16 @@ class AuditFilters:
         return cls(
             action=(args.get("action") or "")[:60],
             actor_id=int_arg(args.get("actor")),
+            by_system=args.get("actor") == SYSTEM_ACTOR,
             object_type=(args.get("object_type") or "")[:40],
             date_from=_date(args.get("from")),
             date_to=_date(args.get("to")),
         )
 
     def args(self) -> dict[str, Any]:
-        values = {"action": self.action, "actor": self.actor_id, "object_type": self.object_type,
+        values = {"action": self.action,
+                  "actor": SYSTEM_ACTOR if self.by_system else self.actor_id,
+                  "object_type": self.object_type,
                   "from": self.date_from.isoformat() if self.date_from else None,
                   "to": self.date_to.isoformat() if self.date_to else None}
         return {key: value for key, value in values.items() if value not in (None, "")}
@@ -481,8 +490,13 @@ def audit_log(filters: AuditFilters, page_number: int, page_size: int) -> Page[A
     query = select(AuditEvent).options(selectinload(AuditEvent.actor))
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
-    if filters.actor_id:
-        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.by_system:
+        query = query.where(or_(AuditEvent.by_system.is_(True), AuditEvent.actor_id.is_(None),
+                                AuditEvent.action.in_(audit_labels.ALWAYS_SYSTEM)))
+    elif filters.actor_id:
+        query = query.where(AuditEvent.actor_id == filters.actor_id,
+                            AuditEvent.by_system.is_(False),
+                            AuditEvent.action.not_in(audit_labels.ALWAYS_SYSTEM))
     if filters.object_type:
         query = query.where(AuditEvent.object_type == filters.object_type)
     if filters.date_from:
@@ -502,8 +516,10 @@ def audit_filter_choices() -> dict[str, list[Any]]:
         .where(User.id.in_(select(AuditEvent.actor_id).distinct()))
         .order_by(User.email)
     ).all()
-    return {"actions": list(actions), "object_types": [t for t in types if t],
-            "actors": [(a.id, a.name or a.email) for a in actors]}
+    return {"actions": audit_labels.action_choices(actions),
+            "object_types": audit_labels.kind_choices(types),
+            "actors": [(SYSTEM_ACTOR, audit_labels.SYSTEM_NAME),
+                       *((a.id, a.name or a.email) for a in actors)]}
 
 
 # Follow-up activities

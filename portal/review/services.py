@@ -551,8 +551,9 @@ def accept_response(response: Response, *, actor: User, today: date,
                                 notes="", created_by_id=actor.id)
     db.session.add(activity)
     db.session.flush()
+    # Recorded by Aktsom on the acceptance; the activity itself names the reviewer.
     audit.record("activity.created", activity, actor=actor, supplier_id=response.supplier_id,
-                 after=_activity_snapshot(activity))
+                 by_system=True, after=_activity_snapshot(activity))
     return activity
 
 

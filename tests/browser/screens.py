@@ -128,7 +128,7 @@ def _screens() -> list[Screen]:
         Screen("review-changes-only", "reviewer", "/review/responses/{resubmitted_response}?changes=only"),
         Screen("review-one-part", "reviewer", "/review/responses/{resubmitted_response}?part=C"),
         Screen("review-returned", "reviewer", "/review/responses/{returned_response}"),
-        Screen("response-history", "reviewer", "/review/responses/{accepted_response}/history", en=False),
+        Screen("response-history", "reviewer", "/review/responses/{accepted_response}/history"),
         Screen("response-staff-view", "reviewer", "/responses/{accepted_response}/sections/C", en=False),
         Screen("deviations", "reviewer", "/deviations"),
         Screen("deviation", "reviewer", "/deviations/{staff_deviation}"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from flask_babel import force_locale
 
 from portal import audit
+from portal.codes import RESPONSE_STATUSES, VERDICTS
 from portal.models import AuditEvent
 from portal.review import services
 from tests.auth.helpers import post, text, tr
@@ -26,10 +28,15 @@ def test_the_response_history_shows_who_changed_what_from_what_to_what(client, d
 
     assert page.status_code == 200
     body = text(page)
-    for expected in ("Rita Revisor", "Sara Leverandør", "B4.verdict", "partly", "Svakt",
-                     "Utdyp B4, takk.", "Første svar.", "Andre svar.", "returned", "resubmitted",
-                     tr("Verdict changed"), tr("Returned for clarification")):
+    with force_locale("nb"):
+        partly, resubmitted = VERDICTS.label("partly"), RESPONSE_STATUSES.label("resubmitted")
+    for expected in ("Rita Revisor", "Sara Leverandør", "B4 – ", partly, "Svakt",
+                     "Utdyp B4, takk.", "Første svar.", "Andre svar.",
+                     tr("Returned for clarification"), resubmitted,
+                     tr("Verdict changed")):
         assert expected in body, expected
+    for raw in ("B4.verdict", "partly", "resubmitted", "{", "Response 1"):
+        assert raw not in body, raw
 
 
 def _table(reply) -> str:
@@ -54,19 +61,20 @@ def test_the_audit_log_is_for_administrators_and_filters(client, db, make, submi
 
     everything = _table(client.get("/review/audit"))
     assert tr("Verdict changed") in everything
-    assert "old.thing" in everything
+    old = tr("Other change (%(code)s)", code="old.thing")
+    assert old in everything
     by_action = _table(client.get("/review/audit?action=verdict.changed"))
-    assert "old.thing" not in by_action
-    assert "B1.verdict" in by_action
+    assert old not in by_action
+    assert "B1 – " in by_action
     by_actor = _table(client.get(f"/review/audit?actor={first.id}"))
-    assert "B1.verdict" in by_actor
+    assert "B1 – " in by_actor
     assert tr("Response submitted") not in by_actor
     by_type = _table(client.get("/review/audit?object_type=Thing"))
-    assert "old.thing" in by_type
-    assert "B1.verdict" not in by_type
+    assert old in by_type
+    assert "B1 – " not in by_type
     by_dates = _table(client.get("/review/audit?from=2019-12-31&to=2020-01-01"))
-    assert "old.thing" in by_dates
-    assert "B1.verdict" not in by_dates
+    assert old in by_dates
+    assert "B1 – " not in by_dates
     assert client.get("/review/audit?from=nonsense&actor=x&page=99").status_code == 200
 
 

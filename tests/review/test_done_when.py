@@ -83,12 +83,22 @@ def test_a_review_from_the_inbox_to_a_closed_deviation(app, db, make, submitted,
                      "deviation.plan_approved", "deviation.progress_reported"):
         assert expected in actions, expected
     history = text(staff.get(f"{review}/history"))
-    for expected in ("Utdyp B4.", "Tynt svar.", "Kvartalsvis rapport til styret.", "accepted",
-                     "Rune Revisor", "Siri Leverandør", "WAGES"):
+    # The history in words (issue 15): statuses and types by their labels, never their codes.
+    from flask_babel import force_locale
+
+    from portal.codes import DEVIATION_STATUSES, DEVIATION_TYPES, RESPONSE_STATUSES
+    with force_locale("nb"):
+        accepted, wages = RESPONSE_STATUSES.label("accepted"), DEVIATION_TYPES.label("WAGES")
+        statuses = [DEVIATION_STATUSES.label(code) for code in
+                    ("NOTIFIED", "AWAITING_CAP", "IN_PROGRESS", "VERIFYING", "CLOSED_OK")]
+    for expected in ("Utdyp B4.", "Tynt svar.", "Kvartalsvis rapport til styret.", accepted,
+                     "Rune Revisor", "Siri Leverandør", wages):
         assert expected in history, expected
+    assert "WAGES" not in history
     deviation_history = text(staff.get(deviation_page))
-    for expected in ("NOTIFIED", "AWAITING_CAP", "IN_PROGRESS", "VERIFYING", "CLOSED_OK"):
+    for expected in statuses:
         assert expected in deviation_history, expected
+    assert "AWAITING_CAP" not in deviation_history
 
     # The supplier never sees internal notes, on any page or in any e-mail.
     seen = "".join(supplier_side.get(path).get_data(as_text=True) for path in (
