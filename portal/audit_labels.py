@@ -171,6 +171,7 @@ NAMES: dict[str, Any] = {
     "year": _l("Year"),
     "version": _l("Version"),
     "files": _l("Files"),
+    "documents": _l("Files"),
     "questions": _l("Questions"),
     "question_ids": _l("Questions filled"),
     "question_id": _l("Question"),
