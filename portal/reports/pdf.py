@@ -40,11 +40,15 @@ def deviation_layout(deviations: DeviationSet) -> str:
 
 @dataclass(frozen=True)
 class Publication:
-    """Who published the version a PDF belongs to, and when (printed under the title)."""
+    """The published version a PDF belongs to, and when (printed under the title).
+
+    No person's name: a stored file cannot be changed when the publisher is erased
+    (portal/privacy/erasure.py), so the PDF says "an administrator of <buyer>" and the
+    portal's record of the version (``published_by``) says who, by name or by the label.
+    """
 
     version: int
     published_at: datetime
-    name: str
 
 
 def render_report_pdf(report: YearReport, locale: str, buyer_name: str,
