@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import force_locale
+from weasyprint.document import Document
 
-from portal.pdf import render_pdf
+from portal.pdf import layout, render_pdf
 from portal.reports import labels, texts
 from portal.reports.queries import DeviationSet, YearReport
 
@@ -54,11 +56,27 @@ class Publication:
 def render_report_pdf(report: YearReport, locale: str, buyer_name: str,
                       publication: Publication | None = None) -> bytes:
     """Render ``buyer_name``'s ``report`` (read with ``limit=PDF_LIMIT``) in ``locale``."""
+    return render_pdf("pdf/report.html", locale,
+                      **_context(report, locale, buyer_name, publication))
+
+
+def report_layout(report: YearReport, locale: str, buyer_name: str, **forms: Any) -> Document:
+    """The report PDF's laid-out pages (tests measure its table headings on them).
+
+    ``forms`` chooses a table's form instead of the one the row counts choose
+    (``detected_layout``, ``earlier_layout``, ``requirements_listed``, ``agreements_listed``),
+    so every form of every table can be measured on small data.
+    """
+    return layout("pdf/report.html", locale,
+                  **{**_context(report, locale, buyer_name, None), **forms})
+
+
+def _context(report: YearReport, locale: str, buyer_name: str,
+             publication: Publication | None) -> dict[str, Any]:
     with force_locale(locale):
         text, is_saved = texts.text_4a1(report)
         warnings = [texts.warning_message(w) for w in report.warnings]
-    return render_pdf(
-        "pdf/report.html", locale,
+    return dict(
         report=report, buyer_name=buyer_name, publication=publication, text_4a1=text, text_4a1_saved=is_saved,
         warnings=warnings,
         detected_layout=deviation_layout(report.deviations.detected),
