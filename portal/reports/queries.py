@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -1132,18 +1132,37 @@ def _deviation_colours(today: date, as_of: date | None = None
 
     ``today`` judges "overdue"; the status is the one on ``as_of`` (None: now).
     """
-    status = deviation_status_at(as_of)
-    is_open = status.in_(OPEN_DEVIATION_STATUSES)
-    late_open = and_(is_open, Deviation.deadline.is_not(None), Deviation.deadline < today)
-    closed_late = and_(
-        status == "CLOSED_OK",
-        Deviation.deadline.is_not(None),
-        Deviation.closed_date.is_not(None),
-        Deviation.closed_date > Deviation.deadline,
-    )
-    red = or_(status.in_(("ESCALATED", "CLOSED_NOT_OK")), late_open, closed_late)
-    yellow = and_(is_open, ~late_open)
-    return red, yellow
+    return rollup.deviation_colours(SQL, deviation_status_at(as_of), Deviation.deadline,
+                                    Deviation.closed_date, today)
+
+
+class _Sql:
+    """The traffic-light rule of ``portal.review.rollup`` on SQL expressions."""
+
+    def any(self, *terms: ColumnElement[bool]) -> ColumnElement[bool]:
+        return or_(*terms)
+
+    def all(self, *terms: ColumnElement[bool]) -> ColumnElement[bool]:
+        return and_(*terms)
+
+    def negate(self, term: ColumnElement[bool]) -> ColumnElement[bool]:
+        return ~term
+
+    def is_in(self, value: Any, options: Collection[str]) -> ColumnElement[bool]:
+        return value == next(iter(options)) if len(options) == 1 else value.in_(tuple(options))
+
+    def before(self, first: Any, second: Any) -> ColumnElement[bool]:
+        # A column (or a mapped attribute) may be NULL; a Python date given for "today" is not.
+        known = [term.is_not(None) for term in (first, second) if not isinstance(term, date)]
+        return and_(*known, first < second)
+
+    def choose(self, cases: Sequence[tuple[ColumnElement[bool], str]],
+               otherwise: str | None) -> ColumnElement[str]:
+        return case(*((condition, literal(colour)) for condition, colour in cases),
+                    else_=literal(otherwise))
+
+
+SQL = _Sql()
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -1224,12 +1243,12 @@ def traffic_lights(year: int, today: date, as_of: date | None = None) -> tuple[T
         .subquery("gates_no")
     )
     needed = _assessed_needed(shown)
-    light = case(
-        (or_(verdicts.c.n == 1, through_response.c.red == 1, gates_no.c.response_id.is_not(None)),
-         literal("red")),
-        (or_(verdicts.c.p == 1, through_response.c.yellow == 1), literal("yellow")),
-        (and_(needed > 0, verdicts.c.assessed == needed), literal("green")),
-        else_=literal("none"),
+    light = rollup.light(
+        SQL,
+        or_(verdicts.c.n == 1, through_response.c.red == 1, gates_no.c.response_id.is_not(None)),
+        or_(verdicts.c.p == 1, through_response.c.yellow == 1),
+        and_(needed > 0, verdicts.c.assessed == needed),
+        otherwise="none",
     ).label("light")
     inner = (
         select(Agreement.dfo_category.label("category"), light)
