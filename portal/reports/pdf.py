@@ -22,10 +22,10 @@ from flask_babel import force_locale
 from weasyprint.document import Document
 
 from portal.pdf import layout, render_pdf
-from portal.reports import labels, texts
+from portal.reports import columns, labels, texts
 from portal.reports.queries import DeviationSet, YearReport
 
-#: The most rows any table of the PDF draws.
+#: The most rows any table of the PDF draws (``queries.ReportRequest.pdf`` reads no more).
 PDF_LIMIT = 60
 
 
@@ -76,6 +76,8 @@ def _context(report: YearReport, locale: str, buyer_name: str,
     with force_locale(locale):
         text, is_saved = texts.text_4a1(report)
         warnings = [texts.warning_message(w) for w in report.warnings]
+        tables = columns.screen_tables(report, labels.labels_for(locale))
+        deviation_headings = columns.deviation_headings()
     return dict(
         report=report, buyer_name=buyer_name, publication=publication, text_4a1=text, text_4a1_saved=is_saved,
         warnings=warnings,
@@ -83,6 +85,8 @@ def _context(report: YearReport, locale: str, buyer_name: str,
         earlier_layout=deviation_layout(report.deviations.earlier_open),
         requirements_listed=report.agreements.with_requirements <= PDF_LIMIT,
         agreements_listed=report.follow_up.agreements <= PDF_LIMIT,
+        tables=tables,
+        deviation_headings=deviation_headings,
         no_deviations=texts.no_deviations_sentence,
         deviations_answer=texts.deviations_answer,
         **labels.labels_for(locale).as_jinja_globals(),

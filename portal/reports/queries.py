@@ -1560,12 +1560,9 @@ class YearReport:
     as_of: date | None = None
 
 
-def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
-                limit: int | None = None, groups: bool = True, earlier_groups: bool | None = None,
-                group_limit: int | None = None, summaries: bool = False, categories: bool = True,
-                five: bool = True, unreviewed_days: int | None = None,
-                as_of: date | None = None) -> YearReport:
-    """Everything the report shows for a year, in a fixed number of statements.
+@dataclass(frozen=True)
+class ReportRequest:
+    """What one format of the report shows, so ``year_report`` reads only that.
 
     ``limit`` caps the long lists (deviation rows, agreements with follow-up, 2.A.2
     rows) for the page and the PDF; counts always cover everything. ``groups``
@@ -1573,6 +1570,45 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
     same), keeping the ``group_limit`` largest (the page; the PDF's summaries need every
     group); ``summaries`` adds the condensed 2.A.2 table of the PDF; ``categories`` the
     4.A.2 counts by DFØ category; ``five`` the last five years side by side.
+    """
+
+    limit: int | None = None
+    groups: bool = True
+    earlier_groups: bool | None = None
+    group_limit: int | None = None
+    summaries: bool = False
+    categories: bool = True
+    five: bool = True
+
+    @classmethod
+    def page(cls, limit: int, grouped: bool) -> ReportRequest:
+        return cls(limit=limit, groups=grouped, group_limit=limit, categories=False)
+
+    @classmethod
+    def pdf(cls, limit: int) -> ReportRequest:
+        """Condensed tables of at most ``limit`` rows, no five years."""
+        return cls(limit=limit, summaries=True, five=False)
+
+    @classmethod
+    def csv(cls, table: str) -> ReportRequest:
+        return cls(groups=table == "4a3_grouped", earlier_groups=False, categories=False,
+                   five=table == "five_years")
+
+
+#: Everything, every row (the default; the hand-count tests and the benchmark).
+FULL = ReportRequest()
+#: The JSON document: one year with its rows and DFØ categories; groups are derivable.
+JSON = ReportRequest(groups=False, earlier_groups=False, categories=True, five=False)
+#: The workbook: every row, this year's groups and the last five years.
+XLSX = ReportRequest(groups=True, earlier_groups=False, categories=False, five=True)
+#: Only the counts and warnings (the warning's records page).
+WARNINGS = ReportRequest(limit=0, groups=False, categories=False, five=False)
+
+
+def year_report(year: int, today: date, years: tuple[int, ...] | None = None,
+                want: ReportRequest = FULL, *, unreviewed_days: int | None = None,
+                as_of: date | None = None) -> YearReport:
+    """Everything ``want`` asks of the report for a year, in a fixed number of statements.
 
     ``as_of`` (``report_basis``) takes statuses on that day and judges "overdue" on it;
     None: today. Activities and deviations withdrawn since stay out: a withdrawal corrects
@@ -1582,9 +1618,10 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
     years = available_years(today) if years is None else years
     if as_of is not None:
         today = as_of
-    follow = follow_up(year, today, limit=limit, categories=categories, as_of=as_of)
-    found = deviations(year, row_limit=limit, with_groups=groups, earlier_groups=earlier_groups,
-                       group_limit=group_limit, as_of=as_of)
+    follow = follow_up(year, today, limit=want.limit, categories=want.categories, as_of=as_of)
+    found = deviations(year, row_limit=want.limit, with_groups=want.groups,
+                       earlier_groups=want.earlier_groups, group_limit=want.group_limit,
+                       as_of=as_of)
     saved = saved_text(year)
     return YearReport(
         year=year,
@@ -1593,13 +1630,13 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None, *,
         agreements=agreement_counts(year),
         follow_up=follow,
         deviations=found,
-        requirements=requirements(year, limit=limit),
-        requirement_summary=requirement_summary(year) if summaries else (),
+        requirements=requirements(year, limit=want.limit),
+        requirement_summary=requirement_summary(year) if want.summaries else (),
         risks=priority_risks(),
         traffic_lights=traffic_lights(year, today, as_of),
         five_years=five_years(
             year, years, {year: (follow.suppliers, follow.agreements, follow.activities)}
-        ) if five else (),
+        ) if want.five else (),
         # Only the generated draft names the staff; a saved text replaces it.
         staff=follow_up_staff(year) if saved is None else (),
         saved_4a1=saved,

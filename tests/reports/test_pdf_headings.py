@@ -84,8 +84,8 @@ def test_every_heading_of_the_report_pdf_stays_inside_its_cell(app, town, lang):
     from portal.reports.pdf import PDF_LIMIT, report_layout
 
     with app.app_context():
-        report = queries.year_report(2025, date.today(), limit=PDF_LIMIT, summaries=True,
-                                     five=False, as_of=date(2025, 12, 31))
+        report = queries.year_report(2025, date.today(), want=queries.ReportRequest.pdf(PDF_LIMIT),
+                                     as_of=date(2025, 12, 31))
         name = _db.session.scalars(select(Buyer).order_by(Buyer.id)).one().name
         seen: set[str] = set()
         for forms in FORMS:
