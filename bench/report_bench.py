@@ -683,7 +683,7 @@ def summary(app: Any, year: int, today: date, buyer_id: int) -> None:
     with app.app_context():
         scope_to(db.session(), buyer_id)
         try:
-            report = queries.year_report(year, today, limit=0)
+            report = queries.year_report(year, today, want=queries.ReportRequest(limit=0))
         finally:
             scope_to(db.session(), None)
     print(f"buyer {buyer_id}, {year}: {report.agreements.active:,} active agreements, "

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 
@@ -36,11 +37,19 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
-def render_pdf(template: str, locale: str, **context: Any) -> bytes:
-    """Render a template in ``templates/pdf/`` to a tagged PDF in the given language."""
+def _html(template: str, locale: str, **context: Any) -> HTML:
     static_root = Path(current_app.static_folder or "static")
     with force_locale(locale):
         html = render_template(template, locale=locale, **context)
-    document = HTML(string=html, base_url=static_root.resolve().as_uri() + "/",
-                    url_fetcher=StaticOnlyFetcher(static_root))
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    return HTML(string=html, base_url=static_root.resolve().as_uri() + "/",
+                url_fetcher=StaticOnlyFetcher(static_root))
+
+
+def render_pdf(template: str, locale: str, **context: Any) -> bytes:
+    """Render a template in ``templates/pdf/`` to a tagged PDF in the given language."""
+    return _html(template, locale, **context).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def layout(template: str, locale: str, **context: Any) -> Document:
+    """The laid-out pages of the PDF ``render_pdf`` would write: boxes to measure in tests."""
+    return _html(template, locale, **context).render()

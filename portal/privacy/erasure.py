@@ -6,7 +6,10 @@ by name. Their name, e-mail address and job title are removed from the account a
 by that label wherever the portal copied them as text: the answers naming them (question A1
 and free text), the frozen submissions, deviation entries, the audit trail's before/after
 values and the e-mails kept. Receipts they signed are made again by the receipt job, so no
-stored PDF still names them. No figure changes: nothing is counted by a person's name.
+stored PDF still names them. A year report the person published keeps them as its
+publisher by the account, so its page shows the label; its stored files (PDF, XLSX, JSON,
+CSV) never name a person (portal/reports/pdf.py ``Publication``) and stay exactly as
+published. No figure changes: nothing is counted by a person's name.
 
 What cannot be erased this way (the contents of uploaded documents, e-mails already
 delivered, backups) is listed on the confirmation page (``NOT_ERASED``).

@@ -1,7 +1,7 @@
 """Each export of a year's report as bytes: one place for the download routes and for
 the publication job, so a published file is exactly what the download gives that day.
 
-Each format asks ``year_report`` for what it shows: the PDF its condensed tables, the
+Each format asks ``year_report`` for what it shows (a ``queries.ReportRequest``): the PDF its condensed tables, the
 JSON one year with its rows (groups are derivable, other years have documents of their
 own), the workbook this year's groups and the last five years.
 """
@@ -30,8 +30,7 @@ CONTENT_TYPES = {
 
 def json_document(year: int, today: date, years: tuple[int, ...], locale: str,
                   buyer_name: str, as_of: date | None = None) -> dict[str, Any]:
-    report = queries.year_report(year, today, years, groups=False, earlier_groups=False,
-                                 categories=True, five=False, as_of=as_of)
+    report = queries.year_report(year, today, years, queries.JSON, as_of=as_of)
     with force_locale(locale):
         return jsondoc.document(report, locale, buyer_name)
 
@@ -45,15 +44,14 @@ def json_bytes(document: dict[str, Any]) -> bytes:
 def pdf_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str,
               publication: Publication | None = None, as_of: date | None = None) -> bytes:
     # The PDF holds the parts to paste into the report; the five years stay on the page.
-    report = queries.year_report(year, today, years, limit=PDF_LIMIT, summaries=True, five=False,
+    report = queries.year_report(year, today, years, queries.ReportRequest.pdf(PDF_LIMIT),
                                  as_of=as_of)
     return render_report_pdf(report, locale, buyer_name, publication)
 
 
 def xlsx_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buyer_name: str,
                as_of: date | None = None) -> bytes:
-    report = queries.year_report(year, today, years, groups=True, earlier_groups=False,
-                                 categories=False, five=True, as_of=as_of)
+    report = queries.year_report(year, today, years, queries.XLSX, as_of=as_of)
     with force_locale(locale):
         about = [
             (_("Report"), _("Figures for the annual report to Etisk handel Norge")),
@@ -70,8 +68,7 @@ def xlsx_bytes(year: int, today: date, years: tuple[int, ...], locale: str, buye
 
 def csv_bytes(year: int, today: date, years: tuple[int, ...], locale: str, name: str,
               as_of: date | None = None) -> bytes:
-    report = queries.year_report(year, today, years, groups=name == "4a3_grouped",
-                                 earlier_groups=False, categories=False, five=name == "five_years",
+    report = queries.year_report(year, today, years, queries.ReportRequest.csv(name),
                                  as_of=as_of)
     with force_locale(locale):
         # Every row carries the day its statuses are taken on: the table stays one table.

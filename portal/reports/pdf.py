@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import force_locale
+from weasyprint.document import Document
 
-from portal.pdf import render_pdf
-from portal.reports import labels, texts
+from portal.pdf import layout, render_pdf
+from portal.reports import columns, labels, texts
 from portal.reports.queries import DeviationSet, YearReport
 
-#: The most rows any table of the PDF draws.
+#: The most rows any table of the PDF draws (``queries.ReportRequest.pdf`` reads no more).
 PDF_LIMIT = 60
 
 
@@ -40,27 +42,51 @@ def deviation_layout(deviations: DeviationSet) -> str:
 
 @dataclass(frozen=True)
 class Publication:
-    """Who published the version a PDF belongs to, and when (printed under the title)."""
+    """The published version a PDF belongs to, and when (printed under the title).
+
+    No person's name: a stored file cannot be changed when the publisher is erased
+    (portal/privacy/erasure.py), so the PDF says "an administrator of <buyer>" and the
+    portal's record of the version (``published_by``) says who, by name or by the label.
+    """
 
     version: int
     published_at: datetime
-    name: str
 
 
 def render_report_pdf(report: YearReport, locale: str, buyer_name: str,
                       publication: Publication | None = None) -> bytes:
     """Render ``buyer_name``'s ``report`` (read with ``limit=PDF_LIMIT``) in ``locale``."""
+    return render_pdf("pdf/report.html", locale,
+                      **_context(report, locale, buyer_name, publication))
+
+
+def report_layout(report: YearReport, locale: str, buyer_name: str, **forms: Any) -> Document:
+    """The report PDF's laid-out pages (tests measure its table headings on them).
+
+    ``forms`` chooses a table's form instead of the one the row counts choose
+    (``detected_layout``, ``earlier_layout``, ``requirements_listed``, ``agreements_listed``),
+    so every form of every table can be measured on small data.
+    """
+    return layout("pdf/report.html", locale,
+                  **{**_context(report, locale, buyer_name, None), **forms})
+
+
+def _context(report: YearReport, locale: str, buyer_name: str,
+             publication: Publication | None) -> dict[str, Any]:
     with force_locale(locale):
         text, is_saved = texts.text_4a1(report)
         warnings = [texts.warning_message(w) for w in report.warnings]
-    return render_pdf(
-        "pdf/report.html", locale,
+        tables = columns.screen_tables(report, labels.labels_for(locale))
+        deviation_headings = columns.deviation_headings()
+    return dict(
         report=report, buyer_name=buyer_name, publication=publication, text_4a1=text, text_4a1_saved=is_saved,
         warnings=warnings,
         detected_layout=deviation_layout(report.deviations.detected),
         earlier_layout=deviation_layout(report.deviations.earlier_open),
         requirements_listed=report.agreements.with_requirements <= PDF_LIMIT,
         agreements_listed=report.follow_up.agreements <= PDF_LIMIT,
+        tables=tables,
+        deviation_headings=deviation_headings,
         no_deviations=texts.no_deviations_sentence,
         deviations_answer=texts.deviations_answer,
         **labels.labels_for(locale).as_jinja_globals(),

@@ -135,8 +135,7 @@ def store_exports(published: PublishedReport, buyer_name: str) -> None:
         audit.record("report.exports_refused", published, actor=None, field=str(year),
                      after={"version": published.version, "reason": "changed"})
         return
-    publisher = published.published_by.display_name if published.published_by else ""
-    publication = Publication(published.version, published.published_at, publisher)
+    publication = Publication(published.version, published.published_at)
     for locale, document in published.documents.items():
         made: list[tuple[str, str, bytes]] = [
             ("json", "", exports.json_bytes(document)),

@@ -30,6 +30,7 @@ from portal.i18n import current_locale
 from portal.models import LOCALES, PublishedReport, Role
 from portal.reports import (
     charts,
+    columns,
     exports,
     guard,
     labels,
@@ -117,14 +118,18 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
     view = inputs.arg("view")
     view = view if view in VIEWS else "rows"
     as_of = _basis(year, today, strict=False)
-    report = queries.year_report(year, today, years, limit=PAGE_LIMIT, groups=view == "grouped",
-                                 group_limit=PAGE_LIMIT, categories=False, as_of=as_of)
+    report = queries.year_report(year, today, years,
+                                 queries.ReportRequest.page(PAGE_LIMIT, view == "grouped"),
+                                 as_of=as_of)
     text, is_saved = texts.text_4a1(report)
     if form is None:
         form = EditReportTextForm(text=text)
     return render_template(
         "reports/year_report.html",
         report=report,
+        tables=columns.screen_tables(report, labels.current(), links=True),
+        deviation_headings=columns.deviation_headings(),
+        titles=TABLE_TITLES,
         year=year,
         years=years,
         form=form,
@@ -163,6 +168,7 @@ def _render_published(published: PublishedReport, years: tuple[int, ...], today:
     return render_template(
         "reports/published.html",
         published=published,
+        deviation_headings=columns.deviation_headings(),
         doc=document,
         year=published.year,
         years=years,
@@ -197,8 +203,7 @@ def warning_records(year: int, code: str) -> str:
     today = date.today()
     _known_year(year, queries.available_years(today))
     days = int(current_app.config["REPORT_UNREVIEWED_DAYS"])
-    report_warning = next((w for w in queries.year_report(year, today, limit=0, groups=False,
-                                                          categories=False, five=False).warnings
+    report_warning = next((w for w in queries.year_report(year, today, want=queries.WARNINGS).warnings
                            if w.code == code), None)
     rows, total = records.records(code, year, today, days, limit=PAGE_LIMIT)
     return render_template(

@@ -1,5 +1,8 @@
 """The report as named tables, shared by the CSV and XLSX exports.
 
+The tables with columns of their own (2.A.2, 2.A.3, 4.A.2, 4.A.3) take them from
+``columns.py``, which the page and the PDF draw from too.
+
 Cells keep their types (int, float, Decimal, date, str) so each format writes them
 natively; headers and labels are in the current language. Only public columns
 exist here: no supplier, no production site.
@@ -7,23 +10,18 @@ exist here: no supplier, no production site.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.reports import labels, texts
-from portal.reports.queries import (
-    RESPONSE_STATUS_ORDER,
-    DeviationGroup,
-    DeviationRow,
-    YearReport,
-)
+from portal.reports import columns, labels, texts
+from portal.reports.columns import Cell
+from portal.reports.queries import RESPONSE_STATUS_ORDER, YearReport
 
-Cell = str | int | float | Decimal | date | None
+__all__ = ["Cell", "Table", "TABLE_KEYS", "TABLE_TITLES", "SHEET_NAMES", "table", "all_tables"]
 
 #: The tables, in the order of the report; their keys are the CSV URLs' names.
 TABLE_KEYS = (
@@ -116,7 +114,7 @@ def _key_figures(r: YearReport) -> Table:
         ("questionnaires_accepted", _("Questionnaires reviewed and accepted"), f.funnel.accepted),
         ("questionnaires_not_answered", _("Questionnaires not answered by the deadline"),
          f.funnel.not_answered),
-        ("deviations_found", _("4.A.3 Deviations identified in the reporting year"),
+        ("deviations_found", str(TABLE_TITLES["4a3"]),
          texts.deviations_answer(r)),
         ("deviations_detected", _("Deviations identified in the reporting year"),
          r.deviations.detected.count),
@@ -128,121 +126,38 @@ def _key_figures(r: YearReport) -> Table:
                  tuple(rows), (30, 70, 18))
 
 
+def _spec_table(key: str, spec: columns.TableSpec[Any], items: Iterable[Any]) -> Table:
+    """A table whose columns are described once (``columns.py``), as the spreadsheet has it."""
+    return Table(key, str(TABLE_TITLES[key]), spec.headers(), spec.cells(labels.current(), items),
+                 spec.widths())
+
+
 def _by_agreement(r: YearReport) -> Table:
-    L = labels.current()
-    rows = tuple(
-        (L.localized(a.name_nb, a.name_en), a.reference, L.procurement_kind(a.kind),
-         a.start_date, a.end_date, L.yes_no(a.is_new), a.suppliers_on_agreement,
-         a.suppliers_followed_up, a.activities, L.joint_follow_up(a.lead) if a.lead else "")
-        for a in r.follow_up.by_agreement
-    )
-    return Table(
-        "4a2_by_agreement", str(TABLE_TITLES["4a2_by_agreement"]),
-        (_("Agreement"), _("Reference"), _("Kind of agreement"), _("Start date"), _("End date"),
-         _("Entered in the reporting year"), _("Suppliers on the agreement"),
-         _("Suppliers followed up"), _("Follow-up activities"), _("Joint follow-up")),
-        rows, (40, 16, 22, 12, 12, 14, 14, 14, 14, 30),
-    )
+    return _spec_table("4a2_by_agreement", columns.BY_AGREEMENT, r.follow_up.by_agreement)
 
 
 def _by_method(r: YearReport) -> Table:
-    L = labels.current()
-    rows = tuple(
-        (L.method(m.kind, m.lead, m.source), m.kind, m.activities, m.suppliers)
-        for m in r.follow_up.by_method
-    )
-    return Table(
-        "4a2_by_method", str(TABLE_TITLES["4a2_by_method"]),
-        (_("Method"), _("Code"), _("Follow-up activities"), _("Suppliers followed up")),
-        rows, (45, 30, 14, 14),
-    )
-
-
-def _deviation_headers() -> tuple[str, ...]:
-    return (
-        _("Type of deviation (child labour, OHS, wages, working hours etc.)"),
-        _("Where in the supply chain?"),
-        _("Measures taken to correct the deviation"),
-        _("Status"),
-        _("Further description of the measures"),
-        _("Detected"),
-        _("Severity"),
-    )
-
-
-def _deviation_rows(rows: Sequence[DeviationRow] | None) -> tuple[tuple[Cell, ...], ...]:
-    L = labels.current()
-    return tuple(
-        (L.deviation_type(d.type), L.where(d.tier, d.country), L.measures(d.measures),
-         L.ehn_status(d.ehn_status), d.measures_text, d.detected_date, L.severity(d.severity))
-        for d in rows or ()
-    )
-
-
-DEVIATION_WIDTHS = (40, 36, 40, 22, 50, 12, 16)
+    return _spec_table("4a2_by_method", columns.BY_METHOD, r.follow_up.by_method)
 
 
 def _deviations(r: YearReport) -> Table:
-    return Table(
-        "4a3", str(TABLE_TITLES["4a3"]),
-                 _deviation_headers(), _deviation_rows(r.deviations.detected.rows), DEVIATION_WIDTHS)
+    return _spec_table("4a3", columns.DEVIATIONS, r.deviations.detected.rows or ())
 
 
 def _earlier(r: YearReport) -> Table:
-    return Table(
-        "4a3_earlier_open", str(TABLE_TITLES["4a3_earlier_open"]),
-                 _deviation_headers(), _deviation_rows(r.deviations.earlier_open.rows),
-                 DEVIATION_WIDTHS)
-
-
-def _group_rows(groups: Sequence[DeviationGroup]) -> tuple[tuple[Cell, ...], ...]:
-    L = labels.current()
-    return tuple(
-        (L.deviation_type(g.type), L.where(g.tier, g.country), L.measures(g.measures),
-         L.ehn_status(g.ehn_status), g.count)
-        for g in groups
-    )
+    return _spec_table("4a3_earlier_open", columns.DEVIATIONS, r.deviations.earlier_open.rows or ())
 
 
 def _grouped(r: YearReport) -> Table:
-    return Table(
-        "4a3_grouped", str(TABLE_TITLES["4a3_grouped"]),
-        (_("Type of deviation (child labour, OHS, wages, working hours etc.)"),
-         _("Where in the supply chain?"), _("Measures taken to correct the deviation"), _("Status"),
-         _("Number of deviations")),
-        _group_rows(r.deviations.detected.groups), (40, 36, 40, 22, 12),
-    )
+    return _spec_table("4a3_grouped", columns.DEVIATION_GROUPS, r.deviations.detected.groups)
 
 
 def _requirements(r: YearReport) -> Table:
-    L = labels.current()
-    rows = tuple(
-        (L.localized(q.name_nb, q.name_en), L.procurement_kind(q.kind), q.suppliers,
-         L.yes_no(q.qualification_requirement), L.yes_no(q.award_criterion),
-         L.yes_no(q.contract_condition), q.reference,
-         L.joint_follow_up(q.lead) if q.lead else "")
-        for q in r.requirements
-    )
-    return Table(
-        "2a2", str(TABLE_TITLES["2a2"]),
-        (_("In which type of procurement"), _("Kind of agreement"), _("Number of suppliers on the agreement"),
-         _("Used as a qualification requirement"), _("Used when awarding the contract"),
-         _("Used as a contract condition"), _("Reference"), _("Joint follow-up")),
-        rows, (40, 22, 14, 16, 16, 16, 16, 30),
-    )
+    return _spec_table("2a2", columns.REQUIREMENTS, r.requirements)
 
 
 def _risks(r: YearReport) -> Table:
-    L = labels.current()
-    rows = tuple(
-        (L.localized(k.impact_nb, k.impact_en), L.themes(k.themes), k.geography)
-        for k in r.risks
-    )
-    return Table(
-        "2a3", str(TABLE_TITLES["2a3"]),
-        (_("Prioritised adverse impact/harm"), _("Related theme"), _("Geography")),
-        rows, (60, 60, 20),
-    )
+    return _spec_table("2a3", columns.RISKS, r.risks)
 
 
 def _five_years(r: YearReport) -> Table:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol, TypeVar
 
 from portal.codes import OPEN_DEVIATION_STATUSES
 
@@ -89,23 +90,80 @@ def section_status(
     return SectionResult(section.id, None, reviewed, total)
 
 
+#: A deviation in these statuses is red whatever its dates.
+RED_STATUSES = ("ESCALATED", "CLOSED_NOT_OK")
+
+B = TypeVar("B")
+C = TypeVar("C", covariant=True)
+
+
+class Logic(Protocol[B, C]):
+    """What the traffic-light rule needs: on Python values (``PYTHON``) for the inbox and the
+    review page, or on SQL expressions (``portal.reports.queries.SQL``) for the report's
+    counts of thousands of responses; ``B`` is a truth value, ``C`` a colour."""
+
+    def any(self, *terms: B) -> B: ...
+    def all(self, *terms: B) -> B: ...
+    def negate(self, term: B) -> B: ...
+    def is_in(self, value: Any, options: Collection[str]) -> B: ...
+    def before(self, first: Any, second: Any) -> B:
+        """Both known and ``first`` < ``second``."""
+        ...
+    def choose(self, cases: Sequence[tuple[B, str]], otherwise: str | None) -> C: ...
+
+
+def deviation_colours(logic: Logic[B, Any], status: Any, deadline: Any, closed_date: Any,
+                      today: Any) -> tuple[B, B]:
+    """(red, yellow) of one deviation (DOMAIN 4.6), the one place the rule is written.
+
+    Red: escalated, closed not remedied, open past its deadline, or closed after it;
+    yellow: open within its deadline (red wins for an escalated one); green otherwise.
+    """
+    is_open = logic.is_in(status, OPEN_DEVIATION_STATUSES)
+    late_open = logic.all(is_open, logic.before(deadline, today))
+    closed_late = logic.all(logic.is_in(status, ("CLOSED_OK",)), logic.before(deadline, closed_date))
+    red = logic.any(logic.is_in(status, RED_STATUSES), late_open, closed_late)
+    yellow = logic.all(is_open, logic.negate(late_open))
+    return red, yellow
+
+
+def light(logic: Logic[B, C], red: B, yellow: B, green: B, otherwise: str | None = None) -> C:
+    """The colour of a response or a deviation: red before yellow before green."""
+    return logic.choose(((red, RED), (yellow, YELLOW), (green, GREEN)), otherwise)
+
+
+class _Python:
+    """The rule on plain values."""
+
+    def any(self, *terms: bool) -> bool:
+        return any(terms)
+
+    def all(self, *terms: bool) -> bool:
+        return all(terms)
+
+    def negate(self, term: bool) -> bool:
+        return not term
+
+    def is_in(self, value: Any, options: Collection[str]) -> bool:
+        return value in options
+
+    def before(self, first: Any, second: Any) -> bool:
+        return first is not None and second is not None and first < second
+
+    def choose(self, cases: Sequence[tuple[bool, str]], otherwise: str | None) -> str | None:
+        return next((colour for condition, colour in cases if condition), otherwise)
+
+
+PYTHON = _Python()
+
+
 def deviation_light(deviation: DeviationFacts, today: date) -> str | None:
-    """A deviation's own colour: red when escalated, closed unremedied or not fixed in time."""
-    status = deviation.status
-    if status == "WITHDRAWN":
+    """A deviation's own colour (``deviation_colours``); None once withdrawn."""
+    if deviation.status == "WITHDRAWN":
         return None
-    if status in ("ESCALATED", "CLOSED_NOT_OK"):
-        return RED
-    if status in OPEN_DEVIATION_STATUSES:
-        late = deviation.deadline is not None and deviation.deadline < today
-        return RED if late else YELLOW
-    # CLOSED_OK: green when closed on time (or without a deadline), red when closed late.
-    late = (
-        deviation.deadline is not None
-        and deviation.closed_date is not None
-        and deviation.closed_date > deviation.deadline
-    )
-    return RED if late else GREEN
+    red, yellow = deviation_colours(PYTHON, deviation.status, deviation.deadline,
+                                    deviation.closed_date, today)
+    return light(PYTHON, red, yellow, True)
 
 
 def overall_light(
@@ -115,13 +173,8 @@ def overall_light(
     handled; green when every section meets; None while the review is incomplete."""
     statuses = [s.status for s in sections if s.total]
     colours = {deviation_light(d, today) for d in deviations}
-    if N in statuses or RED in colours:
-        return RED
-    if P in statuses or YELLOW in colours:
-        return YELLOW
-    if statuses and all(status == M for status in statuses):
-        return GREEN
-    return None
+    return light(PYTHON, N in statuses or RED in colours, P in statuses or YELLOW in colours,
+                 bool(statuses) and all(status == M for status in statuses))
 
 
 def rollup(

@@ -3,13 +3,16 @@ heading longer than its column is hyphenated or broken, never drawn over the nex
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
+from portal.extensions import db as _db
 from portal.pdf import StaticOnlyFetcher
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -49,3 +52,52 @@ def test_long_headings_stay_inside_narrow_columns(lang):
         right = cell.content_box_x() + cell.width
         for text in _texts(cell):
             assert text.position_x + text.width <= right + 0.5, (text.text, lang)
+
+
+# Every table of the real report, in each of its forms (full, grouped, summarised), in nb
+# and en: the town of conftest, 2025. WeasyPrint's layout boxes give each heading's text
+# lines and each cell's content box, so a heading drawn over the next cell fails.
+
+FORMS = (
+    {"detected_layout": "rows", "earlier_layout": "rows", "requirements_listed": True,
+     "agreements_listed": True},
+    {"detected_layout": "grouped", "earlier_layout": "grouped", "requirements_listed": False,
+     "agreements_listed": False},
+    {"detected_layout": "summary", "earlier_layout": "summary", "requirements_listed": True,
+     "agreements_listed": False},
+    {"detected_layout": "types", "earlier_layout": "types", "requirements_listed": False,
+     "agreements_listed": True},
+)
+
+
+def _tables(box: Any) -> Any:
+    if isinstance(box, boxes.TableBox):
+        yield box
+    for child in getattr(box, "children", []):
+        yield from _tables(child)
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_every_heading_of_the_report_pdf_stays_inside_its_cell(app, town, lang):
+    from portal.models import Buyer
+    from portal.reports import queries
+    from portal.reports.pdf import PDF_LIMIT, report_layout
+
+    with app.app_context():
+        report = queries.year_report(2025, date.today(), want=queries.ReportRequest.pdf(PDF_LIMIT),
+                                     as_of=date(2025, 12, 31))
+        name = _db.session.scalars(select(Buyer).order_by(Buyer.id)).one().name
+        seen: set[str] = set()
+        for forms in FORMS:
+            document = report_layout(report, lang, name, **forms)
+            for page in document.pages:
+                for table in _tables(page._page_box):
+                    seen.add(table.element.get("class") or "")
+                for cell in _cells(page._page_box):
+                    left = cell.content_box_x()
+                    right = left + cell.width
+                    for text in _texts(cell):
+                        assert left - 0.5 <= text.position_x, (text.text, lang, forms)
+                        assert text.position_x + text.width <= right + 0.5, (text.text, lang, forms)
+    # Every form of every table was drawn and measured.
+    assert {"facts", "req5", "req6", "risks", "m3", "a4", "dev4", "dev5"} <= seen
