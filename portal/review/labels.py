@@ -64,6 +64,7 @@ AUDIT_ACTIONS = {
     "response.reminder_sent": _l("Reminder sent"),
     "clarification.created": _l("Clarification requested"),
     "clarification.answered": _l("Clarification answered"),
+    "clarification.replied": _l("Reply to the reviewer changed"),
     "verdict.changed": _l("Verdict changed"),
     "deviation.proposed": _l("Deviation proposed"),
     "deviation.created": _l("Deviation registered"),
