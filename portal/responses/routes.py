@@ -322,6 +322,7 @@ def _render_section(
     stored = {a.question_id: a for a in response.answers}
     editable = {q.id: response.can_edit_question(current_user, q.id) for q in section.questions}
     sources = services.copied_sources(response)
+    can_reply = {q.id for q in section.questions if response.can_reply(current_user, q.id)}
 
     def view(question_state: engine.QuestionState, values: dict[str, dict[str, Any]], can_edit: bool) -> Any:
         question = question_state.question
@@ -354,8 +355,8 @@ def _render_section(
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
         refused=refused, copied_here=copied_here,
-        replies={**review_services.draft_replies(response), **(typed_replies or {})},
-        can_reply={q.id for q in section.questions if response.can_reply(current_user, q.id)},
+        replies={**(review_services.draft_replies(response) if can_reply else {}), **(typed_replies or {})},
+        can_reply=can_reply,
         reply_errors=reply_errors or {}, max_reply=review_services.MAX_REPLY,
         sites_question=next(iter(sites_table(definition) or ()), None),
     )
