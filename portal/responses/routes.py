@@ -518,6 +518,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         submitted=request.method == "POST", blocking=blocking, copies=copies, copies_by_section=copies_by_section,
         declaration_problems=declaration_problems, summary=[(s, qvs) for s, qvs in summary if qvs],
         signer=_profile_signer(), today=date.today(),
+        replies=review_services.draft_replies(response) if response.status == ResponseStatus.RETURNED else {},
     ), status
 
 

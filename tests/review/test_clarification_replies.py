@@ -187,3 +187,13 @@ def test_another_supplier_and_another_buyer_cannot_read_or_write_replies(app, db
     assert other_reviewer.get(f"/review/responses/{response.id}").status_code == 404
     assert other_reviewer.get(f"/review/responses/{response.id}/history").status_code == 404
     assert _stored_replies(db) == {"B4": "Hemmelig svar."}
+
+
+def test_check_your_answers_shows_the_reply_that_will_be_sent(db, returned):
+    response, _user, client = returned
+    _save_b(client, response, "Rutinen ble vedtatt i mars.")
+
+    page = markup(client.get(f"/responses/{response.id}/submit"))
+
+    b4 = page.split('<span class="question__id">B4</span>', 1)[1].split("</dd>", 1)[0]
+    assert f"<strong>{tr('Your reply to the reviewer:')}</strong> Rutinen ble vedtatt i mars." in b4
