@@ -323,6 +323,8 @@ def _render_section(
     editable = {q.id: response.can_edit_question(current_user, q.id) for q in section.questions}
     sources = services.copied_sources(response)
     can_reply = {q.id for q in section.questions if response.can_reply(current_user, q.id)}
+    if can_reply and review_services.open_clarification(response) is None:
+        can_reply = set()  # returned before rounds were recorded: no round to reply to
 
     def view(question_state: engine.QuestionState, values: dict[str, dict[str, Any]], can_edit: bool) -> Any:
         question = question_state.question

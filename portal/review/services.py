@@ -432,9 +432,11 @@ def save_replies(response: Response, replies: Mapping[str, str], *, actor: User)
     the questions whose reply changed. Once a resubmission answers the round
     (``record_resubmission``) the round is no longer open and its replies are frozen.
     """
-    clarification = open_clarification(response)
-    if clarification is None or response.status != ResponseStatus.RETURNED or not response.can_edit(actor):
+    if response.status != ResponseStatus.RETURNED or not response.can_edit(actor):
         raise ReviewError("state", status=response.status)
+    clarification = open_clarification(response)
+    if clarification is None:  # returned before rounds were recorded: no round to reply to
+        return []
     existing = {r.question_id: r for r in clarification.replies}
     changed: list[str] = []
     for question_id, text in replies.items():

@@ -197,3 +197,18 @@ def test_check_your_answers_shows_the_reply_that_will_be_sent(db, returned):
 
     b4 = page.split('<span class="question__id">B4</span>', 1)[1].split("</dd>", 1)[0]
     assert f"<strong>{tr('Your reply to the reviewer:')}</strong> Rutinen ble vedtatt i mars." in b4
+
+
+def test_a_response_returned_without_a_recorded_round_offers_no_reply_and_saves_safely(
+    app, db, make, submitted
+):
+    user = make.user(role="supplier")
+    response = submitted(user=user)
+    response.status, response.reopened_questions = "returned", ["B4"]  # as before rounds were recorded
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, user.email)
+
+    assert 'name="reply-B4"' not in markup(client.get(f"/responses/{response.id}/sections/B"))
+    assert _save_b(client, response, "Svar uten runde").status_code == 302
+    assert _stored_replies(db) == {}
