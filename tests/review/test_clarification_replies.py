@@ -212,3 +212,19 @@ def test_a_response_returned_without_a_recorded_round_offers_no_reply_and_saves_
     assert 'name="reply-B4"' not in markup(client.get(f"/responses/{response.id}/sections/B"))
     assert _save_b(client, response, "Svar uten runde").status_code == 302
     assert _stored_replies(db) == {}
+
+
+@pytest.mark.parametrize(("typed", "status", "kept"), [
+    ("Nul\x00 og\x07 styretegn", 302, "Nul og styretegn"),
+    ("<script>alert(1)</script> 😀", 302, "<script>alert(1)</script> 😀"),
+    ("y" * 100_000, 422, None),
+])
+def test_odd_replies_are_cleaned_or_refused_never_a_server_error(db, returned, typed, status, kept):
+    response, _user, client = returned
+
+    reply = _save_b(client, response, typed)
+
+    assert reply.status_code == status
+    assert _stored_replies(db) == ({"B4": kept} if kept is not None else {})
+    if kept and "<script>" in kept:
+        assert "<script>alert(1)</script>" not in client.get(f"/responses/{response.id}/sections/B").get_data(as_text=True)
