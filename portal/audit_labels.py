@@ -61,6 +61,7 @@ ACTIONS: dict[str, Any] = {
     "response.reminder_sent": _l("Reminder sent"),
     "clarification.created": _l("Clarification requested"),
     "clarification.answered": _l("Clarification answered"),
+    "clarification.replied": _l("Reply to the reviewer changed"),
     "verdict.changed": _l("Verdict changed"),
     # Deviations
     "deviation.proposed": _l("Deviation proposed automatically"),

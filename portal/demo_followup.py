@@ -21,6 +21,7 @@ from portal.models import (
     Agreement,
     Answer,
     Clarification,
+    ClarificationReply,
     Deviation,
     DeviationUpdate,
     EvidenceFile,
@@ -190,21 +191,30 @@ def load_demo_followup(reviewer: User, admin: User) -> int:
         db.session.add(Clarification(response=returned, number=1, questions=["C5", "H5"], returned_by=reviewer,
                                      returned_at=_at(date(2024, 10, 20)),
                                      message="Oppgi antall arbeidere for alle produksjonssteder og last opp "
-                                             "dokumentasjon på tiltak for sosial dialog for 2024."))
+                                             "dokumentasjon på tiltak for sosial dialog for 2024.",
+                                     # A reply the supplier has begun and not yet sent.
+                                     replies=[ClarificationReply(
+                                         question_id="C5", updated_by=author, updated_at=_at(date(2024, 10, 22)),
+                                         text="Tallene for Dhaka-fabrikken kommer fra revisjonen i november.")]))
         # resubmitted after a clarification
         resubmitted = by_agreement["LK-2022-0020"]
         fruit_author = _user_of(resubmitted.supplier)
         _fill(resubmitted, fruit_author, day, seed=13)
         first = _submit(resubmitted, fruit_author, day, receipt=False)
-        db.session.add(Clarification(response=resubmitted, number=1, questions=["C4"], returned_by=reviewer,
+        banana_round = Clarification(response=resubmitted, number=1, questions=["C4"], returned_by=reviewer,
                                      returned_at=_at(date(2024, 10, 1)), message="Hvor langt bak i kjeden er "
-                                     "bananene kartlagt?"))
+                                     "bananene kartlagt?")
+        db.session.add(banana_round)
+        banana_round.replies.append(ClarificationReply(
+            question_id="C4", updated_by=fruit_author, updated_at=_at(date(2024, 10, 8)),
+            text="Vi har nå kartlagt bananene helt tilbake til plantasjene i Ecuador og Colombia."))
         # The answer to the clarification: the bananas are now mapped back to the plantations.
         c4 = next(a for a in resubmitted.answers if a.question_id == "C4")
         c4.value = {**c4.value, "answer": "raw_material"}
         c4.revision += 1
         second = _submit(resubmitted, fruit_author, date(2024, 10, 8), receipt=True)
-        del first, second
+        banana_round.answered_submission = second  # which froze the reply
+        del first
         # submitted, in progress and not started
         # The solar supplier with a demo login has submitted; its partner is still working.
         submitted, in_progress = sorted(solar_responses, key=lambda r: not r.supplier.users)

@@ -49,6 +49,7 @@ from portal.models import (
     Buyer,
     BuyerOwned,
     Clarification,
+    ClarificationReply,
     Deviation,
     DeviationUpdate,
     EvidenceFile,
@@ -135,6 +136,16 @@ def _own_published_files(buyer_id: int) -> Any:
     )
 
 
+def _replies_of(responses: Any) -> Any:
+    """A supplier's replies to clarification rounds: those of the responses the buyer reads."""
+    return with_loader_criteria(
+        ClarificationReply,
+        lambda cls: cls.clarification_id.in_(
+            select(Clarification.id).where(Clarification.response_id.in_(responses))),
+        include_aliases=True,
+    )
+
+
 def _criteria(buyer_id: int) -> list[Any]:
     """The buyer's own rows: for writes, and for reads of a buyer in no joint agreement."""
     agreements = select(Agreement.id).where(Agreement.buyer_id == buyer_id).scalar_subquery()
@@ -169,6 +180,7 @@ def _criteria(buyer_id: int) -> list[Any]:
             )
             for entity in per_response
         ),
+        _replies_of(responses),
         with_loader_criteria(
             DeviationUpdate, lambda cls: cls.deviation_id.in_(deviations), include_aliases=True
         ),
@@ -291,6 +303,7 @@ def _joint_criteria(buyer_id: int) -> list[Any]:
             )
             for entity in per_response
         ),
+        _replies_of(responses),
         with_loader_criteria(
             DeviationUpdate, lambda cls: cls.id.in_(updates), include_aliases=True
         ),
@@ -386,6 +399,8 @@ def _owner_of(obj: object) -> int | None:
         return _owner_of(response) if response is not None else None
     if isinstance(obj, DeviationUpdate):
         return obj.deviation.buyer_id if obj.deviation is not None else None
+    if isinstance(obj, ClarificationReply):
+        return _owner_of(obj.clarification) if obj.clarification is not None else None
     return None
 
 

@@ -18,6 +18,7 @@ from portal.models import (
     Answer,
     Base,
     Clarification,
+    ClarificationReply,
     IdentityProvider,
     QuestionReview,
     ReportText,
@@ -51,6 +52,7 @@ OWNER: dict[str, Callable[[Any, int], bool]] = {
     "Submission": lambda row, b: row.response.agreement.buyer_id == b,
     "QuestionReview": lambda row, b: row.response.agreement.buyer_id == b,
     "Clarification": lambda row, b: row.response.agreement.buyer_id == b,
+    "ClarificationReply": lambda row, b: row.clarification.response.agreement.buyer_id == b,
     "DeviationUpdate": lambda row, b: row.deviation.buyer_id == b,
     "Attachment": lambda row, b: (row.activity or row.deviation_update.deviation).buyer_id == b,
     "PublishedReport": lambda row, b: row.buyer_id == b,
@@ -81,7 +83,8 @@ def _review_records(db: Any, world: Any, buyer_id: int) -> None:
     db.session.add_all([
         Answer(response=response, question_id="B1", value={"answer": "yes"}),
         QuestionReview(response=response, question_id="B1", verdict="meets"),
-        Clarification(response=response, number=1, message="Utdyp B1", questions=["B1"]),
+        Clarification(response=response, number=1, message="Utdyp B1", questions=["B1"],
+                      replies=[ClarificationReply(question_id="B1", text="Utdypet")]),
         ReportText(year=2025, key="4A1", text="Tekst", buyer_id=buyer_id),
         IdentityProvider(buyer_id=buyer_id, issuer="https://idporten.no", client_id=f"aktsom-{buyer_id}",
                          email_domains=f"kommune{buyer_id}.example"),
@@ -169,6 +172,7 @@ JOINT: dict[str, Callable[[Any, int, int], bool]] = {
     "Submission": lambda row, j, lead: row.response.agreement_id == j,
     "QuestionReview": lambda row, j, lead: row.response.agreement_id == j,
     "Clarification": lambda row, j, lead: row.response.agreement_id == j,
+    "ClarificationReply": lambda row, j, lead: row.clarification.response.agreement_id == j,
     "DeviationUpdate": lambda row, j, lead: (
         row.deviation.agreement_id == j and not row.deviation.is_proposed and not row.is_internal),
     "Attachment": lambda row, j, lead: (

@@ -22,6 +22,7 @@ from portal.models.published import PublishedReport, PublishedReportFile
 from portal.models.review import (
     Attachment,
     Clarification,
+    ClarificationReply,
     Deviation,
     DeviationUpdate,
     FollowUpActivity,
@@ -45,6 +46,7 @@ __all__ = [
     "Attempt",
     "AttemptKind",
     "Clarification",
+    "ClarificationReply",
     "Deviation",
     "DeviationUpdate",
     "FollowUpActivity",

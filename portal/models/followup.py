@@ -169,6 +169,12 @@ class Response(TimestampMixin, Base):
             return question_id in self.reopened_questions
         return True
 
+    def can_reply(self, user: User, question_id: str) -> bool:
+        """A reply to the reviewer on a question reopened for clarification: the response's own
+        supplier, while it is returned (the resubmission freezes the reply)."""
+        return (self.can_edit(user) and self.status == ResponseStatus.RETURNED
+                and question_id in (self.reopened_questions or ()))
+
     def can_submit(self, user: User) -> bool:
         return self.can_edit(user)
 

@@ -63,6 +63,36 @@ class Clarification(Base):
     response: Mapped[Response] = relationship()
     returned_by: Mapped[User | None] = relationship()
     answered_submission: Mapped[Submission | None] = relationship()
+    replies: Mapped[list[ClarificationReply]] = relationship(
+        back_populates="clarification", cascade="all, delete-orphan", order_by="ClarificationReply.id"
+    )
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_submission_id is not None
+
+
+class ClarificationReply(Base):
+    """The supplier's reply to the reviewer on one reopened question of a clarification round.
+
+    Kept with the round it answers, not in the submission's answers: it is said to this
+    reviewer about this round, so it must not be copied into next year's response, exported
+    with the answers or counted as a changed answer. It can be changed while the round is
+    open and is frozen once the resubmission answers the round (``answered_submission_id``).
+    """
+
+    __tablename__ = "clarification_reply"
+    __table_args__ = (UniqueConstraint("clarification_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clarification_id: Mapped[int] = mapped_column(ForeignKey("clarification.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    clarification: Mapped[Clarification] = relationship(back_populates="replies")
+    updated_by: Mapped[User | None] = relationship()
 
 
 class Deviation(BuyerOwned, TimestampMixin, Base):

@@ -35,6 +35,8 @@ from portal.models import (
     Answer,
     Attempt,
     AuditEvent,
+    Clarification,
+    ClarificationReply,
     Deviation,
     DeviationUpdate,
     MailDelivery,
@@ -282,6 +284,13 @@ def _erase_from_answers(user: User, strings: list[str], replace: _Replacer,
             result.submissions += 1
         if submission.receipt_name is not None:
             result.receipts.append(submission.id)
+    # Replies to reviewers are the supplier's text too, frozen or not.
+    rounds = select(Clarification.id).where(Clarification.response_id.in_(mine))
+    for reply in db.session.scalars(_every_buyer(
+            select(ClarificationReply).where(ClarificationReply.clarification_id.in_(rounds),
+                                             _like_any(ClarificationReply.text, strings)))):
+        reply.text = replace(reply.text)
+        result.answers += 1
 
 
 def _erase_from_deviations(user: User, strings: list[str], replace: _Replacer,

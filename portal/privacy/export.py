@@ -30,6 +30,8 @@ from portal.models import (
     Attempt,
     AttemptKind,
     AuditEvent,
+    Clarification,
+    ClarificationReply,
     DeviationUpdate,
     EvidenceFile,
     Response,
@@ -147,6 +149,21 @@ def _answers(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _replies(user: User) -> list[dict[str, Any]]:
+    """The person's replies to reviewers on questions returned for clarification."""
+    replies = db.session.scalars(
+        select(ClarificationReply).where(ClarificationReply.updated_by_id == user.id)
+        .options(selectinload(ClarificationReply.clarification).selectinload(Clarification.response)
+                 .options(*_RESPONSE_LOAD))
+        .order_by(ClarificationReply.id)
+    )
+    return [
+        {**_response_ref(r.clarification.response), "clarification_round": r.clarification.number,
+         "question_id": r.question_id, "text": r.text, "updated_at": _plain(r.updated_at)}
+        for r in replies
+    ]
+
+
 def _files(user: User) -> list[tuple[dict[str, Any], str]]:
     """(description, storage key) of every file the person uploaded."""
     files: list[tuple[dict[str, Any], str]] = []
@@ -219,6 +236,7 @@ def personal_data(user: User) -> tuple[dict[str, Any], list[tuple[dict[str, Any]
         "sign_ins": _sign_ins(user),
         "declarations_signed": declarations,
         "answers_written": _answers(user),
+        "clarification_replies_written": _replies(user),
         "files_uploaded": [description for description, _key in files],
         "deviation_entries_written": _deviation_entries(user),
         "audit_events_as_actor": as_actor,

@@ -19,11 +19,20 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from portal import audit, storage
 from portal.extensions import db
-from portal.models import Agreement, Answer, Attachment, EvidenceFile, Response, Submission
+from portal.models import (
+    Agreement,
+    Answer,
+    Attachment,
+    Clarification,
+    ClarificationReply,
+    EvidenceFile,
+    Response,
+    Submission,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +156,9 @@ def apply_retention(today: date, *, dry_run: bool = False) -> list[Expired]:
         db.session.delete(answer)
     for submission in db.session.scalars(select(Submission).where(Submission.response_id.in_(answer_responses))):
         submission.answers = {}
+    # The supplier's replies to reviewers are its answers' companions: they go with them.
+    db.session.execute(delete(ClarificationReply).where(ClarificationReply.clarification_id.in_(
+        select(Clarification.id).where(Clarification.response_id.in_(answer_responses)))))
     db.session.flush()
     for key in dict.fromkeys(keys):
         if _unused(key):

@@ -21,13 +21,14 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from babel.dates import format_date as babel_format_date
+from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_decimal, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from portal.i18n import format_locale
+from portal.i18n import current_locale, format_locale
 from portal.inputs import clean
 from portal.questionnaires.definition import BUILTIN_OPTIONS, Option, Part
 
@@ -364,12 +365,68 @@ def parse_number(raw: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+# How answers to number questions are stored once read: plain digits, "." before decimals.
+CANONICAL_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# What a number typed in any of our locales can hold: a sign, digits, separators and spaces.
+NUMBER_CHARACTERS = re.compile(r"^-?[\d.,\s]+$")
+
+
+def parse_local_number(raw: str, locale: str) -> Decimal | None:
+    """A number as the user writes it in ``locale``, or None.
+
+    nb: "1 234,5" (grouping with a space, a no-break space or a narrow one; comma before
+    decimals); en: "1,234.5" (grouping with commas, which must stand every three digits, so
+    "12,5" is refused rather than read as 125). Plain digits ("1234", "1234.5", the stored
+    form) are read in both; a trailing "%" is dropped. Spaces never mean anything but grouping.
+    """
+    text = raw.strip().removesuffix("%").strip().replace("\u2212", "-")  # a typographic minus
+    if not text or len(text) > MAX_NUMBER_TEXT or not NUMBER_CHARACTERS.match(text):
+        return None
+    if CANONICAL_NUMBER.match(text):
+        number = Decimal(text)
+    else:
+        babel_locale = format_locale(locale)
+        group = get_group_symbol(babel_locale)
+        text = re.sub(r"\s", group if group.isspace() else "", text)
+        try:
+            number = parse_decimal(text, locale=babel_locale, strict=True)
+        except NumberFormatError:
+            return None
+    return number if number.is_finite() else None
+
+
+def canonical_number(number: Decimal) -> str:
+    """The stored form of a number: "1234.5", the same whatever the language it was typed in."""
+    return format(number, "f")
+
+
+def local_number(number: Decimal, locale: str) -> str:
+    """A number written for the reader in ``locale``, every decimal kept ("1 234,5"; "1,234.5")."""
+    return babel_format_decimal(number, locale=format_locale(locale), decimal_quantization=False)
+
+
+def number_example(part: Part, locale: str) -> str:
+    """An example answer in the user's locale, from Babel: what to write and how to group it."""
+    if part.percent:
+        example = Decimal(75) if part.integer else Decimal("12.5")
+    else:
+        example = Decimal(1234) if part.integer else Decimal("1234.5")
+    return local_number(example, locale)
+
+
 def number_in_range(number: Decimal) -> bool:
     """Within what anyone reports and Babel formats: |n| < 10^15, at most 10 decimals."""
     return number.copy_abs() < MAX_NUMBER and number.as_tuple().exponent >= -MAX_DECIMALS  # type: ignore[operator]
 
 
+def _number_message(part: Part, locale: str) -> str:
+    return _("Enter a number written like %(example)s", example=number_example(part, locale))
+
+
 class NumberType(PartType):
+    """A number: read in the user's locale and stored in one form for everyone
+    (``canonical_number``); what cannot be read is kept as typed, with a message."""
+
     name = "number"
     template = "questionnaire/parts/number.html"
     label = lazy_pgettext("answer type", "Number")
@@ -394,6 +451,11 @@ class NumberType(PartType):
         high = int(part.max) if part.max is not None else max(low + 50, 50)
         return str(rng.randint(max(low, 1 if high >= 1 else low), high))
 
+    def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
+        typed = posted(form, key).strip()
+        number = parse_local_number(typed, current_locale()) if typed else None
+        return canonical_number(number) if number is not None else typed
+
     def limits(self, raw: Any, part: Part) -> Checked:
         result = Checked()
         raw = self.coerce(raw, part)
@@ -402,7 +464,7 @@ class NumberType(PartType):
         number = parse_number(raw)
         if number is None:
             if len(raw) > MAX_NUMBER_TEXT:
-                result.add(_("Enter a number, for example 12 or 12,5"))
+                result.add(_number_message(part, current_locale()))
             return result
         if not number_in_range(number):
             result.add(_("Enter a number smaller than a million billion, with at most %(decimals)s decimals",
@@ -414,9 +476,11 @@ class NumberType(PartType):
         raw = self.coerce(raw, part)
         if not raw or not result.ok:
             return result
-        number = parse_number(raw)
+        # A stored number is in the one stored form; anything else was typed and could not be
+        # read in the writer's language then: it is read in the reader's now, or refused.
+        number = parse_local_number(raw, ctx.locale)
         if number is None:
-            result.add(_("Enter a number, for example 12 or 12,5"))
+            result.add(_number_message(part, ctx.locale))
             return result
         if part.integer and number != number.to_integral_value():
             result.add(_("Enter a whole number, without decimals"))
@@ -442,7 +506,13 @@ class NumberType(PartType):
         return Shown(text=f"{text} %" if part.percent else text)
 
     def edit_value(self, raw: Any, part: Part) -> Any:
-        return self.coerce(raw, part)[:2 * MAX_NUMBER_TEXT]
+        """A stored number as the user writes it ("1 234,5" in nb); anything else as typed."""
+        raw = self.coerce(raw, part)[:2 * MAX_NUMBER_TEXT]
+        if CANONICAL_NUMBER.match(raw):
+            number = Decimal(raw)
+            if number_in_range(number):
+                return local_number(number, current_locale())
+        return raw
 
 
 def parse_date(raw: str) -> date | None:

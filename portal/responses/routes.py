@@ -19,8 +19,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
@@ -87,6 +87,7 @@ def view_response(response_id: int) -> str:
         copied=sum(1 for a in response.answers if a.is_copied),
         clarifications=clarifications, to_answer=to_answer, other_comments=other_comments,
         latest_request=next((c for c in reversed(clarifications) if c.answered_at is None), None),
+        drafts=review_services.draft_replies(response) if to_answer and response.can_edit(current_user) else {},
     )
 
 
@@ -130,6 +131,29 @@ def _read_section(
         if form.get(f"confirm-{question.id}"):
             confirmed.add(question.id)
     return values, revisions, confirmed
+
+
+def _read_replies(
+    section: Section, response: Response, form: MultiDict[str, str]
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The replies to the reviewer typed on the page: those to keep, all as typed (to show
+    again), and a message per reply too long to keep (keyed by the field's id)."""
+    typed: dict[str, str] = {}
+    keep: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for question in section.questions:
+        key = f"reply-{question.id}"
+        if key not in form or not response.can_reply(current_user, question.id):
+            continue
+        text = form.get(key, "").replace("\r\n", "\n").strip()
+        typed[question.id] = text
+        if len(text) > review_services.MAX_REPLY:
+            errors[key] = _("Shorten your reply to %(question)s to at most %(limit)s characters (it has "
+                            "%(length)s)", question=question.id, limit=format_decimal(review_services.MAX_REPLY),
+                            length=format_decimal(len(text)))
+        else:
+            keep[question.id] = text
+    return keep, typed, errors
 
 
 def _apply_table_action(action: str, section: Section, values: dict[str, dict[str, Any]]) -> str | None:
@@ -214,8 +238,11 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
         if pending is not None:
             posted = MultiDict([(k, v) for k, values in pending.form.items() for v in values])
             overlay, _revisions, _confirmed = _read_section(section, response, posted)
+            _keep, typed_replies, _errors = _read_replies(section, response, posted)
             flash(_("You were signed out before your last changes were saved. We have filled in what you "
                     "typed: check it and press Save."), "warning")
+            return _render_section(response, definition, sections, section, overlay=overlay,
+                                   typed_replies=typed_replies)
         return _render_section(response, definition, sections, section, overlay=overlay)
 
     if not response.can_edit(current_user):
@@ -235,24 +262,28 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
                                                  actor=current_user)
     else:
         result = services.save_answers(response, values, revisions, confirmed, actor=current_user)
+    replies, typed_replies, reply_errors = _read_replies(section, response, form)
+    if replies:
+        review_services.save_replies(response, replies, actor=current_user)
     services.discard_pending_input(current_user, request.path)
     db.session.commit()
-    if result.conflicts or upload_errors or refused:
+    if result.conflicts or upload_errors or refused or reply_errors:
         # What was refused is shown as typed (the page bounds it), with the message at the field.
         overlay = {question_id: typed[question_id] for question_id in refused}
         overlay.update({c.question_id: c.mine for c in result.conflicts})
         if result.conflicts:
             flash(_("Someone else changed some answers while you were working. Nothing of theirs was "
                     "overwritten: compare the two versions below and save again."), "error")
-        if refused:
+        if refused or reply_errors:
             flash(_("Your other answers were saved, but some answers are too long or too large to be "
                     "saved. Correct them where marked below and save again."), "error")
         if upload_errors:
             flash(_("Your answers were saved, but some files could not be uploaded. See the messages below."), "error")
-        status = 409 if result.conflicts else 422 if refused else 200
+        status = 409 if result.conflicts else 422 if refused or reply_errors else 200
         return _render_section(response, definition, sections, section, overlay=overlay,
                                conflicts={c.question_id: c for c in result.conflicts},
-                               upload_errors=upload_errors, refused=bool(refused)), status
+                               upload_errors=upload_errors, refused=bool(refused or reply_errors),
+                               typed_replies=typed_replies, reply_errors=reply_errors), status
     if action == "confirm_copies":
         flash(_("Saved. The copied answers in this part are confirmed."), "success")
     elif not anchor:
@@ -278,6 +309,8 @@ def _render_section(
     conflicts: dict[str, services.Conflict] | None = None,
     upload_errors: dict[str, str] | None = None,
     refused: bool = False,
+    typed_replies: dict[str, str] | None = None,
+    reply_errors: dict[str, str] | None = None,
 ) -> str:
     conflicts = conflicts or {}
     answers = services.answers_of(response)
@@ -289,6 +322,9 @@ def _render_section(
     stored = {a.question_id: a for a in response.answers}
     editable = {q.id: response.can_edit_question(current_user, q.id) for q in section.questions}
     sources = services.copied_sources(response)
+    can_reply = {q.id for q in section.questions if response.can_reply(current_user, q.id)}
+    if can_reply and review_services.open_clarification(response) is None:
+        can_reply = set()  # returned before rounds were recorded: no round to reply to
 
     def view(question_state: engine.QuestionState, values: dict[str, dict[str, Any]], can_edit: bool) -> Any:
         question = question_state.question
@@ -321,6 +357,9 @@ def _render_section(
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
         key_for=key_for, editable=editable, comments=review_services.comments_for_supplier(response),
         refused=refused, copied_here=copied_here,
+        replies={**(review_services.draft_replies(response) if can_reply else {}), **(typed_replies or {})},
+        can_reply=can_reply,
+        reply_errors=reply_errors or {}, max_reply=review_services.MAX_REPLY,
         sites_question=next(iter(sites_table(definition) or ()), None),
     )
 
@@ -481,6 +520,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         submitted=request.method == "POST", blocking=blocking, copies=copies, copies_by_section=copies_by_section,
         declaration_problems=declaration_problems, summary=[(s, qvs) for s, qvs in summary if qvs],
         signer=_profile_signer(), today=date.today(),
+        replies=review_services.draft_replies(response) if response.status == ResponseStatus.RETURNED else {},
     ), status
 
 

@@ -20,6 +20,7 @@ from portal.questionnaires.types import (
     Shown,
     answer_of,
     key_for,
+    number_example,
     options_of,
     row_key,
     row_name,
@@ -135,6 +136,7 @@ def build_question(
             sub_messages={k: v for k, v in errors.items() if k and "." not in k},
             upload_messages=[upload_errors[f"{key}-upload"]] if f"{key}-upload" in upload_errors else [],
             files=ctx.files_for(part), response_id=response_id,
+            hint=_number_hint(part, locale),
         )
         if part.type == "ref":
             view.ref_choices = ref.choices(part, ctx)
@@ -149,6 +151,13 @@ def build_question(
         help=question.help.get(locale) if question.help else "",
         condition_text=condition_text(definition, question, locale), copied_from=copied_from,
     )
+
+
+def _number_hint(part: Part, locale: str) -> str:
+    """How to write a number in the user's language, from Babel ("1 234,5"; "1,234.5")."""
+    if part.type != "number":
+        return ""
+    return _("For example %(example)s", example=number_example(part, locale))
 
 
 def _rows(

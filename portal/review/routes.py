@@ -377,6 +377,7 @@ def _render_review(
         ]})
     if return_form is not None:
         return_form.set_questions(_question_choices(response))
+    clarifications = services.clarification_history(response)
     if reopen_form is None and response.can_reopen(signed_in_user()):
         reopen_form = ReopenResponseForm(formdata=None)
     return render_template(
@@ -387,7 +388,7 @@ def _render_review(
             "accepted_on": services.default_acceptance_day(response.round, date.today())
             if response.round.is_historical else None}) if can_review else None,
         reopen_form=reopen_form, deviations=deviations,
-        clarifications=services.clarification_history(response),
+        clarifications=clarifications, replies=services.latest_replies(clarifications),
         can_review=can_review, conflicts=conflicts, all_sections=all_sections, view=view,
     )
 

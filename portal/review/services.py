@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.codes import RECORDABLE_ACTIVITY_KINDS, VERDICTS
@@ -25,6 +26,7 @@ from portal.models import (
     Attachment,
     AuditEvent,
     Clarification,
+    ClarificationReply,
     Deviation,
     FollowUpActivity,
     FollowUpRound,
@@ -46,6 +48,8 @@ from portal.uploads import StoredFile
 # Comments to the supplier are shown once the reviewer has returned or accepted the response.
 COMMENTS_VISIBLE = (ResponseStatus.RETURNED.value, ResponseStatus.ACCEPTED.value)
 VERDICT_FIELDS = ("verdict", "comment_to_supplier", "internal_note")
+# A reply to the reviewer on one question: a few paragraphs, not a second answer.
+MAX_REPLY = 2000
 
 
 class ReviewError(Exception):
@@ -412,6 +416,64 @@ def record_submission(
                               today=today)
 
 
+def draft_replies(response: Response) -> dict[str, str]:
+    """The supplier's replies on the open clarification round, by question id (still changeable)."""
+    clarification = open_clarification(response)
+    if clarification is None:
+        return {}
+    return {r.question_id: r.text for r in clarification.replies if r.text}
+
+
+def save_replies(response: Response, replies: Mapping[str, str], *, actor: User) -> list[str]:
+    """Keep the supplier's replies to the reviewer on the open round, like a draft answer.
+
+    Only the response's own supplier, while it is returned, on the questions the round
+    reopened; anything else in ``replies`` is ignored. An empty reply clears one. Returns
+    the questions whose reply changed. Once a resubmission answers the round
+    (``record_resubmission``) the round is no longer open and its replies are frozen.
+    """
+    if response.status != ResponseStatus.RETURNED or not response.can_edit(actor):
+        raise ReviewError("state", status=response.status)
+    clarification = open_clarification(response)
+    if clarification is None:  # returned before rounds were recorded: no round to reply to
+        return []
+    existing = {r.question_id: r for r in clarification.replies}
+    changed: list[str] = []
+    for question_id, text in replies.items():
+        if question_id not in (clarification.questions or ()) or not response.can_reply(actor, question_id):
+            continue
+        if len(text) > MAX_REPLY:
+            raise ReviewError("reply_too_long", question=question_id)
+        reply = existing.get(question_id)
+        before = reply.text if reply else ""
+        if text == before:
+            continue
+        if reply is None:
+            reply = _new_reply(clarification, question_id)
+        reply.text = text
+        reply.updated_at = utcnow()
+        reply.updated_by_id = actor.id
+        audit.record("clarification.replied", response, actor=actor, supplier_id=response.supplier_id,
+                     field=f"clarification.{clarification.number}.{question_id}",
+                     before=before or None, after=text or None)
+        changed.append(question_id)
+    db.session.flush()
+    return changed
+
+
+def _new_reply(clarification: Clarification, question_id: str) -> ClarificationReply:
+    """A reply row for the question; a colleague's row written at the same moment is reused."""
+    reply = ClarificationReply(question_id=question_id, text="", updated_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            clarification.replies.append(reply)
+            db.session.flush()
+    except IntegrityError:
+        db.session.expire(clarification, ["replies"])
+        return next(r for r in clarification.replies if r.question_id == question_id)
+    return reply
+
+
 @dataclass(frozen=True)
 class ClarificationRound:
     """One round of clarification, as plain data for either side's page."""
@@ -422,12 +484,17 @@ class ClarificationRound:
     questions: tuple[str, ...]
     answered_at: datetime | None
     answered_submission: int | None
+    # The supplier's replies by question, in the round's question order: only once the
+    # resubmission froze them, so the reviewer never reads a draft.
+    replies: tuple[tuple[str, str], ...] = ()
 
 
 def clarification_history(response: Response) -> list[ClarificationRound]:
-    """Every return for clarification with its message, questions and when it was answered.
+    """Every return for clarification with its message, questions, when it was answered and
+    the supplier's replies sent with that answer.
 
-    Safe to show the supplier: it holds the message sent to it and nothing internal.
+    Safe to show the supplier: it holds the message sent to it, its own replies and nothing
+    internal.
     """
     rows = db.session.execute(
         select(Clarification, Submission.submitted_at, Submission.number)
@@ -435,12 +502,38 @@ def clarification_history(response: Response) -> list[ClarificationRound]:
         .where(Clarification.response_id == response.id)
         .order_by(Clarification.number)
     ).all()
+    frozen = sent_replies([c for c, _at, _number in rows])
     return [
         ClarificationRound(number=c.number, returned_at=c.returned_at, message=c.message,
                            questions=tuple(c.questions or ()), answered_at=answered_at,
-                           answered_submission=answered_number)
+                           answered_submission=answered_number,
+                           replies=tuple((qid, frozen[c.id][qid]) for qid in c.questions or ()
+                                         if qid in frozen.get(c.id, {})))
         for c, answered_at, answered_number in rows
     ]
+
+
+def sent_replies(clarifications: Sequence[Clarification]) -> dict[int, dict[str, str]]:
+    """The frozen replies of the answered rounds among ``clarifications``, by round id and question."""
+    answered = [c.id for c in clarifications if c.is_answered]
+    if not answered:
+        return {}
+    found: dict[int, dict[str, str]] = {}
+    for reply in db.session.scalars(
+        select(ClarificationReply).where(ClarificationReply.clarification_id.in_(answered),
+                                         ClarificationReply.text != "")
+    ):
+        found.setdefault(reply.clarification_id, {})[reply.question_id] = reply.text
+    return found
+
+
+def latest_replies(rounds: Sequence[ClarificationRound]) -> dict[str, tuple[int, str]]:
+    """For the review page: per question, the newest sent reply and the round it answered."""
+    latest: dict[str, tuple[int, str]] = {}
+    for round_ in rounds:
+        for question_id, text in round_.replies:
+            latest[question_id] = (round_.number, text)
+    return latest
 
 
 def comments_for_supplier(response: Response) -> dict[str, str]:

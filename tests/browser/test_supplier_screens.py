@@ -98,6 +98,10 @@ def test_new_supplier_screens_are_accessible_at_both_widths(browser: Browser, br
             "check-your-answers": f"/responses/{ids['filled_response']}/submit",
             "returned-what-to-answer": f"/responses/{ids['returned_response']}",
             "section-returned": f"/responses/{ids['returned_response']}/sections/A",
+            # C5 is reopened: the reply to the reviewer under it (the demo has a draft reply).
+            "section-returned-reply": f"/responses/{ids['returned_response']}/sections/C",
+            # Number questions with examples in the user's language.
+            "section-numbers": f"/responses/{ids['filled_response']}/sections/B",
         }
         for name, path in screens.items():
             page.goto(path)

@@ -17,6 +17,8 @@ from portal.models import (
     Agreement,
     Answer,
     AuditEvent,
+    Clarification,
+    ClarificationReply,
     Deviation,
     MailDelivery,
     Response,
@@ -250,6 +252,8 @@ def test_the_name_goes_from_answers_submissions_deviations_and_the_trail(client,
     response.answers.append(Answer(question_id="B2", value={"responsible": "Bærekraftsansvarlig"}, updated_by=ola))
     response.submissions.append(Submission(number=1, answers={"A1": a1}, files=[], submitted_by=ola))
     db.session.add(response)
+    db.session.add(Clarification(response=response, number=1, message="Hvem?", questions=["A1"], replies=[
+        ClarificationReply(question_id="A1", text="Kari Nordmann er kontaktperson.", updated_by=ola)]))
     db.session.flush()
     deviation = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, type="WAGES",
                           detected_date=date.today(), responsible="Kari Nordmann", description="Lønn")
@@ -275,6 +279,7 @@ def test_the_name_goes_from_answers_submissions_deviations_and_the_trail(client,
     other = db.session.scalar(select(Answer).where(Answer.question_id == "B2"))
     assert other.value == {"responsible": "Bærekraftsansvarlig"}
     assert db.session.scalar(select(Submission)).answers["A1"]["name"] == label
+    assert db.session.scalar(select(ClarificationReply)).text == f"{label} er kontaktperson."
     assert db.session.get(Deviation, deviation_id).responsible == label
     # Someone of the same name at another supplier is someone else.
     assert db.session.get(Deviation, elsewhere_id).responsible == "Kari Nordmann"

@@ -12,7 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from portal import audit
-from portal.models import Answer, AuditEvent, EvidenceFile, Response, Submission
+from portal.models import (
+    Answer,
+    AuditEvent,
+    Clarification,
+    ClarificationReply,
+    EvidenceFile,
+    Response,
+    Submission,
+)
 from tests.auth.helpers import location, post, sign_in, tr
 
 EXPORT = "/privacy/my-data"
@@ -47,6 +55,9 @@ def people(make: Any, db: Any) -> dict[str, Any]:
     response.submissions.append(Submission(number=1, answers={"A1": {"name": "Kari Nordmann"}}, files=[],
                                            submitted_by=kari, receipt_name=receipt.key))
     db.session.add(response)
+    db.session.add(Clarification(response=response, number=1, message="Utdyp", questions=["A1", "A2"], replies=[
+        ClarificationReply(question_id="A1", text="Kari svarer.", updated_by=kari),
+        ClarificationReply(question_id="A2", text="Ola svarer.", updated_by=ola)]))
     db.session.flush()
     audit.record("answer.changed", response, actor=kari, supplier_id=supplier.id, field="A1",
                  after={"name": "Kari Nordmann"})
@@ -86,6 +97,8 @@ def test_a_user_downloads_what_the_portal_holds_about_them(client, people, db):
     assert zf.read(declaration["archive_path"]) == b"%PDF-1.4 receipt\n%%EOF\n"
     # Her answers and files, not her colleague's.
     assert [a["question_id"] for a in document["answers_written"]] == ["A1"]
+    assert [(r["question_id"], r["text"]) for r in document["clarification_replies_written"]] == [
+        ("A1", "Kari svarer.")]
     [upload] = document["files_uploaded"]
     assert upload["original_name"] == "Sosial dialog – møtereferat.pdf"
     assert zf.read(upload["archive_path"]) == b"%PDF-1.4 kari\n%%EOF\n"

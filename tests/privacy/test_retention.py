@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal import storage
 from portal.demo import DEMO_PASSWORD, load_demo_data
-from portal.models import Answer, EvidenceFile, Submission
+from portal.models import Answer, ClarificationReply, EvidenceFile, Submission
 from portal.privacy import retention
 from tests.auth.helpers import sign_in, text
 
@@ -33,6 +33,8 @@ def test_report_figures_stay_when_every_file_and_answer_has_expired(client, db, 
     keys += list(db.session.scalars(select(Submission.receipt_name).where(Submission.receipt_name.is_not(None))))
     assert keys
     assert db.session.scalar(select(func.count()).select_from(Answer))
+    replies = db.session.scalar(select(func.count()).select_from(ClarificationReply))
+    assert replies
     assert sign_in(client, "admin@kommune.example", DEMO_PASSWORD).status_code == 302
     before = _documents(client)
     page_before = text(client.get("/reports?year=2024"))
@@ -47,6 +49,11 @@ def test_report_figures_stay_when_every_file_and_answer_has_expired(client, db, 
     reported = json.dumps(before, ensure_ascii=False)
     assert any(e.agreement_reference in reported for e in deleted if e.kind == "answers")
     assert _documents(client) == before
+    # The supplier's replies to reviewers went with the answers of their responses.
+    expired = {e.record_id for e in deleted if e.kind == "answers"}
+    left = db.session.scalars(select(ClarificationReply)).all()
+    assert len(left) < replies
+    assert not [r for r in left if r.clarification.response_id in expired]
     assert text(client.get("/reports?year=2024")) == page_before
     gone = [e.key for e in deleted if e.key]
     assert gone
