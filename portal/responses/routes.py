@@ -585,10 +585,10 @@ def import_package(response_id: int) -> HttpResponse | str | tuple[str, int]:
 def _flash_versions(checked: package.CheckedPackage) -> None:
     """What an import from another version of the questionnaire did with renumbered and dropped questions."""
     if checked.renumbered:
+        named = [_("%(question)s (earlier %(earlier)s)", question=here, earlier=there)
+                 for here, there in sorted(checked.renumbered.items())]
         flash(_("The package answers another version of the questionnaire. Answers to renumbered questions were "
-                "filled in under their numbers here: %(questions)s.", questions=", ".join(
-                    _("%(question)s (earlier %(earlier)s)", question=here, earlier=there)
-                    for here, there in sorted(checked.renumbered.items()))), "info")
+                "filled in under their numbers here: %(questions)s.", questions=", ".join(named)), "info")
     if checked.dropped:
         flash(ngettext("%(num)s question of the package's version is no longer asked and was not imported "
                        "(%(questions)s).",

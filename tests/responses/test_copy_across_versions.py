@@ -20,7 +20,7 @@ EARLIER = {
     "B2": {"answer": ["own_operations", "first_tier"]},
     "B3": {"answer": "yes_all"},
     "B4": {"answer": "Rutinen for aktsomhet, vedtatt av styret."},
-    "B5": {"trained": 4, "total": 10},
+    "B5": {"trained": "4", "total": "10"},
     "C1": {"answer": "yes", "date": "2026-02-26"},
 }
 
