@@ -318,7 +318,7 @@ def _render_review(
     definition, sections = services.definition_and_sections(response)
     locale = current_locale()
     today = date.today()
-    reviewed = services.reviewed_answers(response)
+    reviewed = services.reviewed_answers(response, earlier_round=True)
     verdicts = services.verdicts_of(response)
     deviations = list(db.session.scalars(
         select(Deviation).where(Deviation.response_id == response.id).order_by(Deviation.id)

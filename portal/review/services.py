@@ -171,8 +171,12 @@ def earlier_round_submission(response: Response) -> Submission | None:
     )
 
 
-def reviewed_answers(response: Response) -> ReviewedAnswers:
-    """The latest submission's answers (the live draft when nothing is submitted yet)."""
+def reviewed_answers(response: Response, *, earlier_round: bool = False) -> ReviewedAnswers:
+    """The latest submission's answers (the live draft when nothing is submitted yet).
+
+    ``earlier_round``: for a response submitted once, compare with the earlier round's
+    submission on the same agreement (the review page; the other callers need only the answers).
+    """
     from portal.responses.services import answers_of, files_of
 
     submissions = list(response.submissions)
@@ -185,7 +189,7 @@ def reviewed_answers(response: Response) -> ReviewedAnswers:
         result.previous = previous
         result.previous_answers = _answers(previous.answers)
         result.previous_files = snapshot_files(previous)
-    elif (earlier := earlier_round_submission(response)) is not None:
+    elif earlier_round and (earlier := earlier_round_submission(response)) is not None:
         _compare_with_earlier_round(result, response, earlier)
     return result
 
