@@ -220,6 +220,8 @@ class Question:
     condition: Condition | None = None
     review: Review = Review()
     deviation_on_not_met: str | None = None
+    #: The id of the question of the earlier version that this one replaces (portal/questionnaires/mapping.py).
+    replaces: str | None = None
 
     def part(self, part_id: str) -> Part:
         for part in self.parts:
@@ -531,7 +533,24 @@ class _Checker:
             self._check_question(qpath, question, section, position)
         if self.questions and not any_simplified:
             self.add(["sections"], "no question is marked simplified: that variant would be empty")
+        self._check_replaces()
         return self.problems
+
+    def _check_replaces(self) -> None:
+        # Each earlier question is replaced by at most one question (mapping.py relies on it).
+        claimed: dict[str, str] = {}
+        for qid, (qpath, question, _section, _position) in self.questions.items():
+            earlier = question.get("replaces")
+            if earlier is None:
+                continue
+            path = [*qpath, "replaces"]
+            if earlier == qid:
+                self.add(path, f"{qid!r} names its own id: a question with the same id maps to itself "
+                               "without 'replaces'")
+            elif earlier in claimed:
+                self.add(path, f"{earlier!r} is already replaced by {claimed[earlier]}")
+            else:
+                claimed[earlier] = f"{qid} ({format_path(path)})"
 
     def _index(self) -> None:
         section_ids: dict[str, str] = {}
@@ -868,6 +887,7 @@ def _build_question(raw: Mapping[str, Any]) -> Question:
             note=_text(review.get("note")),
         ),
         deviation_on_not_met=raw.get("deviation_on_not_met"),
+        replaces=raw.get("replaces"),
     )
 
 

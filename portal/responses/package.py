@@ -32,7 +32,7 @@ from sqlalchemy import select
 from portal import storage
 from portal.extensions import db
 from portal.models import EvidenceFile, QuestionnaireVersion, Response, Submission, utcnow
-from portal.questionnaires import engine
+from portal.questionnaires import engine, mapping
 from portal.questionnaires.definition import Definition, Part, Question
 from portal.questionnaires.types import ROW_ID, Context, TableType, type_of
 from portal.responses.services import ImportedFile
@@ -67,6 +67,10 @@ class CheckedPackage:
     source: dict[str, Any] = field(default_factory=dict)
     #: Questions of the questionnaire that this agreement does not ask (another variant): not imported.
     not_asked: list[str] = field(default_factory=list)
+    #: Questions of the package's earlier version that this version no longer has: not imported.
+    dropped: list[str] = field(default_factory=list)
+    #: Questions filled from a question with another id in the package's version: here → there.
+    renumbered: dict[str, str] = field(default_factory=dict)
 
 
 # -- Export -----------------------------------------------------------------------------------
@@ -150,8 +154,14 @@ def read_package(data: bytes, response: Response, locale: str) -> CheckedPackage
         raise PackageRefused(problems)
     asked = {q.id for s in engine.sections_for_agreement(definition, response.agreement) for q in s.questions}
     result = CheckedPackage(source=_source(document))
-    values = _check_answers(document.get("answers"), definition, locale, problems)
-    files = _check_files(document.get("files"), members, definition, problems)
+    answers, listed = document.get("answers"), document.get("files")
+    names: dict[str, str] = {}
+    links = _earlier_version(document, definition)
+    if links is not None:
+        answers, listed, names, result.dropped = _through_mapping(links, answers, listed, problems)
+        result.renumbered = {here: there for here, there in names.items() if here != there}
+    values = _check_answers(answers, definition, locale, problems, names)
+    files = _check_files(listed, members, definition, problems)
     if problems:
         raise PackageRefused(problems)
     result.not_asked = sorted({*values, *(f.question_id for f in files)} - asked)
@@ -246,6 +256,71 @@ def _check_header(document: Mapping[str, Any], definition: Definition, problems:
             key=_short(key), ours=definition.id)))
 
 
+def _earlier_version(document: Mapping[str, Any], definition: Definition) -> mapping.VersionMapping | None:
+    """The mapping from the package's version when it is another version of this questionnaire that
+    is known here and that this version declares replacements for (``replaces``); else None: the
+    package is then read by question id, and a question that does not match is refused."""
+    version = _object(document.get("questionnaire")).get("version")
+    if not isinstance(version, str) or version == definition.version:
+        return None
+    stored = db.session.scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.key == definition.id, QuestionnaireVersion.version == version))
+    if stored is None:
+        return None
+    links = mapping.map_versions(engine.definition_of(stored), definition)
+    return links if any(link.renumbered for link in links.links.values()) else None
+
+
+def _through_mapping(
+    links: mapping.VersionMapping, answers: Any, listed: Any, problems: list[str]
+) -> tuple[Any, Any, dict[str, str], list[str]]:
+    """The package's answers and files keyed by this version's questions (``names``: here → package).
+
+    A question the package's version does not have is refused with its path; one this version
+    dropped is left out and listed."""
+    source_ids = {q.id for q in links.source.questions()}
+    dropped: set[str] = set()
+    names: dict[str, str] = {}
+    mapped: Any = answers
+    if isinstance(answers, dict):
+        mapped = {}
+        for question_id, value in answers.items():
+            target = links.target_of(question_id) if question_id in source_ids else None
+            if question_id not in source_ids:
+                problems.append(_problem(f"answers.{_short(question_id)}", _(
+                    "no such question in %(questionnaire)s %(version)s", questionnaire=links.source.id,
+                    version=links.source.version)))
+            elif target is None:
+                dropped.add(question_id)
+            elif isinstance(value, dict):
+                names[target] = question_id
+                parts = {p.id for p in links.source.question(question_id).parts}
+                unknown = [part_id for part_id in value if part_id not in parts]
+                for part_id in unknown:
+                    problems.append(_problem(f"answers.{_short(question_id)}.{_short(part_id)}", _(
+                        "no such part in question %(question)s", question=question_id)))
+                # Only the parts that fit here (same id and type); the package's own checks follow.
+                fitted = links.value(target, {question_id: value})
+                if fitted and not unknown:
+                    mapped[target] = fitted
+            else:
+                mapped[target] = value
+                names[target] = question_id
+    moved: Any = listed
+    if isinstance(listed, list):
+        moved = []
+        for entry in listed:
+            if isinstance(entry, dict) and entry.get("question_id") in source_ids:
+                source_id = str(entry["question_id"])
+                target = links.target_of(source_id)
+                if target is None or links.file_part(target, source_id, str(entry.get("part_id"))) is None:
+                    dropped.add(source_id)
+                    continue
+                entry = {**entry, "question_id": target}
+            moved.append(entry)
+    return mapped, moved, names, sorted(dropped)
+
+
 def _source(document: Mapping[str, Any]) -> dict[str, Any]:
     """What the audit record keeps of where the package came from (bounded, plain values)."""
     questionnaire, submission = _object(document.get("questionnaire")), _object(document.get("submission"))
@@ -265,7 +340,8 @@ def _short(value: Any) -> str:
     return strip_bidi(str(value)).replace("\n", " ")[:80] if value is not None else "–"
 
 
-def _check_answers(raw: Any, definition: Definition, locale: str, problems: list[str]) -> dict[str, dict[str, Any]]:
+def _check_answers(raw: Any, definition: Definition, locale: str, problems: list[str],
+                   names: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -273,8 +349,9 @@ def _check_answers(raw: Any, definition: Definition, locale: str, problems: list
         return {}
     questions = {q.id: q for q in definition.questions()}
     values: dict[str, dict[str, Any]] = {}
+    names = names or {}
     for question_id, value in raw.items():
-        path = f"answers.{_short(question_id)}"
+        path = f"answers.{_short(names.get(question_id, question_id))}"
         question = questions.get(question_id)
         if question is None:
             problems.append(_problem(path, _("no such question in %(questionnaire)s %(version)s",
@@ -298,8 +375,8 @@ def _check_answers(raw: Any, definition: Definition, locale: str, problems: list
         ctx.question_id = question_id
         for part in question.parts:
             if part.id in value:
-                _report(type_of(part).check(value[part.id], part, ctx), f"answers.{question_id}.{part.id}",
-                        problems)
+                _report(type_of(part).check(value[part.id], part, ctx),
+                        f"answers.{names.get(question_id, question_id)}.{part.id}", problems)
     return values
 
 

@@ -615,10 +615,25 @@ def import_package(response_id: int) -> HttpResponse | str | tuple[str, int]:
                                              source=checked.source)
             db.session.commit()
             _flash_import(result, checked.not_asked)
+            _flash_versions(checked)
             return redirect(url_for("responses.view_response", response_id=response_id))
     status = 422 if form.errors else 200
     return render_template("responses/import_package.html", response=response, form=form,
                            problems=problems), status
+
+
+def _flash_versions(checked: package.CheckedPackage) -> None:
+    """What an import from another version of the questionnaire did with renumbered and dropped questions."""
+    if checked.renumbered:
+        named = [_("%(question)s (earlier %(earlier)s)", question=here, earlier=there)
+                 for here, there in sorted(checked.renumbered.items())]
+        flash(_("The package answers another version of the questionnaire. Answers to renumbered questions were "
+                "filled in under their numbers here: %(questions)s.", questions=", ".join(named)), "info")
+    if checked.dropped:
+        flash(ngettext("%(num)s question of the package's version is no longer asked and was not imported "
+                       "(%(questions)s).",
+                       "%(num)s questions of the package's version are no longer asked and were not imported "
+                       "(%(questions)s).", len(checked.dropped), questions=", ".join(checked.dropped)), "info")
 
 
 def _flash_import(result: services.ImportResult, not_asked: list[str]) -> None:

@@ -36,7 +36,7 @@ from portal.models import (
     utcnow,
 )
 from portal.pdf import render_pdf
-from portal.questionnaires import engine
+from portal.questionnaires import engine, mapping
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.uploads import StoredFile
 
@@ -233,6 +233,8 @@ class CopySource:
 
     submission: Submission
     fits: int
+    #: Of those, how many belong to a question with another id here (another version renumbered it).
+    renumbered: int = 0
 
     @property
     def response(self) -> Response:
@@ -245,6 +247,12 @@ class CopyItem:
     question: Question
     value: dict[str, Any]
     files: list[dict[str, Any]]
+    #: The id of the question in the earlier submission (another version may have renumbered it).
+    source_id: str = ""
+
+    @property
+    def renumbered(self) -> bool:
+        return bool(self.source_id) and self.source_id != self.question.id
 
 
 @dataclass
@@ -257,24 +265,26 @@ class CopyPlan:
     declarations: list[Question] = field(default_factory=list)  # never copied
 
 
-def _fitting(question: Question, raw: Any) -> dict[str, Any]:
-    """The parts of an earlier answer this question has (another version may differ); {} if none."""
-    if not isinstance(raw, dict):
-        return {}
-    parts = {p.id for p in question.parts if p.type != "file"}
-    value = {k: v for k, v in raw.items() if k in parts}
-    return {} if _blank(value) else value
+def version_mapping(source: Submission, response: Response) -> mapping.VersionMapping:
+    """How the questions of ``source``'s questionnaire version map onto the response's."""
+    return mapping.map_versions(engine.definition_of(source.response.round.questionnaire_version),
+                                engine.definition_of(response.round.questionnaire_version))
 
 
-def _source_files(source: Submission, question: Question) -> list[dict[str, Any]]:
-    parts = {p.id for p in question.parts if p.type == "file"}
-    return [f for f in (source.files or []) if isinstance(f, dict) and f.get("question_id") == question.id
-            and f.get("part_id") in parts and isinstance(f.get("id"), int)]
+def _fitting(links: mapping.VersionMapping, source: Submission, question: Question) -> dict[str, Any]:
+    """The parts of the earlier answer that fit this question (another version may differ); {} if none."""
+    return links.value(question.id, source.answers if isinstance(source.answers, dict) else {})
+
+
+def _source_files(links: mapping.VersionMapping, source: Submission, question: Question) -> list[dict[str, Any]]:
+    return [f for f in (source.files or []) if isinstance(f, dict) and isinstance(f.get("id"), int)
+            and links.file_part(question.id, str(f.get("question_id")), str(f.get("part_id"))) is not None]
 
 
 def copy_sources(response: Response, sections: Sequence[Section], *, limit: int | None = None) -> list[CopySource]:
     """Every submission of the response's supplier (any buyer, round and agreement, but not this
-    response's own), newest first: the first is the one to suggest. ``limit``: only the newest."""
+    response's own), newest first: the first is the one to suggest. ``limit``: only the newest.
+    Answers fit through the versions' mapping (portal/questionnaires/mapping.py)."""
     submissions = db.session.scalars(
         select(Submission)
         .join(Response, Submission.response_id == Response.id)
@@ -288,12 +298,14 @@ def copy_sources(response: Response, sections: Sequence[Section], *, limit: int 
         .limit(limit)
     ).unique().all()
     questions = [q for s in sections for q in s.questions if not q.is_declaration]
-    return [
-        CopySource(submission, sum(1 for q in questions
-                                   if _fitting(q, (submission.answers or {}).get(q.id))
-                                   or _source_files(submission, q)))
-        for submission in submissions
-    ]
+    sources = []
+    for submission in submissions:
+        links = version_mapping(submission, response)
+        fitting = [q for q in questions
+                   if _fitting(links, submission, q) or _source_files(links, submission, q)]
+        sources.append(CopySource(submission, len(fitting),
+                                  sum(1 for q in fitting if links.source_id(q.id) != q.id)))
+    return sources
 
 
 def copy_source(response: Response, submission_id: int | None) -> Submission | None:
@@ -313,6 +325,7 @@ def plan_copy(response: Response, source: Submission, sections: Sequence[Section
     """Which questions copying ``source`` fills: those with a fitting earlier answer that are not
     answered here yet (answers and files already given are kept); a declaration never."""
     plan = CopyPlan(source)
+    links = version_mapping(source, response)
     answered = {a.question_id for a in response.answers if not _blank(a.value or {})}
     answered |= {question_id for (question_id, _part), files in files_of(response).items() if files}
     for section in sections:
@@ -321,11 +334,11 @@ def plan_copy(response: Response, source: Submission, sections: Sequence[Section
                 # A declaration speaks for the person who gives it, on the day they submit.
                 plan.declarations.append(question)
                 continue
-            value = _fitting(question, (source.answers or {}).get(question.id))
-            files = _source_files(source, question)
+            value = _fitting(links, source, question)
+            files = _source_files(links, source, question)
             if not value and not files:
                 continue
-            item = CopyItem(section, question, value, files)
+            item = CopyItem(section, question, value, files, links.source_id(question.id) or question.id)
             if question.id in answered or not response.can_edit_question(actor, question.id):
                 plan.kept.append(item)
             else:
@@ -350,12 +363,13 @@ def copy_answers(response: Response, plan: CopyPlan, *, actor: User) -> int:
             answer.value, answer.is_copied, answer.copied_from_submission = item.value, True, source
             answer.revision += 1
             answer.updated_at, answer.updated_by = now, actor
-    old_files = {f["id"] for item in plan.fill for f in item.files}
+    # A file goes to the question it belongs to here (another version may have renumbered it).
+    old_files = {f["id"]: item.question.id for item in plan.fill for f in item.files}
     if old_files:
         originals = db.session.scalars(select(EvidenceFile).where(EvidenceFile.id.in_(old_files))).all()
         for original in originals:
             response.files.append(EvidenceFile(
-                question_id=original.question_id, part_id=original.part_id,
+                question_id=old_files[original.id], part_id=original.part_id,
                 original_name=original.original_name, stored_name=original.stored_name,
                 size=original.size, sha256=original.sha256, mimetype=original.mimetype,
                 tag=original.tag, uploaded_by=actor, uploaded_at=now, copied_from_id=original.id,
@@ -366,6 +380,8 @@ def copy_answers(response: Response, plan: CopyPlan, *, actor: User) -> int:
                      after={"from_response": source.response_id, "submission": source.number,
                             "submission_id": source.id, "questions": len(plan.fill),
                             "question_ids": [item.question.id for item in plan.fill],
+                            "renumbered": {item.question.id: item.source_id for item in plan.fill
+                                           if item.renumbered},
                             "kept": [item.question.id for item in plan.kept]})
     return len(plan.fill)
 

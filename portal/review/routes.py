@@ -117,10 +117,11 @@ class ReviewView:
 def _select_view(response_id: int, sections: list[ReviewSection],
                  has_previous: bool) -> tuple[list[ReviewSection], ReviewView]:
     view = ReviewView(response_id, _view_args())
-    view.changed_questions = sum(1 for s in sections for q in s.questions if q.earlier)
+    # A question new in this version (compared with another version's submission) is a change, too.
+    view.changed_questions = sum(1 for s in sections for q in s.questions if q.earlier or q.is_new)
     if view.args.get("changes") and has_previous:
         view.only_changes = True
-        sections = [replace(s, questions=[q for q in s.questions if q.earlier]) for s in sections]
+        sections = [replace(s, questions=[q for q in s.questions if q.earlier or q.is_new]) for s in sections]
         sections = [s for s in sections if s.questions]
     wanted = view.args.get("part")
     if wanted:
@@ -337,7 +338,7 @@ def _render_review(
     definition, sections = services.definition_and_sections(response)
     locale = current_locale()
     today = date.today()
-    reviewed = services.reviewed_answers(response)
+    reviewed = services.reviewed_answers(response, earlier_round=True)
     verdicts = services.verdicts_of(response)
     deviations = list(db.session.scalars(
         select(Deviation).where(Deviation.response_id == response.id).order_by(Deviation.id)

@@ -39,7 +39,7 @@ from portal.models import (
     agreement_supplier,
     utcnow,
 )
-from portal.questionnaires import engine
+from portal.questionnaires import engine, mapping
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import answer_of
 from portal.review import rollup
@@ -112,7 +112,15 @@ def snapshot_files(submission: Submission) -> FileMap:
 
 @dataclass
 class ReviewedAnswers:
-    """What the reviewer judges: the latest submission, and the one before it."""
+    """What the reviewer judges: the latest submission, and the one before it.
+
+    The one before is this response's previous submission or, for a response submitted
+    once, the supplier's latest submission on the same agreement in an earlier round,
+    which may answer another questionnaire version. Its answers and files are then read
+    through the versions' mapping (portal/questionnaires/mapping.py), keyed by this
+    version's questions: ``new`` are the questions it has no earlier question for,
+    ``dropped`` the earlier version's questions this one no longer asks.
+    """
 
     answers: dict[str, dict[str, Any]]
     files: FileMap
@@ -120,18 +128,31 @@ class ReviewedAnswers:
     previous_answers: dict[str, dict[str, Any]] | None = None
     previous_files: FileMap = field(default_factory=dict)
     previous: Submission | None = None
+    #: The earlier round's year when the previous submission is another response's.
+    previous_year: int | None = None
+    #: This version's question id → the earlier version's, where they differ.
+    renumbered: dict[str, str] = field(default_factory=dict)
+    new: set[str] = field(default_factory=set)
+    dropped: list[Question] = field(default_factory=list)
+
+    def is_new(self, question_id: str) -> bool:
+        return question_id in self.new
 
     def changed(self, question_id: str) -> bool:
         """Whether the answer or its files differ from the previous submission."""
-        if self.previous_answers is None:
+        if self.previous_answers is None or self.is_new(question_id):
             return False
         if (self.answers.get(question_id) or {}) != (self.previous_answers.get(question_id) or {}):
             return True
-        return _file_ids(self.files, question_id) != _file_ids(self.previous_files, question_id)
+        # Another response's files are other records: the same content is the same file.
+        by_content = self.previous_year is not None
+        return (_file_ids(self.files, question_id, by_content)
+                != _file_ids(self.previous_files, question_id, by_content))
 
 
-def _file_ids(files: FileMap, question_id: str) -> set[int]:
-    return {f.id for (qid, _part), items in files.items() if qid == question_id for f in items}
+def _file_ids(files: FileMap, question_id: str, by_content: bool = False) -> set[int | str]:
+    return {(f.sha256 or f.id) if by_content else f.id
+            for (qid, _part), items in files.items() if qid == question_id for f in items}
 
 
 def _answers(stored: Any) -> dict[str, dict[str, Any]]:
@@ -141,8 +162,25 @@ def _answers(stored: Any) -> dict[str, dict[str, Any]]:
     return {qid: value for qid, value in stored.items() if isinstance(value, dict)}
 
 
-def reviewed_answers(response: Response) -> ReviewedAnswers:
-    """The latest submission's answers (the live draft when nothing is submitted yet)."""
+def earlier_round_submission(response: Response) -> Submission | None:
+    """The supplier's latest submission on the same agreement in an earlier round (any version)."""
+    return db.session.scalar(
+        select(Submission)
+        .join(Response, Submission.response_id == Response.id)
+        .join(FollowUpRound, Response.round_id == FollowUpRound.id)
+        .where(Response.agreement_id == response.agreement_id, Response.supplier_id == response.supplier_id,
+               Response.id != response.id, FollowUpRound.year < response.round.year)
+        .order_by(FollowUpRound.year.desc(), Submission.submitted_at.desc(), Submission.id.desc())
+        .limit(1)
+    )
+
+
+def reviewed_answers(response: Response, *, earlier_round: bool = False) -> ReviewedAnswers:
+    """The latest submission's answers (the live draft when nothing is submitted yet).
+
+    ``earlier_round``: for a response submitted once, compare with the earlier round's
+    submission on the same agreement (the review page; the other callers need only the answers).
+    """
     from portal.responses.services import answers_of, files_of
 
     submissions = list(response.submissions)
@@ -155,7 +193,26 @@ def reviewed_answers(response: Response) -> ReviewedAnswers:
         result.previous = previous
         result.previous_answers = _answers(previous.answers)
         result.previous_files = snapshot_files(previous)
+    elif earlier_round and (earlier := earlier_round_submission(response)) is not None:
+        _compare_with_earlier_round(result, response, earlier)
     return result
+
+
+def _compare_with_earlier_round(result: ReviewedAnswers, response: Response, earlier: Submission) -> None:
+    links = mapping.map_versions(engine.definition_of(earlier.response.round.questionnaire_version),
+                                 engine.definition_of(response.round.questionnaire_version))
+    result.previous = earlier
+    result.previous_year = earlier.response.round.year
+    result.previous_answers = links.answers(_answers(earlier.answers))
+    files: FileMap = {}
+    for (question_id, part_id), items in snapshot_files(earlier).items():
+        target = links.target_of(question_id)
+        if target is not None and links.file_part(target, question_id, part_id) is not None:
+            files.setdefault((target, part_id), []).extend(items)
+    result.previous_files = files
+    result.renumbered = {qid: link.source.id for qid, link in links.links.items() if link.renumbered}
+    result.new = {q.id for q in links.new}
+    result.dropped = list(links.dropped)
 
 
 def copied_unconfirmed(response: Response, answers: Mapping[str, Any]) -> set[str]:

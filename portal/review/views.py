@@ -26,6 +26,10 @@ class ReviewQuestion:
     entry: Any | None  # the question's VerdictEntryForm, when verdicts can be given
     earlier: QuestionView | None = None
     earlier_number: int | None = None
+    #: The question's id in the earlier submission's version, when it was renumbered.
+    earlier_id: str | None = None
+    #: New in this version: the earlier submission's version has no question it replaces.
+    is_new: bool = False
     is_copied: bool = False
     gate_said_no: bool = False
     deviation: Deviation | None = None
@@ -96,6 +100,8 @@ def build_sections(
                     question.parts[0].id) == "no",
                 deviation=deviations.get(question.id),
                 conflict=(conflicts or {}).get(question.id),
+                earlier_id=reviewed.renumbered.get(question.id),
+                is_new=reviewed.is_new(question.id),
             )
             if previous_states is not None and reviewed.changed(question.id):
                 assert reviewed.previous_answers is not None

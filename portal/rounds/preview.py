@@ -45,6 +45,7 @@ class QuestionView:
     condition: str
     review: list[tuple[str, str]]
     deviation: str
+    replaces: str = ""  # the earlier version's id of this question (portal/questionnaires/mapping.py)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _question_view(definition: Definition, question: Question, lang: str) -> Que
         condition=describe_condition(definition, question.condition, lang) if question.condition else "",
         review=review,
         deviation=question.deviation_on_not_met or "",
+        replaces=question.replaces or "",
     )
 
 
