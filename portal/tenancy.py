@@ -49,6 +49,7 @@ from portal.models import (
     Buyer,
     BuyerOwned,
     Clarification,
+    CompanyAnswerSet,
     Deviation,
     DeviationUpdate,
     EvidenceFile,
@@ -135,6 +136,12 @@ def _own_published_files(buyer_id: int) -> Any:
     )
 
 
+#: A supplier's company answers (issue 14) are its own: staff read them only in the submissions
+#: that froze them. Their answer and file rows have no response, so the per-response criteria
+#: below already leave them out.
+_NO_COMPANY_SETS = with_loader_criteria(CompanyAnswerSet, lambda cls: cls.id.is_(None), include_aliases=True)
+
+
 def _criteria(buyer_id: int) -> list[Any]:
     """The buyer's own rows: for writes, and for reads of a buyer in no joint agreement."""
     agreements = select(Agreement.id).where(Agreement.buyer_id == buyer_id).scalar_subquery()
@@ -193,6 +200,7 @@ def _criteria(buyer_id: int) -> list[Any]:
             include_aliases=True,
         ),
         with_loader_criteria(AuditEvent, lambda cls: cls.buyer_id == buyer_id),
+        _NO_COMPANY_SETS,
     ]
 
 
@@ -316,6 +324,7 @@ def _joint_criteria(buyer_id: int) -> list[Any]:
         ),
         # The lead's audit trail stays its own (its internal notes are in it).
         with_loader_criteria(AuditEvent, lambda cls: cls.buyer_id == buyer_id),
+        _NO_COMPANY_SETS,
     ]
 
 

@@ -67,13 +67,15 @@ def test_section_scope_applies_to_its_questions_and_a_question_may_override_it(t
     assert definition.has_company_scope
     assert [(s.id, [q.id for q in s.questions]) for s in definition.company_sections()] == [("B", ["B1"])]
     section_b = definition.sections[1]
-    assert section_b.has_company and not section_b.is_company  # B2 is answered per agreement
+    assert section_b.has_company
+    assert not section_b.is_company
 
 
 def test_an_unknown_scope_is_a_definition_error_with_its_path(tmp_path: Path) -> None:
     error = _refused(tmp_path, _SMALL.replace("scope: company", "scope: buyer"))
     assert error.path == "sections[1].scope"
-    assert "company" in error.message and "agreement" in error.message
+    assert "company" in error.message
+    assert "agreement" in error.message
     error = _refused(tmp_path, _SMALL.replace("        scope: agreement\n", "        scope: everyone\n"))
     assert error.path == "sections[1].questions[1].scope"
 
