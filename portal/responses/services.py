@@ -470,7 +470,8 @@ def import_answers(
     result = ImportResult()
     now = utcnow()
     wanted = list(dict.fromkeys([*values, *(f.question_id for f in files)]))
-    declarations = declaration_ids(response)
+    # A company question is answered in the company answers, never imported into a response.
+    declarations = declaration_ids(response) | company_question_ids(response)
     for question_id in wanted:
         answer = existing.get(question_id)
         if not response.can_edit_question(actor, question_id) or question_id in declarations:
@@ -515,6 +516,12 @@ def declaration_ids(response: Response) -> set[str]:
     """The declarations of the response's questionnaire: given anew at each submission, never imported."""
     definition = engine.definition_of(response.round.questionnaire_version)
     return {q.id for q in definition.questions() if q.is_declaration}
+
+
+def company_question_ids(response: Response) -> set[str]:
+    """The questions of the response's questionnaire answered in the company answers (issue 14)."""
+    definition = engine.definition_of(response.round.questionnaire_version)
+    return {q.id for q in definition.questions() if q.is_company}
 
 
 def snapshot_files(response: Response) -> list[dict[str, Any]]:

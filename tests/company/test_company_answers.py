@@ -443,3 +443,65 @@ def test_company_answers_are_the_suppliers_own(client, two, db, make):
     login(client, two.user.email)
     assert client.get(f"{two.base()}/files/{evidence.id}").status_code == 200
     assert client.get(f"/responses/{two.a.id}/files/{evidence.id}").status_code == 200
+
+
+# What reads the snapshot: the answer package and sharing
+
+
+def test_the_answer_package_carries_the_company_answers_and_files(app, two, db):
+    import json
+    import zipfile
+
+    from portal.responses import package
+
+    company = _fill_company(two)
+    stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), "policy.pdf")
+    services.add_evidence(company, "B1", "file", stored, "", actor=two.user)
+    _fill_agreement(two, two.a)
+    submission = _submit(two, two.a)
+    db.session.commit()
+    with zipfile.ZipFile(BytesIO(package.build_package(two.a, submission))) as archive:
+        document = json.loads(archive.read("answers.json"))
+        names = archive.namelist()
+    assert document["answers"]["B4"] == {a.question_id: a.value for a in company.answers}["B4"]
+    assert [f["question_id"] for f in document["files"]] == ["B1"]
+    assert any(name.endswith("policy.pdf") for name in names)
+
+    # Imported into a draft of the same version, company questions stay with the company answers.
+    with app.test_request_context():
+        checked = package.read_package(package.build_package(two.a, submission), two.b, "nb")
+    result = services.import_answers(two.b, checked.values, checked.files, actor=two.user,
+                                     source=checked.source)
+    assert "B4" in result.not_open
+    assert "B3" in result.imported
+    assert all(not two.definition.question(a.question_id).is_company for a in two.b.answers)
+
+
+def test_a_shared_submission_shows_and_serves_its_company_files_to_the_receiving_buyer(client, two, db):
+    from portal.sharing import services as sharing
+
+    company = _fill_company(two)
+    stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), "delt-policy.pdf")
+    services.add_evidence(company, "B1", "file", stored, "", actor=two.user)
+    _fill_agreement(two, two.a)
+    submission = _submit(two, two.a)
+    share = sharing.grant_share(two.a, two.buyer_b.id, actor=two.user)
+    db.session.commit()
+    (frozen,) = [f["id"] for f in submission.files if f["question_id"] == "B1"]
+    login(client, two.reviewer_b.email)
+    page = client.get(f"/review/received/{share.id}")
+    assert page.status_code == 200
+    assert "delt-policy.pdf" in page.get_data(as_text=True)
+    assert client.get(f"/review/received/{share.id}/files/{frozen}").status_code == 200
+
+
+def test_the_start_page_counts_the_company_answers_in_the_progress(app, two, db):
+    from portal.responses.overview import response_overview
+
+    with app.test_request_context():
+        before = {row.response.id: row.answered for row in response_overview(two.supplier.id)}
+        _fill_company(two)
+        db.session.flush()
+        after = {row.response.id: row.answered for row in response_overview(two.supplier.id)}
+    assert after[two.a.id] > before[two.a.id]
+    assert after[two.b.id] == after[two.a.id]  # the same company answers count in both
