@@ -98,6 +98,7 @@ def test_new_supplier_screens_are_accessible_at_both_widths(browser: Browser, br
             "check-your-answers": f"/responses/{ids['filled_response']}/submit",
             "returned-what-to-answer": f"/responses/{ids['returned_response']}",
             "section-returned": f"/responses/{ids['returned_response']}/sections/A",
+            "company-answers": f"/company/answers/2026/{ids['company_version']}/sections/B",
         }
         for name, path in screens.items():
             page.goto(path)
