@@ -98,4 +98,8 @@ def _sample_question(question: Question, rng: random.Random, today: date, rows: 
             rows[question.id] = [r["_id"] for r in table_rows]
         else:
             value[part.id] = sample_part(part, rng, today, rows)
+    for part in question.parts:
+        # A number that may not exceed another part of the question (B5: trained <= total).
+        if part.at_most and str(value.get(part.id, "")).isdigit() and str(value.get(part.at_most, "")).isdigit():
+            value[part.id] = str(min(int(value[part.id]), int(value[part.at_most])))
     return value
