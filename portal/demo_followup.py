@@ -4,11 +4,10 @@ Built on the demo register of ``portal.demo`` so that every screen and report ha
 something real at first start: a 2023 round in which the workwear and fruit
 agreements were followed up (no deviations, as in the municipality's report), a
 2024 round with responses in every status and deviations in every status, and an
-open round for this year that the demo suppliers can fill in. This year's round uses the
-questionnaire with company questions (2026.2), as Fjordvik's round of the year does: the
-workwear supplier filled its company answers once and submitted Fjordvik's response with them
-(Fjordvik's reviewer sees them in the submission); Lillestrøm's responses, not yet started,
-show the same company answers read-only.
+open round for this year that the demo suppliers can fill in. Fjordvik's round of this year,
+the newest, uses the questionnaire with company questions (2026.2): the workwear supplier
+filled its company answers once and submitted Fjordvik's response with them, so Fjordvik's
+reviewer sees them in the submission.
 """
 
 from __future__ import annotations
@@ -264,9 +263,9 @@ def load_demo_followup(reviewer: User, admin: User) -> int:
 
     if 2026 not in existing:
         created += 1
-        # The questionnaire with company questions, as Fjordvik's round of the year (portal/demo.py).
-        scoped = next(v for v in ensure_shipped_versions(admin) if v.version == "2026.2")
-        round26 = create_round(year=2026, name_nb="Oppfølging 2026", name_en="Follow-up 2026", version=scoped,
+        # Answered per response (the browser journey fills every part of it); Fjordvik's round of the
+        # year uses the version with company questions (load_second_buyer_followup).
+        round26 = create_round(year=2026, name_nb="Oppfølging 2026", name_en="Follow-up 2026", version=version,
                                deadline=date(2027, 1, 31), actor=admin,
                                intro_nb="Årets egenrapportering. Bruk gjerne fjorårets svar som utgangspunkt.",
                                intro_en="This year's self-assessment. You may start from last year's answers.")
@@ -347,9 +346,8 @@ def _demo_deviations(reviewer: User, *, responses: dict[str, Response], solar: R
 
 
 def load_second_buyer_followup(agreement: Agreement, buyer_id: int) -> None:
-    """Fjordvik's 2026 round on the same questionnaire as Lillestrøm's: the workwear supplier fills
-    its company answers once and submits Fjordvik's response with them, while Lillestrøm's two
-    responses of the year (not yet started) show the same company answers read-only."""
+    """Fjordvik's 2026 round on the questionnaire with company questions (2026.2): the workwear
+    supplier fills its company answers once and submits Fjordvik's response with them."""
     scoped = next(v for v in ensure_shipped_versions() if v.version == "2026.2")
     round_ = create_round(year=2026, name_nb="Oppfølging 2026", name_en="Follow-up 2026", version=scoped,
                           deadline=date(2026, 12, 15), actor=None, buyer=db.session.get(Buyer, buyer_id),

@@ -104,7 +104,7 @@ def _screens() -> list[Screen]:
         Screen("company-answers-year", "supplier", "/company/answers/2026/{company_version}"),
         Screen("company-answers-section", "supplier", "/company/answers/2026/{company_version}/sections/B"),
         Screen("company-answers-copy", "supplier", "/company/answers/2026/{company_version}/copy", en=False),
-        Screen("section-B-company-read-only", "supplier", "/responses/{open_response}/sections/B", en=False),
+        Screen("section-B-company-read-only", "supplier", "/responses/{company_response}/sections/B", en=False),
         Screen("supplier-deviations", "supplier", "/deviations"),
         Screen("supplier-deviation-plan", "supplier", "/deviations/{supplier_deviation}"),
         Screen("supplier-deviation-plan-errors", "supplier", "/deviations/{supplier_deviation}", press="Send the plan", en=False),
@@ -250,6 +250,7 @@ def prepare_screens() -> dict[str, Any]:
         "proposed_deviation": proposed.id,
         "round": open_response.round_id,
         "version": db.session.scalars(select(QuestionnaireVersion.id)).first(),
+        "company_response": _response(2026, "FK-2024-0007").id,
         "company_version": db.session.scalar(select(QuestionnaireVersion.id)
                                              .where(QuestionnaireVersion.version == "2026.2")),
         "supplier": open_response.supplier_id,

@@ -51,11 +51,9 @@ def test_the_first_answer_is_a_few_tabs_away_also_at_200_percent(browser: Browse
         context = browser.new_context(**{**browser_context_args, "viewport": viewport, "device_scale_factor": scale})
         page = context.new_page()
         login(page, SUPPLIER)
-        # Part A: the demo's open response uses 2026.2, whose part B opens with company questions
-        # shown read-only (each with its link to the company answers) before B3, its first answer.
-        path = f"/responses/{ids['open_response']}/sections/A"
+        path = f"/responses/{ids['open_response']}/sections/B"
         page.goto(path)
-        expect(page.get_by_text(tr("nb", "Part %(number)s of %(total)s", number=1, total=9))).to_be_visible()
+        expect(page.get_by_text(tr("nb", "Part %(number)s of %(total)s", number=2, total=9))).to_be_visible()
         # The first question starts on the first screen at 100 % and within the second at 200 %.
         top = page.locator(".question").first.bounding_box()
         assert top is not None
