@@ -89,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.company.routes import bp as company_bp
     from portal.deviations.routes import bp as deviations_bp
     from portal.main.routes import bp as main_bp
     from portal.oidc.routes import bp as oidc_bp
@@ -109,6 +110,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(supplier_bp)
     app.register_blueprint(sites_bp)
+    app.register_blueprint(company_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(responses_bp)
     app.register_blueprint(review_bp)

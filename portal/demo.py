@@ -286,6 +286,9 @@ def _second_municipality(buyer: Buyer, suppliers: dict[str, Supplier], password_
     db.session.add(agreement)
     db.session.flush()
     _register(buyer, suppliers["workwear"])
+    from portal.demo_followup import load_second_buyer_followup
+
+    load_second_buyer_followup(agreement, buyer.id)
     return 1
 
 

@@ -4,7 +4,10 @@ Built on the demo register of ``portal.demo`` so that every screen and report ha
 something real at first start: a 2023 round in which the workwear and fruit
 agreements were followed up (no deviations, as in the municipality's report), a
 2024 round with responses in every status and deviations in every status, and an
-open round for this year that the demo suppliers can fill in.
+open round for this year that the demo suppliers can fill in. Fjordvik's round of this year,
+the newest, uses the questionnaire with company questions (2026.2): the workwear supplier
+filled its company answers once and submitted Fjordvik's response with them, so Fjordvik's
+reviewer sees them in the submission.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from sqlalchemy import select
 from weasyprint import HTML
 
 from portal import uploads
+from portal.company import services as company_services
 from portal.extensions import db
 from portal.models import (
     Agreement,
     Answer,
+    Buyer,
     Clarification,
     ClarificationReply,
+    CompanyAnswerSet,
     Deviation,
     DeviationUpdate,
     EvidenceFile,
@@ -67,10 +73,14 @@ def _fill(response: Response, author: User, day: date, *, seed: int) -> None:
     sections = engine.sections_for_agreement(definition, response.agreement)
     answers = sample_answers(sections, seed=seed, today=day)
     for question_id, value in answers.items():
+        if definition.question(question_id).is_company:
+            continue  # answered once, in the supplier's company answers
         response.answers.append(Answer(question_id=question_id, value=value, updated_by=author,
                                        updated_at=_at(day)))
     for section in sections:
         for question in section.questions:
+            if question.is_company:
+                continue
             for part in question.parts:
                 if part.type == "file" and question.id in ("B1", "H5"):
                     stored = _evidence_pdf(f"{question.id} evidence {response.agreement.reference}")
@@ -83,14 +93,43 @@ def _fill(response: Response, author: User, day: date, *, seed: int) -> None:
     response.started_at = _at(day - timedelta(days=10))
 
 
+def _fill_company(response: Response, author: User, day: date, *, seed: int) -> CompanyAnswerSet:
+    """The supplier's company answers for the response's year, with a policy document on B1."""
+    round_ = response.round
+    company = company_services.ensure_set(response.supplier_id, round_.year, round_.questionnaire_version)
+    definition = engine.definition_of(round_.questionnaire_version)
+    answers = sample_answers(definition.sections_for("full", social_dialogue=False), seed=seed, today=day)
+    for question_id, value in answers.items():
+        if definition.question(question_id).is_company:
+            company.answers.append(Answer(question_id=question_id, value=value, updated_by=author,
+                                          updated_at=_at(day)))
+    stored = _evidence_pdf(f"B1 company policy {round_.year}")
+    company.files.append(EvidenceFile(
+        question_id="B1", part_id="file", original_name=stored.original_name, stored_name=stored.stored_name,
+        size=stored.size, sha256=stored.sha256, mimetype=stored.mimetype, uploaded_by=author,
+        uploaded_at=_at(day),
+    ))
+    db.session.flush()
+    return company
+
+
 def _submit(response: Response, author: User, day: date, *, receipt: bool) -> Submission:
     definition = engine.definition_of(response.round.questionnaire_version)
     sections = engine.sections_for_agreement(definition, response.agreement)
     db.session.flush()
+    answers = {a.question_id: a.value for a in response.answers}
+    files = snapshot_files(response)
+    company = company_services.set_for_response(response)
+    if company is not None:  # the company answers it uses, frozen in its snapshot
+        shown = {q.id for s in sections for q in s.questions if q.is_company}
+        answers.update({a.question_id: a.value for a in company.answers if a.question_id in shown})
+        files += [{"id": f.id, "question_id": f.question_id, "part_id": f.part_id, "name": f.original_name,
+                   "size": f.size, "sha256": f.sha256, "tag": f.tag, "uploaded_at": f.uploaded_at.isoformat(),
+                   "uploaded_by": author.display_name}
+                  for f in company_services.freeze_company_files(response, company, shown)]
     submission = Submission(
         number=len(response.submissions) + 1, submitted_at=_at(day), submitted_by=author,
-        answers={a.question_id: a.value for a in response.answers}, files=snapshot_files(response),
-        locale=author.locale,
+        answers=answers, files=files, locale=author.locale,
     )
     response.submissions.append(submission)
     response.status = "resubmitted" if submission.number > 1 else "submitted"
@@ -234,6 +273,8 @@ def load_demo_followup(reviewer: User, admin: User) -> int:
 
     if 2026 not in existing:
         created += 1
+        # Answered per response (the browser journey fills every part of it); Fjordvik's round of the
+        # year uses the version with company questions (load_second_buyer_followup).
         round26 = create_round(year=2026, name_nb="Oppfølging 2026", name_en="Follow-up 2026", version=version,
                                deadline=date(2027, 1, 31), actor=admin,
                                intro_nb="Årets egenrapportering. Bruk gjerne fjorårets svar som utgangspunkt.",
@@ -312,6 +353,22 @@ def _demo_deviations(reviewer: User, *, responses: dict[str, Response], solar: R
     db.session.add(FollowUpActivity(kind="social_dialogue_evidence_reviewed", date=date(2025, 3, 20),
                                     agreement=workwear.agreement, supplier=workwear.supplier,
                                     created_by=reviewer, notes="Møtereferater fra arbeiderkomiteen gjennomgått."))
+
+
+def load_second_buyer_followup(agreement: Agreement, buyer_id: int) -> None:
+    """Fjordvik's 2026 round on the questionnaire with company questions (2026.2): the workwear
+    supplier fills its company answers once and submits Fjordvik's response with them."""
+    scoped = next(v for v in ensure_shipped_versions() if v.version == "2026.2")
+    round_ = create_round(year=2026, name_nb="Oppfølging 2026", name_en="Follow-up 2026", version=scoped,
+                          deadline=date(2026, 12, 15), actor=None, buyer=db.session.get(Buyer, buyer_id),
+                          intro_nb="Årlig egenrapportering for arbeidsklæravtalen.",
+                          intro_en="Yearly self-assessment for the workwear agreement.")
+    (response,) = add_agreement_to_round(round_, agreement, actor=None)
+    author = _user_of(response.supplier)
+    _fill_company(response, author, date(2026, 11, 20), seed=26)
+    _fill(response, author, date(2026, 11, 24), seed=27)
+    _submit(response, author, date(2026, 11, 25), receipt=True)
+    response.invited_at = _at(date(2026, 10, 15))
 
 
 def load_joint_followup(agreement: Agreement, reviewer: User, admin: User) -> None:

@@ -50,6 +50,7 @@ from portal.models import (
     BuyerOwned,
     Clarification,
     ClarificationReply,
+    CompanyAnswerSet,
     Deviation,
     DeviationUpdate,
     EvidenceFile,
@@ -144,6 +145,10 @@ def _replies_of(responses: Any) -> Any:
             select(Clarification.id).where(Clarification.response_id.in_(responses))),
         include_aliases=True,
     )
+#: A supplier's company answers (issue 14) are its own: staff read them only in the submissions
+#: that froze them. Their answer and file rows have no response, so the per-response criteria
+#: below already leave them out.
+_NO_COMPANY_SETS = with_loader_criteria(CompanyAnswerSet, lambda cls: cls.id.is_(None), include_aliases=True)
 
 
 def _criteria(buyer_id: int) -> list[Any]:
@@ -205,6 +210,7 @@ def _criteria(buyer_id: int) -> list[Any]:
             include_aliases=True,
         ),
         with_loader_criteria(AuditEvent, lambda cls: cls.buyer_id == buyer_id),
+        _NO_COMPANY_SETS,
     ]
 
 
@@ -329,6 +335,7 @@ def _joint_criteria(buyer_id: int) -> list[Any]:
         ),
         # The lead's audit trail stays its own (its internal notes are in it).
         with_loader_criteria(AuditEvent, lambda cls: cls.buyer_id == buyer_id),
+        _NO_COMPANY_SETS,
     ]
 
 

@@ -104,6 +104,7 @@ class Side:
     share: Any
     shared_file: EvidenceFile
     site: ProductionSite  # in the site register of the round's year
+    company_file: EvidenceFile  # in the company answers (issue 14) of the round's year, version 2026.2
 
 
 @dataclass
@@ -118,6 +119,7 @@ class World:
     published: PublishedReport  # the round's year, published, with a PDF and a CSV in nb
     platform: User  # the platform administrator (tests/test_platform.py covers its pages)
     partner: Any  # a buyer taking part in side a's agreement, a joint agreement
+    company_version: QuestionnaireVersion  # 2026.2, with company questions: a round of it asks both sides
 
     def visitor(self, actor: str) -> User | None:
         return {"anonymous": None, "supplier_own": self.a.user, "supplier_foreign": self.a.user,
@@ -136,12 +138,18 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     from portal.rounds.services import create_round, ensure_shipped_versions
     from portal.uploads import store_upload
 
-    version = ensure_shipped_versions()[0]
+    versions = ensure_shipped_versions()
+    version = versions[0]
+    company_version = next(v for v in versions if v.version == "2026.2")
     round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
                           deadline=date.today() + timedelta(days=1), actor=None,
                           buyer=make.default_buyer)
     last_round = create_round(year=round_.year - 1, name_nb="I fjor", name_en="Last year", version=version,
                               deadline=date.today() - timedelta(days=300), actor=None, buyer=make.default_buyer)
+
+    company_round = create_round(year=round_.year, name_nb="Oppfølging 2", name_en="Follow-up 2",
+                                 version=company_version, deadline=round_.deadline, actor=None,
+                                 buyer=make.default_buyer)
 
     # One source buyer for both sides (factories have six organisation numbers for buyers).
     source_buyer = make.buyer(name=f"Kildekommune {names[0]}")
@@ -184,6 +192,17 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
                               tier="T1")
         db.session.add_all([deviation, proposal, activity, site])
         share, shared_file = shared_with_this_buyer(name, supplier, user)
+        from portal.models import CompanyAnswerSet
+
+        db.session.add(Response(round=company_round, agreement=agreement, supplier=supplier, status="in_progress",
+                                deadline=company_round.deadline))
+        company = CompanyAnswerSet(supplier=supplier, year=company_round.year, questionnaire_version=company_version)
+        stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), f"firma-{name}.pdf")
+        company_file = EvidenceFile(question_id="B1", part_id="file", original_name=stored.original_name,
+                                    stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
+                                    mimetype=stored.mimetype, uploaded_by=user)
+        company.files.append(company_file)
+        db.session.add(company)
         return Side(
             supplier=supplier, user=user,
             invitee=make.user(role="supplier", supplier=supplier, email=f"invited@{name.lower()}.example",
@@ -191,7 +210,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
             agreement=agreement, response=response, evidence=evidence, submission=submission, earlier=earlier,
             deviation=deviation, deviation_file=update.attachments[0], proposal=proposal,
             activity=activity, activity_file=activity.attachments[0], site=site,
-            share=share, shared_file=shared_file,
+            share=share, shared_file=shared_file, company_file=company_file,
         )
 
     def shared_with_this_buyer(name: str, supplier: Supplier, user: User) -> tuple[Any, EvidenceFile]:
@@ -243,7 +262,8 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     db.session.add(published)
     world = World(a=a, b=b, reviewer=make.user(role="reviewer"),
                   admin=make.user(role="admin"), risk=make.risk(), version=version, round=round_,
-                  published=published, platform=make.user(role="platform_admin"), partner=partner)
+                  published=published, platform=make.user(role="platform_admin"), partner=partner,
+                  company_version=company_version)
     db.session.commit()
     return world
 
@@ -388,6 +408,15 @@ MATRIX: dict[str, Spec] = {
     "sites.import_sites": supplier_only(lambda w, s: f"/company/sites/{w.round.year}/import"),
     "sites.confirm_import": supplier_only(lambda w, s: f"/company/sites/{w.round.year}/import/confirm",
                                           method="POST"),
+    # Company answers (issue 14): the supplier's own; staff read them only in submissions
+    "company.list_answers": supplier_only(lambda w, s: "/company/answers/"),
+    "company.view_answers": supplier_only(lambda w, s: f"/company/answers/{w.round.year}/{w.company_version.id}"),
+    "company.edit_section": supplier_only(
+        lambda w, s: f"/company/answers/{w.round.year}/{w.company_version.id}/sections/B"),
+    "company.download_file": supplier_only(
+        lambda w, s: f"/company/answers/{w.round.year}/{w.company_version.id}/files/{s.company_file.id}", owned=True),
+    "company.copy_answers": supplier_only(
+        lambda w, s: f"/company/answers/{w.round.year}/{w.company_version.id}/copy"),
     "sites.pick_sites": supplier_only(lambda w, s: f"/company/sites/responses/{s.response.id}", owned=True),
     # Responses: the supplier's own; staff read them (the review itself is in the review area)
     "responses.view_response": owned_by_supplier(lambda w, s: f"/responses/{s.response.id}"),

@@ -47,8 +47,9 @@ OWNER: dict[str, Callable[[Any, int], bool]] = {
     "AuditEvent": lambda row, b: row.buyer_id == b,
     "IdentityProvider": lambda row, b: row.buyer_id == b,
     "Response": lambda row, b: row.agreement.buyer_id == b,
-    "Answer": lambda row, b: row.response.agreement.buyer_id == b,
-    "EvidenceFile": lambda row, b: row.response.agreement.buyer_id == b,
+    # A company answer or file (issue 14) has no response: no buyer's (staff read it in submissions).
+    "Answer": lambda row, b: row.response is not None and row.response.agreement.buyer_id == b,
+    "EvidenceFile": lambda row, b: row.response is not None and row.response.agreement.buyer_id == b,
     "Submission": lambda row, b: row.response.agreement.buyer_id == b,
     "QuestionReview": lambda row, b: row.response.agreement.buyer_id == b,
     "Clarification": lambda row, b: row.response.agreement.buyer_id == b,
@@ -73,6 +74,8 @@ SYSTEM = {
     "Attempt": "sign-in attempts, keyed by account and address, read by the sign-in only",
     "StoredObject": "file records, reached only through an evidence file or attachment",
     "MailDelivery": "the mail queue, read by the mail job only",
+    "CompanyAnswerSet": "a supplier's company answers: staff never load one (their criteria admit none) "
+                        "and read company answers in submissions only",
 }
 
 
@@ -167,8 +170,8 @@ JOINT: dict[str, Callable[[Any, int, int], bool]] = {
     # Proposals stay the lead's working notes.
     "Deviation": lambda row, j, lead: row.agreement_id == j and not row.is_proposed,
     "Response": lambda row, j, lead: row.agreement_id == j,
-    "Answer": lambda row, j, lead: row.response.agreement_id == j,
-    "EvidenceFile": lambda row, j, lead: row.response.agreement_id == j,
+    "Answer": lambda row, j, lead: row.response is not None and row.response.agreement_id == j,
+    "EvidenceFile": lambda row, j, lead: row.response is not None and row.response.agreement_id == j,
     "Submission": lambda row, j, lead: row.response.agreement_id == j,
     "QuestionReview": lambda row, j, lead: row.response.agreement_id == j,
     "Clarification": lambda row, j, lead: row.response.agreement_id == j,
@@ -259,3 +262,19 @@ def test_joint_reads_scope_every_class_the_own_scope_does():
                 for option in options}
 
     assert entities(_joint_criteria(1)) == entities(_criteria(1))
+
+
+def test_staff_never_load_a_suppliers_company_answers(two_buyers, db):
+    from portal.models import CompanyAnswerSet
+
+    home, away = two_buyers
+    stored = db.session.scalars(select(CompanyAnswerSet).execution_options(**{ALL_BUYERS: True})).all()
+    assert stored
+    db.session.expunge_all()
+    for buyer_id in (home, away):
+        scope_to(db.session(), buyer_id)
+        try:
+            assert db.session.scalars(select(CompanyAnswerSet)).all() == []
+            assert all(db.session.get(CompanyAnswerSet, row.id, populate_existing=True) is None for row in stored)
+        finally:
+            scope_to(db.session(), None)

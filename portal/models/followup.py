@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, orm_insert_sentinel, relationship
 
 from portal.models.base import Base, TimestampMixin, utcnow
 from portal.models.buyer import BuyerOwned
@@ -190,14 +190,83 @@ class Response(TimestampMixin, Base):
         return self.submissions[-1] if self.submissions else None
 
 
-class Answer(Base):
-    """What the supplier typed for one question, kept raw so a draft never loses input."""
+class CompanyAnswerSet(TimestampMixin, Base):
+    """A supplier's company answers for one reporting year and questionnaire version (issue 14).
 
-    __tablename__ = "answer"
-    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+    The company-scope questions (the supplier's own due-diligence system) are answered once
+    here and used by every response of the supplier whose round has this year and version,
+    whatever the buyer. The answers and files are ``Answer`` and ``EvidenceFile`` rows owned
+    by the set instead of a response, so saving, conflicts, copies and files work as for a
+    response. Each submission freezes the company answers it used in its own snapshot.
+    """
+
+    __tablename__ = "company_answer_set"
+    __table_args__ = (UniqueConstraint("supplier_id", "year", "questionnaire_version_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+
+    supplier: Mapped[Supplier] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="company_set", cascade="all, delete-orphan")
+    files: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="company_set", order_by="EvidenceFile.uploaded_at"
+    )
+
+    @property
+    def responses(self) -> list[Response]:
+        """The supplier's responses that use these answers (their round's year and version)."""
+        cached: list[Response] | None = self.__dict__.get("_responses")
+        if cached is None:
+            from sqlalchemy import select
+
+            session = object_session(self)
+            cached = [] if session is None else list(session.scalars(
+                select(Response).join(FollowUpRound, FollowUpRound.id == Response.round_id)
+                .where(Response.supplier_id == self.supplier_id, FollowUpRound.year == self.year,
+                       FollowUpRound.questionnaire_version_id == self.questionnaire_version_id)
+                .order_by(Response.deadline, Response.id)
+            ))
+            self.__dict__["_responses"] = cached
+        return cached
+
+    def can_view(self, user: User) -> bool:
+        """The supplier's own: staff read company answers only through submissions."""
+        return user.is_supplier and user.supplier_id == self.supplier_id
+
+    def can_edit(self, user: User) -> bool:
+        """Editable while at least one response using the set is (a draft, or returned)."""
+        return self.can_view(user) and any(r.can_edit(user) for r in self.responses)
+
+    def can_edit_question(self, user: User, question_id: str) -> bool:
+        """A question is open when some response using the set has it open (a returned response
+        opens only its reopened questions)."""
+        return self.can_view(user) and any(r.can_edit_question(user, question_id) for r in self.responses)
+
+    def can_submit(self, user: User) -> bool:
+        return False  # the company answers are submitted with each response that uses them
+
+
+class Answer(Base):
+    """What the supplier typed for one question, kept raw so a draft never loses input.
+
+    Owned by a response or, for a company-scope question, by the supplier's company answers
+    for the year (exactly one of the two).
+    """
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        UniqueConstraint("company_set_id", "question_id"),
+        CheckConstraint("(response_id IS NULL) <> (company_set_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    company_set_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company_answer_set.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[str] = mapped_column(String(20))
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Bumped on every change; a save based on an older revision is a conflict.
@@ -211,7 +280,8 @@ class Answer(Base):
     # Lets a save insert all new answers in one statement on every database.
     _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
-    response: Mapped[Response] = relationship(back_populates="answers")
+    response: Mapped[Response | None] = relationship(back_populates="answers")
+    company_set: Mapped[CompanyAnswerSet | None] = relationship(back_populates="answers")
     updated_by: Mapped[User | None] = relationship()
     copied_from_submission: Mapped[Submission | None] = relationship()
 
@@ -222,12 +292,23 @@ class Answer(Base):
 
 
 class EvidenceFile(Base):
-    """An uploaded file supporting one question, kept in file storage under a generated key."""
+    """An uploaded file supporting one question, kept in file storage under a generated key.
+
+    Owned by a response or by a supplier's company answers (exactly one). A submission that
+    uses a company file gets its own frozen copy owned by the response (same storage key,
+    ``copied_from_id`` the company file, ``removed_at`` set: never part of the draft), so the
+    snapshot's files download through the response's own access checks.
+    """
 
     __tablename__ = "evidence_file"
+    __table_args__ = (
+        CheckConstraint("(response_id IS NULL) <> (company_set_id IS NULL)", name="one_owner"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    company_set_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company_answer_set.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[str] = mapped_column(String(20))
     part_id: Mapped[str] = mapped_column(String(40))
     original_name: Mapped[str] = mapped_column(String(255))
@@ -242,7 +323,8 @@ class EvidenceFile(Base):
     removed_at: Mapped[datetime | None] = mapped_column()
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_file.id"))
 
-    response: Mapped[Response] = relationship(back_populates="files")
+    response: Mapped[Response | None] = relationship(back_populates="files")
+    company_set: Mapped[CompanyAnswerSet | None] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
     # Also tells the unit of work to insert the stored object before the row that uses it.
     stored: Mapped[StoredObject] = relationship()

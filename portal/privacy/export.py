@@ -101,7 +101,12 @@ def _sign_ins(user: User) -> dict[str, Any]:
     }
 
 
-def _response_ref(response: Response) -> dict[str, Any]:
+def _response_ref(response: Response | None, company: Any = None) -> dict[str, Any]:
+    """Where an answer or file belongs: its response, or the supplier's company answers (issue 14)."""
+    if response is None:
+        return {"company_answers_id": getattr(company, "id", None),
+                "supplier": company.supplier.name if company is not None else None,
+                "year": getattr(company, "year", None)}
     return {
         "response_id": response.id,
         "supplier": response.supplier.name,
@@ -143,7 +148,7 @@ def _answers(user: User) -> list[dict[str, Any]]:
         .order_by(Answer.response_id, Answer.question_id)
     )
     return [
-        {**_response_ref(a.response), "answer_id": a.id, "question_id": a.question_id, "value": a.value,
+        {**_response_ref(a.response, a.company_set), "answer_id": a.id, "question_id": a.question_id, "value": a.value,
          "updated_at": _plain(a.updated_at)}
         for a in answers
     ]
@@ -174,7 +179,7 @@ def _files(user: User) -> list[tuple[dict[str, Any], str]]:
     )
     for f in evidence:
         files.append(({
-            "kind": "evidence", "id": f.id, **_response_ref(f.response), "question_id": f.question_id,
+            "kind": "evidence", "id": f.id, **_response_ref(f.response, f.company_set), "question_id": f.question_id,
             "original_name": f.original_name, "size": f.size, "sha256": f.sha256, "mimetype": f.mimetype,
             "uploaded_at": _plain(f.uploaded_at), "removed_at": _plain(f.removed_at),
             "archive_path": f"files/evidence/{f.id}-{_safe_name(f.original_name)}",

@@ -107,7 +107,8 @@ def find_expired(today: date) -> list[Expired]:
                             f"response {s.response_id}, submission {s.number}") for s in submissions)
     for agreement in _expired_agreements("answers", today):
         responses = select(Response.id).where(Response.agreement_id == agreement.id)
-        with_answers = set(db.session.scalars(select(Answer.response_id).where(Answer.response_id.in_(responses))))
+        with_answers: set[int] = {rid for rid in db.session.scalars(
+            select(Answer.response_id).where(Answer.response_id.in_(responses))) if rid is not None}
         # (The JSON column has no equality operator on PostgreSQL: the snapshots are looked at here.)
         with_answers.update(s.response_id for s in db.session.scalars(
             select(Submission).where(Submission.response_id.in_(responses))) if s.answers)

@@ -59,6 +59,8 @@ PART_TYPES = (
 CHOICE_TYPES = frozenset({"yes_no", "yes_no_unknown", "single", "multi"})
 VARIANTS = ("full", "simplified")
 SOCIAL_DIALOGUE = "social_dialogue"
+COMPANY = "company"
+AGREEMENT = "agreement"
 
 ROOT_PATH = "(root)"
 
@@ -222,6 +224,14 @@ class Question:
     deviation_on_not_met: str | None = None
     #: The id of the question of the earlier version that this one replaces (portal/questionnaires/mapping.py).
     replaces: str | None = None
+    # The question's scope as declared on it or on its section ("company" or "agreement");
+    # None in a version that declares no scope: every question is then answered per response.
+    scope: str | None = None
+
+    @property
+    def is_company(self) -> bool:
+        """Answered once in the supplier's company answers for the year, not per response."""
+        return self.scope == COMPANY
 
     def part(self, part_id: str) -> Part:
         for part in self.parts:
@@ -248,7 +258,17 @@ class Section:
     intro: Text | None = None
     clause: tuple[str, ...] = ()
     requires: str | None = None
+    scope: str | None = None
     questions: tuple[Question, ...]
+
+    @property
+    def is_company(self) -> bool:
+        """Every question of the section is answered in the company answers."""
+        return bool(self.questions) and all(q.is_company for q in self.questions)
+
+    @property
+    def has_company(self) -> bool:
+        return any(q.is_company for q in self.questions)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -264,6 +284,20 @@ class Definition:
     def questions(self) -> Iterator[Question]:
         for section in self.sections:
             yield from section.questions
+
+    @property
+    def has_company_scope(self) -> bool:
+        """Whether some questions are answered once per supplier and year (issue 14)."""
+        return any(q.is_company for q in self.questions())
+
+    def company_sections(self) -> tuple[Section, ...]:
+        """The sections with company questions, each with only those (the company answers' page)."""
+        result = []
+        for section in self.sections:
+            kept = tuple(q for q in section.questions if q.is_company)
+            if kept:
+                result.append(section if len(kept) == len(section.questions) else replace(section, questions=kept))
+        return tuple(result)
 
     def question(self, question_id: str) -> Question:
         for question in self.questions():
@@ -600,6 +634,25 @@ class _Checker:
             )
         if "condition" in question:
             self._check_condition([*qpath, "condition"], question, section, position)
+        self._check_scope(qpath, question, section)
+
+    def _check_scope(self, qpath: list[str | int], question: dict[str, Any], section: dict[str, Any]) -> None:
+        """A company answer serves every agreement of the year: it cannot be a declaration (given per
+        submission), sit in a section shown only with a contract condition, or depend on an agreement answer."""
+        if _scope_of(question, section) != COMPANY:
+            return
+        where = [*qpath, "scope"] if "scope" in question else [*qpath[:2], "scope"]
+        if any(part["type"] == "confirm" for part in question["parts"]):
+            self.add(where, f"declaration {question['id']!r} cannot be company scope: it is given with each submission")
+        if section.get("requires"):
+            self.add(where, f"{question['id']!r} is in a section shown only with {section['requires']}; "
+                            "it cannot be company scope")
+        condition = question.get("condition")
+        target = self.questions.get(condition["question"]) if condition else None
+        if target is not None and _scope_of(target[1], target[2]) != COMPANY:
+            self.add([*qpath, "condition", "question"],
+                     f"company question {question['id']!r} depends on {target[1]['id']!r}, "
+                     "which is answered per agreement")
 
     def _check_parts(
         self,
@@ -803,6 +856,12 @@ class _Checker:
             )
 
 
+def _scope_of(question: Mapping[str, Any], section: Mapping[str, Any]) -> str | None:
+    """A question's own scope, else its section's; None when neither declares one."""
+    scope = question.get("scope") or section.get("scope")
+    return str(scope) if scope else None
+
+
 def _semantic_problems(data: Mapping[str, Any]) -> list[DefinitionProblem]:
     return _Checker(data).run()
 
@@ -857,7 +916,7 @@ def _build_part(raw: Mapping[str, Any]) -> Part:
     )
 
 
-def _build_question(raw: Mapping[str, Any]) -> Question:
+def _build_question(raw: Mapping[str, Any], section: Mapping[str, Any] | None = None) -> Question:
     condition = None
     if "condition" in raw:
         c = raw["condition"]
@@ -888,6 +947,7 @@ def _build_question(raw: Mapping[str, Any]) -> Question:
         ),
         deviation_on_not_met=raw.get("deviation_on_not_met"),
         replaces=raw.get("replaces"),
+        scope=_scope_of(raw, section or {}),
     )
 
 
@@ -901,10 +961,11 @@ def _build_definition(data: Mapping[str, Any], content_hash: str, source: str) -
             Section(
                 id=section["id"],
                 title=Text(**section["title"]),
-                questions=tuple(_build_question(q) for q in section["questions"]),
+                questions=tuple(_build_question(q, section) for q in section["questions"]),
                 intro=_text(section.get("intro")),
                 clause=tuple(section.get("clause", ())),
                 requires=section.get("requires"),
+                scope=section.get("scope"),
             )
             for section in data["sections"]
         ),

@@ -45,6 +45,10 @@ def _sample_question(question: Question, rng: random.Random, today: date, rows: 
             value[part.id] = _site_rows(question, part, rng, today, rows)
         elif type_of(part).stores_value:
             value[part.id] = sample_part(part, rng, today, rows, question.id)
+    for part in question.parts:
+        # A number that may not exceed another part of the question (B5: trained <= total).
+        if part.at_most and str(value.get(part.id, "")).isdigit() and str(value.get(part.at_most, "")).isdigit():
+            value[part.id] = str(min(int(value[part.id]), int(value[part.at_most])))
     return value
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.i18n import current_locale
-from portal.models import Agreement, FollowUpRound, Response, ResponseStatus
+from portal.models import Agreement, CompanyAnswerSet, FollowUpRound, Response, ResponseStatus
 from portal.models.followup import EDITABLE_STATUSES
 from portal.questionnaires import engine
 from portal.responses.services import answers_of, files_of
@@ -60,12 +60,22 @@ def response_overview(supplier_id: int) -> list[ResponseRow]:
             selectinload(Response.round).selectinload(FollowUpRound.questionnaire_version),
         )
     ).all()
+    from portal.company import services as company_services
+
     today = date.today()
     rows = []
+    company_sets: dict[tuple[int, int], CompanyAnswerSet | None] = {}  # one query per year and version
     for response in responses:
         definition = engine.definition_of(response.round.questionnaire_version)
         sections = engine.sections_for_agreement(definition, response.agreement)
-        states = engine.response_state(sections, answers_of(response), files_of(response), current_locale())
+        answers, files = answers_of(response), files_of(response)
+        if definition.has_company_scope:  # the company answers count towards the progress too
+            key = (response.round.year, response.round.questionnaire_version_id)
+            if key not in company_sets:
+                company_sets[key] = company_services.set_for_response(response)
+            answers = company_services.merged_answers(response, company_sets[key], sections)
+            files = company_services.merged_files(response, company_sets[key], sections)
+        states = engine.response_state(sections, answers, files, current_locale())
         answered, total = engine.progress(states)
         rows.append(ResponseRow(response, answered, total, response.is_overdue(today)))
     return rows

@@ -26,10 +26,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
 from portal import inputs, storage
+from portal.company import services as company_services
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.inputs import to_int
-from portal.models import EvidenceFile, Response, ResponseStatus, Submission
+from portal.models import CompanyAnswerSet, EvidenceFile, Response, ResponseStatus, Submission
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Question, Section
 from portal.questionnaires.types import key_for, new_row_id, type_of
@@ -62,6 +63,39 @@ def _definition(response: Response) -> tuple[Definition, tuple[Section, ...]]:
     return definition, engine.sections_for_agreement(definition, response.agreement)
 
 
+def _company(response: Response) -> CompanyAnswerSet | None:
+    """The company answers the response uses (the supplier's only: staff find none)."""
+    return company_services.set_for_response(response)
+
+
+def _merged(response: Response, sections: tuple[Section, ...]
+            ) -> tuple[CompanyAnswerSet | None, dict[str, dict[str, Any]], dict[tuple[str, str], list[EvidenceFile]]]:
+    """The company answers used, and the response's answers and files merged with them."""
+    company = _company(response)
+    return (company, company_services.merged_answers(response, company, sections),
+            company_services.merged_files(response, company, sections))
+
+
+def _company_url(response: Response) -> str:
+    """The company answers' page, for the supplier of a response that uses them; else ''."""
+    if not (current_user.is_supplier and company_services.uses_company_answers(response)):
+        return ""
+    return url_for("company.view_answers", year=response.round.year,
+                   version_id=response.round.questionnaire_version_id)
+
+
+def _company_section_url(response: Response, company: CompanyAnswerSet | None, section: Section) -> str:
+    """Where the supplier edits this section's company questions, while the company answers are
+    editable (some response using them is a draft or returned); else ''."""
+    if not section.has_company or not current_user.is_supplier:
+        return ""
+    editable = company.can_edit(current_user) if company is not None else response.can_edit(current_user)
+    if not editable:
+        return ""
+    return url_for("company.edit_section", year=response.round.year,
+                   version_id=response.round.questionnaire_version_id, section_id=section.id)
+
+
 def _section(sections: tuple[Section, ...], section_id: str) -> Section:
     for section in sections:
         if section.id == section_id:
@@ -74,7 +108,7 @@ def view_response(response_id: int) -> str:
     """A response's overview: sections and their state, progress, deadline and receipts."""
     response = _load(response_id)
     definition, sections = _definition(response)
-    answers, files = services.answers_of(response), services.files_of(response)
+    _company_set, answers, files = _merged(response, sections)
     states = engine.response_state(sections, answers, files, current_locale())
     # The newest earlier submission, to name on the way to the list (the page loads no more).
     sources = services.copy_sources(response, sections, limit=1) if response.can_edit(current_user) else []
@@ -88,6 +122,7 @@ def view_response(response_id: int) -> str:
         clarifications=clarifications, to_answer=to_answer, other_comments=other_comments,
         latest_request=next((c for c in reversed(clarifications) if c.answered_at is None), None),
         drafts=review_services.draft_replies(response) if to_answer and response.can_edit(current_user) else {},
+        company_url=_company_url(response), company_sections={s.id for s in sections if s.has_company},
     )
 
 
@@ -109,14 +144,21 @@ def _clarification_requests(
     return to_answer, others
 
 
+def _answered_here(holder: services.AnswerHolder, question: Question) -> bool:
+    """Whether the holder's page answers the question: a response never answers a company
+    question (the company answers do), the company answers only those."""
+    return question.is_company == isinstance(holder, CompanyAnswerSet)
+
+
 def _read_section(
-    section: Section, response: Response, form: MultiDict[str, str]
+    section: Section, response: services.AnswerHolder, form: MultiDict[str, str]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, int | None], set[str]]:
     values: dict[str, dict[str, Any]] = {}
     revisions: dict[str, int | None] = {}
     confirmed: set[str] = set()
     for question in section.questions:
-        if not response.can_edit_question(current_user, question.id) or question.is_declaration:
+        if (not response.can_edit_question(current_user, question.id) or question.is_declaration
+                or not _answered_here(response, question)):
             continue  # a declaration is given only with the submission
         if f"present-{question.id}" not in form:
             continue  # the question was not on the page the user saw
@@ -187,10 +229,10 @@ def _empty_cell(column: Any) -> Any:
     return ""
 
 
-def _handle_uploads(response: Response, section: Section) -> dict[str, str]:
+def _handle_uploads(response: services.AnswerHolder, section: Section) -> dict[str, str]:
     errors: dict[str, str] = {}
     for question in section.questions:
-        if not response.can_edit_question(current_user, question.id):
+        if not response.can_edit_question(current_user, question.id) or not _answered_here(response, question):
             continue
         for part in question.parts:
             if part.type != "file":
@@ -209,7 +251,7 @@ def _handle_uploads(response: Response, section: Section) -> dict[str, str]:
     return errors
 
 
-def _remove_file_action(response: Response, action: str) -> None:
+def _remove_file_action(response: services.AnswerHolder, action: str) -> None:
     kind, _sep, raw_id = action.partition(":")
     file_id = to_int(raw_id)
     if kind != "remove_file" or file_id is None:
@@ -254,7 +296,8 @@ def edit_section(response_id: int, section_id: str) -> HttpResponse | str | tupl
     typed, revisions, confirmed = _read_section(section, response, form)
     action = form.get("action", "save")[:200]
     anchor = _apply_table_action(action, section, typed)
-    values, refused = engine.within_limits(section.questions, typed, services.answers_of(response))
+    values, refused = engine.within_limits(section.questions, typed,
+                                           company_services.merged_answers(response, _company(response), sections))
     _remove_file_action(response, action)
     upload_errors = _handle_uploads(response, section)
     if action == "confirm_copies":  # "Everything in this part is still correct"
@@ -313,14 +356,15 @@ def _render_section(
     reply_errors: dict[str, str] | None = None,
 ) -> str:
     conflicts = conflicts or {}
-    answers = services.answers_of(response)
+    company, answers, files = _merged(response, sections)
     answers.update(overlay or {})
-    files = services.files_of(response)
     locale = current_locale()
     states = engine.response_state(sections, answers, files, locale)
     state = next(s for s in states if s.section.id == section.id)
     stored = {a.question_id: a for a in response.answers}
-    editable = {q.id: response.can_edit_question(current_user, q.id) for q in section.questions}
+    # A company question is shown read-only here: it is answered in the company answers.
+    editable = {q.id: response.can_edit_question(current_user, q.id) and not q.is_company
+                for q in section.questions}
     sources = services.copied_sources(response)
     can_reply = {q.id for q in section.questions if response.can_reply(current_user, q.id)}
     if can_reply and review_services.open_clarification(response) is None:
@@ -361,6 +405,8 @@ def _render_section(
         can_reply=can_reply,
         reply_errors=reply_errors or {}, max_reply=review_services.MAX_REPLY,
         sites_question=next(iter(sites_table(definition) or ()), None),
+        company_url=_company_section_url(response, company, section),
+        company_year=response.round.year,
     )
 
 
@@ -441,8 +487,13 @@ def download_file(response_id: int, file_id: int) -> HttpResponse:
     """Download an evidence file, always as an attachment."""
     response = _load(response_id)
     evidence = db.session.get(EvidenceFile, file_id)
-    if evidence is None or evidence.response_id != response.id:
+    if evidence is None:
         abort(404)
+    if evidence.response_id != response.id:
+        # A file of the company answers the response uses: for the supplier (staff find no set).
+        company = _company(response)
+        if company is None or evidence.company_set_id != company.id or not company.can_view(current_user):
+            abort(404)
     return storage.send(evidence.stored_name, download_name=evidence.original_name,
                         content_type=evidence.mimetype)
 
@@ -459,19 +510,19 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
     definition, sections = _definition(response)
     declarations = services.declaration_questions(sections)
     locale = current_locale()
-    files = services.files_of(response)
+    company, merged, files = _merged(response, sections)
     # The declaration is given with the submission: never shown ticked from a draft, never dated by hand.
-    given = {q.id: services.declaration_as_given(q, services.answers_of(response).get(q.id) or {}, ticked=False)
+    given = {q.id: services.declaration_as_given(q, merged.get(q.id) or {}, ticked=False)
              for q in declarations}
     status = 200
     typed: dict[str, dict[str, Any]] = {}
     refused: set[str] = set()
     if request.method == "POST":
         typed = {q.id: _signed_by_profile(q, _read_declaration(q, inputs.form())) for q in declarations}
-        bounded, refused = engine.within_limits(declarations, typed, services.answers_of(response))
+        bounded, refused = engine.within_limits(declarations, typed, merged)
         given = {q.id: services.declaration_as_given(q, bounded.get(q.id, {})) for q in declarations}
-        states = engine.response_state(sections, {**services.answers_of(response), **given}, files, locale)
-        copies = services.unconfirmed_copies(response, sections, actor=current_user)
+        states = engine.response_state(sections, {**merged, **given}, files, locale)
+        copies = _unconfirmed(response, company, sections, merged)
         if not refused and not any(s.problems for s in states) and not copies:
             services.submit_with_receipt(response, sections, actor=current_user, declaration=given,
                                          today=date.today())
@@ -483,10 +534,10 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         db.session.commit()  # keep who was named as declaring
         flash(_("The response cannot be submitted yet. Complete the answers listed below."), "error")
         status = 422
-    answers = {**services.answers_of(response), **given}
+    answers = {**merged, **given}
     answers.update({question_id: typed[question_id] for question_id in refused})
     states = engine.response_state(sections, answers, files, locale)
-    copies = services.unconfirmed_copies(response, sections, actor=current_user)
+    copies = _unconfirmed(response, company, sections, merged)
     by_id = {q.question.id: q for s in states for q in s.questions}
     stored = {a.question_id: a for a in response.answers}
     declaration_views = []
@@ -522,6 +573,13 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         signer=_profile_signer(), today=date.today(),
         replies=review_services.draft_replies(response) if response.status == ResponseStatus.RETURNED else {},
     ), status
+
+
+def _unconfirmed(response: Response, company: CompanyAnswerSet | None, sections: tuple[Section, ...],
+                 answers: dict[str, dict[str, Any]]) -> list[tuple[Section, Question]]:
+    """Copied answers not yet confirmed, the response's own and the company answers' it uses."""
+    return [*services.unconfirmed_copies(response, sections, actor=current_user),
+            *company_services.unconfirmed_company_copies(company, sections, answers, actor=current_user)]
 
 
 def _read_declaration(question: Question, form: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.models import (
     Agreement,
     Answer,
+    CompanyAnswerSet,
     EvidenceFile,
     FollowUpRound,
     PendingInput,
@@ -61,16 +62,30 @@ class SaveResult:
     conflicts: list[Conflict] = field(default_factory=list)
 
 
+#: What answers and files belong to: a response, or a supplier's company answers for a year.
+AnswerHolder = Response | CompanyAnswerSet
+
+
+def _state_of(holder: AnswerHolder) -> str:
+    return holder.status if isinstance(holder, Response) else "company"
+
+
+def owns(holder: AnswerHolder, evidence: EvidenceFile) -> bool:
+    if isinstance(holder, Response):
+        return evidence.response_id == holder.id
+    return evidence.company_set_id == holder.id
+
+
 def _blank(value: Mapping[str, Any]) -> bool:
     return all(v in (None, "", [], {}) for v in value.values())
 
 
-def answers_of(response: Response) -> dict[str, dict[str, Any]]:
+def answers_of(response: AnswerHolder) -> dict[str, dict[str, Any]]:
     # Any stored shape is read (a hand-written value may not be a mapping); see types.answer_of.
     return {a.question_id: dict(a.value) if isinstance(a.value, dict) else {} for a in response.answers}
 
 
-def files_of(response: Response) -> dict[tuple[str, str], list[EvidenceFile]]:
+def files_of(response: AnswerHolder) -> dict[tuple[str, str], list[EvidenceFile]]:
     grouped: dict[tuple[str, str], list[EvidenceFile]] = defaultdict(list)
     for f in response.files:
         if f.removed_at is None:
@@ -103,14 +118,14 @@ def load_response(response_id: int, *, files: bool = True, submissions: bool = T
     )
 
 
-def _mark_started(response: Response) -> None:
-    if response.status == ResponseStatus.NOT_STARTED:
+def _mark_started(response: AnswerHolder) -> None:
+    if isinstance(response, Response) and response.status == ResponseStatus.NOT_STARTED:
         response.status = ResponseStatus.IN_PROGRESS.value
         response.started_at = utcnow()
 
 
 def save_answers(
-    response: Response,
+    response: AnswerHolder,
     values: Mapping[str, dict[str, Any]],
     base_revisions: Mapping[str, int | None],
     confirmed: set[str],
@@ -140,7 +155,7 @@ def save_answers(
 
 
 def _save_answers(
-    response: Response,
+    response: AnswerHolder,
     values: Mapping[str, dict[str, Any]],
     base_revisions: Mapping[str, int | None],
     confirmed: set[str],
@@ -148,7 +163,7 @@ def _save_answers(
     actor: User,
 ) -> SaveResult:
     if not response.can_edit(actor):
-        raise ResponseStateError(response.status)
+        raise ResponseStateError(_state_of(response))
     existing = {a.question_id: a for a in response.answers}
     result = SaveResult()
     now = utcnow()
@@ -200,10 +215,10 @@ def _save_answers(
 
 
 def add_evidence(
-    response: Response, question_id: str, part_id: str, stored: StoredFile, tag: str, *, actor: User
+    response: AnswerHolder, question_id: str, part_id: str, stored: StoredFile, tag: str, *, actor: User
 ) -> EvidenceFile:
     if not response.can_edit_question(actor, question_id):
-        raise ResponseStateError(response.status)
+        raise ResponseStateError(_state_of(response))
     evidence = EvidenceFile(
         question_id=question_id, part_id=part_id, original_name=stored.original_name,
         stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
@@ -218,10 +233,10 @@ def add_evidence(
     return evidence
 
 
-def remove_evidence(response: Response, evidence: EvidenceFile, *, actor: User) -> None:
+def remove_evidence(response: AnswerHolder, evidence: EvidenceFile, *, actor: User) -> None:
     """Detach a file from a draft. The stored file stays: earlier submissions may list it."""
-    if evidence.response_id != response.id or not response.can_edit_question(actor, evidence.question_id):
-        raise ResponseStateError(response.status)
+    if not owns(response, evidence) or not response.can_edit_question(actor, evidence.question_id):
+        raise ResponseStateError(_state_of(response))
     evidence.removed_at = utcnow()
     audit.record("file.removed", response, actor=actor, supplier_id=response.supplier_id,
                  field=evidence.question_id, before={"file_id": evidence.id, "name": evidence.original_name})
@@ -265,10 +280,13 @@ class CopyPlan:
     declarations: list[Question] = field(default_factory=list)  # never copied
 
 
-def version_mapping(source: Submission, response: Response) -> mapping.VersionMapping:
-    """How the questions of ``source``'s questionnaire version map onto the response's."""
+def version_mapping(source: Submission, response: AnswerHolder) -> mapping.VersionMapping:
+    """How the questions of ``source``'s questionnaire version map onto the response's (or the
+    company answers')."""
+    target = (response.round.questionnaire_version if isinstance(response, Response)
+              else response.questionnaire_version)
     return mapping.map_versions(engine.definition_of(source.response.round.questionnaire_version),
-                                engine.definition_of(response.round.questionnaire_version))
+                                engine.definition_of(target))
 
 
 def _fitting(links: mapping.VersionMapping, source: Submission, question: Question) -> dict[str, Any]:
@@ -281,14 +299,15 @@ def _source_files(links: mapping.VersionMapping, source: Submission, question: Q
             and links.file_part(question.id, str(f.get("question_id")), str(f.get("part_id"))) is not None]
 
 
-def copy_sources(response: Response, sections: Sequence[Section], *, limit: int | None = None) -> list[CopySource]:
+def copy_sources(response: AnswerHolder, sections: Sequence[Section], *, limit: int | None = None) -> list[CopySource]:
     """Every submission of the response's supplier (any buyer, round and agreement, but not this
     response's own), newest first: the first is the one to suggest. ``limit``: only the newest.
     Answers fit through the versions' mapping (portal/questionnaires/mapping.py)."""
+    own = response.id if isinstance(response, Response) else None
     submissions = db.session.scalars(
         select(Submission)
         .join(Response, Submission.response_id == Response.id)
-        .where(Response.supplier_id == response.supplier_id, Response.id != response.id)
+        .where(Response.supplier_id == response.supplier_id, Response.id != (own or 0))
         .options(
             joinedload(Submission.response).joinedload(Response.round)
             .joinedload(FollowUpRound.questionnaire_version),
@@ -297,7 +316,8 @@ def copy_sources(response: Response, sections: Sequence[Section], *, limit: int 
         .order_by(Submission.submitted_at.desc(), Submission.id.desc())
         .limit(limit)
     ).unique().all()
-    questions = [q for s in sections for q in s.questions if not q.is_declaration]
+    questions = [q for s in sections for q in s.questions
+                 if not q.is_declaration and not (isinstance(response, Response) and q.is_company)]
     sources = []
     for submission in submissions:
         links = version_mapping(submission, response)
@@ -308,20 +328,20 @@ def copy_sources(response: Response, sections: Sequence[Section], *, limit: int 
     return sources
 
 
-def copy_source(response: Response, submission_id: int | None) -> Submission | None:
+def copy_source(response: AnswerHolder, submission_id: int | None) -> Submission | None:
     """One of the supplier's own earlier submissions, or None (another supplier's, this response's
     own, or none at all)."""
     if submission_id is None:
         return None
     submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.response_id == response.id:
+    if submission is None or (isinstance(response, Response) and submission.response_id == response.id):
         return None
     if submission.response.supplier_id != response.supplier_id:
         return None
     return submission
 
 
-def plan_copy(response: Response, source: Submission, sections: Sequence[Section], *, actor: User) -> CopyPlan:
+def plan_copy(response: AnswerHolder, source: Submission, sections: Sequence[Section], *, actor: User) -> CopyPlan:
     """Which questions copying ``source`` fills: those with a fitting earlier answer that are not
     answered here yet (answers and files already given are kept); a declaration never."""
     plan = CopyPlan(source)
@@ -334,6 +354,8 @@ def plan_copy(response: Response, source: Submission, sections: Sequence[Section
                 # A declaration speaks for the person who gives it, on the day they submit.
                 plan.declarations.append(question)
                 continue
+            if isinstance(response, Response) and question.is_company:
+                continue  # answered once in the company answers, copied there
             value = _fitting(links, source, question)
             files = _source_files(links, source, question)
             if not value and not files:
@@ -346,11 +368,11 @@ def plan_copy(response: Response, source: Submission, sections: Sequence[Section
     return plan
 
 
-def copy_answers(response: Response, plan: CopyPlan, *, actor: User) -> int:
+def copy_answers(response: AnswerHolder, plan: CopyPlan, *, actor: User) -> int:
     """Fill the plan's questions from its earlier submission; each copy is marked, with its source,
     until it is confirmed or changed."""
     if not response.can_edit(actor):
-        raise ResponseStateError(response.status)
+        raise ResponseStateError(_state_of(response))
     source = plan.source
     now = utcnow()
     existing = {a.question_id: a for a in response.answers}
@@ -386,7 +408,7 @@ def copy_answers(response: Response, plan: CopyPlan, *, actor: User) -> int:
     return len(plan.fill)
 
 
-def copied_sources(response: Response) -> dict[str, Submission]:
+def copied_sources(response: AnswerHolder) -> dict[str, Submission]:
     """The earlier submission each still unconfirmed copy came from, by question, where the viewer
     may read it (a buyer's staff do not see another buyer's submissions)."""
     ids = {a.copied_from_submission_id for a in response.answers if a.is_copied and a.copied_from_submission_id}
@@ -402,7 +424,7 @@ def copied_sources(response: Response) -> dict[str, Submission]:
 
 
 def confirm_section_copies(
-    response: Response,
+    response: AnswerHolder,
     section: Section,
     values: Mapping[str, dict[str, Any]],
     base_revisions: Mapping[str, int | None],
@@ -467,7 +489,8 @@ def import_answers(
     result = ImportResult()
     now = utcnow()
     wanted = list(dict.fromkeys([*values, *(f.question_id for f in files)]))
-    declarations = declaration_ids(response)
+    # A company question is answered in the company answers, never imported into a response.
+    declarations = declaration_ids(response) | company_question_ids(response)
     for question_id in wanted:
         answer = existing.get(question_id)
         if not response.can_edit_question(actor, question_id) or question_id in declarations:
@@ -514,13 +537,24 @@ def declaration_ids(response: Response) -> set[str]:
     return {q.id for q in definition.questions() if q.is_declaration}
 
 
+def company_question_ids(response: Response) -> set[str]:
+    """The questions of the response's questionnaire answered in the company answers (issue 14)."""
+    definition = engine.definition_of(response.round.questionnaire_version)
+    return {q.id for q in definition.questions() if q.is_company}
+
+
 def snapshot_files(response: Response) -> list[dict[str, Any]]:
+    return _file_entries([f for f in response.files if f.removed_at is None])
+
+
+def _file_entries(files: Sequence[EvidenceFile]) -> list[dict[str, Any]]:
+    """Files as a submission's snapshot lists them (by the id of a row the response owns)."""
     return [
         {"id": f.id, "question_id": f.question_id, "part_id": f.part_id, "name": f.original_name,
          "size": f.size, "sha256": f.sha256, "tag": f.tag,
          "uploaded_at": f.uploaded_at.isoformat() if f.uploaded_at else None,
          "uploaded_by": f.uploaded_by.display_name if f.uploaded_by else ""}
-        for f in response.files if f.removed_at is None
+        for f in files
     ]
 
 
@@ -609,22 +643,33 @@ def submit_response(
     The declaration is the one given with this request, dated today by the server. Copied
     answers that nobody confirmed or changed block the submission and keep their mark.
     """
+    from portal.company import services as company_services
+
     if not response.can_submit(actor):
         raise ResponseStateError(response.status)
-    current = answers_of(response)
+    # A version with company questions: those are read from (and frozen out of) the company answers.
+    company = company_services.set_for_response(response)
+    company_ids = company_services.company_ids(sections)
+    current = company_services.merged_answers(response, company, sections)
     declarations = [q for q in declaration_questions(sections) if engine.is_shown(q, current)]
     given = {q.id: declaration_as_given(q, declaration.get(q.id) or {}, day=today) for q in declarations}
     if not all(is_declared(q, given[q.id]) for q in declarations):
         raise ResponseStateError("declaration not given")
-    if unconfirmed_copies(response, sections, actor=actor):
+    if unconfirmed_copies(response, sections, actor=actor) or company_services.unconfirmed_company_copies(
+            company, sections, current, actor=actor):
         raise ResponseStateError("copied answers not confirmed")
     for question_id, value in given.items():
         _write_answer(response, question_id, value, actor=actor)
     shown_ids = {q.id for s in sections for q in s.questions}
-    answers = {a.question_id: a.value for a in response.answers if a.question_id in shown_ids}
+    answers = {a.question_id: a.value for a in response.answers
+               if a.question_id in shown_ids and a.question_id not in company_ids}
+    files = [f for f in snapshot_files(response) if f["question_id"] not in company_ids]
+    if company is not None:
+        answers.update({a.question_id: a.value for a in company.answers if a.question_id in shown_ids & company_ids})
+        files += _file_entries(company_services.freeze_company_files(response, company, shown_ids & company_ids))
     submission = Submission(
         number=len(response.submissions) + 1, submitted_at=utcnow(), submitted_by=actor,
-        answers=answers, files=snapshot_files(response), locale=locale,
+        answers=answers, files=files, locale=locale,
     )
     response.submissions.append(submission)
     before = response.status
@@ -684,7 +729,14 @@ def store_receipt(response: Response, definition: Definition, sections: Sequence
     """Render the receipt once, in the submitter's language, and keep it with its hash."""
     pdf = render_pdf("pdf/receipt.html", submission.locale, response=response, definition=definition,
                      sections=sections, submission=submission, answers=submission.answers,
-                     files=files_of(response), engine=engine)
+                     files=_submitted_files(submission), engine=engine)
     stored = storage.save(pdf, kind="receipts", content_type="application/pdf")
     submission.receipt_name = stored.key
     submission.receipt_sha256 = stored.sha256
+
+
+def _submitted_files(submission: Submission) -> dict[tuple[str, str], list[Any]]:
+    """The files as the submission lists them (company files included), as the review reads them."""
+    from portal.review.services import snapshot_files as listed_files
+
+    return listed_files(submission)

@@ -45,6 +45,8 @@ class PartView:
     upload_messages: list[str] = field(default_factory=list)
     files: Sequence[FileLike] = ()
     response_id: int = 0
+    # Set on the company answers' page: files download from there (portal/company/routes.py).
+    company_download: str = ""
     in_table: bool = False
     ref_choices: list[tuple[str, str]] = field(default_factory=list)
     rows: list[RowView] = field(default_factory=list)
@@ -116,6 +118,7 @@ def build_question(
     is_copied: bool,
     upload_errors: Mapping[str, str],
     copied_from: Submission | None = None,
+    company_download: str = "",
 ) -> QuestionView:
     ctx = Context(locale=locale, answers=answers, files=files, question_id=question.id)
     raw_answer = answer_of(answers, question.id)
@@ -135,7 +138,7 @@ def build_question(
             messages=list(errors.get("", [])),
             sub_messages={k: v for k, v in errors.items() if k and "." not in k},
             upload_messages=[upload_errors[f"{key}-upload"]] if f"{key}-upload" in upload_errors else [],
-            files=ctx.files_for(part), response_id=response_id,
+            files=ctx.files_for(part), response_id=response_id, company_download=company_download,
             hint=_number_hint(part, locale),
         )
         if part.type == "ref":

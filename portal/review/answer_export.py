@@ -114,7 +114,8 @@ def load_answers(responses: Sequence[Response]) -> list[ExportedAnswers]:
                                        EvidenceFile.removed_at.is_(None))
             .order_by(EvidenceFile.id)
         ):
-            draft_files[file.response_id].setdefault((file.question_id, file.part_id), []).append(file)
+            if file.response_id is not None:  # always, by the query: the model allows company files
+                draft_files[file.response_id].setdefault((file.question_id, file.part_id), []).append(file)
     result = []
     for response in responses:
         submission = submissions.get(response.id)

@@ -99,6 +99,12 @@ def _screens() -> list[Screen]:
           for x in "ACH"],
         Screen("section-C-returned", "supplier", "/responses/{returned_response}/sections/C"),
         Screen("section-H-returned", "supplier", "/responses/{returned_response}/sections/H", en=False),
+        # Company answers (issue 14): filled once a year, shown read-only in every response of it.
+        Screen("company-answers", "supplier", "/company/answers/"),
+        Screen("company-answers-year", "supplier", "/company/answers/2026/{company_version}"),
+        Screen("company-answers-section", "supplier", "/company/answers/2026/{company_version}/sections/B"),
+        Screen("company-answers-copy", "supplier", "/company/answers/2026/{company_version}/copy", en=False),
+        Screen("section-B-company-read-only", "supplier", "/responses/{company_response}/sections/B", en=False),
         Screen("supplier-deviations", "supplier", "/deviations"),
         Screen("supplier-deviation-plan", "supplier", "/deviations/{supplier_deviation}"),
         Screen("supplier-deviation-plan-errors", "supplier", "/deviations/{supplier_deviation}", press="Send the plan", en=False),
@@ -250,6 +256,9 @@ def prepare_screens() -> dict[str, Any]:
         "proposed_deviation": proposed.id,
         "round": open_response.round_id,
         "version": db.session.scalars(select(QuestionnaireVersion.id)).first(),
+        "company_response": _response(2026, "FK-2024-0007").id,
+        "company_version": db.session.scalar(select(QuestionnaireVersion.id)
+                                             .where(QuestionnaireVersion.version == "2026.2")),
         "supplier": open_response.supplier_id,
         "agreement": open_response.agreement_id,
         "risk": db.session.scalars(select(PriorityRisk.id).order_by(PriorityRisk.position)).first(),

@@ -102,6 +102,7 @@ def test_new_supplier_screens_are_accessible_at_both_widths(browser: Browser, br
             "section-returned-reply": f"/responses/{ids['returned_response']}/sections/C",
             # Number questions with examples in the user's language.
             "section-numbers": f"/responses/{ids['filled_response']}/sections/B",
+            "company-answers": f"/company/answers/2026/{ids['company_version']}/sections/B",
         }
         for name, path in screens.items():
             page.goto(path)
