@@ -17,7 +17,7 @@ The rules:
 
 The declarations live in the later version and name ids of the version before it. When
 the later version is the source (copying a newer submission into an older draft), they
-are read backwards. The definition checker (definition.py) has already refused an id
+are read backwards. The definition checker (checking.py) has already refused an id
 replaced twice, so each earlier question maps to at most one later one.
 """
 
