@@ -173,6 +173,7 @@ NAMES: dict[str, Any] = {
     "version": _l("Version"),
     "files": _l("Files"),
     "documents": _l("Files"),
+    "renumbered": _l("Earlier question numbers"),
     "questions": _l("Questions"),
     "question_ids": _l("Questions filled"),
     "question_id": _l("Question"),

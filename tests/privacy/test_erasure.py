@@ -42,7 +42,12 @@ def _user(db: Any, email: str) -> User:
 def _everything(client: Any, db: Any, contact_id: int) -> dict[str, str]:
     """What an administrator can read about the contact's work: pages, JSON, audit viewer."""
     seen: dict[str, str] = {}
-    responses = db.session.scalars(select(Response.id).where(Response.submitted_by_id == contact_id)).all()
+    # The administrator's own buyer's responses (the contact also answers Fjordvik's, which
+    # this administrator never reads).
+    admin_buyer = select(User.buyer_id).where(User.email == ADMIN).scalar_subquery()
+    responses = db.session.scalars(
+        select(Response.id).join(Agreement, Agreement.id == Response.agreement_id)
+        .where(Response.submitted_by_id == contact_id, Agreement.buyer_id == admin_buyer)).all()
     paths = [f"/admin/users/{contact_id}", "/admin/users", "/review/audit",
              f"/review/audit?actor={contact_id}", *(f"/reports/{year}.json" for year in YEARS),
              *(f"/responses/{rid}" for rid in responses)]

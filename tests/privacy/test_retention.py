@@ -57,4 +57,10 @@ def test_report_figures_stay_when_every_file_and_answer_has_expired(client, db, 
     assert text(client.get("/reports?year=2024")) == page_before
     gone = [e.key for e in deleted if e.key]
     assert gone
-    assert not any(storage.exists(key) for key in gone)
+    # A file of the supplier's company answers (issue 14) is frozen into each submission by its
+    # storage key: the expired response's copy goes, the object stays while the company answers
+    # (the supplier's own, not the agreement's) still use it.
+    in_company_answers = set(db.session.scalars(
+        select(EvidenceFile.stored_name).where(EvidenceFile.company_set_id.is_not(None))))
+    assert not any(storage.exists(key) for key in gone if key not in in_company_answers)
+    assert all(storage.exists(key) for key in in_company_answers)

@@ -139,7 +139,10 @@ def _round_invitation(world: World) -> None:
     round_ = world.make_response().round
     world.db.session.commit()
     admin = world.staff("admin")
-    reply = post(admin, f"/rounds/{round_.id}/agreements", {"agreement_id": str(agreement.id)})
+    # Adding an agreement previews first; the invitations go out on confirmation.
+    from tests.rounds.conftest import add_through_preview
+
+    reply = add_through_preview(admin, round_.id, {"agreement_id": str(agreement.id)})
     assert reply.status_code == 302
 
 
