@@ -29,6 +29,8 @@ them takes the buyer explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -91,6 +93,23 @@ def scope_to(session: Session, buyer_id: int | None, *, joint_reads: bool = Fals
     else:
         session.info[BUYER_KEY] = buyer_id
         session.info[JOINT_READS] = joint_reads
+
+
+@contextmanager
+def joint_reads(session: Session) -> Iterator[None]:
+    """Within: reads of a scoped session also see, read-only, the joint agreements its buyer
+    takes part in, as a read-only page does (e.g. a report published by a form's POST must hold
+    what the report page shows). Writes stay checked against the buyer's own records."""
+    before = session.info.get(JOINT_READS)
+    if scoped_buyer(session) is not None:
+        session.info[JOINT_READS] = True
+    try:
+        yield
+    finally:
+        if before is None:
+            session.info.pop(JOINT_READS, None)
+        else:
+            session.info[JOINT_READS] = before
 
 
 def scoped_buyer(session: Session) -> int | None:

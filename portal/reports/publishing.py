@@ -115,9 +115,10 @@ def store_published_exports(published_id: int) -> None:
         return
     buyer = session.get(Buyer, published.buyer_id)
     assert buyer is not None
-    # A job has no signed-in user: scope the session to the report's buyer, so every
-    # query of the report sees that buyer's records and no other's.
-    scope_to(session, published.buyer_id)
+    # A job has no signed-in user: scope the session to the report's buyer, so every query of
+    # the report sees that buyer's records and, read-only as on the report page, the joint
+    # agreements it takes part in; the only writes are the buyer's own files.
+    scope_to(session, published.buyer_id, joint_reads=True)
     try:
         store_exports(published, buyer.name)
         session.commit()

@@ -43,6 +43,7 @@ from portal.reports import (
 from portal.reports.forms import EditReportTextForm, PublishReportForm
 from portal.reports.tables import TABLE_KEYS, TABLE_TITLES
 from portal.security import DOWNLOAD_CSP
+from portal.tenancy import joint_reads
 
 bp = Blueprint("reports", __name__)
 require_roles(bp, Role.REVIEWER, Role.ADMIN)
@@ -222,8 +223,11 @@ def publish(year: int) -> HttpResponse:
     _known_year(year, years)
     if not PublishReportForm().validate_on_submit():
         abort(400)
-    named = guard.year_warnings(year)
-    published = publishing.publish_year(year, today, years, actor=signed_in_user())
+    # What is published is what the report page shows: joint follow-up included (the page is
+    # a read-only GET and sees it; this POST would otherwise see the buyer's own records only).
+    with joint_reads(db.session()):
+        named = guard.year_warnings(year)
+        published = publishing.publish_year(year, today, years, actor=signed_in_user())
     db.session.commit()
     flash(_("Version %(version)s of the %(year)s report was published. Its files are being made "
             "and appear here shortly.", version=published.version, year=year), "success")

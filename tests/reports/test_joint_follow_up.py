@@ -151,3 +151,30 @@ def test_the_json_document_of_a_buyer_without_joint_agreements_keeps_its_shape(a
 
     assert all("led_by" not in m for m in document["follow_up_4a2"]["by_method"])
     assert document["follow_up_4a2"]["joint_follow_up"]["suppliers"] == 0
+
+
+def test_the_participant_publishes_the_joint_follow_up_the_report_page_shows(app, client, make, joint):
+    """Publishing is a POST, whose queries see the buyer's own records only; what it stores
+    must still be the report the page shows, joint follow-up included, so that right after
+    publishing nothing is listed as changed (it listed the joint agreement, its activities
+    and deviation as added), and the stored files carry the same figures."""
+    from portal.models import PublishedReport
+    from portal.reports import publishing
+    from tests.auth.helpers import post, text
+
+    admin = make.user(role="admin", buyer=joint["municipality"])
+    _db.session.commit()
+    assert sign_in(client, admin.email).status_code == 302
+    assert post(client, f"/reports/{YEAR}/publish").status_code == 302
+
+    published = _db.session.scalar(_db.select(PublishedReport))
+    follow = published.document("nb")["follow_up_4a2"]
+    assert (follow["suppliers"], follow["agreements"], follow["activities"]) == (2, 2, 3)
+    assert follow["joint_follow_up"]["activities"] == 2
+    assert published.document("nb")["deviations_4a3"]["count"] == 2
+    assert tr("Nothing in the report has changed since publication.") in text(
+        client.get(f"/reports?year={YEAR}"))
+    publishing.store_published_exports(published.id)
+    _db.session.refresh(published)
+    assert published.exports_problem in (None, "")
+    assert published.exports_stored_at is not None
