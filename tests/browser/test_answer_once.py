@@ -43,6 +43,7 @@ from tests.browser.helpers import _catalog, accept_response, login, logout, tr
 from tests.conftest import PASSWORD
 from tests.factories import Factories
 
+SHOTS = Path("test-results") / "supplier-screens"
 TODAY = date.today()
 YEAR = TODAY.year
 LILLESTROM = "Lillestrøm kommune (test)"
@@ -184,7 +185,22 @@ def fill_company_answers(page: Page) -> None:
 # 2. Three responses show them read-only, and are submitted
 
 
-def submit_showing_company_answers(page: Page, response_id: int) -> None:
+def shoot_draft_section(page: Page) -> None:
+    """Screenshots of a draft's section with company answers read-only and the links to edit
+    them, at 1280 and 375 px in nb and en (kept with test_supplier_screens' in test-results/)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for lang, switch in (("nb", "English"), ("en", "Norsk (bokmål)")):
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(SHOTS / f"section-company-draft-{lang}-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.get_by_role("button", name=switch, exact=True).click()  # saved on the account
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+
+
+def submit_showing_company_answers(page: Page, response_id: int, first: int) -> None:
     page.goto(f"/responses/{response_id}/sections/B")
     b4 = question(page, "B4")
     expect(b4).to_contain_text(B4_TEXT)
@@ -192,6 +208,9 @@ def submit_showing_company_answers(page: Page, response_id: int) -> None:
     edit = page.get_by_role("link", name=f"{tr('nb', 'Edit in the company answers')} (B4)")
     expect(edit).to_have_attribute("href", re.compile(rf"/company/answers/{YEAR}/\d+/sections/B#q-B4$"))
     expect(question(page, "B3").get_by_role("radio").first).to_be_editable()  # the agreement's own
+
+    if response_id == first:
+        shoot_draft_section(page)
 
     page.goto(f"/responses/{response_id}/submit")
     answers = page.get_by_role("region", name=tr("nb", "Your answers"))
@@ -332,7 +351,7 @@ def test_answer_once_for_every_agreement_and_buyer(page: Page, world: Any, tmp_p
     login(page, SUPPLIER, PASSWORD)
     fill_company_answers(page)
     for reference in ("LK-1", "LK-2", "FK-1"):
-        submit_showing_company_answers(page, ids[reference])
+        submit_showing_company_answers(page, ids[reference], first=ids["LK-1"])
     share_with_cooperation(page, ids["FK-1"])
     logout(page)
 
