@@ -368,7 +368,7 @@ def _render_review(
         response, definition, sections, reviewed, locale=locale, result=result, entries=entries,
         copied=services.copied_unconfirmed(response, reviewed.answers),
         deviations={d.question_id: d for d in deviations if d.question_id},
-        conflicts=conflicts,
+        conflicts=conflicts, verdicts=verdicts,
     )
     all_sections = review_sections
     review_sections, view = _select_view(response.id, review_sections, reviewed.previous is not None)

@@ -24,6 +24,9 @@ class ReviewQuestion:
     view: QuestionView
     guidance: list[tuple[str, str]]
     entry: Any | None  # the question's VerdictEntryForm, when verdicts can be given
+    #: The verdict saved on the question, shown read-only when no verdict can be given now
+    #: (an accepted review, or a joint agreement's participant reading the lead's review).
+    verdict: Any | None = None
     earlier: QuestionView | None = None
     earlier_number: int | None = None
     #: The question's id in the earlier submission's version, when it was renumbered.
@@ -70,6 +73,7 @@ def build_sections(
     copied: set[str],
     deviations: Mapping[str, Deviation],
     conflicts: Mapping[str, Mapping[str, Any]] | None = None,
+    verdicts: Mapping[str, Any] | None = None,
 ) -> list[ReviewSection]:
     """The shown questions of each section, answered as last submitted, ready to judge."""
     states = engine.response_state(sections, reviewed.answers, reviewed.files, locale)
@@ -96,6 +100,7 @@ def build_sections(
             item = ReviewQuestion(
                 question=question, view=view, guidance=guidance(question, locale),
                 entry=entries.get(question.id), is_copied=question.id in copied,
+                verdict=None if question.id in entries else (verdicts or {}).get(question.id),
                 gate_said_no=question.gate and answer_of(reviewed.answers, question.id).get(
                     question.parts[0].id) == "no",
                 deviation=deviations.get(question.id),

@@ -103,6 +103,11 @@ def test_new_supplier_screens_are_accessible_at_both_widths(browser: Browser, br
             # Number questions with examples in the user's language.
             "section-numbers": f"/responses/{ids['filled_response']}/sections/B",
             "company-answers": f"/company/answers/2026/{ids['company_version']}/sections/B",
+            # The company answers' overview: the years, then one year's sections and the responses using them.
+            "company-answers-years": "/company/answers/",
+            "company-answers-overview": f"/company/answers/2026/{ids['company_version']}",
+            # A response section with company questions (B): their answers shown read-only.
+            "section-company-read-only": f"/responses/{ids['company_response']}/sections/B",
         }
         for name, path in screens.items():
             page.goto(path)

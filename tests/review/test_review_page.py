@@ -147,7 +147,7 @@ def test_verdicts_are_refused_unless_the_response_awaits_review(client, db, make
     assert reply.status_code == 302
     assert flashed(client)
     assert _verdicts(db, response) == {}
-    page = text(client.get(f"/review/responses/{response.id}"))
+    page = client.get(f"/review/responses/{response.id}").get_data(as_text=True)
     assert tr("The response has not been submitted yet. Verdicts can be given once it is.") in page
 
 
@@ -303,3 +303,33 @@ def test_answers_copied_from_last_year_and_not_confirmed_are_marked(client, db, 
 
 def response_answers(response: Response) -> dict:
     return {a.question_id: a.value for a in response.answers}
+
+
+def _question_html(page: str, question_id: str) -> str:
+    start = page.index(f'id="q-{question_id}"')
+    return page[start:page.index('<section class="question', start)]
+
+
+def test_an_accepted_review_shows_its_verdicts_read_only(client, db, submitted, login_as):
+    """Once accepted, the page has no verdict form; the verdicts the acceptance rests on are
+    still shown beside each answer (they were hidden before: found by the answer-once browser
+    test), with the comment to the supplier and without the internal note."""
+    from tests.review.helpers import accept
+
+    response = submitted()
+    login_as("reviewer")
+    save_verdicts(client, response, {"B1": ("partly", "Oppdater policyen.", "Kun for oss."),
+                                     "B2": ("", "", "")})
+    accept(client, response)
+    db.session.expire_all()
+    assert db.session.get(Response, response.id).status == "accepted"
+
+    page = client.get(f"/review/responses/{response.id}").get_data(as_text=True)
+    assert 'name="verdicts-0-verdict"' not in page
+    b1 = _question_html(page, "B1")
+    assert "review-verdict" in b1
+    assert tr("Partly meets") in b1
+    assert "Oppdater policyen." in b1
+    assert "Kun for oss." not in page
+    b2 = _question_html(page, "B2")
+    assert "review-verdict" not in b2  # no verdict given: nothing shown
