@@ -479,21 +479,54 @@ def import_answers(
     The one place imported answers are written. Each lands marked "copied until confirmed",
     as ``copy_answers`` does; a question already answered here (an answer typed,
     or a file attached) is left exactly as it is, and so are its files; a declaration is
-    never imported. Files are stored through portal/storage.py. One audit record says what
-    came from where (``source``: the package's questionnaire and submission).
+    never imported. Files are stored through portal/storage.py. One audit record per place
+    written says what came from where (``source``: the package's questionnaire and submission).
+
+    In a version with company scope (issue 14) the agreement questions land in the response and
+    the company questions in the supplier's company answers of the year, which the draft makes
+    editable; a question already answered there is kept, as here.
     """
+    from portal.company.services import set_for_response
+
     if not response.can_edit(actor):
         raise ResponseStateError(response.status)
-    existing = {a.question_id: a for a in response.answers}
-    with_files = {f.question_id for f in response.files if f.removed_at is None}
+    company_ids = company_question_ids(response)
+    declarations = declaration_ids(response)
+    result = _import_into(response, values, files, actor=actor, source=source,
+                          refused=declarations | company_ids)
+    if not company_ids:
+        return result
+    wanted = {*values, *(f.question_id for f in files)} & company_ids
+    if not wanted:
+        return result
+    result.not_open = [q for q in result.not_open if q not in company_ids]
+    company = set_for_response(response, create=True)
+    if company is None or not company.can_edit(actor):
+        result.not_open += sorted(wanted)
+        return result
+    into_company = _import_into(
+        company, {q: v for q, v in values.items() if q in company_ids},
+        [f for f in files if f.question_id in company_ids], actor=actor, source=source,
+        refused=declarations)
+    result.imported += into_company.imported
+    result.kept += into_company.kept
+    result.not_open += into_company.not_open
+    result.files += into_company.files
+    return result
+
+
+def _import_into(holder: AnswerHolder, values: Mapping[str, dict[str, Any]], files: Sequence[ImportedFile],
+                 *, actor: User, source: Mapping[str, Any], refused: set[str]) -> ImportResult:
+    """Write the package's answers to ``holder`` (a response or company answers), except the
+    ``refused`` questions, which are listed as not open."""
+    existing = {a.question_id: a for a in holder.answers}
+    with_files = {f.question_id for f in holder.files if f.removed_at is None}
     result = ImportResult()
     now = utcnow()
     wanted = list(dict.fromkeys([*values, *(f.question_id for f in files)]))
-    # A company question is answered in the company answers, never imported into a response.
-    declarations = declaration_ids(response) | company_question_ids(response)
     for question_id in wanted:
         answer = existing.get(question_id)
-        if not response.can_edit_question(actor, question_id) or question_id in declarations:
+        if not holder.can_edit_question(actor, question_id) or question_id in refused:
             result.not_open.append(question_id)
         elif (answer is not None and not _blank(answer.value or {})) or question_id in with_files:
             result.kept.append(question_id)
@@ -505,8 +538,8 @@ def import_answers(
         value = dict(values.get(question_id) or {})
         answer = existing.get(question_id)
         if answer is None:
-            response.answers.append(Answer(question_id=question_id, value=value, revision=1, is_copied=True,
-                                           updated_at=now, updated_by=actor))
+            holder.answers.append(Answer(question_id=question_id, value=value, revision=1, is_copied=True,
+                                         updated_at=now, updated_by=actor))
         else:
             answer.value, answer.is_copied = value, True
             answer.revision += 1
@@ -515,7 +548,7 @@ def import_answers(
         if imported_file.question_id not in imported:
             continue
         record = storage.save(imported_file.data, kind="uploads", content_type=imported_file.mimetype)
-        response.files.append(EvidenceFile(
+        holder.files.append(EvidenceFile(
             question_id=imported_file.question_id, part_id=imported_file.part_id,
             original_name=imported_file.name, stored_name=record.key, stored=record,
             size=len(imported_file.data), sha256=hashlib.sha256(imported_file.data).hexdigest(),
@@ -524,10 +557,11 @@ def import_answers(
         ))
         result.files += 1
     if result.imported:
-        _mark_started(response)
-    audit.record("answers.imported", response, actor=actor, supplier_id=response.supplier_id,
-                 after={"source": dict(source), "questions": len(result.imported), "files": result.files,
-                        "kept": result.kept, "not_open": result.not_open})
+        _mark_started(holder)
+    if result.imported or isinstance(holder, Response):
+        audit.record("answers.imported", holder, actor=actor, supplier_id=holder.supplier_id,
+                     after={"source": dict(source), "questions": len(result.imported), "files": result.files,
+                            "kept": result.kept, "not_open": result.not_open})
     return result
 
 

@@ -472,9 +472,46 @@ def test_the_answer_package_carries_the_company_answers_and_files(app, two, db):
         checked = package.read_package(package.build_package(two.a, submission), two.b, "nb")
     result = services.import_answers(two.b, checked.values, checked.files, actor=two.user,
                                      source=checked.source)
-    assert "B4" in result.not_open
+    # B4 is already answered in the company answers both responses use: kept as it is.
+    assert "B4" in result.kept
+    assert "B4" not in result.imported
     assert "B3" in result.imported
     assert all(not two.definition.question(a.question_id).is_company for a in two.b.answers)
+
+
+def test_a_package_imported_where_no_company_answers_exist_fills_them_marked_copied(app, two, db, make):
+    """The same supplier on another installation (here: another supplier's draft with no company
+    answers yet) imports a package: the agreement answers land in the response, the company
+    answers and files in the company answers of the year, each marked copied until confirmed."""
+    from portal.responses import package
+
+    company = _fill_company(two)
+    stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), "policy.pdf")
+    services.add_evidence(company, "B1", "file", stored, "", actor=two.user)
+    _fill_agreement(two, two.a)
+    submission = _submit(two, two.a)
+    elsewhere = make.supplier(name="Samme Leverandør, annen installasjon")
+    user = make.user(role="supplier", supplier=elsewhere)
+    agreement = make.agreement(suppliers=[elsewhere], reference="C-1", end_date=date(2030, 12, 31))
+    draft = Response(round=two.a.round, agreement=agreement, supplier=elsewhere, status="not_started",
+                     deadline=two.a.deadline)
+    db.session.add(draft)
+    db.session.commit()
+
+    with app.test_request_context():
+        checked = package.read_package(package.build_package(two.a, submission), draft, "nb")
+    result = services.import_answers(draft, checked.values, checked.files, actor=user, source=checked.source)
+    db.session.commit()
+
+    theirs = company_services.find_set(elsewhere.id, 2026, two.version.id)
+    assert theirs is not None
+    company_answers = {a.question_id: a for a in theirs.answers}
+    assert company_answers["B4"].value == {a.question_id: a.value for a in company.answers}["B4"]
+    assert all(a.is_copied for a in theirs.answers)
+    assert [f.original_name for f in theirs.files] == ["policy.pdf"]
+    assert {"B4", "B1", "B3"} <= set(result.imported)
+    assert all(not two.definition.question(a.question_id).is_company for a in draft.answers)
+    assert draft.status == "in_progress"
 
 
 def test_a_shared_submission_shows_and_serves_its_company_files_to_the_receiving_buyer(client, two, db):
