@@ -3,9 +3,15 @@
 Each type knows how to read its raw input from a posted form, how to check it
 (returning messages, never raising), whether it is empty, and how to show an
 answer to a reviewer or in a PDF. Drafts store the raw input exactly as typed;
-``check`` runs when a page is shown and at submission. Adding a type is one
-class here, one entry in ``REGISTRY`` and one template in
-``templates/questionnaire/parts/``.
+``check`` runs when a page is shown and at submission. Every per-type decision of
+the portal is asked of the type here (a new table cell, the number hint, the rows a
+``ref`` offers, how the changes view shows a change, how a register value fits a
+column, how a declaration is signed and dated); no page, import or view names a type.
+
+Adding a type is one class here, one entry in ``REGISTRY``, one template in
+``templates/questionnaire/parts/``, and its name in the format: one row of
+``model.TYPE_RULES`` (what a definition may declare for it, checked without Flask)
+and the enum in ``schema.json``.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.i18n import current_locale, format_locale
 from portal.inputs import clean
-from portal.questionnaires.definition import BUILTIN_OPTIONS, Option, Part
+from portal.questionnaires.definition import BUILTIN_OPTIONS, TYPE_RULES, Option, Part, TypeRules
 
 MAX_TEXT = 20_000
 MAX_SHORT = 200  # a choice value, a name or a title in a declaration
@@ -120,6 +126,8 @@ class Shown:
     rows: tuple[tuple[str, ...], ...] = ()
     files: tuple[FileLike, ...] = ()
     note: str = ""  # said when not all of a stored answer is shown
+    #: The answer is a list of files (``holds_files``): shown as links, or "No files." when empty.
+    lists_files: bool = False
 
     @property
     def is_table(self) -> bool:
@@ -185,13 +193,28 @@ class PartType:
     stores_value: ClassVar[bool] = True
     #: Whether a person picks the value instead of typing it ("Choose an option").
     is_chosen: ClassVar[bool] = False
-    #: Whether the part's answer is files (uploaded on their own; never in the answer's value).
-    holds_files: ClassVar[bool] = False
-    #: Whether the part's answer is rows of cells (its ``columns``), each row with an ``_id``.
-    has_rows: ClassVar[bool] = False
-    #: Whether the part is a signature given with the submission (a declaration's date is the
-    #: submission's, its signer the signed-in user).
-    signs: ClassVar[bool] = False
+
+    @property
+    def rules(self) -> TypeRules:
+        """What a definition may declare for the type (model.TYPE_RULES: pure data, for checking.py)."""
+        return TYPE_RULES[self.name]
+
+    @property
+    def holds_files(self) -> bool:
+        """Whether the part's answer is files (uploaded on their own; never in the answer's value)."""
+        return self.rules.files
+
+    @property
+    def has_rows(self) -> bool:
+        """Whether the part's answer is rows of cells (its ``columns``), each row with an ``_id``."""
+        return self.rules.rows
+
+    @property
+    def signs(self) -> bool:
+        """Whether the part is a signature given with the submission (a declaration's date is the
+        submission's, its signer the signed-in user)."""
+        return self.rules.signs
+
     #: How the review page's "changed since" shows a change: "words" (a word-by-word diff),
     #: "value" (old → new), "rows" (rows added, removed and cells changed) or "files".
     change_shown_as: ClassVar[str] = "value"
@@ -674,7 +697,6 @@ class FileType(PartType):
     template = "questionnaire/parts/file.html"
     label = _l("Files")
     stores_value = False
-    holds_files = True
     change_shown_as = "files"
 
     def describe(self, part: Part) -> list[str]:
@@ -697,7 +719,7 @@ class FileType(PartType):
         return not ctx.files_for(part)
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
-        return Shown(files=tuple(ctx.files_for(part)))
+        return Shown(files=tuple(ctx.files_for(part)), lists_files=True)
 
 
 class ConfirmType(PartType):
@@ -706,7 +728,6 @@ class ConfirmType(PartType):
     name = "confirm"
     template = "questionnaire/parts/confirm.html"
     label = _l("Confirmation with name, title and date")
-    signs = True
     FIELDS = ("name", "title", "date")
 
     def signed(self, raw: Any, signer: Mapping[str, str]) -> Any:
@@ -884,7 +905,6 @@ class TableType(PartType):
     name = "table"
     template = "questionnaire/parts/table.html"
     label = lazy_pgettext("answer type", "Table")
-    has_rows = True
     change_shown_as = "rows"
 
     def same_value(self, typed: Any, stored: Any, part: Part) -> Any:
