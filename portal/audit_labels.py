@@ -614,10 +614,10 @@ class _Reader:
             except KeyError:
                 texts.append(f"{self.name('', part_id)}: {self.text('', part_id, raw)}")
                 continue
-            if part.type == "table":
+            if type_of(part).has_rows:
                 rows = raw if isinstance(raw, list) else []
                 shown = ngettext("%(num)s row", "%(num)s rows", len(rows))
-            elif part.type == "file":
+            elif type_of(part).holds_files:
                 shown = self.text("", part_id, raw)
             else:
                 try:

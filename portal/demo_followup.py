@@ -41,6 +41,7 @@ from portal.models import (
 )
 from portal.questionnaires import engine
 from portal.questionnaires.samples import sample_answers
+from portal.questionnaires.types import type_of
 from portal.responses.services import snapshot_files, store_receipt
 from portal.rounds.services import add_agreement_to_round, create_round, ensure_shipped_versions
 
@@ -82,7 +83,7 @@ def _fill(response: Response, author: User, day: date, *, seed: int) -> None:
             if question.is_company:
                 continue
             for part in question.parts:
-                if part.type == "file" and question.id in ("B1", "H5"):
+                if type_of(part).holds_files and question.id in ("B1", "H5"):
                     stored = _evidence_pdf(f"{question.id} evidence {response.agreement.reference}")
                     response.files.append(EvidenceFile(
                         question_id=question.id, part_id=part.id, original_name=stored.original_name,

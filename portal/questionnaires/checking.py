@@ -23,6 +23,7 @@ from portal.questionnaires.model import (
     ROOT_PATH,
     SCHEMA_PATH,
     DefinitionProblem,
+    rules_of,
     scope_of,
 )
 
@@ -113,7 +114,7 @@ def _option_values(part: Mapping[str, Any]) -> list[str] | None:
     """The values a choice part accepts, or None when it is not a choice part."""
     if part["type"] in BUILTIN_OPTIONS:
         return [option.value for option in BUILTIN_OPTIONS[part["type"]]]
-    if part["type"] in ("single", "multi"):
+    if rules_of(part["type"]).listed_options:
         if "options" in part:
             return [option["value"] for _, option in flat_options(part["options"], [])]
         source = OPTIONS_FROM.get(part.get("options_from", ""))
@@ -199,7 +200,7 @@ class _Checker:
                 [*qpath, "required"],
                 "a required question needs at least one required part",
             )
-        if question.get("gate") and parts[0]["type"] != "yes_no":
+        if question.get("gate") and not rules_of(parts[0]["type"]).opens_gate:
             self.add(
                 [*qpath, "parts", 0, "type"],
                 "a gate question must open with a yes_no part (its “No” is a breach)",
@@ -214,7 +215,7 @@ class _Checker:
         if scope_of(question, section) != COMPANY:
             return
         where = [*qpath, "scope"] if "scope" in question else [*qpath[:2], "scope"]
-        if any(part["type"] == "confirm" for part in question["parts"]):
+        if any(rules_of(part["type"]).signs for part in question["parts"]):
             self.add(where, f"declaration {question['id']!r} cannot be company scope: it is given with each submission")
         if section.get("requires"):
             self.add(where, f"{question['id']!r} is in a section shown only with {section['requires']}; "
@@ -256,7 +257,8 @@ class _Checker:
         section: dict[str, Any],
     ) -> None:
         kind = part["type"]
-        if kind in ("single", "multi") and ("options" in part) == ("options_from" in part):
+        rules = rules_of(kind)
+        if rules.listed_options and ("options" in part) == ("options_from" in part):
             self.add(ppath, f"a {kind} part needs either 'options' or 'options_from'")
         for key in ("options", "tags"):
             if key in part:
@@ -265,15 +267,15 @@ class _Checker:
             self.add([*ppath, "tag"], "give either 'tags' (a list) or 'tag: free', not both")
         self._check_bounds(part, ppath, "min", "max")
         self._check_bounds(part, ppath, "min_rows", "max_rows")
-        if kind == "number":
+        if rules.numeric:
             self._check_number(part, ppath)
         if "at_most" in part:
             self._check_at_most(question, part, ppath)
         if "default" in part:
             self._check_default(part, ppath)
-        if kind == "table":
+        if rules.rows:
             self._check_parts(qpath, question, part["columns"], [*ppath, "columns"], section)
-        if kind == "ref":
+        if rules.picks_rows:
             self._check_ref(question, part, ppath, section)
 
     def _check_unique_options(self, raw: list[Any], path: list[str | int]) -> None:
@@ -314,7 +316,7 @@ class _Checker:
             self.add([*ppath, "at_most"], "at_most is for parts of a question, not table columns")
         elif other == part["id"]:
             self.add([*ppath, "at_most"], "a part cannot be compared with itself")
-        elif not any(p["id"] == other and p["type"] == "number" for p in question["parts"]):
+        elif not any(p["id"] == other and rules_of(p["type"]).numeric for p in question["parts"]):
             self.add([*ppath, "at_most"], f"names {other!r}, which is not a number part of this question")
 
     def _check_default(self, part: dict[str, Any], ppath: list[str | int]) -> None:
@@ -342,7 +344,7 @@ class _Checker:
             self.add([*ppath, "table"], f"refers to unknown question {target_id!r}")
             return
         _, target_question, target_section, _ = target
-        tables = [p for p in target_question["parts"] if p["type"] == "table"]
+        tables = [p for p in target_question["parts"] if rules_of(p["type"]).rows]
         if len(tables) != 1:
             self.add(
                 [*ppath, "table"],

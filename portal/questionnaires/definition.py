@@ -34,6 +34,7 @@ from portal.questionnaires.model import (
     SCHEMA_PATH,
     SHIPPED_DIR,
     SOCIAL_DIALOGUE,
+    TYPE_RULES,
     VARIANTS,
     Condition,
     Definition,
@@ -45,12 +46,14 @@ from portal.questionnaires.model import (
     Review,
     Section,
     Text,
+    TypeRules,
     country_options,
+    rules_of,
 )
 
 __all__ = [
     "AGREEMENT", "BUILTIN_OPTIONS", "CHOICE_TYPES", "COMPANY", "OPTIONS_FROM", "PART_TYPES", "ROOT_PATH",
-    "SCHEMA_PATH", "SHIPPED_DIR", "SOCIAL_DIALOGUE", "VARIANTS", "Condition", "Definition",
+    "SCHEMA_PATH", "SHIPPED_DIR", "SOCIAL_DIALOGUE", "TYPE_RULES", "VARIANTS", "Condition", "Definition",
     "DefinitionError", "DefinitionProblem", "Option", "Part", "Question", "Review", "Section", "Text",
-    "country_options", "format_path", "load_definition", "parse_definition", "shipped_definitions",
+    "TypeRules", "country_options", "rules_of", "format_path", "load_definition", "parse_definition", "shipped_definitions",
 ]

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 
 from portal.questionnaires.definition import Definition, Part, Question, Section, parse_definition
 from portal.questionnaires.types import (
-    CANONICAL_NUMBER,
     Checked,
     Context,
     FileLike,
@@ -25,6 +24,7 @@ from portal.questionnaires.types import (
     answer_of,
     as_text,
     parse_number,
+    same_values,
     type_of,
 )
 
@@ -200,7 +200,7 @@ def within_limits(
         if question is None:
             continue
         previous = answer_of(stored, question_id)
-        kept = _same_numbers_as_stored(question.parts, dict(value), previous)
+        kept = same_values(question.parts, dict(value), previous)
         for part in question.parts:
             if part.id in kept and not type_of(part).limits(kept[part.id], part).ok:
                 refused.add(question_id)
@@ -210,36 +210,6 @@ def within_limits(
                     del kept[part.id]
         bounded[question_id] = kept
     return bounded, refused
-
-
-def _same_number(typed: Any, stored: Any) -> bool:
-    typed_number = parse_number(typed) if isinstance(typed, str) and CANONICAL_NUMBER.match(typed) else None
-    return typed_number is not None and isinstance(stored, str) and parse_number(stored) == typed_number
-
-
-def _same_numbers_as_stored(
-    parts: Sequence[Part], value: dict[str, Any], previous: Mapping[str, Any]
-) -> dict[str, Any]:
-    """A number typed with the value already stored keeps the stored text.
-
-    Numbers are stored in one form since they are read in the user's language; an answer
-    stored before ("12,5", or copied from an older submission) is shown and posted back as
-    "12.5". Without this a save that changed nothing would change the answer, and a copied
-    answer would count as changed rather than still awaiting confirmation.
-    """
-    for part in parts:
-        if part.id not in value or part.id not in previous:
-            continue
-        if part.type == "number" and _same_number(value[part.id], previous[part.id]):
-            value[part.id] = previous[part.id]
-        elif part.type == "table" and isinstance(value[part.id], list) and isinstance(previous[part.id], list):
-            earlier = {row.get("_id"): row for row in previous[part.id] if isinstance(row, dict)}
-            value[part.id] = [
-                _same_numbers_as_stored(part.columns, dict(row), earlier[row.get("_id")])
-                if isinstance(row, dict) and row.get("_id") in earlier else row
-                for row in value[part.id]
-            ]
-    return value
 
 
 def condition_text(definition: Definition, question: Question, locale: str) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from portal.questionnaires.definition import Definition, Part, Question
+from portal.questionnaires.definition import Definition, Part, Question, rules_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ class VersionMapping:
 def _compatible(target: Part, source: Part) -> bool:
     if target.type != source.type:
         return False
-    if target.type == "table":
+    if rules_of(target.type).rows:
         return any(_compatible(column, other)
                    for column in target.columns for other in source.columns if column.id == other.id)
     return True
@@ -118,7 +118,7 @@ def _compatible(target: Part, source: Part) -> bool:
 
 def _carry(target: Part, source: Part, raw: Any) -> Any:
     """A table's rows with only the columns that fit; any other value as it is."""
-    if target.type != "table" or not isinstance(raw, list):
+    if not rules_of(target.type).rows or not isinstance(raw, list):
         return raw
     sources = {c.id: c for c in source.columns}
     kept = {c.id for c in target.columns if c.id in sources and _compatible(c, sources[c.id])}
@@ -133,8 +133,8 @@ def _link(target: Question, source: Question) -> Link | None:
         return None
     return Link(
         target=target, source=source,
-        parts=tuple(p.id for p in fitting if p.type != "file"),
-        file_parts=tuple(p.id for p in fitting if p.type == "file"),
+        parts=tuple(p.id for p in fitting if not rules_of(p.type).files),
+        file_parts=tuple(p.id for p in fitting if rules_of(p.type).files),
         same=target.parts == source.parts,
     )
 

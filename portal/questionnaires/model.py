@@ -18,22 +18,59 @@ from babel import Locale
 SHIPPED_DIR = Path(__file__).parent / "definitions"
 SCHEMA_PATH = Path(__file__).parent / "schema.json"
 
-PART_TYPES = (
-    "yes_no",
-    "yes_no_unknown",
-    "single",
-    "multi",
-    "text",
-    "number",
-    "date",
-    "url",
-    "file",
-    "table",
-    "ref",
-    "confirm",
-)
+@dataclass(frozen=True, slots=True)
+class TypeRules:
+    """What a definition may declare for a part of one answer type, and the shape of its answer.
+
+    The rest of each type (reading, checking, showing, sampling, its label) is its class in
+    ``types.py``, which exposes these rules as ``PartType.rules`` and reads ``holds_files``,
+    ``has_rows`` and ``signs`` from them. They live here, as plain data, because checking a
+    definition (``checking.py``) and the model's own questions (``Question.is_declaration``)
+    are pure Python: loading a file works without Flask, whose Babel the type classes use.
+    """
+
+    #: The answer is one or more option values (usable in conditions).
+    choice: bool = False
+    #: The definition lists the options ("options" or "options_from"); others are built in.
+    listed_options: bool = False
+    #: A number: min, max, integer and percent apply; "at_most" may name it.
+    numeric: bool = False
+    #: Rows of typed "columns"; a ref part may pick rows from it.
+    rows: bool = False
+    #: Picks rows from another question's table ("table").
+    picks_rows: bool = False
+    #: Files, uploaded on their own and kept apart from the answer's value.
+    files: bool = False
+    #: A signature given with each submission: the question is a declaration.
+    signs: bool = False
+    #: May open a gate question (its "No" is a breach).
+    opens_gate: bool = False
+
+
+#: One entry per answer type, in the order of schema.json's type enum.
+TYPE_RULES: Mapping[str, TypeRules] = {
+    "yes_no": TypeRules(choice=True, opens_gate=True),
+    "yes_no_unknown": TypeRules(choice=True),
+    "single": TypeRules(choice=True, listed_options=True),
+    "multi": TypeRules(choice=True, listed_options=True),
+    "text": TypeRules(),
+    "number": TypeRules(numeric=True),
+    "date": TypeRules(),
+    "url": TypeRules(),
+    "file": TypeRules(files=True),
+    "table": TypeRules(rows=True),
+    "ref": TypeRules(picks_rows=True),
+    "confirm": TypeRules(signs=True),
+}
+#: An unknown type (a file that failed the schema): no rules apply.
+NO_RULES = TypeRules()
+PART_TYPES = tuple(TYPE_RULES)
 #: Part types whose answer is one or more option values (usable in conditions).
-CHOICE_TYPES = frozenset({"yes_no", "yes_no_unknown", "single", "multi"})
+CHOICE_TYPES = frozenset(name for name, rules in TYPE_RULES.items() if rules.choice)
+
+
+def rules_of(type_name: str) -> TypeRules:
+    return TYPE_RULES.get(type_name, NO_RULES)
 VARIANTS = ("full", "simplified")
 SOCIAL_DIALOGUE = "social_dialogue"
 COMPANY = "company"
@@ -220,12 +257,12 @@ class Question:
     @property
     def is_declaration(self) -> bool:
         """A declaration (a ``confirm`` part): given anew, and dated, at each submission; never copied."""
-        return any(part.type == "confirm" for part in self.parts)
+        return any(rules_of(part.type).signs for part in self.parts)
 
     @property
     def table_part(self) -> Part | None:
         """The question's table part when it has exactly one (what ``ref`` parts point to)."""
-        tables = [part for part in self.parts if part.type == "table"]
+        tables = [part for part in self.parts if rules_of(part.type).rows]
         return tables[0] if len(tables) == 1 else None
 
 
@@ -309,7 +346,7 @@ class Definition:
         """The question and table part that declare ``role`` (e.g. the production sites), if any."""
         for question in self.questions():
             for part in question.parts:
-                if part.type == "table" and part.role == role:
+                if rules_of(part.type).rows and part.role == role:
                     return question, part
         return None
 

@@ -3,9 +3,15 @@
 Each type knows how to read its raw input from a posted form, how to check it
 (returning messages, never raising), whether it is empty, and how to show an
 answer to a reviewer or in a PDF. Drafts store the raw input exactly as typed;
-``check`` runs when a page is shown and at submission. Adding a type is one
-class here, one entry in ``REGISTRY`` and one template in
-``templates/questionnaire/parts/``.
+``check`` runs when a page is shown and at submission. Every per-type decision of
+the portal is asked of the type here (a new table cell, the number hint, the rows a
+``ref`` offers, how the changes view shows a change, how a register value fits a
+column, how a declaration is signed and dated); no page, import or view names a type.
+
+Adding a type is one class here, one entry in ``REGISTRY``, one template in
+``templates/questionnaire/parts/``, and its name in the format: one row of
+``model.TYPE_RULES`` (what a definition may declare for it, checked without Flask)
+and the enum in ``schema.json``.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.i18n import current_locale, format_locale
 from portal.inputs import clean
-from portal.questionnaires.definition import BUILTIN_OPTIONS, Option, Part
+from portal.questionnaires.definition import BUILTIN_OPTIONS, TYPE_RULES, Option, Part, TypeRules
 
 MAX_TEXT = 20_000
 MAX_SHORT = 200  # a choice value, a name or a title in a declaration
@@ -120,6 +126,8 @@ class Shown:
     rows: tuple[tuple[str, ...], ...] = ()
     files: tuple[FileLike, ...] = ()
     note: str = ""  # said when not all of a stored answer is shown
+    #: The answer is a list of files (``holds_files``): shown as links, or "No files." when empty.
+    lists_files: bool = False
 
     @property
     def is_table(self) -> bool:
@@ -186,6 +194,31 @@ class PartType:
     #: Whether a person picks the value instead of typing it ("Choose an option").
     is_chosen: ClassVar[bool] = False
 
+    @property
+    def rules(self) -> TypeRules:
+        """What a definition may declare for the type (model.TYPE_RULES: pure data, for checking.py)."""
+        return TYPE_RULES[self.name]
+
+    @property
+    def holds_files(self) -> bool:
+        """Whether the part's answer is files (uploaded on their own; never in the answer's value)."""
+        return self.rules.files
+
+    @property
+    def has_rows(self) -> bool:
+        """Whether the part's answer is rows of cells (its ``columns``), each row with an ``_id``."""
+        return self.rules.rows
+
+    @property
+    def signs(self) -> bool:
+        """Whether the part is a signature given with the submission (a declaration's date is the
+        submission's, its signer the signed-in user)."""
+        return self.rules.signs
+
+    #: How the review page's "changed since" shows a change: "words" (a word-by-word diff),
+    #: "value" (old → new), "rows" (rows added, removed and cells changed) or "files".
+    change_shown_as: ClassVar[str] = "value"
+
     def read(self, form: MultiDict[str, str], key: str, part: Part) -> Any:
         return posted(form, key).strip()
 
@@ -209,6 +242,43 @@ class PartType:
     def edit_value(self, raw: Any, part: Part) -> Any:
         """What the fill-in page puts into the control: bounded, so a huge stored value cannot stall it."""
         return self.coerce(raw, part)
+
+    def empty_value(self, part: Part) -> Any:
+        """The value of a new, untouched table cell of this type (its default, if it has one)."""
+        if part.default is not None and not isinstance(part.default, tuple):
+            return str(part.default)
+        return ""
+
+    def fitted(self, value: Any, part: Part) -> Any:
+        """A value from elsewhere (e.g. the site register) as this part can store it: what does
+        not fit (an option it does not offer, text beyond its length) is left out."""
+        return value
+
+    def same_value(self, typed: Any, stored: Any, part: Part) -> Any:
+        """``typed`` as read from a form, or ``stored`` when both say the same (a number stored
+        as "12,5" and posted back as "12.5"), so a save that changed nothing changes nothing."""
+        return typed
+
+    def hint(self, part: Part, locale: str) -> str:
+        """How to write the value, shown under the control ("" for none)."""
+        return ""
+
+    def row_choices(self, part: Part, ctx: Context) -> list[tuple[str, str]]:
+        """The rows of another question a person picks from (value, label); none for most types."""
+        return []
+
+    def signed(self, raw: Any, signer: Mapping[str, str]) -> Any:
+        """A signature part's value with the signer's non-empty fields filled in (``signs`` types)."""
+        return raw
+
+    def dated(self, raw: Any, day: date | None, *, ticked: bool = True) -> Any:
+        """A signature part's value as given on ``day`` (none before submission); without the
+        tick when ``ticked`` is false (a declaration kept as a draft). Other types: unchanged."""
+        return raw
+
+    def is_given(self, raw: Any) -> bool:
+        """Whether a signature part is ticked and names who gives it, with their title."""
+        return True
 
     def describe(self, part: Part) -> list[str]:
         """The part's rules in words, for the questionnaire preview."""
@@ -247,6 +317,9 @@ class ChoiceType(PartType):
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
         raw = self.coerce(raw, part)
         return Shown(text=option_label(part, raw[:MAX_SHORT], ctx.locale) if raw else "")
+
+    def fitted(self, value: Any, part: Part) -> Any:
+        return value if value in {option.value for option in options_of(part)} else ""
 
 
 class YesNo(ChoiceType):
@@ -302,11 +375,19 @@ class Multi(PartType):
         values = self.coerce(raw, part)[:len(options_of(part))]
         return Shown(text=", ".join(option_label(part, v[:MAX_SHORT], ctx.locale) for v in values))
 
+    def empty_value(self, part: Part) -> Any:
+        return []
+
+    def fitted(self, value: Any, part: Part) -> Any:
+        allowed = {option.value for option in options_of(part)}
+        return [v for v in (value or []) if v in allowed]
+
 
 class TextType(PartType):
     name = "text"
     template = "questionnaire/parts/text.html"
     label = lazy_pgettext("answer type", "Text")
+    change_shown_as = "words"
 
     def describe(self, part: Part) -> list[str]:
         details = [_("Several lines")] if part.multiline else []
@@ -341,6 +422,9 @@ class TextType(PartType):
     def edit_value(self, raw: Any, part: Part) -> Any:
         # Twice the limit: enough to shorten what was typed, never megabytes in a page.
         return self.coerce(raw, part)[:2 * (part.max_length or MAX_TEXT)]
+
+    def fitted(self, value: Any, part: Part) -> Any:
+        return str(value)[:part.max_length] if part.max_length else value
 
 
 def text_limit(text: str, limit: int, key: str = "") -> Checked:
@@ -430,6 +514,15 @@ class NumberType(PartType):
     name = "number"
     template = "questionnaire/parts/number.html"
     label = lazy_pgettext("answer type", "Number")
+
+    def hint(self, part: Part, locale: str) -> str:
+        """How to write a number in the user's language, from Babel ("1 234,5"; "1,234.5")."""
+        return _("For example %(example)s", example=number_example(part, locale))
+
+    def same_value(self, typed: Any, stored: Any, part: Part) -> Any:
+        typed_number = parse_number(typed) if isinstance(typed, str) and CANONICAL_NUMBER.match(typed) else None
+        same = typed_number is not None and isinstance(stored, str) and parse_number(stored) == typed_number
+        return stored if same else typed
 
     def describe(self, part: Part) -> list[str]:
         details: list[str] = []
@@ -604,6 +697,7 @@ class FileType(PartType):
     template = "questionnaire/parts/file.html"
     label = _l("Files")
     stores_value = False
+    change_shown_as = "files"
 
     def describe(self, part: Part) -> list[str]:
         details = [_("Several files") if part.multiple else _("One file")]
@@ -625,7 +719,7 @@ class FileType(PartType):
         return not ctx.files_for(part)
 
     def show(self, raw: Any, part: Part, ctx: Context) -> Shown:
-        return Shown(files=tuple(ctx.files_for(part)))
+        return Shown(files=tuple(ctx.files_for(part)), lists_files=True)
 
 
 class ConfirmType(PartType):
@@ -635,6 +729,22 @@ class ConfirmType(PartType):
     template = "questionnaire/parts/confirm.html"
     label = _l("Confirmation with name, title and date")
     FIELDS = ("name", "title", "date")
+
+    def signed(self, raw: Any, signer: Mapping[str, str]) -> Any:
+        given = dict(raw or {})
+        for field_name in ("name", "title"):
+            if signer[field_name]:
+                given[field_name] = signer[field_name]
+        return given
+
+    def dated(self, raw: Any, day: date | None, *, ticked: bool = True) -> Any:
+        if not (isinstance(raw, dict) and raw):
+            return raw
+        return {**raw, "date": day.isoformat() if day else "", "confirmed": raw.get("confirmed", "") if ticked else ""}
+
+    def is_given(self, raw: Any) -> bool:
+        given = raw or {}
+        return bool(given.get("confirmed") == "yes" and given.get("name") and given.get("title"))
 
     def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
                question_id: str) -> Any:
@@ -695,6 +805,12 @@ class RefType(PartType):
     template = "questionnaire/parts/ref.html"
     label = _l("Rows chosen from another table")
     is_chosen = True
+
+    def empty_value(self, part: Part) -> Any:
+        return [] if part.multiple else super().empty_value(part)
+
+    def row_choices(self, part: Part, ctx: Context) -> list[tuple[str, str]]:
+        return self.choices(part, ctx)
 
     def describe(self, part: Part) -> list[str]:
         return [_("Rows chosen from the table in %(question)s", question=part.table)] if part.table else []
@@ -789,6 +905,15 @@ class TableType(PartType):
     name = "table"
     template = "questionnaire/parts/table.html"
     label = lazy_pgettext("answer type", "Table")
+    change_shown_as = "rows"
+
+    def same_value(self, typed: Any, stored: Any, part: Part) -> Any:
+        if not (isinstance(typed, list) and isinstance(stored, list)):
+            return typed
+        earlier = {row.get("_id"): row for row in stored if isinstance(row, dict)}
+        return [same_values(part.columns, dict(row), earlier[row.get("_id")])
+                if isinstance(row, dict) and row.get("_id") in earlier else row
+                for row in typed]
 
     def describe(self, part: Part) -> list[str]:
         details: list[str] = []
@@ -943,3 +1068,17 @@ REGISTRY: dict[str, PartType] = {
 
 def type_of(part: Part) -> PartType:
     return REGISTRY[part.type]
+
+
+def same_values(parts: Sequence[Part], value: dict[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
+    """``value`` with each part typed as already stored keeping the stored form (``same_value``).
+
+    Numbers are stored in one form since they are read in the user's language; an answer
+    stored before ("12,5", or copied from an older submission) is shown and posted back as
+    "12.5". Without this a save that changed nothing would change the answer, and a copied
+    answer would count as changed rather than still awaiting confirmation.
+    """
+    for part in parts:
+        if part.id in value and part.id in previous:
+            value[part.id] = type_of(part).same_value(value[part.id], previous[part.id], part)
+    return value

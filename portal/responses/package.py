@@ -393,7 +393,7 @@ def _check_question(question: Question, value: dict[str, Any], path: str,
             ok = False
         elif raw is None:
             continue
-        elif part.type == "file":
+        elif type_of(part).holds_files:
             problems.append(_problem(part_path, _("files are listed under \"files\", not in the answer")))
             ok = False
         elif not _shape_ok(part, raw, part_path, problems):
@@ -414,7 +414,7 @@ def _shape_ok(part: Part, raw: Any, path: str, problems: list[str]) -> bool:
         if not isinstance(raw, list):
             problems.append(_problem(path, _("expected a list of rows")))
             return False
-        columns = {c.id: c for c in part.columns if c.type != "file"}
+        columns = {c.id: c for c in part.columns if type_of(c).stores_value}
         ok = True
         for index, row in enumerate(raw[:part_type.row_limit(part) + 1]):
             row_path = f"{path}[{index}]"
@@ -465,7 +465,7 @@ def _check_files(raw: Any, members: Mapping[str, bytes], definition: Definition,
                                                               version=definition.version)))
             continue
         part_id = entry.get("part_id")
-        if part_id not in {p.id for p in question.parts if p.type == "file"}:
+        if part_id not in {p.id for p in question.parts if type_of(p).holds_files}:
             problems.append(_problem(f"{path}.part_id", _("question %(question)s takes no file here",
                                                           question=question.id)))
             continue

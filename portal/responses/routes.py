@@ -165,7 +165,7 @@ def _read_section(
         values[question.id] = {
             part.id: type_of(part).read(form, key_for(question.id, part.id), part)
             for part in question.parts
-            if part.type != "file"
+            if type_of(part).stores_value
         }
         raw_revision = form.get(f"rev-{question.id}")
         if raw_revision is not None:  # empty: there was no answer on the page
@@ -206,13 +206,14 @@ def _apply_table_action(action: str, section: Section, values: dict[str, dict[st
     if kind not in ("add_row", "remove_row") or question_id not in values:
         return None
     question = next((q for q in section.questions if q.id == question_id), None)
-    if question is None or part_id not in {p.id for p in question.parts if p.type == "table"}:
+    if question is None or part_id not in {p.id for p in question.parts if type_of(p).has_rows}:
         return None
     rows = list(values[question_id].get(part_id) or [])
     if kind == "add_row":
         part = question.part(part_id)
         if part.max_rows is None or len(rows) < part.max_rows:
-            rows.append({"_id": new_row_id(), **{c.id: _empty_cell(c) for c in part.columns if c.type != "file"}})
+            rows.append({"_id": new_row_id(), **{c.id: type_of(c).empty_value(c) for c in part.columns
+                                                 if type_of(c).stores_value}})
         anchor = key_for(question_id, part_id, rows[-1]["_id"]) if rows else f"q-{question_id}"
     else:
         rows = [row for row in rows if row.get("_id") != row_id]
@@ -221,21 +222,13 @@ def _apply_table_action(action: str, section: Section, values: dict[str, dict[st
     return anchor
 
 
-def _empty_cell(column: Any) -> Any:
-    if column.type in ("multi",) or (column.type == "ref" and column.multiple):
-        return []
-    if column.default is not None and not isinstance(column.default, tuple):
-        return str(column.default)
-    return ""
-
-
 def _handle_uploads(response: services.AnswerHolder, section: Section) -> dict[str, str]:
     errors: dict[str, str] = {}
     for question in section.questions:
         if not response.can_edit_question(current_user, question.id) or not _answered_here(response, question):
             continue
         for part in question.parts:
-            if part.type != "file":
+            if not type_of(part).holds_files:
                 continue
             key = key_for(question.id, part.id, "upload")
             for upload in request.files.getlist(key):
@@ -584,7 +577,7 @@ def _unconfirmed(response: Response, company: CompanyAnswerSet | None, sections:
 
 def _read_declaration(question: Question, form: Any) -> dict[str, Any]:
     return {p.id: type_of(p).read(form, key_for(question.id, p.id), p)
-            for p in question.parts if p.type != "file"}
+            for p in question.parts if type_of(p).stores_value}
 
 
 def _profile_signer() -> dict[str, str]:
@@ -598,12 +591,8 @@ def _signed_by_profile(question: Question, value: dict[str, Any]) -> dict[str, A
     signer = _profile_signer()
     result = dict(value)
     for part in question.parts:
-        if part.type == "confirm":
-            given = dict(result.get(part.id) or {})
-            for field_name in ("name", "title"):
-                if signer[field_name]:
-                    given[field_name] = signer[field_name]
-            result[part.id] = given
+        if type_of(part).signs:
+            result[part.id] = type_of(part).signed(result.get(part.id), signer)
     return result
 
 

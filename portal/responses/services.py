@@ -39,6 +39,7 @@ from portal.models import (
 from portal.pdf import render_pdf
 from portal.questionnaires import engine, mapping
 from portal.questionnaires.definition import Definition, Question, Section
+from portal.questionnaires.types import type_of
 from portal.uploads import StoredFile
 
 
@@ -605,10 +606,8 @@ def declaration_as_given(question: Question, value: Mapping[str, Any], *, ticked
     """
     result = dict(value)
     for part in question.parts:
-        given = result.get(part.id)
-        if part.type == "confirm" and isinstance(given, dict) and given:
-            result[part.id] = {**given, "date": day.isoformat() if day else "",
-                               "confirmed": given.get("confirmed", "") if ticked else ""}
+        if part.id in result:
+            result[part.id] = type_of(part).dated(result[part.id], day, ticked=ticked)
     return result
 
 
@@ -626,12 +625,7 @@ def unconfirmed_copies(
 
 def is_declared(question: Question, value: Mapping[str, Any]) -> bool:
     """Whether a declaration is ticked and names who gives it, with their title."""
-    for part in question.parts:
-        if part.type == "confirm":
-            given = value.get(part.id) or {}
-            if given.get("confirmed") != "yes" or not given.get("name") or not given.get("title"):
-                return False
-    return True
+    return all(type_of(part).is_given(value.get(part.id)) for part in question.parts if type_of(part).signs)
 
 
 def _write_answer(response: Response, question_id: str, value: dict[str, Any], *, actor: User) -> None:

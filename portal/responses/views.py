@@ -13,14 +13,12 @@ from portal.models import Submission
 from portal.questionnaires.definition import Definition, Part, Question
 from portal.questionnaires.engine import QuestionState, condition_text, show_answer
 from portal.questionnaires.types import (
-    REGISTRY,
     Context,
     FileLike,
-    RefType,
     Shown,
+    TableType,
     answer_of,
     key_for,
-    number_example,
     options_of,
     row_key,
     row_name,
@@ -122,30 +120,29 @@ def build_question(
 ) -> QuestionView:
     ctx = Context(locale=locale, answers=answers, files=files, question_id=question.id)
     raw_answer = answer_of(answers, question.id)
-    ref: RefType = REGISTRY["ref"]  # type: ignore[assignment]
     parts: list[PartView] = []
     single = len(question.parts) == 1
     for part in question.parts:
+        kind = type_of(part)
         key = key_for(question.id, part.id)
         label, from_question = _label(part, question, locale)
         checked = state.errors.get(part.id)
         errors = checked.errors if checked else {}
         view = PartView(
             question=question, part=part, key=key, label=label,
-            raw=type_of(part).edit_value(raw_answer.get(part.id), part),
+            raw=kind.edit_value(raw_answer.get(part.id), part),
             locale=locale, editable=editable, label_hidden=from_question,
             optional=not part.required and not (question.required and single),
             messages=list(errors.get("", [])),
             sub_messages={k: v for k, v in errors.items() if k and "." not in k},
             upload_messages=[upload_errors[f"{key}-upload"]] if f"{key}-upload" in upload_errors else [],
             files=ctx.files_for(part), response_id=response_id, company_download=company_download,
-            hint=_number_hint(part, locale),
+            hint=kind.hint(part, locale),
         )
-        if part.type == "ref":
-            view.ref_choices = ref.choices(part, ctx)
-        if part.type == "table":
+        view.ref_choices = kind.row_choices(part, ctx)
+        if isinstance(kind, TableType):
             view.rows = _rows(question, part, view, errors, ctx, locale, editable, response_id)
-            view.note = REGISTRY["table"].rows_note(raw_answer.get(part.id), part)  # type: ignore[attr-defined]
+            view.note = kind.rows_note(raw_answer.get(part.id), part)
         parts.append(view)
     return QuestionView(
         question=question, state=state, parts=parts,
@@ -156,24 +153,16 @@ def build_question(
     )
 
 
-def _number_hint(part: Part, locale: str) -> str:
-    """How to write a number in the user's language, from Babel ("1 234,5"; "1,234.5")."""
-    if part.type != "number":
-        return ""
-    return _("For example %(example)s", example=number_example(part, locale))
-
-
 def _rows(
     question: Question, part: Part, table: PartView, errors: Mapping[str, list[str]], ctx: Context,
     locale: str, editable: bool, response_id: int,
 ) -> list[RowView]:
-    ref: RefType = REGISTRY["ref"]  # type: ignore[assignment]
     rows: list[RowView] = []
     for index, row in enumerate(table.raw or [], 1):
         row_id = row_key(row)
         cells: list[PartView] = []
         for column in part.columns:
-            if column.type == "file":
+            if not type_of(column).stores_value:
                 continue
             cell = PartView(
                 question=question, part=column, key=key_for(question.id, part.id, row_id, column.id),
@@ -183,8 +172,7 @@ def _rows(
                 messages=list(errors.get(f"{row_id}.{column.id}", [])), in_table=True,
                 response_id=response_id,
             )
-            if column.type == "ref":
-                cell.ref_choices = ref.choices(column, ctx)
+            cell.ref_choices = type_of(column).row_choices(column, ctx)
             cells.append(cell)
         title = f"{table.row_label.capitalize()} {index}"
         name = row_name(row, part.columns)

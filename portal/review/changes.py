@@ -27,9 +27,6 @@ from portal.questionnaires.types import (
 #: Beyond this many words on either side a text is shown as replaced, not diffed word by word.
 MAX_DIFF_WORDS = 3000
 
-#: Part types whose answers are prose, compared word by word.
-WORDED = frozenset({"text"})
-
 Files = Mapping[tuple[str, str], Sequence[FileLike]]
 
 
@@ -90,7 +87,7 @@ def word_diff(before: str, after: str) -> list[Word]:
 def _table_rows(part: Part, raw: Any, ctx: Context) -> dict[str, tuple[str, dict[str, str]]]:
     table = type_of(part)
     assert isinstance(table, TableType)
-    columns = [c for c in part.columns if c.type != "file"]
+    columns = [c for c in part.columns if type_of(c).stores_value]
     rows: dict[str, tuple[str, dict[str, str]]] = {}
     for index, row in enumerate(table.content_rows(raw, part, ctx), start=1):
         key = row_key(row) or f"#{index}"
@@ -120,12 +117,13 @@ def part_changes(
         # A one-part question needs no part name: the question's heading says it.
         label = part.label.get(locale) if part.label and len(question.parts) > 1 else ""
         change = PartChange(label)
-        if part.type == "file":
+        shown_as = type_of(part).change_shown_as
+        if shown_as == "files":
             now_files = _file_names(files, question.id, part.id)
             then_files = _file_names(previous_files, question.id, part.id)
             change.files_added = [n for k, n in now_files.items() if k not in then_files]
             change.files_removed = [n for k, n in then_files.items() if k not in now_files]
-        elif part.type == "table":
+        elif shown_as == "rows":
             columns = {c.id: c.label.get(locale) if c.label else c.id for c in part.columns}
             now_rows = _table_rows(part, now_raw.get(part.id), now_ctx)
             then_rows = _table_rows(part, then_raw.get(part.id), then_ctx)
@@ -140,7 +138,7 @@ def part_changes(
         else:
             before = type_of(part).show(then_raw.get(part.id), part, then_ctx).text
             after = type_of(part).show(now_raw.get(part.id), part, now_ctx).text
-            if before != after and part.type in WORDED:
+            if before != after and shown_as == "words":
                 change.words = word_diff(before, after)
             elif before != after:  # a choice, number or date: the whole value changed
                 change.words = [w for w in (Word(before, "removed"), Word(" → ", "same"), Word(after, "added"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from portal.models import ProductionSite, Response
 from portal.questionnaires.definition import Definition, Part, Question
-from portal.questionnaires.types import MAX_ROWS, answer_of, new_row_id, options_of
+from portal.questionnaires.types import MAX_ROWS, answer_of, new_row_id, type_of
 from portal.sites.services import name_key
 
 ROLE = "production_sites"
@@ -44,7 +44,7 @@ def sites_table(definition: Definition) -> tuple[Question, Part] | None:
     for question in definition.questions():
         for part in question.parts:
             ids = {column.id for column in part.columns}
-            if part.type == "table" and {NAME_COLUMN, COLUMNS["country"]} <= ids:
+            if type_of(part).has_rows and {NAME_COLUMN, COLUMNS["country"]} <= ids:
                 return question, part
     return None
 
@@ -59,21 +59,14 @@ def _cell(site: ProductionSite, name: str, column: Part) -> Any:
         value = value.isoformat()
     elif value is None:
         value = ""
-    if column.type in ("single", "yes_no", "yes_no_unknown"):
-        return value if value in {option.value for option in options_of(column)} else ""
-    if column.type == "multi":
-        allowed = {option.value for option in options_of(column)}
-        return [v for v in (value or []) if v in allowed]
-    if column.type in ("text",) and column.max_length:
-        return str(value)[:column.max_length]
-    return value
+    return type_of(column).fitted(value, column)
 
 
 def site_row(site: ProductionSite, part: Part) -> dict[str, Any]:
     """A register site as a new row of the table ``part``."""
     row: dict[str, Any] = {"_id": new_row_id()}
     for column in part.columns:
-        if column.type == "file":
+        if not type_of(column).stores_value:
             continue
         names = [name for name, column_id in COLUMNS.items() if column_id == column.id]
         row[column.id] = _cell(site, names[0], column) if names else ""
