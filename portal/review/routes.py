@@ -376,8 +376,14 @@ def _render_review(
         return_form = ReturnResponseForm(formdata=None, data={"questions": [
             qid for qid, v in verdicts.items() if v.verdict in ("partly", "not_met")
         ]})
+    # The questions to return are ticked where they are judged (the page's own questions); the
+    # form at the end of the page offers only those the page does not show.
+    return_on_page = [item.question.id for s in review_sections for item in s.questions if item.entry]
+    return_elsewhere: list[tuple[str, str]] = []
     if return_form is not None:
-        return_form.set_questions(_question_choices(response))
+        choices = _question_choices(response)
+        return_form.set_questions(choices)
+        return_elsewhere = [(qid, label) for qid, label in choices if qid not in return_on_page]
     clarifications = services.clarification_history(response)
     if reopen_form is None and response.can_reopen(signed_in_user()):
         reopen_form = ReopenResponseForm(formdata=None)
@@ -391,6 +397,7 @@ def _render_review(
         reopen_form=reopen_form, deviations=deviations,
         clarifications=clarifications, replies=services.latest_replies(clarifications),
         can_review=can_review, conflicts=conflicts, all_sections=all_sections, view=view,
+        return_on_page=return_on_page, return_elsewhere=return_elsewhere,
     )
 
 
