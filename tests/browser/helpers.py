@@ -49,6 +49,11 @@ def tr(lang: str, message: str, context: str | None = None, **params: Any) -> st
     return text % params if params else text
 
 
+def ntr(lang: str, singular: str, plural: str, num: int, **params: Any) -> str:
+    """``ngettext`` through the same catalog as :func:`tr`; ``num`` is passed as a parameter too."""
+    return _catalog(lang).ngettext(singular, plural, num) % {"num": num, **params}
+
+
 def login(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the form, as a person would, in whatever language the form is shown."""
     page.goto("/login")

@@ -1,9 +1,10 @@
 """The whole mission in one browser, driven only through the pages.
 
-An administrator opens a round and adds an agreement; the supplier (nb) fills every
-question type, saves, signs out, comes back, submits and downloads the receipt; a
-reviewer (switching to English) returns it for clarification; the supplier amends and
-resubmits; the reviewer accepts it and registers a deviation; the supplier proposes a
+An administrator opens a round and adds an agreement (through its preview); the supplier
+(nb) fills every question type (numbers as Norwegian writes them), saves, signs out, comes
+back, submits and downloads the receipt; a reviewer (switching to English) returns it for
+clarification; the supplier sees what to answer, amends, replies under the reopened question
+and resubmits; the reviewer reads the reply next to the question, accepts it and registers a deviation; the supplier proposes a
 corrective action plan; the reviewer approves it and closes the deviation; the year's
 report counts the supplier in 4.A.2 and the deviation in 4.A.3.
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.helpers import ADMIN, REVIEWER, SUPPLIER, accept_response, login, logout, tr
+from tests.browser.helpers import ADMIN, REVIEWER, SUPPLIER, accept_response, login, logout, ntr, tr
 
 TODAY = date.today()
 YEAR = TODAY.year
@@ -35,6 +36,9 @@ SITE = "Chittagong Workwear Ltd"
 ACCOUNT_URL = "https://nordlys.example/apenhetsloven-redegjorelse"
 EVIDENCE_NAME = "sosial-dialog-referat.pdf"
 CLARIFY = "Oppgi stillingen til den ansvarlige for aktsomhetsvurderingene."
+#: 1205 as Norwegian writes it, with a (no-break) space between the thousands.
+NB_1205 = re.compile("^1[ \u00a0\u202f]205$")
+REPLY = "Stillingen er bærekraftsansvarlig; hun rapporterer til daglig leder."
 PLAN = "Vi innfører skiftplan med maks 60 timer per uke og får det revidert innen tre måneder."
 
 
@@ -88,12 +92,29 @@ def admin_opens_round(page: Page) -> None:
     page.get_by_role("button", name="Opprett oppfølgingsrunde").click()
     expect(heading(page)).to_have_text(ROUND_NB)
 
-    page.get_by_label("Avtale", exact=True).select_option(label=AGREEMENT_OPTION)
-    page.get_by_role("button", name="Legg til avtale", exact=True).click()
+    # Adding an agreement shows a preview first; leaving it creates nothing.
+    add_agreement(page)
+    page.get_by_role("link", name=tr("nb", "Back to the round without adding")).click()
+    expect(heading(page)).to_have_text(ROUND_NB)
+    expect(page.get_by_role("row", name=re.compile(re.escape(SUPPLIER_NAME)))).to_have_count(0)
+    add_agreement(page)
+    page.get_by_role("button", name=ntr("nb", "Create %(num)s response and send the invitations",
+                                        "Create %(num)s responses and send the invitations", 1)).click()
+    expect(heading(page)).to_have_text(ROUND_NB)
     expect(flash(page)).to_contain_text("1 besvarelse")
     responses = page.get_by_role("table", name=re.compile("besvarelse"))
     expect(responses.get_by_role("row", name=re.compile(f"{AGREEMENT_NB} {re.escape(SUPPLIER_NAME)} Ikke startet"))).to_be_visible()
     logout(page)
+
+
+def add_agreement(page: Page) -> None:
+    """Choose the agreement and press «Legg til avtale»: the preview names the response to create."""
+    page.get_by_label("Avtale", exact=True).select_option(label=AGREEMENT_OPTION)
+    page.get_by_role("button", name="Legg til avtale", exact=True).click()
+    expect(heading(page)).to_have_text(tr("nb", "Check before adding"))
+    expect(page.get_by_text(tr("nb", "Nothing is created and no e-mail is sent until you confirm."))).to_be_visible()
+    to_create = page.get_by_role("table", name=ntr("nb", "%(num)s response to create", "%(num)s responses to create", 1))
+    expect(to_create.get_by_role("row", name=re.compile(re.escape(SUPPLIER_NAME)))).to_contain_text(AGREEMENT_NB)
 
 
 # 2. The supplier fills every question type, saves, comes back and submits
@@ -142,7 +163,7 @@ def fill_sections_b_to_g(page: Page) -> None:
     question(page, "B4").get_by_role("textbox").fill("Bærekraftsansvarlig rapporterer til daglig leder hvert kvartal.")
     b5 = question(page, "B5")  # numbers
     b5.get_by_label("Antall som har fått opplæring").fill("3")
-    b5.get_by_label("Antall totalt").fill("5")
+    b5.get_by_label("Antall totalt").fill("1 205")  # a number as written in Norwegian
     save_and_continue(page, "C. Kartlegging og risikovurdering")
 
     question(page, "C1").get_by_role("radio", name="Ja", exact=True).check()
@@ -177,7 +198,7 @@ def fill_sections_b_to_g(page: Page) -> None:
 def fill_section_h(page: Page, evidence: Path) -> None:
     h1 = question(page, "H1")  # a reference to the C5 row
     h1.get_by_role("group", name=re.compile("Produksjonssteder")).get_by_role("checkbox", name=re.compile(SITE)).check()
-    h1.get_by_label("Andel av volumet (%)").fill("70")
+    h1.get_by_label("Andel av volumet (%)").fill("70,5")  # a decimal comma
     h5 = question(page, "H5")  # an upload
     h5.get_by_label("Legg til filer").set_input_files(evidence)
     h5.get_by_label("Beskriv filen").fill("Referat, Chittagong")
@@ -200,14 +221,14 @@ def check_everything_is_kept(page: Page) -> None:
     expect(question(page, "A3").get_by_label("Publiseringsdato")).to_have_value(f"{YEAR}-06-20")
     jump_to(page, "B. Forankring")
     expect(question(page, "B2").get_by_role("checkbox", name="Leverandører i første ledd")).to_be_checked()
-    expect(question(page, "B5").get_by_label("Antall totalt")).to_have_value("5")
+    expect(question(page, "B5").get_by_label("Antall totalt")).to_have_value(NB_1205)
     jump_to(page, re.compile("^C. "))
     row = question(page, "C5").get_by_role("group", name=re.compile(f"Produksjonssted 1: {SITE}"))
     expect(row.get_by_label("Land", exact=True)).to_have_value("BD")
     expect(row.get_by_label("Antall arbeidere", exact=True)).to_have_value("420")
     jump_to(page, re.compile("^H. "))
     expect(question(page, "H1").get_by_role("checkbox", name=re.compile(SITE))).to_be_checked()
-    expect(question(page, "H1").get_by_label("Andel av volumet (%)")).to_have_value("70")
+    expect(question(page, "H1").get_by_label("Andel av volumet (%)")).to_have_value("70,5")
     expect(question(page, "H5").get_by_role("link", name=EVIDENCE_NAME)).to_be_visible()
 
 
@@ -314,7 +335,16 @@ def supplier_amends(page: Page, response_id: int) -> None:
     a1.get_by_label("Stilling (valgfritt)").fill("Bærekraftsansvarlig")
     page.get_by_role("button", name="Lagre", exact=True).click()
     expect(flash(page)).to_contain_text("Lagret")
+    # A reply to the reviewer under the reopened question, kept with the section.
+    question(page, "A1").get_by_label(tr("nb", "Your reply to the reviewer on %(question)s", question="A1")).fill(REPLY)
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(flash(page)).to_contain_text("Lagret")
+    expect(question(page, "A1").get_by_label(
+        tr("nb", "Your reply to the reviewer on %(question)s", question="A1"))).to_have_value(REPLY)
+    expect(question(page, "A2").get_by_label(  # A2 was not reopened: no reply field there
+        tr("nb", "Your reply to the reviewer on %(question)s", question="A2"))).to_have_count(0)
     page.goto(f"/responses/{response_id}/submit")
+    expect(page.get_by_text(REPLY)).to_be_visible()  # checked with the answers before it is sent
     # Every submission carries a declaration given now: the box starts empty, the names are kept.
     declaration = page.get_by_role("checkbox", name="Jeg bekrefter erklæringen ovenfor")
     expect(declaration).not_to_be_checked()
@@ -332,6 +362,10 @@ def reviewer_accepts_and_registers(page: Page) -> str:
     login(page, REVIEWER)
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the account's language since step 3
     open_review(page, status_en("Resubmitted"))
+    # The supplier's reply next to the question it answers.
+    reply = question(page, "A1").locator(".review-reply")
+    expect(reply).to_contain_text(tr("en", "The supplier's reply to clarification round %(number)s", number=1))
+    expect(reply).to_contain_text(REPLY)
     accept_response(page, "en")
     expect(flash(page)).to_contain_text(tr("en", "The response is accepted and the follow-up activity is recorded."))
 

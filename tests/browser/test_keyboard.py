@@ -1,4 +1,4 @@
-"""The supplier's part by keyboard only: Tab, Shift+Tab, Space, Enter and the arrow keys.
+"""The supplier's part, and the reviewer's review page, by keyboard only: Tab, Shift+Tab, Space, Enter and the arrow keys.
 
 No clicks and no ``fill``: the test goes to the sign-in page, and from there every step
 is a key press. It signs in, opens this year's response, answers section C (radios, a
@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from portal.demo import DEMO_PASSWORD
-from tests.browser.helpers import SUPPLIER, focus_is_visible, tr
+from tests.browser.helpers import REVIEWER, SUPPLIER, focus_is_visible, login, tr
+from tests.browser.screens import prepare_screens
 
 AGREEMENT = "Arbeidstøy til teknisk sektor"
 ROUND = "Oppfølging 2026"
@@ -41,12 +43,13 @@ def focused(page: Page) -> dict[str, Any]:
     return page.evaluate(FOCUSED)
 
 
-def tab_to(page: Page, matches: Any, *, backwards: bool = False, what: str = "") -> dict[str, Any]:
+def tab_to(page: Page, matches: Any, *, backwards: bool = False, what: str = "",
+           limit: int = MAX_TABS) -> dict[str, Any]:
     """Press Tab (or Shift+Tab) until ``matches(focused)``; every stop must show its focus."""
     key = "Shift+Tab" if backwards else "Tab"
     page.wait_for_load_state("load")  # styles applied before focus styles are read
     seen = []
-    for _ in range(MAX_TABS):
+    for _ in range(limit):
         page.keyboard.press(key)
         info = focused(page)
         seen.append(f"{info.get('tag')}#{info.get('id')} {info.get('text') or info.get('label')}"[:70])
@@ -152,3 +155,75 @@ def test_supplier_answers_a_section_by_keyboard_only(page: Page, demo_world: Any
     expect(row.get_by_label("Antall arbeidere", exact=True)).to_have_value("250")
     expect(page.get_by_role("region", name=re.compile("^C1 ")).get_by_role("radio", name="Ja", exact=True)).to_be_checked()
     expect(page.get_by_role("radio", name="Sluttproduksjon og komponenter")).to_be_checked()
+
+
+# The reviewer's review page, one part at a time, and the supplier's reply field (issue 15).
+
+
+@pytest.fixture
+def ids(demo_world: Any) -> dict[str, Any]:
+    return prepare_screens()
+
+
+def _starts(lang: str, message: str, **params: Any) -> str:
+    """The words of ``message`` before its first parameter ("Next part: %(part)s" → "Neste del: ")."""
+    return tr(lang, message, **{key: "\x00" for key in params}).split("\x00")[0]
+
+
+def test_reviewer_reviews_a_part_by_keyboard_only(page: Page, ids: dict[str, Any]) -> None:
+    page.set_default_timeout(10_000)
+    login(page, REVIEWER)
+    page.goto(f"/review/responses/{ids['resubmitted_response']}?part=A")
+    expect(page).to_have_url(re.compile(r"part=A"))
+
+    # The first verdict: Tab into its group, Space chooses the first, the arrow moves the choice.
+    first = tab_to(page, lambda f: f["type"] == "radio" and "verdict" in f["id"], what="the first verdict")
+    assert first["group"].startswith(tr("nb", "Verdict")), first
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    chosen = focused(page)
+    assert chosen["checked"], chosen
+    assert chosen["label"] != first["label"], (first, chosen)
+    # The comment to the supplier follows the verdict; then «Save verdicts» by Enter.
+    tab_to(page, lambda f: f["tag"] == "textarea", what="the comment to the supplier")
+    page.keyboard.type("Oppgi stillingen til kontaktpersonen.")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == tr("nb", "Save verdicts"), what="Save verdicts")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"part=A"))
+    expect(page.locator(f"#{chosen['id']}")).to_be_checked()
+    expect(page.get_by_role("textbox").filter(has_text="Oppgi stillingen til kontaktpersonen.")).to_have_count(1)
+
+    # Next and previous part: links reached by Tab and followed by Enter.
+    page.goto(page.url.split("#")[0])  # focus from the top of the page
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith(_starts("nb", "Next part: %(part)s", part="")),
+           what="the next part")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"part=B"))
+    expect(page.locator("section.review-question[id^='q-B']").first).to_be_visible()
+    info = tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith(
+        "← " + _starts("nb", "Previous part: %(part)s", part="")), what="the previous part")
+    assert info["text"].endswith("A. Leverandør og avtale"), info
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"part=A"))
+
+
+def test_supplier_replies_to_a_reopened_question_by_keyboard_only(page: Page, ids: dict[str, Any]) -> None:
+    page.set_default_timeout(10_000)
+    login(page, SUPPLIER)
+    page.goto(f"/responses/{ids['returned_response']}")
+    # «What you need to answer» links to the reopened question; the reply field ends it,
+    # after C5's table of three production sites (about 25 stops a row).
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith("C5 ") and "#q-C5" in f["href"],
+           what="C5 under «What you need to answer»")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/sections/C#q-C5$"))
+    label = tr("nb", "Your reply to the reviewer on %(question)s", question="C5")
+    info = tab_to(page, lambda f: f["id"] == "reply-C5", what="the reply field under C5", limit=160)
+    assert info["label"].startswith(label), info
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Vi har lagt til produksjonsstedet i Dhaka.")
+    info = tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Lagre", what="Lagre")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Lagret")
+    expect(page.get_by_label(label)).to_have_value("Vi har lagt til produksjonsstedet i Dhaka.")

@@ -236,7 +236,7 @@ def test_bulk_preview_lists_created_and_skipped_across_agreements(
     assert "Gamma AS" in page
     assert "2 suppliers already have a response for the agreement" in page
     assert "Paper" not in page
-    assert "0 invitation e-mails will be sent" in page
+    assert "No invitation e-mail will be sent: none of these suppliers has a user yet." in page
     assert "Create 1 response" in page
     assert "send the invitations" not in page
     assert sent_mail == []
@@ -254,6 +254,22 @@ def test_a_historical_round_preview_says_no_email_is_sent(client, db, make, make
 
     assert "No e-mail will be sent" in page
     assert "No e-mail (historical round)" in page
+    assert "send the invitations" not in page
+
+
+def test_a_preview_where_no_supplier_has_a_user_says_no_email_is_sent(
+        client, db, make, make_round, active_agreement, login_as):
+    # Seen in the 375 px screenshot: "0 invitation e-mails will be sent: one to each user…".
+    supplier = make.supplier(name="Alfa AS")
+    agreement = active_agreement(suppliers=[supplier])
+    round = make_round(year=date.today().year, name_nb=f"Oppfølging {date.today().year}")
+    login_as("admin", locale="en")
+
+    page = text(client.get(f"/rounds/{round.id}/agreements/preview?agreement_id={agreement.id}"))
+
+    assert "No invitation e-mail will be sent: none of these suppliers has a user yet." in page
+    assert "0 invitation e-mails will be sent" not in page
+    assert "Create 1 response" in page
     assert "send the invitations" not in page
 
 
