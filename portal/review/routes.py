@@ -426,6 +426,11 @@ def save_verdicts(response_id: int) -> HttpResponse | tuple[str, int]:
         )
         for entry in form.verdicts
     ]
+    # "Meets, except …": the part's button gives its questions left without a verdict "meets".
+    rest_meets = (request.form.get("rest_meets") or "")[:20]
+    _definition, sections = services.definition_and_sections(response)
+    if rest_meets and any(s.id == rest_meets for s in sections):
+        entries = services.rest_meets(entries, sections, rest_meets)
     try:
         result = services.save_verdicts(response, entries, actor=signed_in_user(),
                                         today=date.today())
@@ -449,7 +454,7 @@ def save_verdicts(response_id: int) -> HttpResponse | tuple[str, int]:
         return _render_review(response, posted=posted), 409
     if not result.saved and not result.proposed:
         flash(_("There were no changes to save."), "info")
-    section = form.section.data
+    section = form.section.data or rest_meets
     return _to_review(response, f"section-{section}" if section else None)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -276,6 +276,16 @@ class VerdictInput:
     internal_note: str = ""
     # The fingerprint of the verdict as the page showed it ("" = do not check).
     base: str = ""
+
+
+def rest_meets(entries: Sequence[VerdictInput], sections: Iterable[Section], section_id: str
+               ) -> list[VerdictInput]:
+    """"Meets, except …" for one part: the part's scored questions the reviewer left without a
+    verdict on the page get "meets"; the exceptions (any verdict chosen) and every other part
+    stay as posted."""
+    scored = {q.id for s in sections if s.id == section_id for q in s.questions if q.scored}
+    return [replace(e, verdict=rollup.MEETS) if e.question_id in scored and not e.verdict else e
+            for e in entries]
 
 
 @dataclass
