@@ -427,7 +427,7 @@ def save_verdicts(response_id: int) -> HttpResponse | tuple[str, int]:
         for entry in form.verdicts
     ]
     # "Meets, except …": the part's button gives its questions left without a verdict "meets".
-    rest_meets = (request.form.get("rest_meets") or "")[:20]
+    rest_meets = inputs.form_value("rest_meets", 20)
     _definition, sections = services.definition_and_sections(response)
     if rest_meets and any(s.id == rest_meets for s in sections):
         entries = services.rest_meets(entries, sections, rest_meets)
