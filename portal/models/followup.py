@@ -53,7 +53,9 @@ class QuestionnaireVersion(Base):
     version: Mapped[str] = mapped_column(String(40))
     title_nb: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300))
-    content: Mapped[str] = mapped_column(Text)
+    # Read only to parse a version not yet in the process's cache (keyed by content_hash): a page
+    # that loads the round's version with every request need not fetch its ~70 kB each time.
+    content: Mapped[str] = mapped_column(Text, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(200), default="")
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
