@@ -320,9 +320,12 @@ def profile_requests(env: dict[str, str], email: str, response_id: int,
     Splits the wall time into time spent in SQL statements (including the round trip to
     PostgreSQL) and the rest (Python: routing, session, forms, templates, ORM).
     """
+    import logging
     import re
 
     app = _in_app(env)
+    # The app's access line for each of the ~70 requests would drown the printed report.
+    logging.getLogger("portal.access").setLevel(logging.WARNING)
     from flask import before_render_template, template_rendered
     from sqlalchemy import event
 

@@ -37,6 +37,10 @@ def safe_next(target: str | None, default: str) -> str:
     return target if target and is_safe_next(target) else default
 
 
+#: How often a session's last activity is written (an idle session may end this much early).
+LAST_SEEN_STEP_SECONDS = 60
+
+
 def _expire_session() -> ResponseReturnValue | None:
     """End a session that has been idle too long (staff sooner than suppliers) or that
     began too long ago, however active it has been since (ASVS 7.3.1, 7.3.2)."""
@@ -55,7 +59,10 @@ def _expire_session() -> ResponseReturnValue | None:
     elif last_seen is not None and now - float(last_seen) > _idle_timeout_seconds():
         message = _("You were signed out after a period of inactivity. Please sign in again.")
     else:
-        session["last_seen"] = now
+        # Activity is recorded to the minute: writing it on every request would sign and send
+        # the session cookie anew with every response.
+        if last_seen is None or now - float(last_seen) >= LAST_SEEN_STEP_SECONDS:
+            session["last_seen"] = now
         return None
     kept = _keep_posted_answers()
     locale = current_locale()  # the user's language, resolved before the user is gone

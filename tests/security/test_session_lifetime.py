@@ -130,3 +130,28 @@ def test_input_sent_after_the_lifetime_ended_is_restored_after_sign_in(client, l
     assert db.session.query(Answer).count() == 0
     assert login(client, user.email).status_code == 302
     assert "Skrevet sent" in client.get(path).get_data(as_text=True)
+
+
+def test_activity_is_recorded_to_the_minute_so_a_busy_session_keeps_its_cookie(client, login_as):
+    """The idle clock moves at most once a minute: a page opened seconds after the last one
+    neither changes the session nor sends its cookie again; one opened later does both."""
+    login_as("supplier")
+    client.get("/profile")  # the first page also keeps the session's CSRF token
+    _age(client, idle=timedelta(seconds=10))
+    with client.session_transaction() as session:
+        seen = session["last_seen"]
+
+    quick = client.get("/profile")
+
+    assert quick.status_code == 200
+    assert "Set-Cookie" not in quick.headers
+    with client.session_transaction() as session:
+        assert session["last_seen"] == seen
+
+    _age(client, idle=timedelta(minutes=2))
+    later = client.get("/profile")
+
+    assert later.status_code == 200
+    assert "Set-Cookie" in later.headers
+    with client.session_transaction() as session:
+        assert utcnow().timestamp() - session["last_seen"] < 60
