@@ -4,7 +4,9 @@ agreement ended (``RETENTION_EVIDENCE_YEARS``, ``RETENTION_RECEIPTS_YEARS``,
 
 What goes: the evidence files of the agreement's responses (rows and stored objects), the
 receipt PDFs of their submissions, and the answers (the drafts and the frozen copies in the
-submissions). What stays: the responses with their status and dates, the submissions'
+submissions). A supplier's company answers (issue 14) serve every response of its year and
+questionnaire version, whatever the agreement: their answers and files go when the period of
+the last agreement among those responses is over (that agreement is named with them). What stays: the responses with their status and dates, the submissions'
 list of files (name, size, SHA-256), verdicts, deviations, activities and the audit trail,
 so that every report figure, which is counted from those records and never from files,
 stays the same. An agreement without an end date never expires.
@@ -19,7 +21,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from portal import audit, storage
 from portal.extensions import db
@@ -29,7 +31,9 @@ from portal.models import (
     Attachment,
     Clarification,
     ClarificationReply,
+    CompanyAnswerSet,
     EvidenceFile,
+    FollowUpRound,
     Response,
     Submission,
 )
@@ -49,9 +53,10 @@ class Expired:
     agreement_id: int
     agreement_reference: str
     agreement_ended: date
-    record_id: int  # the evidence file, the submission (receipt) or the response (answers)
+    record_id: int  # the evidence file, the submission (receipt), the response or company answers (answers)
     key: str | None  # the stored object, for evidence files and receipts
     description: str
+    company_set_id: int | None = None  # answers: those of the supplier's company answers, not a response's
 
 
 def retention_years(kind: str) -> int | None:
@@ -113,12 +118,60 @@ def find_expired(today: date) -> list[Expired]:
         with_answers.update(s.response_id for s in db.session.scalars(
             select(Submission).where(Submission.response_id.in_(responses))) if s.answers)
         found.extend(_entry("answers", agreement, rid, None, f"response {rid}") for rid in sorted(with_answers))
+    found.extend(_expired_company_answers(today))
     return found
 
 
-def _entry(kind: str, agreement: Agreement, record_id: int, key: str | None, description: str) -> Expired:
+def _expired_company_sets(kind: str, today: date) -> list[tuple[CompanyAnswerSet, Agreement]]:
+    """Company answers every response of which is on an agreement whose ``kind`` period is
+    over, each with the agreement that ended last. Answers no response uses are kept."""
+    years = retention_years(kind)
+    if years is None:
+        return []
+    cutoff = _years_before(today, years)
+    used_by = (
+        select(
+            CompanyAnswerSet.id.label("set_id"),
+            func.count(Response.id).label("responses"),
+            func.count(Agreement.end_date).label("ended"),
+            func.max(Agreement.end_date).label("last_end"),
+        )
+        .join(FollowUpRound, and_(FollowUpRound.year == CompanyAnswerSet.year,
+                                  FollowUpRound.questionnaire_version_id == CompanyAnswerSet.questionnaire_version_id))
+        .join(Response, and_(Response.round_id == FollowUpRound.id,
+                             Response.supplier_id == CompanyAnswerSet.supplier_id))
+        .join(Agreement, Agreement.id == Response.agreement_id)
+        .group_by(CompanyAnswerSet.id)
+        .subquery()
+    )
+    expired = {row.set_id: row.last_end for row in db.session.execute(
+        select(used_by).where(used_by.c.responses == used_by.c.ended, used_by.c.last_end < cutoff))}
+    found = []
+    for company in db.session.scalars(select(CompanyAnswerSet).where(CompanyAnswerSet.id.in_(expired))
+                                      .order_by(CompanyAnswerSet.id)):
+        last = min((r.agreement for r in company.responses if r.agreement.end_date == expired[company.id]),
+                   key=lambda a: a.id)
+        found.append((company, last))
+    return found
+
+
+def _expired_company_answers(today: date) -> list[Expired]:
+    found: list[Expired] = []
+    for company, agreement in _expired_company_sets("evidence", today):
+        found.extend(_entry("evidence", agreement, f.id, f.stored_name, f.original_name)
+                     for f in sorted(company.files, key=lambda f: f.id))
+    for company, agreement in _expired_company_sets("answers", today):
+        if db.session.scalar(select(exists().where(Answer.company_set_id == company.id))):
+            found.append(_entry("answers", agreement, company.id, None,
+                                f"company answers {company.id} ({company.year})", company_set_id=company.id))
+    return found
+
+
+def _entry(kind: str, agreement: Agreement, record_id: int, key: str | None, description: str, *,
+           company_set_id: int | None = None) -> Expired:
     assert agreement.end_date is not None  # noqa: S101 - selected on it
-    return Expired(kind, agreement.id, agreement.reference, agreement.end_date, record_id, key, description)
+    return Expired(kind, agreement.id, agreement.reference, agreement.end_date, record_id, key, description,
+                   company_set_id)
 
 
 def _unused(key: str) -> bool:
@@ -152,8 +205,10 @@ def apply_retention(today: date, *, dry_run: bool = False) -> list[Expired]:
             keys.append(submission.receipt_name)
         submission.receipt_name = None
         submission.receipt_sha256 = None
-    answer_responses = [e.record_id for e in found if e.kind == "answers"]
-    for answer in db.session.scalars(select(Answer).where(Answer.response_id.in_(answer_responses))):
+    answer_responses = [e.record_id for e in found if e.kind == "answers" and e.company_set_id is None]
+    answer_sets = [e.company_set_id for e in found if e.kind == "answers" and e.company_set_id is not None]
+    for answer in db.session.scalars(select(Answer).where(or_(Answer.response_id.in_(answer_responses),
+                                                              Answer.company_set_id.in_(answer_sets)))):
         db.session.delete(answer)
     for submission in db.session.scalars(select(Submission).where(Submission.response_id.in_(answer_responses))):
         submission.answers = {}

@@ -542,3 +542,59 @@ def test_the_start_page_counts_the_company_answers_in_the_progress(app, two, db)
         after = {row.response.id: row.answered for row in response_overview(two.supplier.id)}
     assert after[two.a.id] > before[two.a.id]
     assert after[two.b.id] == after[two.a.id]  # the same company answers count in both
+
+
+# Retention (portal/privacy/retention.py)
+
+
+def test_company_answers_go_when_the_last_agreement_using_them_has_expired(two, db, app):
+    from portal import storage
+    from portal.models import Answer
+    from portal.privacy import retention
+
+    company = _fill_company(two)
+    stored = store_upload(BytesIO(b"%PDF-1.4\n%%EOF\n"), "policy.pdf")
+    services.add_evidence(company, "B1", "file", stored, "Policy", actor=two.user)
+    two.b.agreement.end_date = date(2032, 6, 30)  # the other buyer's agreement ends later
+    db.session.commit()
+    app.config["RETENTION_EVIDENCE_YEARS"] = 2
+    app.config["RETENTION_ANSWERS_YEARS"] = 2
+
+    def company_rows() -> tuple[int, int]:
+        answers = db.session.scalars(select(Answer).where(Answer.company_set_id == company.id)).all()
+        files = db.session.scalars(select(EvidenceFile).where(EvidenceFile.company_set_id == company.id)).all()
+        return len(answers), len(files)
+
+    filled = company_rows()
+    assert filled[0] and filled[1] == 1
+
+    # A's period is over, B's is not: the company answers still serve B's response.
+    assert not [e for e in retention.apply_retention(date(2034, 1, 1)) if e.agreement_reference == "B-1"]
+    db.session.commit()
+    assert company_rows() == filled
+    assert storage.exists(stored.stored_name)
+
+    # B's period is over too: the answers and the file go, named with B's agreement.
+    found = retention.apply_retention(date(2034, 7, 1))
+    db.session.commit()
+
+    mine = [e for e in found if e.agreement_reference == "B-1"]
+    assert {(e.kind, e.company_set_id) for e in mine} == {("evidence", None), ("answers", company.id)}
+    assert [e.key for e in mine if e.kind == "evidence"] == [stored.stored_name]
+    assert company_rows() == (0, 0)
+    assert not storage.exists(stored.stored_name)
+    # Nothing is left to delete the next night.
+    assert not [e for e in retention.apply_retention(date(2034, 7, 2)) if e.agreement_reference == "B-1"]
+
+
+def test_company_answers_are_kept_while_an_agreement_using_them_has_no_end(two, db, app):
+    from portal.privacy import retention
+
+    _fill_company(two)
+    two.b.agreement.end_date = None
+    db.session.commit()
+    app.config["RETENTION_ANSWERS_YEARS"] = 0
+
+    found = retention.apply_retention(date(2100, 1, 1), dry_run=True)
+
+    assert [e for e in found if e.company_set_id is not None] == []
