@@ -105,9 +105,26 @@ def _in_questionnaire_order(response: Response, question_ids: Iterable[str]) -> 
 
 
 def response_submitted(response: Response, submission: Submission) -> int:
-    """Tell the reviewer that a response (or its answer to a clarification) awaits review."""
+    """Tell the reviewer that a response (or its answer to a clarification) awaits review;
+    a resubmission's mail carries the supplier's reply on each reopened question."""
     link = notifications.external_url("review.review_response", response_id=response.id)
     event = f"response:{response.id}:submission:{submission.number}:to_review"
-    return _send("response_to_review", event, review_recipients(response.agreement),
-                 submission=submission,
-                 link=link, resubmitted=response.status == "resubmitted", **_common(response))
+    resubmitted = response.status == "resubmitted"
+    replies = _replies_answering(submission) if resubmitted else {}
+    sent = 0
+    for user in review_recipients(response.agreement):
+        lines = _question_lines(response, replies, replies, user.locale)
+        sent += _send("response_to_review", event, [user], submission=submission, replies=lines,
+                      link=link, resubmitted=resubmitted, **_common(response))
+    return sent
+
+
+def _replies_answering(submission: Submission) -> dict[str, str]:
+    """The supplier's replies on the clarification round the submission answers, by question."""
+    clarification = db.session.scalar(
+        select(Clarification).where(Clarification.answered_submission_id == submission.id))
+    if clarification is None:
+        return {}
+    order = {qid: i for i, qid in enumerate(clarification.questions)}
+    replies = sorted((r for r in clarification.replies if r.text), key=lambda r: order.get(r.question_id, len(order)))
+    return {r.question_id: r.text for r in replies}

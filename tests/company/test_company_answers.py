@@ -566,7 +566,8 @@ def test_company_answers_go_when_the_last_agreement_using_them_has_expired(two, 
         return len(answers), len(files)
 
     filled = company_rows()
-    assert filled[0] and filled[1] == 1
+    assert filled[0]
+    assert filled[1] == 1
 
     # A's period is over, B's is not: the company answers still serve B's response.
     assert not [e for e in retention.apply_retention(date(2034, 1, 1)) if e.agreement_reference == "B-1"]

@@ -173,6 +173,43 @@ def test_the_resubmission_freezes_the_reply_and_the_reviewer_reads_it(app, db, m
     assert "Rutinen ble vedtatt i mars." in text(client.get(f"/responses/{response.id}"))
 
 
+def test_the_reviewer_is_mailed_the_replies_with_the_resubmission(app, db, make, returned, resubmit, sent_mail):
+    from portal.review import notify
+
+    response, user, client = returned
+    _save_b(client, response, "Rutinen ble vedtatt i mars.")
+    post(client, f"/responses/{response.id}/sections/C", {
+        "present-C1": "1", "reply-C1": "Se <vedlagt> risikovurdering.", "action": "save"})
+    manager = make.user(role="reviewer", locale="en")
+    _reload(db, response).agreement.contract_manager = manager
+    db.session.commit()
+
+    submission = resubmit(_reload(db, response), user, {})
+    assert notify.response_submitted(_reload(db, response), submission) == 1
+    db.session.commit()
+
+    mail = sent_mail[-1]
+    assert mail.to == manager.email
+    heading = "The supplier's replies to your questions:"  # the reviewer reads English
+    assert heading in mail.text
+    assert heading in mail.html
+    # In the order the reviewer reopened them, each after its question.
+    assert mail.text.index("B4 ") < mail.text.index("Rutinen ble vedtatt i mars.") < mail.text.index("C1 ")
+    assert mail.text.index("C1 ") < mail.text.index("Se <vedlagt> risikovurdering.")
+    assert "Se &lt;vedlagt&gt; risikovurdering." in mail.html
+
+
+def test_a_first_submission_mails_no_replies(db, make, submitted, sent_mail):
+    from portal.review import notify
+
+    make.user(role="reviewer", locale="en")
+    response = submitted()
+    notify.response_submitted(response, response.latest_submission)
+    db.session.commit()
+
+    assert "The supplier's replies to your questions:" not in sent_mail[-1].text
+
+
 def test_another_supplier_and_another_buyer_cannot_read_or_write_replies(app, db, make, returned, resubmit):
     response, user, client = returned
     _save_b(client, response, "Hemmelig svar.")
