@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from flask import Flask, request, url_for
 from flask_babel import format_decimal, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.i18n import format_date
+from portal.i18n import gettext as _
 
 
 def _date(value: date | datetime | str | None, fmt: str = "medium") -> str:
@@ -90,11 +90,14 @@ def response_status_label(status: str) -> str:
 
 
 def section_status_label(status: str) -> str:
-    return {
-        "not_started": _("Not started"),
-        "in_progress": _("Not complete"),
-        "complete": _("Complete"),
-    }.get(status, status)
+    # One translation per call, not three: the section page labels every section.
+    if status == "not_started":
+        return _("Not started")
+    if status == "in_progress":
+        return _("Not complete")
+    if status == "complete":
+        return _("Complete")
+    return status
 
 
 def role_label(role: str) -> str:

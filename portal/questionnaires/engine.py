@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 
+from portal.i18n import gettext as _
 from portal.questionnaires.definition import Definition, Part, Question, Section, parse_definition
 from portal.questionnaires.types import (
     Checked,

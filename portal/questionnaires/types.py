@@ -29,12 +29,12 @@ from urllib.parse import urlsplit
 from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_decimal, lazy_pgettext, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_decimal, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from portal.i18n import current_locale, format_locale
+from portal.i18n import current_locale, format_locale, ngettext
+from portal.i18n import gettext as _
 from portal.inputs import clean
 from portal.questionnaires.definition import BUILTIN_OPTIONS, TYPE_RULES, Option, Part, TypeRules
 
