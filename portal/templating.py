@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
+from jinja2 import Environment
 
 from portal.i18n import format_date
 from portal.i18n import gettext as _
@@ -106,9 +108,32 @@ def role_label(role: str) -> str:
     )
 
 
+class PartTemplates:
+    """The macros of each part type's template, by name: ``part_templates[p.template].input(p)``.
+
+    What ``{% import name as t %}`` gives (the template's module, without context), kept here:
+    an import inside a macro compares the caller's globals with the template's and asks the
+    loader again on every call, and a section page renders dozens of parts. With templates
+    reloaded on change (debug), the loader is asked every time.
+    """
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.modules: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if self.env.auto_reload:
+            return self.env.get_template(name).module
+        module = self.modules.get(name)
+        if module is None:
+            module = self.modules[name] = self.env.get_template(name).module
+        return module
+
+
 def init_app(app: Flask) -> None:
     from portal.codes import DFO_CATEGORIES, PROCUREMENT_KINDS, QUESTIONNAIRE_VARIANTS, THEMES
     from portal.countries import country_name
+    from portal.questionnaires.types import key_for
 
     app.jinja_env.globals.update(
         get_locale=lambda: str(get_locale() or "nb"),
@@ -122,6 +147,8 @@ def init_app(app: Flask) -> None:
         response_status_label=response_status_label,
         section_status_label=section_status_label,
         today=date.today,
+        key_for=key_for,
+        part_templates=PartTemplates(app.jinja_env),
     )
     app.jinja_env.filters.update(
         date=_date, number=_number, yes_no=_yes_no, theme_label=THEMES.label,
