@@ -15,6 +15,9 @@ from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,6 +81,28 @@ def pgettext(context: str, string: str, **variables: Any) -> str:
 def npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
     return translations().unpgettext(context, singular, plural, num) % variables
+
+
+# ``_``, ``gettext`` and ``ngettext`` in templates: what Jinja's newstyle gettext does
+# (jinja2.ext._make_new_gettext: always a format string, Markup when autoescaping), on
+# translations() directly. Jinja's ``_`` looks ``gettext`` up in the context and each layer
+# calls the next through Context.call: three calls for every string on the page.
+
+@pass_context
+def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - our catalog's text, trusted as Jinja's gettext trusts it
+    return text % variables
+
+
+@pass_context
+def template_ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - our catalog's text, trusted as Jinja's gettext trusts it
+    return text % variables
 
 
 def current_locale() -> str:
@@ -157,5 +182,6 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     if not event.contains(db.session, "before_commit", _settle_locale):
         event.listen(db.session, "before_commit", _settle_locale)

@@ -49,13 +49,14 @@ def _url_with_locale(locale: str) -> str:
 
 def navigation() -> list[tuple[str, str]]:
     """(endpoint, label) pairs for the signed-in user's role."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: each proxy access finds the user again
+    if not user.is_authenticated:
         return []
     items: list[tuple[str, str]] = []
-    if current_user.is_supplier:
+    if user.is_supplier:
         items.append(("supplier.home", _("Our company")))
         items.append(("deviations.list_deviations", _("Deviations")))
-    if current_user.is_staff:
+    if user.is_staff:
         items.append(("review.inbox", _("Review")))
         items.append(("deviations.list_deviations", _("Deviations")))
         items.append(("review.list_activities", _("Follow-up activities")))
@@ -64,9 +65,9 @@ def navigation() -> list[tuple[str, str]]:
         items.append(("admin.list_suppliers", _("Suppliers")))
         items.append(("admin.list_agreements", _("Agreements")))
         items.append(("rounds.list_versions", _("Questionnaires")))
-    if current_user.is_platform_admin:
+    if user.is_platform_admin:
         items.append(("platform.list_buyers", _("Buyers")))
-    if current_user.is_admin:
+    if user.is_admin:
         items.append(("admin.edit_organisation", _("Our organisation")))
         items.append(("admin.list_users", _("Users")))
         items.append(("admin.list_risks", _("Priority risks")))
@@ -133,6 +134,7 @@ class PartTemplates:
 def init_app(app: Flask) -> None:
     from portal.codes import DFO_CATEGORIES, PROCUREMENT_KINDS, QUESTIONNAIRE_VARIANTS, THEMES
     from portal.countries import country_name
+    from portal.questionnaires.engine import complete_count
     from portal.questionnaires.types import key_for
 
     app.jinja_env.globals.update(
@@ -148,6 +150,7 @@ def init_app(app: Flask) -> None:
         section_status_label=section_status_label,
         today=date.today,
         key_for=key_for,
+        complete_count=complete_count,
         part_templates=PartTemplates(app.jinja_env),
     )
     app.jinja_env.filters.update(
