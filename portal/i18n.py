@@ -7,12 +7,15 @@ Accept-Language, else Bokmål. Browsers send no/nn/nb for Norwegian: all mean nb
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel.support import NullTranslations
-from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -39,26 +42,53 @@ def select_locale() -> str:
     return "en" if best == "en" else "nb"
 
 
-def translations() -> NullTranslations:
-    """The translations of the current locale, as Flask-Babel chose them.
+@dataclass
+class _Chosen:
+    """What Flask-Babel chose for this app context: the locale, its name and translations."""
 
-    Flask-Babel's ``gettext`` finds its domain, the locale and its translations through
-    ``flask.g`` again for every string (about 40 Python calls); a section page translates
-    some 50. Here they are asked of Flask-Babel once and kept in its own per-context state,
-    next to the Locale object they belong to: ``force_locale`` and ``refresh`` replace or
-    remove that object, so a switched locale is asked for again.
+    locale: Locale | None
+    name: str
+    translations: NullTranslations
+    # Templates' translated strings without placeholders, as Markup (see template_gettext).
+    markup: dict[str, Markup] = field(default_factory=dict)
+
+
+def _babel_state() -> Any:
+    """Flask-Babel's state in ``flask.g`` (None outside an app context or before it is made).
+
+    Read from Flask's context variable: through the ``g`` proxy it costs ten Python calls,
+    and it is read for every string translated.
     """
-    state = g.get("_flask_babel") if has_app_context() else None
+    app_context = _cv_app.get(None)
+    return None if app_context is None else getattr(app_context.g, "_flask_babel", None)
+
+
+def _chosen() -> _Chosen:
+    """Flask-Babel's choice of locale and translations, asked for once per app context.
+
+    Flask-Babel's ``gettext`` and ``get_locale`` find the domain, the locale and the
+    translations through ``flask.g`` again for every string (about 40 Python calls); a
+    section page translates some 50. Here they are asked of Flask-Babel once and kept in its
+    own per-context state, next to the Locale object they belong to: ``force_locale`` and
+    ``refresh`` replace or remove that object, so a switched locale is asked for again.
+    """
+    state = _babel_state()
     if state is not None:
-        kept = getattr(state, "portal_translations", None)
-        if kept is not None and kept[0] is getattr(state, "babel_locale", None):
-            return kept[1]
+        kept = getattr(state, "portal_chosen", None)
+        if kept is not None and kept.locale is getattr(state, "babel_locale", None):
+            return kept
     found = get_translations()
-    state = g.get("_flask_babel") if has_app_context() else None
-    locale = getattr(state, "babel_locale", None)
-    if state is not None and locale is not None:
-        state.portal_translations = (locale, found)
-    return found
+    locale = get_locale()
+    chosen = _Chosen(locale, str(locale or "nb"), found)
+    state = _babel_state()
+    if state is not None and locale is not None and locale is getattr(state, "babel_locale", None):
+        state.portal_chosen = chosen
+    return chosen
+
+
+def translations() -> NullTranslations:
+    """The translations of the current locale, as Flask-Babel chose them."""
+    return _chosen().translations
 
 
 # Flask-Babel's gettext functions (same arguments, same results) on ``translations()``.
@@ -90,10 +120,16 @@ def npgettext(context: str, singular: str, plural: str, num: int, **variables: A
 
 @pass_context
 def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
-    text = translations().ugettext(string)
+    chosen = _chosen()
     if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 - our catalog's text, trusted as Jinja's gettext trusts it
-    return text % variables
+        if not variables:  # the same Markup every time: made once per locale and app context
+            text = chosen.markup.get(string)
+            if text is None:
+                text = chosen.markup[string] = Markup(chosen.translations.ugettext(string)) % variables  # noqa: S704 - see below
+            return text
+        # Our catalog's text, trusted as Jinja's own gettext trusts it.
+        return Markup(chosen.translations.ugettext(string)) % variables  # noqa: S704
+    return chosen.translations.ugettext(string) % variables
 
 
 @pass_context
@@ -106,7 +142,7 @@ def template_ngettext(context: Context, singular: str, plural: str, num: int, /,
 
 
 def current_locale() -> str:
-    return str(get_locale() or "nb")
+    return _chosen().name
 
 
 #: The locale that formats dates and numbers for a language: English screens and e-mails

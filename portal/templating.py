@@ -9,11 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_login import current_user
 from jinja2 import Environment
 
-from portal.i18n import format_date
+from portal.i18n import current_locale, format_date
 from portal.i18n import gettext as _
 
 
@@ -162,7 +162,7 @@ def init_app(app: Flask) -> None:
     from portal.questionnaires.types import key_for
 
     app.jinja_env.globals.update(
-        get_locale=lambda: str(get_locale() or "nb"),
+        get_locale=current_locale,
         navigation=navigation,
         url_with_locale=_url_with_locale,
         role_label=role_label,
