@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_decimal
@@ -15,6 +15,9 @@ from jinja2 import Environment
 
 from portal.i18n import current_locale, format_date
 from portal.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from portal.questionnaires.engine import SectionState
 
 
 def _date(value: date | datetime | str | None, fmt: str = "medium") -> str:
@@ -155,6 +158,13 @@ def section_urls(response_id: int) -> Callable[[str], str]:
     return section_url
 
 
+def section_nav(states: Sequence[SectionState], section_url: Callable[[str], str],
+                locale: str) -> list[tuple[str, str, str, str]]:
+    """(id, title, link, status) of each section, for a section page's list of all parts."""
+    return [(s.section.id, s.section.title.get(locale), section_url(s.section.id), section_status_label(s.status))
+            for s in states]
+
+
 def init_app(app: Flask) -> None:
     from portal.codes import DFO_CATEGORIES, PROCUREMENT_KINDS, QUESTIONNAIRE_VARIANTS, THEMES
     from portal.countries import country_name
@@ -176,6 +186,7 @@ def init_app(app: Flask) -> None:
         key_for=key_for,
         complete_count=complete_count,
         section_urls=section_urls,
+        section_nav=section_nav,
         part_templates=PartTemplates(app.jinja_env),
     )
     app.jinja_env.filters.update(
