@@ -118,27 +118,30 @@ def npgettext(context: str, singular: str, plural: str, num: int, **variables: A
 # translations() directly. Jinja's ``_`` looks ``gettext`` up in the context and each layer
 # calls the next through Context.call: three calls for every string on the page.
 
+def _trusted(text: str) -> Markup:
+    """Our catalog's text, trusted in HTML as Jinja's own gettext trusts it."""
+    return Markup(text)  # noqa: S704
+
+
 @pass_context
 def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
     chosen = _chosen()
-    if context.eval_ctx.autoescape:
-        if not variables:  # the same Markup every time: made once per locale and app context
-            text = chosen.markup.get(string)
-            if text is None:
-                text = chosen.markup[string] = Markup(chosen.translations.ugettext(string)) % variables  # noqa: S704 - see below
-            return text
-        # Our catalog's text, trusted as Jinja's own gettext trusts it.
-        return Markup(chosen.translations.ugettext(string)) % variables  # noqa: S704
-    return chosen.translations.ugettext(string) % variables
+    if not context.eval_ctx.autoescape:
+        return chosen.translations.ugettext(string) % variables
+    if variables:
+        return _trusted(chosen.translations.ugettext(string)) % variables
+    # Without placeholders it is the same every time: made once per locale and app context.
+    text = chosen.markup.get(string)
+    if text is None:
+        text = chosen.markup[string] = _trusted(chosen.translations.ugettext(string)) % variables
+    return text
 
 
 @pass_context
 def template_ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
     variables.setdefault("num", num)
     text = translations().ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 - our catalog's text, trusted as Jinja's gettext trusts it
-    return text % variables
+    return (_trusted(text) if context.eval_ctx.autoescape else text) % variables
 
 
 def current_locale() -> str:
