@@ -7,13 +7,20 @@ Accept-Language, else Bokmål. Browsers send no/nn/nb for Norwegian: all mean nb
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from babel import Locale
 from babel import dates as babel_dates
+from babel.support import NullTranslations
 from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale, get_timezone
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,8 +42,110 @@ def select_locale() -> str:
     return "en" if best == "en" else "nb"
 
 
+@dataclass
+class _Chosen:
+    """What Flask-Babel chose for this app context: the locale, its name and translations."""
+
+    locale: Locale | None
+    name: str
+    translations: NullTranslations
+    # Templates' translated strings without placeholders, as Markup (see template_gettext).
+    markup: dict[str, Markup] = field(default_factory=dict)
+
+
+def _babel_state() -> Any:
+    """Flask-Babel's state in ``flask.g`` (None outside an app context or before it is made).
+
+    Read from Flask's context variable: through the ``g`` proxy it costs ten Python calls,
+    and it is read for every string translated.
+    """
+    app_context = _cv_app.get(None)
+    return None if app_context is None else getattr(app_context.g, "_flask_babel", None)
+
+
+def _chosen() -> _Chosen:
+    """Flask-Babel's choice of locale and translations, asked for once per app context.
+
+    Flask-Babel's ``gettext`` and ``get_locale`` find the domain, the locale and the
+    translations through ``flask.g`` again for every string (about 40 Python calls); a
+    section page translates some 50. Here they are asked of Flask-Babel once and kept in its
+    own per-context state, next to the Locale object they belong to: ``force_locale`` and
+    ``refresh`` replace or remove that object, so a switched locale is asked for again.
+    """
+    state = _babel_state()
+    if state is not None:
+        kept = getattr(state, "portal_chosen", None)
+        if kept is not None and kept.locale is getattr(state, "babel_locale", None):
+            return kept
+    found = get_translations()
+    locale = get_locale()
+    chosen = _Chosen(locale, str(locale or "nb"), found)
+    state = _babel_state()
+    if state is not None and locale is not None and locale is getattr(state, "babel_locale", None):
+        state.portal_chosen = chosen
+    return chosen
+
+
+def translations() -> NullTranslations:
+    """The translations of the current locale, as Flask-Babel chose them."""
+    return _chosen().translations
+
+
+# Flask-Babel's gettext functions (same arguments, same results) on ``translations()``.
+
+def gettext(string: str, **variables: Any) -> str:
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def pgettext(context: str, string: str, **variables: Any) -> str:
+    text = translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return translations().unpgettext(context, singular, plural, num) % variables
+
+
+# ``_``, ``gettext`` and ``ngettext`` in templates: what Jinja's newstyle gettext does
+# (jinja2.ext._make_new_gettext: always a format string, Markup when autoescaping), on
+# translations() directly. Jinja's ``_`` looks ``gettext`` up in the context and each layer
+# calls the next through Context.call: three calls for every string on the page.
+
+def _trusted(text: str) -> Markup:
+    """Our catalog's text, trusted in HTML as Jinja's own gettext trusts it."""
+    return Markup(text)  # noqa: S704
+
+
+@pass_context
+def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    chosen = _chosen()
+    if not context.eval_ctx.autoescape:
+        return chosen.translations.ugettext(string) % variables
+    if variables:
+        return _trusted(chosen.translations.ugettext(string)) % variables
+    # Without placeholders it is the same every time: made once per locale and app context.
+    text = chosen.markup.get(string)
+    if text is None:
+        text = chosen.markup[string] = _trusted(chosen.translations.ugettext(string)) % variables
+    return text
+
+
+@pass_context
+def template_ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (_trusted(text) if context.eval_ctx.autoescape else text) % variables
+
+
 def current_locale() -> str:
-    return str(get_locale() or "nb")
+    return _chosen().name
 
 
 #: The locale that formats dates and numbers for a language: English screens and e-mails
@@ -103,5 +212,15 @@ def _settle_locale(session: Any) -> None:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # In place of the callables Flask-Babel installs: the same ones on translations().
+    # (jinja2.ext.i18n, which Flask-Babel added, gives the environment this method.)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     if not event.contains(db.session, "before_commit", _settle_locale):
         event.listen(db.session, "before_commit", _settle_locale)

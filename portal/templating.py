@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_decimal, get_locale
-from flask_babel import gettext as _
+from flask_babel import format_decimal
 from flask_login import current_user
+from jinja2 import Environment
 
-from portal.i18n import format_date
+from portal.i18n import current_locale, format_date
+from portal.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from portal.questionnaires.engine import SectionState
 
 
 def _date(value: date | datetime | str | None, fmt: str = "medium") -> str:
@@ -47,13 +54,14 @@ def _url_with_locale(locale: str) -> str:
 
 def navigation() -> list[tuple[str, str]]:
     """(endpoint, label) pairs for the signed-in user's role."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: each proxy access finds the user again
+    if not user.is_authenticated:
         return []
     items: list[tuple[str, str]] = []
-    if current_user.is_supplier:
+    if user.is_supplier:
         items.append(("supplier.home", _("Our company")))
         items.append(("deviations.list_deviations", _("Deviations")))
-    if current_user.is_staff:
+    if user.is_staff:
         items.append(("review.inbox", _("Review")))
         items.append(("deviations.list_deviations", _("Deviations")))
         items.append(("review.list_activities", _("Follow-up activities")))
@@ -62,9 +70,9 @@ def navigation() -> list[tuple[str, str]]:
         items.append(("admin.list_suppliers", _("Suppliers")))
         items.append(("admin.list_agreements", _("Agreements")))
         items.append(("rounds.list_versions", _("Questionnaires")))
-    if current_user.is_platform_admin:
+    if user.is_platform_admin:
         items.append(("platform.list_buyers", _("Buyers")))
-    if current_user.is_admin:
+    if user.is_admin:
         items.append(("admin.edit_organisation", _("Our organisation")))
         items.append(("admin.list_users", _("Users")))
         items.append(("admin.list_risks", _("Priority risks")))
@@ -90,11 +98,14 @@ def response_status_label(status: str) -> str:
 
 
 def section_status_label(status: str) -> str:
-    return {
-        "not_started": _("Not started"),
-        "in_progress": _("Not complete"),
-        "complete": _("Complete"),
-    }.get(status, status)
+    # One translation per call, not three: the section page labels every section.
+    if status == "not_started":
+        return _("Not started")
+    if status == "in_progress":
+        return _("Not complete")
+    if status == "complete":
+        return _("Complete")
+    return status
 
 
 def role_label(role: str) -> str:
@@ -103,12 +114,65 @@ def role_label(role: str) -> str:
     )
 
 
+class PartTemplates:
+    """The macros of each part type's template, by name: ``part_templates[p.template].input(p)``.
+
+    What ``{% import name as t %}`` gives (the template's module, without context), kept here:
+    an import inside a macro compares the caller's globals with the template's and asks the
+    loader again on every call, and a section page renders dozens of parts. With templates
+    reloaded on change (debug), the loader is asked every time.
+    """
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.modules: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if self.env.auto_reload:
+            return self.env.get_template(name).module
+        module = self.modules.get(name)
+        if module is None:
+            module = self.modules[name] = self.env.get_template(name).module
+        return module
+
+
+# A section id written in a URL path as it is: these characters are never quoted.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
+_MARKER = "SECTION-ID"
+
+
+def section_urls(response_id: int) -> Callable[[str], str]:
+    """``url_for("responses.edit_section", response_id=…, section_id=…)`` for any section.
+
+    A section page links to every section of the response; each url_for costs some 60
+    Python calls, so the URL is built once and a plain section id is put in its place.
+    """
+    head, _marker, tail = url_for("responses.edit_section", response_id=response_id,
+                                  section_id=_MARKER).rpartition(_MARKER)
+
+    def section_url(section_id: str) -> str:
+        if _PLAIN_ID.fullmatch(section_id):
+            return f"{head}{section_id}{tail}"
+        return url_for("responses.edit_section", response_id=response_id, section_id=section_id)
+
+    return section_url
+
+
+def section_nav(states: Sequence[SectionState], section_url: Callable[[str], str],
+                locale: str) -> list[tuple[str, str, str, str]]:
+    """(id, title, link, status) of each section, for a section page's list of all parts."""
+    return [(s.section.id, s.section.title.get(locale), section_url(s.section.id), section_status_label(s.status))
+            for s in states]
+
+
 def init_app(app: Flask) -> None:
     from portal.codes import DFO_CATEGORIES, PROCUREMENT_KINDS, QUESTIONNAIRE_VARIANTS, THEMES
     from portal.countries import country_name
+    from portal.questionnaires.engine import complete_count
+    from portal.questionnaires.types import key_for
 
     app.jinja_env.globals.update(
-        get_locale=lambda: str(get_locale() or "nb"),
+        get_locale=current_locale,
         navigation=navigation,
         url_with_locale=_url_with_locale,
         role_label=role_label,
@@ -119,6 +183,11 @@ def init_app(app: Flask) -> None:
         response_status_label=response_status_label,
         section_status_label=section_status_label,
         today=date.today,
+        key_for=key_for,
+        complete_count=complete_count,
+        section_urls=section_urls,
+        section_nav=section_nav,
+        part_templates=PartTemplates(app.jinja_env),
     )
     app.jinja_env.filters.update(
         date=_date, number=_number, yes_no=_yes_no, theme_label=THEMES.label,

@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 
+from portal.i18n import gettext as _
 from portal.questionnaires.definition import Definition, Part, Question, Section, parse_definition
 from portal.questionnaires.types import (
     Checked,
@@ -152,10 +152,16 @@ class SectionState:
         return [q for q in self.shown if q.missing_parts or q.has_errors]
 
     @property
+    def with_errors(self) -> list[QuestionState]:
+        """Questions with invalid input, shown or not (a section page lists them all)."""
+        return [q for q in self.questions if q.has_errors]
+
+    @property
     def status(self) -> str:
-        if not any(q.answered for q in self.shown):
+        shown = self.shown
+        if not any(q.answered for q in shown):
             return "not_started"
-        return "complete" if not self.problems else "in_progress"
+        return "in_progress" if any(q.missing_parts or q.has_errors for q in shown) else "complete"
 
 
 def response_state(
@@ -169,6 +175,11 @@ def response_state(
         SectionState(section, [question_state(q, answers, ctx) for q in section.questions])
         for section in sections
     ]
+
+
+def complete_count(states: Sequence[SectionState]) -> int:
+    """How many of the sections are complete."""
+    return sum(1 for s in states if s.status == "complete")
 
 
 def progress(states: Sequence[SectionState]) -> tuple[int, int]:

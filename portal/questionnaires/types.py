@@ -23,18 +23,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_decimal, lazy_pgettext, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_decimal, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from portal.i18n import current_locale, format_locale
+from portal.i18n import current_locale, format_locale, ngettext
+from portal.i18n import gettext as _
 from portal.inputs import clean
 from portal.questionnaires.definition import BUILTIN_OPTIONS, TYPE_RULES, Option, Part, TypeRules
 
@@ -491,10 +492,15 @@ def local_number(number: Decimal, locale: str) -> str:
 
 def number_example(part: Part, locale: str) -> str:
     """An example answer in the user's locale, from Babel: what to write and how to group it."""
-    if part.percent:
-        example = Decimal(75) if part.integer else Decimal("12.5")
+    return _number_example(bool(part.percent), bool(part.integer), locale or current_locale())
+
+
+@lru_cache(maxsize=64)  # four examples a locale, asked for by every number field shown
+def _number_example(percent: bool, integer: bool, locale: str) -> str:
+    if percent:
+        example = Decimal(75) if integer else Decimal("12.5")
     else:
-        example = Decimal(1234) if part.integer else Decimal("1234.5")
+        example = Decimal(1234) if integer else Decimal("1234.5")
     return local_number(example, locale)
 
 

@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-
 from portal.i18n import collation_key
+from portal.i18n import gettext as _
 from portal.models import Submission
 from portal.questionnaires.definition import Definition, Part, Question
 from portal.questionnaires.engine import QuestionState, condition_text, show_answer
