@@ -399,8 +399,10 @@ def main() -> None:
         helper = build_helper(Path(tempfile.mkdtemp(prefix="aktsom-cost-helper-")))
         print(f"\nInstructions per request (callgrind, this process only, mean of {args.cg_requests} "
               "requests of each kind after a warm-up):")
-        # Instructions do not depend on the machine's load: the checkouts run side by side.
-        with ThreadPoolExecutor(max_workers=len(checkouts)) as pool:
+        # One checkout after the other: side by side, both save the same answer of the same
+        # response and one meets the other's newer revision (409). Instructions do not depend
+        # on the machine's load, so nothing is lost but wall time.
+        with ThreadPoolExecutor(max_workers=1) as pool:
             futures = {name: pool.submit(instructions, checkout, env, response_id, args.cg_requests, helper,
                                          staff)
                        for checkout, name in zip(checkouts, names, strict=True)}
