@@ -54,6 +54,12 @@ import _load_setup as setup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "aktsom_cost"
+#: The demo data's reviewer (portal/demo.py), who signs in for ``--staff``.
+STAFF_EMAIL = "fagansvarlig@kommune.example"
+STAFF_PASSWORD = "aktsom-demo-2025"
+#: Each request kind: its key in the child's output and its label.
+KINDS = {"page": "GET section page", "save": "POST save"}
+STAFF_KINDS = {"inbox": "GET /review (reviewer's inbox)", "report": "GET /reports?year={year}"}
 
 HELPER_C = r"""
 #include <valgrind/callgrind.h>
@@ -67,8 +73,9 @@ void cg_dump(const char *label) { CALLGRIND_DUMP_STATS_AT(label); }
 # Runs in a fresh process with the checkout's code first on the path. Prints one JSON object.
 CHILD = r"""
 import ctypes, json, os, re, sys, time
-checkout, env, email, password, response_id, mode, n, helper = sys.argv[1:9]
+checkout, env, email, password, response_id, mode, n, helper, staff = sys.argv[1:10]
 n = int(n)
+staff = json.loads(staff)  # {} or {"email", "password", "year"}: also the reviewer's two pages
 os.environ.update(json.loads(env))
 sys.path.insert(0, checkout)
 import portal
@@ -116,8 +123,34 @@ def save(body):
     if r.status_code != 302:
         raise SystemExit(f"POST {url}: HTTP {r.status_code}")
 
+STAFF_URLS = {}
+if staff:
+    staff_client = app.test_client()
+    page = staff_client.get("/login").get_data(as_text=True)
+    r = staff_client.post("/login", data={"email": staff["email"], "password": staff["password"],
+                                          "csrf_token": TOKEN.search(page).group(1)})
+    if r.status_code != 302:
+        raise SystemExit(f"staff sign-in failed: HTTP {r.status_code}")
+    STAFF_URLS = {"inbox": "/review", "report": f"/reports?year={staff['year']}"}
+
+def get_staff(kind):
+    r = staff_client.get(STAFF_URLS[kind])
+    r.get_data()
+    if r.status_code != 200:
+        raise SystemExit(f"GET {STAFF_URLS[kind]}: HTTP {r.status_code}")
+
 for _ in range(5):  # warm up: imports, template compilation, caches, connection pool
     save(get_page())
+    for kind in STAFF_URLS:
+        get_staff(kind)
+
+def one(kind):  # one request of a kind to measure; a save's page is read first, unmeasured
+    if kind == "page":
+        return get_page
+    if kind == "save":
+        body = get_page()
+        return lambda: save(body)
+    return lambda: get_staff(kind)
 
 def measure(kind, run):
     sql.update(n=0, s=0.0)
@@ -125,33 +158,32 @@ def measure(kind, run):
     run()
     return {"ms": (time.perf_counter() - t0) * 1000, "sql_ms": sql["s"] * 1000, "statements": sql["n"]}
 
-out = {"page": [], "save": []}
+KINDS = ["page", "save", *STAFF_URLS]
+out = {kind: [] for kind in KINDS}
 if mode == "time":
     for _ in range(n):
         holder = {}
         out["page"].append(measure("page", lambda: holder.setdefault("body", get_page())))
         out["save"].append(measure("save", lambda: save(holder["body"])))
+        for kind in STAFF_URLS:
+            out[kind].append(measure(kind, lambda: get_staff(kind)))
 elif mode == "pyinstrument":
     from pyinstrument import Profiler
-    for kind in ("page", "save"):
+    out = {}
+    for kind in KINDS:
         profiler = Profiler(interval=0.0005)
         for _ in range(n):
-            if kind == "page":
-                profiler.start(); get_page(); profiler.stop()
-            else:
-                body = get_page()
-                profiler.start(); save(body); profiler.stop()
+            run = one(kind)
+            profiler.start(); run(); profiler.stop()
         out[f"{kind} (pyinstrument, wall-clock samples)"] = profiler.output_text(unicode=True, short_mode=False)
 elif mode == "profile":
     import cProfile, io, pstats
-    for kind in ("page", "save"):
+    out = {}
+    for kind in KINDS:
         profiler = cProfile.Profile(time.thread_time)  # CPU time: waits for the database left out
         for _ in range(n):
-            if kind == "page":
-                profiler.enable(); get_page(); profiler.disable()
-            else:
-                body = get_page()
-                profiler.enable(); save(body); profiler.disable()
+            run = one(kind)
+            profiler.enable(); run(); profiler.disable()
         if os.environ.get("REQUEST_COST_PSTATS"):
             profiler.dump_stats(os.path.join(os.environ["REQUEST_COST_PSTATS"], f"{kind}.pstats"))
         for sort in ("tottime", "cumulative"):
@@ -164,14 +196,13 @@ else:  # callgrind: count instructions of the measured requests only
         raise SystemExit("callgrind mode outside valgrind")
     cg.cg_start_instrumentation()
     save(get_page())  # once more with instrumentation on (its translations are made anew)
-    for kind in ("page", "save"):
+    for kind in STAFF_URLS:
+        get_staff(kind)
+    for kind in KINDS:
         cg.cg_zero()
         for _ in range(n):
-            if kind == "page":
-                cg.cg_toggle_collect(); get_page(); cg.cg_toggle_collect()
-            else:
-                body = get_page()
-                cg.cg_toggle_collect(); save(body); cg.cg_toggle_collect()
+            run = one(kind)
+            cg.cg_toggle_collect(); run(); cg.cg_toggle_collect()
         cg.cg_dump(kind.encode())
     out = {}
 print("RESULT " + json.dumps(out))
@@ -198,6 +229,10 @@ def parse_args() -> argparse.Namespace:
                              "cProfile's top functions by CPU time, or pyinstrument's call tree "
                              "(pip install pyinstrument)")
     parser.add_argument("--no-time", action="store_true", help="skip the timing rounds")
+    parser.add_argument("--staff", action="store_true",
+                        help="also the reviewer's two pages of the load bench, GET /review (inbox) "
+                             f"and GET /reports?year=YEAR, signed in as the demo reviewer {STAFF_EMAIL}")
+    parser.add_argument("--report-year", type=int, default=2024, help="the report page's year (--staff)")
     return parser.parse_args()
 
 
@@ -261,9 +296,11 @@ def child_env(instance: Path) -> dict[str, str]:
 
 
 def run_child(checkout: Path, env: dict[str, str], response_id: int, mode: str, n: int,
-              helper: str = "", valgrind: list[str] | None = None) -> dict[str, Any]:
+              helper: str = "", valgrind: list[str] | None = None,
+              staff: dict[str, Any] | None = None) -> dict[str, Any]:
     cmd = [*(valgrind or []), sys.executable, "-c", CHILD, str(checkout), json.dumps(env),
-           setup.SUPPLIER_EMAIL.format(0), setup.PASSWORD, str(response_id), mode, str(n), helper]
+           setup.SUPPLIER_EMAIL.format(0), setup.PASSWORD, str(response_id), mode, str(n), helper,
+           json.dumps(staff or {})]
     # A fixed hash seed: the same dict and set layouts in every run (repeatable instructions).
     proc_env = {**os.environ, "PYTHONHASHSEED": "0"}
     proc_env.pop("PORTAL_ENV", None)
@@ -295,16 +332,17 @@ def callgrind_totals(folder: Path) -> dict[str, int]:
 
 
 def instructions(checkout: Path, env: dict[str, str], response_id: int, n: int,
-                 helper: str) -> dict[str, float]:
+                 helper: str, staff: dict[str, Any]) -> dict[str, float]:
     out_dir = Path(tempfile.mkdtemp(prefix="aktsom-cost-cg-"))
     valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no",
                 f"--callgrind-out-file={out_dir}/callgrind.out.%p", "--dump-line=no",
                 "--compress-strings=no", "--compress-pos=no"]
-    run_child(checkout, env, response_id, "callgrind", n, helper, valgrind)
+    run_child(checkout, env, response_id, "callgrind", n, helper, valgrind, staff)
     totals = callgrind_totals(out_dir)
-    if set(totals) != {"page", "save"}:
+    wanted = {"page", "save", *(STAFF_KINDS if staff else ())}
+    if set(totals) != wanted:
         raise SystemExit(f"{checkout}: callgrind dumps not found in {out_dir}: {totals}")
-    return {"page": totals["page"] / n, "save": totals["save"] / n}
+    return {kind: total / n for kind, total in totals.items()}
 
 
 def main() -> None:
@@ -323,24 +361,30 @@ def main() -> None:
     print("  " + machine())
     print(f"  database {setup.DB_NAME}; supplier {setup.SUPPLIER_EMAIL.format(0)}, "
           f"GET and POST /responses/{response_id}/sections/B (save of B4, answered 302)")
+    staff: dict[str, Any] = {}
+    kinds = dict(KINDS)
+    if args.staff:
+        staff = {"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "year": args.report_year}
+        kinds |= {k: v.format(year=args.report_year) for k, v in STAFF_KINDS.items()}
+        print(f"  reviewer {STAFF_EMAIL}: GET /review and GET /reports?year={args.report_year}")
 
     if args.profile:
         mode = "profile" if args.profile == "cprofile" else "pyinstrument"
-        prof = run_child(checkouts[0], env, response_id, mode, args.requests)
+        prof = run_child(checkouts[0], env, response_id, mode, args.requests, staff=staff)
         for key, text in prof.items():
             print(f"\n--- {checkouts[0]}: {key} ({args.requests} requests) ---")
             print(text)
 
     if not args.no_time:
-        rows: dict[str, dict[str, list[dict[str, float]]]] = {n: {"page": [], "save": []} for n in names}
+        rows: dict[str, dict[str, list[dict[str, float]]]] = {n: {k: [] for k in kinds} for n in names}
         for _ in range(args.rounds):
             for checkout, name in zip(checkouts, names, strict=True):
-                got = run_child(checkout, env, response_id, "time", args.requests)
-                rows[name]["page"] += got["page"]
-                rows[name]["save"] += got["save"]
+                got = run_child(checkout, env, response_id, "time", args.requests, staff=staff)
+                for kind in kinds:
+                    rows[name][kind] += got[kind]
         print(f"\nIn-process time per request ({args.rounds} turns × {args.requests} requests of "
               "each kind per checkout, each turn a fresh process after a warm-up; medians):")
-        for kind, label in (("page", "GET section page"), ("save", "POST save")):
+        for kind, label in kinds.items():
             print(f"  {label}")
             for name in names:
                 r = rows[name][kind]
@@ -355,13 +399,16 @@ def main() -> None:
         helper = build_helper(Path(tempfile.mkdtemp(prefix="aktsom-cost-helper-")))
         print(f"\nInstructions per request (callgrind, this process only, mean of {args.cg_requests} "
               "requests of each kind after a warm-up):")
-        # Instructions do not depend on the machine's load: the checkouts run side by side.
-        with ThreadPoolExecutor(max_workers=len(checkouts)) as pool:
-            futures = {name: pool.submit(instructions, checkout, env, response_id, args.cg_requests, helper)
+        # One checkout after the other: side by side, both save the same answer of the same
+        # response and one meets the other's newer revision (409). Instructions do not depend
+        # on the machine's load, so nothing is lost but wall time.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            futures = {name: pool.submit(instructions, checkout, env, response_id, args.cg_requests, helper,
+                                         staff)
                        for checkout, name in zip(checkouts, names, strict=True)}
             counted = {name: future.result() for name, future in futures.items()}
         base = counted[names[0]]
-        for kind, label in (("page", "GET section page"), ("save", "POST save")):
+        for kind, label in kinds.items():
             print(f"  {label}")
             for name in names:
                 v = counted[name][kind]

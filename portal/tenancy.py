@@ -29,16 +29,25 @@ them takes the buyer explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, has_app_context, request
 from flask_login import current_user
-from sqlalchemy import and_, event, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import Column, Table, and_, event, or_, select
+from sqlalchemy.orm import (
+    Load,
+    Mapper,
+    ORMExecuteState,
+    RelationshipProperty,
+    Session,
+    with_loader_criteria,
+)
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import AliasedInsp
+from sqlalchemy.sql import visitors
 from werkzeug.exceptions import Forbidden
 
 from portal.extensions import db
@@ -368,14 +377,197 @@ def _joint_criteria(buyer_id: int) -> tuple[Any, ...]:
     )
 
 
+# Only the criteria a statement can use. A ``with_loader_criteria`` option takes effect only
+# where the ORM compiles an entity of its mapper (``("additional_entity_criteria", mapper)``
+# in SQLAlchemy's compile state): in the statement, in its subqueries, in a joined eager load,
+# or inside another option's criteria (Response's criteria select from Agreement, so Agreement's
+# criteria apply there too). The options of mappers that appear nowhere change neither the SQL
+# nor the rows; they only cost Python on every statement (some 40 bound parameters extracted
+# from the shared subqueries, cache-key generation, and matching those parameters to the cached
+# compiled form). So each statement gets the options of the mappers it names (its columns,
+# tables, relationships and the paths of its loader options such as ``joinedload``), closed
+# over what their criteria and any default eager loads name, in the full set's order. A
+# statement with any other option (a lazy load carries its parent's criteria) or a wildcard
+# loader path keeps the full set. ``CHECK_SUBSETS`` proves it statement by statement.
+
+
+@cache
+def _mappers_of_table() -> dict[Any, tuple[Mapper[Any], ...]]:
+    """The mappers that read each table (to name the entity behind a bare column or table)."""
+    out: dict[Any, list[Mapper[Any]]] = {}
+    for mapper in Base.registry.mappers:
+        for table in mapper.tables:
+            out.setdefault(table, []).append(mapper)
+    return {table: tuple(mappers) for table, mappers in out.items()}
+
+
+def _named_mappers(element: Any) -> set[Mapper[Any]]:
+    """Every mapper an SQL construct refers to: by an ORM annotation, by a relationship (its
+    target), or by one of its tables or columns. A superset of the entities the ORM compiles."""
+    by_table = _mappers_of_table()
+    found: set[Mapper[Any]] = set()
+    for el in visitors.iterate(element):
+        annotations = el._annotations
+        if annotations:
+            if (mapper := annotations.get("parentmapper")) is not None:
+                found.add(mapper)
+            if (owner := annotations.get("proxy_owner")) is not None:
+                prop = owner.mapper.attrs.get(annotations.get("proxy_key", ""))
+                if isinstance(prop, RelationshipProperty):
+                    found.add(prop.mapper)
+        if isinstance(el, Table):
+            found.update(by_table.get(el, ()))
+        elif isinstance(el, Column):
+            found.update(by_table.get(el.table, ()))
+    return {m for mapper in found for m in mapper.self_and_descendants}
+
+
+#: The mappers each shape of statement names, by its SQLAlchemy cache key (two statements with
+#: equal keys compile to the same SQL: SQLAlchemy's own compiled cache relies on it). The key
+#: costs a fraction of a walk of the statement; the walk runs once per shape and process.
+_NAMED: dict[Any, frozenset[Mapper[Any]]] = {}
+_NAMED_MAX = 4096
+
+
+def _loaded_mappers(options: Iterable[Any]) -> set[Mapper[Any]] | None:
+    """Every mapper on the paths of loader options (``joinedload``, ``contains_eager``,
+    ``selectinload``, ``load_only`` …); None for any other option or a wildcard path."""
+    found: set[Mapper[Any]] = set()
+    for option in options:
+        if type(option) is not Load:  # e.g. a wildcard ``lazyload("*")``, criteria
+            return None
+        for element in option.context:
+            for entry in element.path.path:
+                if isinstance(entry, Mapper):
+                    found.add(entry)
+                elif isinstance(entry, AliasedInsp):
+                    found.add(entry.mapper)
+                elif isinstance(entry, RelationshipProperty):
+                    found.update((entry.parent, entry.mapper))
+                elif isinstance(entry, str):  # "*": every relationship
+                    return None
+    return found
+
+
+def _statement_mappers(statement: Any) -> frozenset[Mapper[Any]] | None:
+    """What a statement names, with its loader options; None: it needs every criterion."""
+    key = statement._generate_cache_key()
+    if key is None:  # a statement SQLAlchemy does not cache: walked every time
+        return _walk(statement)
+    found = _NAMED.get(key.key)
+    if found is None:
+        found = _walk(statement)
+        if found is None:
+            return None
+        if len(_NAMED) >= _NAMED_MAX:
+            _NAMED.clear()
+        _NAMED[key.key] = found
+    return found
+
+
+def _walk(statement: Any) -> frozenset[Mapper[Any]] | None:
+    loaded = _loaded_mappers(statement._with_options)
+    if loaded is None:
+        return None
+    named = _named_mappers(statement) | {m for mapper in loaded for m in mapper.self_and_descendants}
+    return frozenset(named)
+
+
+def _eager_targets(mapper: Mapper[Any]) -> set[Mapper[Any]]:
+    """Mappers a load of ``mapper`` may join in the same statement by default (none today)."""
+    return {rel.mapper for rel in mapper.relationships if rel.lazy not in _LAZY_ALONE}
+
+
+#: Relationship loading that never joins the target into the parent's statement (a lazy load
+#: is its own statement, which this listener scopes on its own).
+_LAZY_ALONE = frozenset({"select", "raise", "raise_on_sql", "noload", "dynamic", "write_only",
+                         "selectin"})
+
+
+class _Scope:
+    """A buyer's criteria options, and for any set of mappers the options it needs."""
+
+    def __init__(self, options: tuple[Any, ...]) -> None:
+        self.options = options
+        self._mappers = tuple(frozenset(opt._all_mappers()) for opt in options)
+        needs: dict[Mapper[Any], set[Mapper[Any]]] = {}
+        for opt, mappers in zip(options, self._mappers, strict=True):
+            named = _named_mappers(opt._resolve_where_criteria(opt.entity))
+            for mapper in mappers:
+                needs.setdefault(mapper, set()).update(named)
+        self._needs = needs
+        #: The options for each set of mappers named by a statement.
+        self._subsets: dict[frozenset[Mapper[Any]], tuple[Any, ...]] = {}
+
+    def _closure(self, mappers: Iterable[Mapper[Any]]) -> frozenset[Mapper[Any]]:
+        todo = list(mappers)
+        seen: set[Mapper[Any]] = set()
+        while todo:
+            mapper = todo.pop()
+            if mapper in seen:
+                continue
+            seen.add(mapper)
+            todo.extend(self._needs.get(mapper, ()))
+            todo.extend(_eager_targets(mapper))
+        return frozenset(seen)
+
+    def for_statement(self, statement: Any) -> tuple[Any, ...]:
+        named = _statement_mappers(statement)
+        if named is None:
+            return self.options
+        subset = self._subsets.get(named)
+        if subset is None:
+            wanted = self._closure(named)
+            subset = tuple(opt for opt, mappers in zip(self.options, self._mappers, strict=True)
+                           if mappers & wanted)
+            if len(self._subsets) < _SUBSETS_PER_BUYER:
+                self._subsets[named] = subset
+        return subset
+
+
+#: Distinct sets of mappers a buyer's statements name (a few dozen in practice); past this the
+#: subset is computed for each statement, and nothing grows without bound.
+_SUBSETS_PER_BUYER = 256
+
+
+@lru_cache(maxsize=_CRITERIA_CACHE)
+def _scope(buyer_id: int, joint: bool) -> _Scope:
+    return _Scope(_joint_criteria(buyer_id) if joint else _criteria(buyer_id))
+
+
 def _add_buyer_criteria(state: ORMExecuteState) -> None:
     buyer_id = scoped_buyer(state.session)
     if buyer_id is None or state.execution_options.get(ALL_BUYERS):
         return
     if state.is_select and state.session.info.get(JOINT_READS):
-        state.statement = state.statement.options(*_joint_criteria(buyer_id))
+        scope = _scope(buyer_id, True)
     elif state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(*_criteria(buyer_id))
+        scope = _scope(buyer_id, False)
+    else:
+        return
+    options = scope.for_statement(state.statement)
+    if options is not scope.options and has_app_context() and current_app.config.get(CHECK_SUBSETS):
+        _check_subset(state, options, scope.options)
+    state.statement = state.statement.options(*options)
+
+
+#: Config key (env ``PORTAL_TENANCY_CHECK_SUBSETS=true``; tests/test_tenancy_subsets.py): compile
+#: every statement given a subset of the criteria with the full set too, and fail when the SQL
+#: or its parameters differ. The proof, statement by statement, that the subset is exact.
+CHECK_SUBSETS = "TENANCY_CHECK_SUBSETS"
+
+
+class CriteriaSubsetError(AssertionError):
+    """A statement's subset of the buyer's criteria compiles differently from the full set."""
+
+
+def _check_subset(state: ORMExecuteState, subset: tuple[Any, ...], full: tuple[Any, ...]) -> None:
+    dialect = state.session.get_bind().dialect
+    statement: Any = state.statement
+    mine = statement.options(*subset).compile(dialect=dialect)
+    every = statement.options(*full).compile(dialect=dialect)
+    if str(mine) != str(every) or mine.params != every.params:
+        raise CriteriaSubsetError(f"criteria subset differs from the full set:\n{every}\n---\n{mine}")
 
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -115,7 +115,10 @@ def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 def _render_page(year: int, years: tuple[int, ...], today: date,
-                 form: EditReportTextForm | None = None) -> str:
+                 form: EditReportTextForm | None = None, *,
+                 published: PublishedReport | None | bool = True) -> str:
+    """The live report page; ``published``: the year's latest version when the caller has
+    read it (True: read it here)."""
     view = inputs.arg("view")
     view = view if view in VIEWS else "rows"
     as_of = _basis(year, today, strict=False)
@@ -151,7 +154,7 @@ def _render_page(year: int, years: tuple[int, ...], today: date,
         table_titles=[(key, str(TABLE_TITLES[key])) for key in TABLE_KEYS],
         response_statuses=queries.RESPONSE_STATUS_ORDER,
         page_limit=PAGE_LIMIT,
-        published=publishing.latest(year),
+        published=publishing.latest(year) if published is True else published,
         public_texts=[(guard.warning_message(w), guard.warning_link(w, year))
                       for w in guard.year_warnings(
                           year, saved_4a1=report.saved_4a1.text if report.saved_4a1 else "")],
@@ -191,9 +194,10 @@ def year_report() -> str:
     year = _year_from_query(years)
     if year is None:
         return render_template("reports/no_data.html")
-    if not inputs.arg("live") and (published := publishing.latest(year)) is not None:
+    published = publishing.latest(year)
+    if not inputs.arg("live") and published is not None:
         return _render_published(published, years, today)
-    return _render_page(year, years, today)
+    return _render_page(year, years, today, published=published)
 
 
 @bp.get("/reports/<int:year>/warnings/<code>")

@@ -223,7 +223,9 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None,
     years = available_years(today) if years is None else years
     if as_of is not None:
         today = as_of
-    follow = follow_up(year, today, limit=want.limit, categories=want.categories, as_of=as_of)
+    leads = _leads()  # once for 4.A.2 and 2.A.2
+    follow = follow_up(year, today, limit=want.limit, categories=want.categories, as_of=as_of,
+                       leads=leads)
     found = deviations(year, row_limit=want.limit, with_groups=want.groups,
                        earlier_groups=want.earlier_groups, group_limit=want.group_limit,
                        as_of=as_of)
@@ -235,7 +237,7 @@ def year_report(year: int, today: date, years: tuple[int, ...] | None = None,
         agreements=agreement_counts(year),
         follow_up=follow,
         deviations=found,
-        requirements=requirements(year, limit=want.limit),
+        requirements=requirements(year, limit=want.limit, leads=leads),
         requirement_summary=requirement_summary(year) if want.summaries else (),
         risks=priority_risks(),
         traffic_lights=traffic_lights(year, today, as_of),

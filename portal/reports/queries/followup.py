@@ -172,8 +172,10 @@ def _supplier_count(agreement_id: ColumnElement[int]) -> ColumnElement[int]:
 
 
 def follow_up(year: int, today: date, *, limit: int | None = None,
-              categories: bool = True, as_of: date | None = None) -> FollowUp:
-    """4.A.2 for the year; ``categories`` adds the counts by DFØ category (PDF and JSON)."""
+              categories: bool = True, as_of: date | None = None,
+              leads: dict[int, str] | None = None) -> FollowUp:
+    """4.A.2 for the year; ``categories`` adds the counts by DFØ category (PDF and JSON).
+    ``leads``: the joint agreements' leads (``_leads``), when the caller has read them."""
     active = active_in(year)
     new = and_(active, Agreement.start_date >= first_day(year))
     older = and_(active, Agreement.start_date < first_day(year))
@@ -226,7 +228,7 @@ def follow_up(year: int, today: date, *, limit: int | None = None,
     )
     # Rows unpacked as tuples: named access costs a microsecond a field on thousands of rows.
     year_start = first_day(year)
-    leads = _leads()
+    leads = _leads() if leads is None else leads
     by_agreement = tuple(
         AgreementFollowUp(
             id_, name_nb, name_en, reference, kind, category, start, end, start >= year_start,

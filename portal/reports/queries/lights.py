@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -186,6 +187,25 @@ def traffic_lights(year: int, today: date, as_of: date | None = None) -> tuple[T
     supplier is no part of its light), and a gate question the supplier answered "No" in a
     submitted response is red until the reviewer has judged it.
     """
+    counts: dict[str | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LIGHT_KEYS, 0))
+    shown = _shown_questions(year)
+    for category, colour, number in _run(_lights_statement(year, today, as_of, tuple(shown.items()))):
+        counts[category][colour] = int(number)
+    order = {code: i for i, code in enumerate(DFO_CATEGORIES.codes)}
+    return tuple(
+        TrafficLights(category, c["green"], c["yellow"], c["red"], c["none"])
+        for category, c in sorted(counts.items(), key=lambda item: order.get(item[0] or "", 99))
+    )
+
+
+@lru_cache(maxsize=64)
+def _lights_statement(year: int, today: date, as_of: date | None,
+                      shown_items: tuple[tuple[tuple[int, str, bool], _ShownQuestions], ...]) -> Any:
+    """The traffic lights' statement, built once per year, day and questionnaires (some 200
+    terms: building it cost more than a tenth of the report page). SQL constructs are
+    immutable, so one is shared safely between requests, threads and buyers: the buyer's
+    criteria are added at execution (portal/tenancy.py)."""
+    shown = dict(shown_items)
     red_deviation, yellow_deviation = _deviation_colours(today, as_of)
     # Each deviation's colour first (its status may need its history), then one per response.
     coloured = (
@@ -203,7 +223,6 @@ def traffic_lights(year: int, today: date, as_of: date | None = None) -> tuple[T
         .group_by(coloured.c.response_id)
         .subquery("through_response")
     )
-    shown = _shown_questions(year)
     # Every verdict of the year's responses is read, since green needs them all; the
     # question lists are tested only where the verdict itself does not decide.
     verdicts = (
@@ -263,15 +282,6 @@ def traffic_lights(year: int, today: date, as_of: date | None = None) -> tuple[T
         .where(FollowUpRound.year == year)
         .subquery()
     )
-    counts: dict[str | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LIGHT_KEYS, 0))
-    for category, colour, number in _run(
-        select(inner.c.category, inner.c.light, func.count()).group_by(inner.c.category, inner.c.light)
-    ):
-        counts[category][colour] = int(number)
-    order = {code: i for i, code in enumerate(DFO_CATEGORIES.codes)}
-    return tuple(
-        TrafficLights(category, c["green"], c["yellow"], c["red"], c["none"])
-        for category, c in sorted(counts.items(), key=lambda item: order.get(item[0] or "", 99))
-    )
+    return select(inner.c.category, inner.c.light, func.count()).group_by(inner.c.category, inner.c.light)
 
 

@@ -41,8 +41,10 @@ class RequirementRow:
     lead: str | None = None
 
 
-def requirements(year: int, *, limit: int | None = None) -> tuple[RequirementRow, ...]:
-    """Agreements active in the year with ethical requirements, by name (the first ``limit``)."""
+def requirements(year: int, *, limit: int | None = None,
+                 leads: dict[int, str] | None = None) -> tuple[RequirementRow, ...]:
+    """Agreements active in the year with ethical requirements, by name (the first ``limit``).
+    ``leads``: the joint agreements' leads (``_leads``), when the caller has read them."""
     listed = (
         select(
             Agreement.id, Agreement.name_nb, Agreement.name_en, Agreement.reference, Agreement.kind,
@@ -58,7 +60,7 @@ def requirements(year: int, *, limit: int | None = None) -> tuple[RequirementRow
         select(listed, _supplier_count(listed.c.id).label("suppliers"))
         .order_by(listed.c.name_nb, listed.c.id)
     )
-    leads = _leads()
+    leads = _leads() if leads is None else leads
     return tuple(
         RequirementRow(id_, name_nb, name_en, reference, kind, category, start, int(suppliers),
                        bool(qualification), bool(award), bool(condition), leads.get(owner))
