@@ -286,7 +286,10 @@ def buyer_rows(rows: Rows, rng: random.Random, sizes: Sizes, today: date, now: d
                     agreement_id=agreement_id, supplier_id=supplier_id, response_id=response["id"],
                     notes="", created_by_id=rng.choice(staff_ids), created_at=now, updated_at=now,
                 ))
-    other_kinds = [k for k in ACTIVITY_KINDS.codes if k != "questionnaire_reviewed"]
+    # The shared kinds (issue 14) name the share they came from (a check constraint): the
+    # generator makes no shares, so it draws its other activities from the remaining kinds.
+    other_kinds = [k for k in ACTIVITY_KINDS.codes
+                   if k not in ("questionnaire_reviewed", "shared_self_assessment", "reused_follow_up")]
     for _ in range(sizes.extra_activities):
         link = rng.choice(links)
         y = rng.choice(round_years)
