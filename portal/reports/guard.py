@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -87,8 +88,11 @@ class Terms:
     def _pattern(self) -> re.Pattern[str] | None:
         if not self.kind_of:
             return None
-        alternatives = "|".join(re.escape(t) for t in sorted(self.kind_of, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        try:
+            return re.compile(rf"(?<!\w){_trie_pattern(self.kind_of)}(?!\w)", re.IGNORECASE)
+        except RecursionError:  # thousands of terms each a prefix of the next: the flat form
+            alternatives = "|".join(re.escape(t) for t in sorted(self.kind_of, key=len, reverse=True))
+            return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
     def find(self, text: str) -> tuple[Hit, ...]:
         if self._pattern is None or not text:
@@ -100,6 +104,37 @@ class Terms:
             kind, term = self.kind_of[match.group(0).casefold()]
             hits[Hit(kind, term)] = None
         return tuple(hits)
+
+
+def _trie_pattern(terms: Iterable[str]) -> str:
+    """One alternation of ``terms`` shaped as a prefix tree: ``(?:abc|abd)`` as ``(?:ab(?:c|d))``.
+
+    The regular expression engine then follows one branch per character instead of trying
+    every term at every position of the text: a large buyer knows some 8,000 names, and the
+    flat alternation took 3 s to search the year's public texts. It matches what the flat one
+    sorted longest first matched: at a node the longer terms are tried before the term that
+    ends there, so the longest term that ends at a word boundary wins.
+    """
+    tree: dict[str, Any] = {}
+    for term in terms:
+        node = tree
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        chain = []  # characters with one way on and no term ending: written out, not nested
+        while len(node) == 1 and "" not in node:
+            char, node = next(iter(node.items()))
+            chain.append(re.escape(char))
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if "" in node and branches:
+            branches.append("")  # the term that ends here, after every longer one
+        if len(branches) <= 1:
+            return "".join(chain) + "".join(branches)
+        return "".join(chain) + "(?:" + "|".join(branches) + ")"
+
+    return f"(?:{pattern(tree)})"
 
 
 def _site_tables(buyer: int) -> dict[str, set[str]]:

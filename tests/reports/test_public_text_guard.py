@@ -35,6 +35,33 @@ def test_names_are_found_as_whole_words_in_any_case():
     assert Terms([]).find("Secret Factory") == ()
 
 
+def test_the_longest_name_that_ends_at_a_word_wins_as_with_a_plain_list_of_names():
+    """The names are searched as a prefix tree (thousands of them on a large buyer); it must
+    find exactly what one alternation of every name, longest first, finds."""
+    import random
+    import re
+
+    names = ["Fabrikk Nord", "Fabrikk", "Fabrikken Nord AS", "Nord", "Nordic Wear", "Tekstil & Co",
+             "Tekstil", "Øst-Sko", "923456789", "Kari Nå"]
+    terms = Terms([(SITE, name) for name in names])
+    assert terms.find("Fabrikken Nord ble besøkt") == (Hit(SITE, "Fabrikken Nord AS"),)
+    assert terms.find("Fabrikk Nordic Wear") == (Hit(SITE, "Fabrikk"), Hit(SITE, "Nordic Wear"))
+    assert terms.find("Fabrikk Nordland") == (Hit(SITE, "Fabrikk"),)
+
+    rng = random.Random(12)
+    for _ in range(200):
+        names.append(" ".join(rng.choice(names[:10]) + rng.choice(["", "s", "1", " Ltd"])
+                              for _ in range(rng.randint(1, 3))))
+    terms = Terms([(SITE, name) for name in names])
+    keys = sorted(terms.kind_of, key=len, reverse=True)
+    flat = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, keys)) + r")(?!\w)", re.IGNORECASE)
+    words = [*names[:10], "og", "FABRIKK", "tekstil", ",", "Nordland"]
+    for _ in range(500):
+        text = " ".join(rng.choice(words) + rng.choice(["", "s", ".", "1"]) for _ in range(10))
+        expected = dict.fromkeys(Hit(*terms.kind_of[m.group(0).casefold()]) for m in flat.finditer(text))
+        assert terms.find(text) == tuple(expected), text
+
+
 def _scoped(db, buyer_id):
     scope_to(db.session(), buyer_id)
 
