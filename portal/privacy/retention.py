@@ -6,7 +6,8 @@ What goes: the evidence files of the agreement's responses (rows and stored obje
 receipt PDFs of their submissions, and the answers (the drafts and the frozen copies in the
 submissions). A supplier's company answers (issue 14) serve every response of its year and
 questionnaire version, whatever the agreement: their answers and files go when the period of
-the last agreement among those responses is over (that agreement is named with them). What stays: the responses with their status and dates, the submissions'
+the last agreement among those responses is over (that agreement is named with them).
+What stays: the responses with their status and dates, the submissions'
 list of files (name, size, SHA-256), verdicts, deviations, activities and the audit trail,
 so that every report figure, which is counted from those records and never from files,
 stays the same. An agreement without an end date never expires.
