@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, insert, make_url, text  # noqa: E402
 
-from portal import create_app  # noqa: E402
+from portal import clock, create_app  # noqa: E402
 from portal.codes import (  # noqa: E402
     ACTIVITY_KINDS,
     DFO_CATEGORIES,
@@ -617,7 +617,7 @@ def main() -> None:
     logging.getLogger("portal.access").setLevel(logging.WARNING)  # one line per request otherwise
     sizes = Sizes(args.suppliers, args.agreements, args.responses, args.deviations, args.activities,
                   args.years)
-    today = date.today()
+    today = clock.today()
     year = today.year - 1
     print("\n".join(machine(app)))
     print(f"url: {make_url(args.database_url).render_as_string(hide_password=True)}")

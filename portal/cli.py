@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from portal import storage_cli
+from portal import clock, storage_cli
 from portal.extensions import db
 from portal.rounds import cli as rounds_cli
 
@@ -73,7 +73,7 @@ def retention_command(dry_run: bool, today: datetime | None) -> None:
     (RETENTION_*_YEARS after the agreement ended), as the nightly job does."""
     from portal.privacy import retention
 
-    day = today.date() if today is not None else date.today()
+    day = today.date() if today is not None else clock.today()
     found = retention.apply_retention(day, dry_run=dry_run)
     if dry_run:
         db.session.rollback()

@@ -16,7 +16,7 @@ from babel import dates as babel_dates
 from babel.support import NullTranslations
 from flask import Flask, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -24,6 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import clock
 from portal.extensions import babel, db
 from portal.models import LOCALES
 
@@ -169,7 +170,12 @@ def format_date(value: date | datetime | None, fmt: str = "medium", locale: str 
     where = format_locale(locale)
     if not isinstance(value, datetime):
         return babel_dates.format_date(value, fmt, locale=where)
-    tzinfo = get_timezone() if rebase and has_request_context() else None
+    # The buyers' zone in a request, a job and a PDF alike; the date is the day of that
+    # zone too (Babel's format_date would take the stored UTC day of a datetime).
+    tzinfo = clock.zone() if rebase else None
+    if tzinfo is not None:
+        value = clock.as_utc(value).astimezone(tzinfo)
+        tzinfo = None
     if fmt != "medium":
         return babel_dates.format_datetime(value, fmt, tzinfo=tzinfo, locale=where)
     pattern = str(babel_dates.get_datetime_format("medium", locale=where))

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from portal import clock
 from portal.models import (
     Agreement,
     Attachment,
@@ -130,7 +131,7 @@ class World:
 
 
 def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -> World:
-    from datetime import date, timedelta
+    from datetime import timedelta
     from io import BytesIO
 
     from portal import storage
@@ -141,11 +142,11 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     versions = ensure_shipped_versions()
     version = versions[0]
     company_version = next(v for v in versions if v.version == "2026.2")
-    round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
-                          deadline=date.today() + timedelta(days=1), actor=None,
+    round_ = create_round(year=clock.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
+                          deadline=clock.today() + timedelta(days=1), actor=None,
                           buyer=make.default_buyer)
     last_round = create_round(year=round_.year - 1, name_nb="I fjor", name_en="Last year", version=version,
-                              deadline=date.today() - timedelta(days=300), actor=None, buyer=make.default_buyer)
+                              deadline=clock.today() - timedelta(days=300), actor=None, buyer=make.default_buyer)
 
     company_round = create_round(year=round_.year, name_nb="Oppfølging 2", name_en="Follow-up 2",
                                  version=company_version, deadline=round_.deadline, actor=None,
@@ -177,15 +178,15 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
         db.session.add(last_year)
         db.session.flush()
         deviation = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, type="WAGES",
-                              detected_date=date.today(), status="NOTIFIED", description="Lønn",
+                              detected_date=clock.today(), status="NOTIFIED", description="Lønn",
                               internal_note=f"Intern merknad {name}")
         proposal = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, response_id=response.id,
-                             question_id="C5", type="P-TRANSP", detected_date=date.today(), is_proposed=True)
+                             question_id="C5", type="P-TRANSP", detected_date=clock.today(), is_proposed=True)
         update = DeviationUpdate(kind="progress", text="Vedlegg")
         deviation.updates.append(update)
         deviation.updates.append(DeviationUpdate(kind="note", text=f"Internt notat {name}", is_internal=True))
         update.attachments.append(attachment("bevis.pdf"))
-        activity = FollowUpActivity(kind="site_audit", date=date.today(), agreement_id=agreement.id,
+        activity = FollowUpActivity(kind="site_audit", date=clock.today(), agreement_id=agreement.id,
                                     supplier_id=supplier.id, notes=f"Interne notater {name}")
         activity.attachments.append(attachment("rapport.pdf"))
         site = ProductionSite(supplier_id=supplier.id, year=round_.year, name=f"{name} Factory", country="BD",
@@ -252,7 +253,7 @@ def build_world(make: Any, db: Any, names: tuple[str, str] = ("Alfa", "Beta")) -
     partner = make.buyer(name=f"Deltakerkommune {names[0]}")
     a.agreement.participants.append(partner)
     published = PublishedReport(buyer=make.default_buyer, year=round_.year, version=1,
-                                status_as_of=date.today(), documents={"nb": {}, "en": {}},
+                                status_as_of=clock.today(), documents={"nb": {}, "en": {}},
                                 exports_stored_at=utcnow())
     for fmt, name in (("pdf", ""), ("csv", "4a3")):
         stored = storage.save(b"%PDF-1.4\n%%EOF\n", kind="exports", content_type="application/pdf")

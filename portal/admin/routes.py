@@ -6,7 +6,6 @@ Reviewers may read every register; only administrators change them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -16,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from portal import inputs, notifications
+from portal import clock, inputs, notifications
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.admin import services
 from portal.admin.forms import (
@@ -402,7 +401,7 @@ def list_agreements() -> str:
     query = select(Agreement).options(selectinload(Agreement.suppliers)).order_by(Agreement.name_nb)
     if category in DFO_CATEGORIES:
         query = query.where(Agreement.dfo_category == category)
-    today = date.today()
+    today = clock.today()
     query = query.where(Agreement.archived_at.is_not(None) if status == "archived"
                         else Agreement.archived_at.is_(None))
     if status == "active":
@@ -483,7 +482,7 @@ def _render_agreement(
     if participant_form is not None:
         participant_form.buyer_id.choices = _participant_choices(agreement)
     return render_template(
-        "admin/view_agreement.html", agreement=agreement, today=date.today(),
+        "admin/view_agreement.html", agreement=agreement, today=clock.today(),
         participants=services.participants(agreement), participant_form=participant_form,
         remove_form=ActionForm(formdata=None) if can_manage else None,
         lead=services.lead_of(agreement),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal import clock
 from portal.codes import (
     DETECTION_METHODS,
     DEVIATION_STATUSES,
@@ -162,7 +162,7 @@ class EditDeviationForm(PortalForm):
             raise ValidationError(_l("Choose measures from the list"))
 
     def validate_detected_date(self, field: Field) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError(_l("The date detected cannot be in the future"))
 
     def validate_deadline(self, field: Field) -> None:

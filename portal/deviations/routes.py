@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import inputs
+from portal import clock, inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.codes import (
     DEVIATION_STATUSES,
@@ -117,7 +117,7 @@ def list_deviations() -> str:
     """Deviations by year detected, type, tier, status, supplier, agreement and overdue."""
     user = signed_in_user()
     filters = DeviationFilters.from_args(inputs.args())
-    today = date.today()
+    today = clock.today()
     page = query(filters, user, today, _page_number(), int(current_app.config["PAGE_SIZE"]))
     return render_template(
         "deviations/list_deviations.html", page=page, filters=filters, today=today,
@@ -149,7 +149,7 @@ def _render_deviation(deviation: Deviation, status: int = 200, **forms: Any) -> 
     events = review_queries.object_history("Deviation", deviation.id) if deviation.is_led_by(user) else []
     return render_template(
         "deviations/view_deviation.html", deviation=deviation, updates=updates, events=events,
-        today=date.today(), **forms,
+        today=clock.today(), **forms,
     ), status
 
 
@@ -256,7 +256,7 @@ def new_deviation() -> HttpResponse | str | tuple[str, int]:
     sites = _sites(response)
     form.set_sites(_site_choices(sites))
     if request.method == "GET":
-        form.detected_date.data = date.today()
+        form.detected_date.data = clock.today()
         if response is not None:
             form.supplier_id.data = response.supplier_id
             form.agreement_id.data = response.agreement_id
@@ -379,7 +379,7 @@ def change_status(deviation_id: int) -> HttpResponse | tuple[str, int]:
     before = deviation.status
     try:
         services.change_deviation_status(deviation, form.status.data or "", actor=signed_in_user(),
-                                         today=date.today(), comment=form.comment.data or "")
+                                         today=clock.today(), comment=form.comment.data or "")
     except services.DeviationError as error:
         db.session.rollback()
         flash(error_message(error), "error")
@@ -405,7 +405,7 @@ def approve_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_deviation(deviation, 422, approve_form=form)
     before = deviation.status
-    services.approve_plan(deviation, actor=signed_in_user(), today=date.today(),
+    services.approve_plan(deviation, actor=signed_in_user(), today=clock.today(),
                           comment=form.comment.data or "")
     notify.deviation_status_changed(deviation, before, deviation.status,
                                     comment=form.comment.data or "")
@@ -482,7 +482,7 @@ def propose_plan(deviation_id: int) -> HttpResponse | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_deviation(deviation, 422, plan_form=form, plan_open=True)
     before = deviation.status
-    plan = services.propose_plan(deviation, form.note.data or "", actor=user, today=date.today(),
+    plan = services.propose_plan(deviation, form.note.data or "", actor=user, today=clock.today(),
                                  actions=form.plan())
     notify.supplier_reported(deviation, plan)
     if deviation.status != before:
@@ -515,7 +515,7 @@ def report_progress(deviation_id: int) -> HttpResponse | tuple[str, int]:
         return _render_deviation(deviation, 422, progress_form=form)
     before = deviation.status
     report = services.report_progress(deviation, form.text.data or "", stored, closure=closure,
-                                      actor=user, today=date.today())
+                                      actor=user, today=clock.today())
     notify.supplier_reported(deviation, report.update)
     if report.moved_to:
         notify.deviation_status_changed(deviation, before, deviation.status, actor=user)

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
-from portal import jobs
+from portal import clock, jobs
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -22,8 +19,7 @@ log = logging.getLogger(__name__)
 def apply_retention(timestamp: int) -> None:
     from portal.privacy import retention
 
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    day = datetime.fromtimestamp(timestamp, tz=UTC).astimezone(zone).date()
+    day = clock.day_of(datetime.fromtimestamp(timestamp, tz=UTC))
     deleted = retention.apply_retention(day)
     db.session.commit()
     counts = {kind: sum(1 for e in deleted if e.kind == kind) for kind in retention.KINDS}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from portal import clock
 from portal.questionnaires.definition import Part, Question, Section
 from portal.questionnaires.types import TableType, type_of
 from portal.sites.answers import ROLE as SITES_ROLE
@@ -29,7 +30,7 @@ def sample_part(part: Part, rng: random.Random, today: date, rows: dict[str, lis
 def sample_answers(sections: Sequence[Section], *, seed: int = 1, today: date | None = None) -> dict[str, dict[str, Any]]:
     """Answers to every question shown, complete enough to submit."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    today = today or date.today()
+    today = today or clock.today()
     answers: dict[str, dict[str, Any]] = {}
     rows: dict[str, list[str]] = {}
     for section in sections:

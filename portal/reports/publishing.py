@@ -24,7 +24,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, jobs, storage
+from portal import audit, clock, jobs, storage
 from portal.extensions import db
 from portal.models import (
     LOCALES,
@@ -64,7 +64,7 @@ def live_documents(year: int, today: date, years: tuple[int, ...], buyer_name: s
 def basis(published: PublishedReport) -> date | None:
     """The ``as_of`` a version was published with: 31.12 of a year published after it ended."""
     day = published.status_as_of
-    if day == queries.last_day(published.year) and published.published_at.date() > day:
+    if day == queries.last_day(published.year) and clock.day_of(published.published_at) > day:
         return day
     return None
 

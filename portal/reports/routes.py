@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import inputs, storage
+from portal import clock, inputs, storage
 from portal.access import get_or_404, require_roles, role_required, signed_in_user
 from portal.codes import DETECTION_METHODS
 from portal.extensions import db
@@ -189,7 +189,7 @@ def _render_published(published: PublishedReport, years: tuple[int, ...], today:
 @bp.get("/reports")
 def year_report() -> str:
     """The year's figures for the annual report, with warnings, charts and exports."""
-    today = date.today()
+    today = clock.today()
     years = queries.available_years(today)
     year = _year_from_query(years)
     if year is None:
@@ -205,7 +205,7 @@ def warning_records(year: int, code: str) -> str:
     """The records one warning of the year's report counts, each linked to its page."""
     if code not in records.CODES:
         abort(404)
-    today = date.today()
+    today = clock.today()
     _known_year(year, queries.available_years(today))
     days = int(current_app.config["REPORT_UNREVIEWED_DAYS"])
     report_warning = next((w for w in queries.year_report(year, today, want=queries.WARNINGS).warnings
@@ -222,7 +222,7 @@ def warning_records(year: int, code: str) -> str:
 @role_required(Role.ADMIN)
 def publish(year: int) -> HttpResponse:
     """Publish the year's report as a new version: figures, texts, warnings and exports."""
-    today = date.today()
+    today = clock.today()
     years = queries.available_years(today)
     _known_year(year, years)
     if not PublishReportForm().validate_on_submit():
@@ -275,7 +275,7 @@ def published_csv(report_id: int, name: str) -> HttpResponse:
 @bp.post("/reports/<int:year>/text")
 def edit_text(year: int) -> HttpResponse | str:
     """Save the 4.A.1 text of a year, or drop it to show the generated draft again."""
-    today = date.today()
+    today = clock.today()
     years = queries.available_years(today)
     _known_year(year, years)
     form = EditReportTextForm()
@@ -300,7 +300,7 @@ def export(year: int, fmt: str) -> HttpResponse:
     """The year's report as PDF (to paste from), XLSX (every table) or JSON (other systems)."""
     if fmt not in FORMATS:
         abort(404)
-    today = date.today()
+    today = clock.today()
     years = queries.available_years(today)
     _known_year(year, years)
     locale = _export_locale()
@@ -321,7 +321,7 @@ def export_csv(year: int, name: str) -> HttpResponse:
     """One table of the year's report as CSV (UTF-8 with BOM, semicolons)."""
     if name not in TABLE_KEYS:
         abort(404)
-    today = date.today()
+    today = clock.today()
     years = queries.available_years(today)
     _known_year(year, years)
     locale = _export_locale()

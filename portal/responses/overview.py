@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import clock
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import Agreement, CompanyAnswerSet, FollowUpRound, Response, ResponseStatus
@@ -62,7 +62,7 @@ def response_overview(supplier_id: int) -> list[ResponseRow]:
     ).all()
     from portal.company import services as company_services
 
-    today = date.today()
+    today = clock.today()
     rows = []
     company_sets: dict[tuple[int, int], CompanyAnswerSet | None] = {}  # one query per year and version
     for response in responses:

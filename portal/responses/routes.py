@@ -6,7 +6,6 @@ open every response read-only; the review itself lives in the review area.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -25,7 +24,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import inputs, storage
+from portal import clock, inputs, storage
 from portal.company import services as company_services
 from portal.extensions import db
 from portal.i18n import current_locale
@@ -518,7 +517,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         copies = _unconfirmed(response, company, sections, merged)
         if not refused and not any(s.problems for s in states) and not copies:
             services.submit_with_receipt(response, sections, actor=current_user, declaration=given,
-                                         today=date.today())
+                                         today=clock.today())
             db.session.commit()
             flash(_("Thank you. The response is submitted. A receipt is on its way to %(email)s.",
                     email=current_user.email), "success")
@@ -540,7 +539,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
                               revision=stored[question.id].revision if question.id in stored else None,
                               is_copied=False, upload_errors={})
         for part in view.parts:
-            part.signer, part.signed_on = _profile_signer(), date.today()
+            part.signer, part.signed_on = _profile_signer(), clock.today()
         if request.method == "POST":
             for part in view.parts:
                 if part.part.id in by_id[question.id].missing_parts:
@@ -563,7 +562,7 @@ def check_submit(response_id: int) -> HttpResponse | str | tuple[str, int]:
         declaration_views=declaration_views, progress=engine.progress(states),
         submitted=request.method == "POST", blocking=blocking, copies=copies, copies_by_section=copies_by_section,
         declaration_problems=declaration_problems, summary=[(s, qvs) for s, qvs in summary if qvs],
-        signer=_profile_signer(), today=date.today(),
+        signer=_profile_signer(), today=clock.today(),
         replies=review_services.draft_replies(response) if response.status == ResponseStatus.RETURNED else {},
     ), status
 

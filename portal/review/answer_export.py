@@ -27,11 +27,12 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_decimal, to_user_timezone
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Answer, EvidenceFile, QuestionnaireVersion, Response, Submission
 from portal.questionnaires import engine
@@ -208,7 +209,7 @@ def _source(row: ExportedAnswers) -> str:
 
 def _submitted_on(row: ExportedAnswers) -> date | None:
     when = row.submission.submitted_at if row.submission is not None else None
-    return to_user_timezone(when).date() if when else None
+    return clock.day_of(when) if when else None
 
 
 def _key(response: Response) -> tuple[Cell, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal import clock
 from portal.codes import RECORDABLE_ACTIVITY_KINDS, VERDICTS
 from portal.forms import PortalForm, select_choices
 
@@ -157,7 +157,7 @@ class _ActivityForm(PortalForm):
             raise ValidationError(_l("Choose the kind of activity"))
 
     def validate_date(self, field: Field) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError(
                 _l("The date cannot be in the future: record activities that took place")
             )

@@ -5,7 +5,6 @@ activities and the audit trail. Staff only; the audit log is for administrators.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import inputs
+from portal import clock, inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, RECORDABLE_ACTIVITY_KINDS
 from portal.extensions import db
@@ -179,7 +178,7 @@ INBOX_MIME = {"csv": "text/csv; charset=utf-8",
 
 def _render_inbox(form: BulkActionForm | None = None, status: int = 200) -> tuple[str, int]:
     filters = queries.InboxFilters.from_args(inputs.args())
-    result = queries.inbox(filters, date.today(), _page_number(), _page_size(), current_locale())
+    result = queries.inbox(filters, clock.today(), _page_number(), _page_size(), current_locale())
     if form is None:
         form = BulkActionForm(formdata=None)
     return render_template(
@@ -206,7 +205,7 @@ def bulk_action() -> HttpResponse | tuple[str, int]:
     responses = queries.responses_by_ids(ids)
     if len(responses) != len(set(ids)):
         abort(404)  # another buyer's response, or none: nothing is changed
-    actor, today = signed_in_user(), date.today()
+    actor, today = signed_in_user(), clock.today()
     if form.extend.data:
         result = services.extend_deadlines(responses, form.new_deadline.data, actor=actor,
                                            reason=form.reason.data, today=today)
@@ -235,7 +234,7 @@ def bulk_action() -> HttpResponse | tuple[str, int]:
 def export_inbox(fmt: str) -> HttpResponse:
     """The responses of the current filter (every page), as CSV or XLSX."""
     filters = queries.InboxFilters.from_args(inputs.args())
-    rows, _counts = queries.inbox_rows(filters, date.today(), current_locale())
+    rows, _counts = queries.inbox_rows(filters, clock.today(), current_locale())
     table = Table(
         key="responses", title=_("Responses to review"),
         headers=(_("Supplier"), _("Organisation number"), _("Agreement"), _("Reference"),
@@ -253,11 +252,11 @@ def export_inbox(fmt: str) -> HttpResponse:
     if fmt == "csv":
         body = to_csv(table)
     else:
-        body = to_xlsx([table], [(_("Exported"), date.today()),
+        body = to_xlsx([table], [(_("Exported"), clock.today()),
                                  (_("Organisation"), signed_in_user().buyer_name)])
     reply = HttpResponse(body, content_type=INBOX_MIME[fmt])
     reply.headers["Content-Disposition"] = (
-        f'attachment; filename="aktsom-responses-{date.today().isoformat()}.{fmt}"')
+        f'attachment; filename="aktsom-responses-{clock.today().isoformat()}.{fmt}"')
     reply.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return reply
 
@@ -267,7 +266,7 @@ def export_answers() -> HttpResponse:
     """Every answer of the responses of the current filter (every page) as a workbook: one row
     per response, one column per question, each table on a sheet of its own."""
     filters = queries.InboxFilters.from_args(inputs.args())
-    today, locale = date.today(), current_locale()
+    today, locale = clock.today(), current_locale()
     rows, _counts = queries.inbox_rows(filters, today, locale)
     if not rows:
         flash(_("No responses match this filter, so there are no answers to download. "
@@ -337,7 +336,7 @@ def _render_review(
 ) -> str:
     definition, sections = services.definition_and_sections(response)
     locale = current_locale()
-    today = date.today()
+    today = clock.today()
     reviewed = services.reviewed_answers(response, earlier_round=True)
     verdicts = services.verdicts_of(response)
     deviations = list(db.session.scalars(
@@ -392,7 +391,7 @@ def _render_review(
         sections=review_sections, result=result, reviewed=reviewed, locale=locale,
         verdict_form=verdict_form if can_review else None, return_form=return_form,
         accept_form=AcceptResponseForm(formdata=None, data={
-            "accepted_on": services.default_acceptance_day(response.round, date.today())
+            "accepted_on": services.default_acceptance_day(response.round, clock.today())
             if response.round.is_historical else None}) if can_review else None,
         reopen_form=reopen_form, deviations=deviations,
         clarifications=clarifications, replies=services.latest_replies(clarifications),
@@ -433,7 +432,7 @@ def save_verdicts(response_id: int) -> HttpResponse | tuple[str, int]:
         entries = services.rest_meets(entries, sections, rest_meets)
     try:
         result = services.save_verdicts(response, entries, actor=signed_in_user(),
-                                        today=date.today())
+                                        today=clock.today())
     except services.ReviewError as error:
         db.session.rollback()
         flash(error_message(error), "error")
@@ -492,7 +491,7 @@ def accept_response(response_id: int) -> HttpResponse | str:
     unjudged are named first, and accepted only once the reviewer has seen them."""
     response = get_response_or_404(response_id)
     actor = signed_in_user()
-    today = date.today()
+    today = clock.today()
     day = None
     if response.round.is_historical:
         form = AcceptResponseForm()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from portal import clock
 from portal.config import public_base_url
 from portal.extensions import db
 from portal.questionnaires.definition import DefinitionError
@@ -66,7 +67,7 @@ def send_reminders_command(today: datetime | None) -> None:
     """Queue due deadline reminders (14 and 3 days before, and once overdue) and overdue-deviation
     notices; their e-mails go out after the commit. Safe to run hourly. On PostgreSQL the
     worker runs the same tick by itself (JOBS_REMINDER_CRON)."""
-    day = today.date() if today else date.today()
+    day = today.date() if today else clock.today()
     if not current_app.config.get("PUBLIC_BASE_URL"):
         click.echo("Warning: PUBLIC_BASE_URL is not set, so links in the e-mails point to "
                    f"{public_base_url(current_app.config)}.", err=True)

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal import clock
 from portal.codes import DFO_CATEGORIES, QUESTIONNAIRE_VARIANTS
 from portal.forms import PortalForm, select_choices
 from portal.rounds.services import BULK_CATEGORY, BULK_CONTRACT_CONDITION
@@ -78,12 +79,12 @@ class CreateRoundForm(PortalForm):
             raise ValidationError(_l("Choose the questionnaire version the suppliers answer"))
 
     def validate_deadline(self, field: DateField) -> None:
-        if field.data and field.data < date.today() and not self.historical.data:
+        if field.data and field.data < clock.today() and not self.historical.data:
             raise ValidationError(_l("The deadline cannot be in the past. For follow-up done in "
                                      "a past year, mark the round as historical"))
 
     def validate_historical(self, field: BooleanField) -> None:
-        if field.data and self.year.data is not None and self.year.data >= date.today().year:
+        if field.data and self.year.data is not None and self.year.data >= clock.today().year:
             raise ValidationError(_l("A historical round is for a past year: enter a year "
                                      "before this one"))
 
@@ -154,7 +155,7 @@ class ExtendDeadlineForm(PortalForm):
             return
         if field.data <= self.current_deadline:
             raise ValidationError(_l("The new deadline must be later than the current deadline"))
-        if field.data < date.today():
+        if field.data < clock.today():
             raise ValidationError(_l("The new deadline cannot be in the past"))
 
 

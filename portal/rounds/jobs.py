@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
-from portal import jobs
+from portal import clock, jobs
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -24,8 +21,7 @@ def send_due_reminders(timestamp: int) -> None:
     from portal.deviations.notify import send_deviation_overdue_notices
     from portal.rounds import services
 
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    day = datetime.fromtimestamp(timestamp, tz=UTC).astimezone(zone).date()
+    day = clock.day_of(datetime.fromtimestamp(timestamp, tz=UTC))
     counts = services.send_due_reminders(day, after_batch=db.session.commit)
     deviation_emails = send_deviation_overdue_notices(day, after_batch=db.session.commit)
     db.session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import inputs
+from portal import clock, inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
 from portal.extensions import db
 from portal.forms import select_choices
@@ -76,7 +76,7 @@ def list_rounds() -> str:
         .options(selectinload(FollowUpRound.questionnaire_version))
         .order_by(FollowUpRound.year.desc(), FollowUpRound.id.desc())
     ).all()
-    today = date.today()
+    today = clock.today()
     counts = queries.round_counts([r.id for r in rounds], today)
     return render_template(
         "rounds/list_rounds.html", rounds=rounds, counts=counts, statuses=list(RESPONSE_STATUSES),
@@ -94,7 +94,7 @@ def new_round() -> HttpResponse | str:
         [(0, _("Choose a version"))] + [(v.id, v.label) for v in versions]
     )
     if request.method == "GET":
-        form.year.data = form.year.data or date.today().year
+        form.year.data = form.year.data or clock.today().year
         if len(versions) == 1:
             form.questionnaire_version_id.data = versions[0].id
     if form.validate_on_submit():
@@ -129,7 +129,7 @@ def _round_or_404(round_id: int) -> FollowUpRound:
 
 
 def _agreement_choices(round: FollowUpRound) -> list[Any]:
-    agreements = queries.agreements_to_add(round, date.today())
+    agreements = queries.agreements_to_add(round, clock.today())
     return select_choices(
         [(0, _("Choose an agreement"))] + [(a.id, f"{a.name} ({a.reference})") for a in agreements]
     )
@@ -158,7 +158,7 @@ def _render_round(
         "rounds/view_round.html",
         round=round,
         responses=responses,
-        today=date.today(),
+        today=clock.today(),
         add_form=add_form,
         bulk_form=bulk_form,
     )
@@ -174,7 +174,7 @@ def view_round(round_id: int) -> str:
 def export_round_answers(round_id: int) -> HttpResponse:
     """Every answer of the round's responses as a workbook (see portal.review.answer_export)."""
     round = _round_or_404(round_id)
-    today, locale = date.today(), current_locale()
+    today, locale = clock.today(), current_locale()
     filters = InboxFilters(round_id=round.id, status=ALL, sort="agreement")
     rows, _counts = inbox_rows(filters, today, locale)
     if not rows:
@@ -210,7 +210,7 @@ def _joinable_choices(round: FollowUpRound) -> list[Any]:
     """Every agreement the round can take, also one whose suppliers are all in it already:
     a confirmation whose agreement was added meanwhile is shown again, not refused."""
     agreements = db.session.scalars(
-        services.joinable_agreements_query(round, date.today())
+        services.joinable_agreements_query(round, clock.today())
         .where(Agreement.buyer_id == round.buyer_id)
         .order_by(Agreement.name_nb, Agreement.id)
     )

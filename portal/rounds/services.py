@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, notifications
+from portal import audit, clock, notifications
 from portal.codes import DFO_CATEGORIES
 from portal.extensions import db
 from portal.models import (
@@ -282,7 +282,7 @@ def bulk_agreements(
     """The round's buyer's agreements a bulk rule takes: every joinable one with the contract
     condition, or every one in a DFØ category."""
     query = (
-        joinable_agreements_query(round, today or date.today())
+        joinable_agreements_query(round, today or clock.today())
         .where(Agreement.buyer_id == round.buyer_id)
         .options(selectinload(Agreement.suppliers))
     )
@@ -440,7 +440,7 @@ def extend_deadline(
         raise DeadlineError("the new deadline must be later than the current one")
     before = response.deadline
     response.deadline = new_deadline
-    cleared = _clear_stale_reminders(response, today or date.today())
+    cleared = _clear_stale_reminders(response, today or clock.today())
     db.session.flush()
     audit.record(
         "response.deadline_extended",

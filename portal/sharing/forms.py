@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -22,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal import clock
 from portal.codes import VERDICTS
 from portal.forms import PortalForm, select_choices
 from portal.review.forms import MAX_TEXT, PortalDateField, verdict_choices
@@ -124,6 +124,6 @@ class ReuseFollowUpForm(_AgreementForm):
     submit = SubmitField(_l("Record the reused follow-up"))
 
     def validate_date(self, field: Field) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError(
                 _l("The date cannot be in the future: record activities that took place"))

@@ -7,7 +7,6 @@ buyer's, or a revoked one, answers 404); see ``portal.sharing.services.load_rece
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -15,7 +14,7 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as HttpResponse
 
-from portal import storage
+from portal import clock, storage
 from portal.access import id_or_404, require_roles, signed_in_user
 from portal.extensions import db
 from portal.i18n import current_locale
@@ -221,7 +220,7 @@ def _render_received(received: services.Received, *, verdict_form: ShareVerdicts
              "comment": verdicts[qid].comment if qid in verdicts else ""}
             for qid in shown
         ]})
-    today = date.today()
+    today = clock.today()
     if accept_form is None:
         accept_form = AcceptShareForm(formdata=None)
     accept_form.set_agreements(_agreement_options(received, today.year))
@@ -299,12 +298,12 @@ def accept_received(share_id: int) -> Any:
     """Accept the shared self-assessment as this buyer's follow-up on one of its agreements."""
     received = _received_or_404(share_id)
     form = AcceptShareForm()
-    form.set_agreements(_agreement_options(received, date.today().year))
+    form.set_agreements(_agreement_options(received, clock.today().year))
     if not form.validate_on_submit():
         return _render_received(received, accept_form=form, status=422)
     try:
         activity = services.accept_as_follow_up(received, form.agreement_id.data,
-                                                actor=signed_in_user(), today=date.today())
+                                                actor=signed_in_user(), today=clock.today())
     except services.ShareError as error:
         db.session.rollback()
         flash(share_error_message(error), "error")
@@ -325,7 +324,7 @@ def reuse_received(share_id: int) -> Any:
         return _render_received(received, reuse_form=form, status=422)
     try:
         activity = services.reuse_follow_up(received, form.agreement_id.data, form.date.data,
-                                            actor=signed_in_user(), today=date.today())
+                                            actor=signed_in_user(), today=clock.today())
     except services.ShareError as error:
         db.session.rollback()
         received = _received_or_404(share_id)  # the rollback expired the source's rows

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal import audit
+from portal import audit, clock
 from portal.codes import VERDICTS
 from portal.extensions import db
 from portal.models import (
@@ -188,7 +188,7 @@ class Received:
         accepted = self.response.accepted_at
         if self.response.status != ResponseStatus.ACCEPTED.value or accepted is None:
             return None
-        return accepted.date()
+        return clock.day_of(accepted)
 
 
 def received_shares() -> list[ResponseShare]:
@@ -380,7 +380,7 @@ def accept_as_follow_up(received: Received, agreement_id: int, *, actor: User,
     if _counted_for(received, "shared_self_assessment", agreement):
         raise ShareError("already_recorded")
     return _record_activity(received, "shared_self_assessment", today, agreement,
-                            received.submission.submitted_at.date(), actor=actor)
+                            clock.day_of(received.submission.submitted_at), actor=actor)
 
 
 def reuse_cutoff(day: date) -> date:

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal import clock
 from portal.codes import CodeList
 from portal.countries import country_name, is_country
 from portal.i18n import current_locale
@@ -170,7 +171,7 @@ def parse_value(field: Field, text: str) -> tuple[Any, str | None]:
         day = parse_date(text[:40])
         if day is None:
             return None, _("Write the date as dd.mm.yyyy, for example 15.03.2024")
-        if day > date.today():
+        if day > clock.today():
             return None, _("Write a date that is not in the future")
         if day.year < 1990:
             return None, _("Write a date after 1990")

@@ -7,7 +7,6 @@ writes them into (``pick_sites``), never in a public output.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -26,6 +25,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response as HttpResponse
 
+from portal import clock
 from portal.access import id_or_404, require_roles, signed_in_user
 from portal.extensions import db
 from portal.i18n import current_locale
@@ -74,7 +74,7 @@ def _to_list(year: int) -> HttpResponse:
 @bp.route("/")
 def current_sites() -> HttpResponse:
     """The register of the current year."""
-    return _to_list(date.today().year)
+    return _to_list(clock.today().year)
 
 
 @bp.route("/<int:year>")

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.models import Agreement
 from tests.auth.helpers import flashed, location, markup, post, reloaded, text, tr
 
@@ -225,7 +226,7 @@ def test_edit_to_another_agreements_reference_is_refused(client, login_as, make,
 
 @pytest.fixture
 def three_agreements(make, db):
-    today = date.today()
+    today = clock.today()
     a = make.supplier(name="A AS")
     b = make.supplier(name="B AS")
     make.agreement(suppliers=[a], reference="ACTIVE-WORKWEAR", dfo_category="workwear",

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import AuditEvent, FollowUpActivity
 from tests.auth.helpers import post, sign_in, text, tr
 from tests.conftest import csrf_token
@@ -79,14 +80,14 @@ def test_an_archived_agreement_is_not_offered_to_a_round_and_comes_back_when_res
     from portal.models import FollowUpRound
     round_ = FollowUpRound(year=2026, name_nb="R", name_en="R", deadline=date(2026, 12, 31),
                            buyer_id=agreement.buyer_id)
-    assert agreement not in round_queries.agreements_to_add(round_, date.today())
+    assert agreement not in round_queries.agreements_to_add(round_, clock.today())
 
     restored = post(client, f"/admin/agreements/{agreement.id}/restore")
 
     assert restored.status_code == 302
     db.session.expire_all()
     assert agreement.archived_at is None
-    assert agreement in round_queries.agreements_to_add(round_, date.today())
+    assert agreement in round_queries.agreements_to_add(round_, clock.today())
 
 
 def test_a_supplier_archived_by_one_buyer_stays_in_another_buyers_register(app, client, db, make, login_as):

@@ -9,11 +9,11 @@ for the error state) and returns the ids that the paths below refer to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Agreement,
@@ -223,10 +223,10 @@ def prepare_screens() -> dict[str, Any]:
                             buyer_id=twin.buyer_id, password_hash=twin.password_hash, locale="en",
                             job_title=twin.job_title))
 
-    year = date.today().year
+    year = clock.today().year
     open_response = _response(2026, "LK-2021-0155")
     filled = _response(2026, "LK-2021-0156")
-    _fill(filled, users[SUPPLIER], date.today(), seed=21)
+    _fill(filled, users[SUPPLIER], clock.today(), seed=21)
     # One answer that cannot be right: section C shows its error summary.
     c6 = next(a for a in filled.answers if a.question_id == "C6") if any(
         a.question_id == "C6" for a in filled.answers) else None

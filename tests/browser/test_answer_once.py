@@ -35,6 +35,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from portal import clock
 from portal.models import Answer, BuyerKind, Response
 from portal.questionnaires import engine
 from portal.questionnaires.samples import sample_answers
@@ -44,7 +45,7 @@ from tests.conftest import PASSWORD
 from tests.factories import Factories
 
 SHOTS = Path("test-results") / "supplier-screens"
-TODAY = date.today()
+TODAY = clock.today()
 YEAR = TODAY.year
 LILLESTROM = "Lillestrøm kommune (test)"
 FJORDVIK = "Fjordvik kommune (test)"

@@ -15,15 +15,16 @@ label, so a missing label or a wrong role fails here too.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from portal import clock
 from tests.browser.helpers import ADMIN, REVIEWER, SUPPLIER, accept_response, login, logout, ntr, tr
 
-TODAY = date.today()
+TODAY = clock.today()
 YEAR = TODAY.year
 ROUND_NB = f"Ekstra oppfølging {YEAR}"
 ROUND_EN = f"Extra follow-up {YEAR}"

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.company import services as company_services
 from portal.models import (
     AuditEvent,
@@ -44,7 +45,7 @@ class Two:
         self.buyer_b = make.buyer(name="Kommune Bee")
         self.reviewer_a = make.user(role="reviewer", buyer=self.buyer_a)
         self.reviewer_b = make.user(role="reviewer", buyer=self.buyer_b)
-        deadline = date.today() + timedelta(days=30)
+        deadline = clock.today() + timedelta(days=30)
         self.responses = []
         for buyer, reference in ((self.buyer_a, "A-1"), (self.buyer_b, "B-1")):
             agreement = make.agreement(suppliers=[self.supplier], buyer=buyer, reference=reference,
@@ -99,7 +100,7 @@ def _fill_agreement(two: Two, response: Response) -> None:
 
 def _submit(two: Two, response: Response) -> Submission:
     return services.submit_response(response, two.sections(response), actor=two.user, locale="nb",
-                                    declaration=DECLARATION, today=date.today())
+                                    declaration=DECLARATION, today=clock.today())
 
 
 def _post_section(client: Any, path: str, data: dict[str, str]) -> Any:
@@ -126,8 +127,8 @@ def test_the_set_is_used_by_the_responses_of_its_year_and_version_only(two, db, 
     assert {r.id for r in company.responses} == {two.a.id, two.b.id}
     older = next(v for v in ensure_shipped_versions() if v.version == "2026.1")
     round_ = create_round(year=2026, name_nb="Uten omfang", name_en="Without scope", version=older,
-                          deadline=date.today(), actor=None, buyer=two.buyer_a)
-    unscoped = Response(round=round_, agreement=two.a.agreement, supplier=two.supplier, deadline=date.today())
+                          deadline=clock.today(), actor=None, buyer=two.buyer_a)
+    unscoped = Response(round=round_, agreement=two.a.agreement, supplier=two.supplier, deadline=clock.today())
     db.session.add(unscoped)
     db.session.flush()
     assert company_services.set_for_response(unscoped, create=True) is None  # 2026.1 has no company questions
@@ -350,9 +351,9 @@ def test_each_buyer_gives_its_own_verdicts_on_the_same_company_answers(client, t
         _submit(two, response)
     db.session.commit()
     review_services.save_verdicts(two.a, [review_services.VerdictInput("B4", "meets", "Bra fra A")],
-                                  actor=two.reviewer_a, today=date.today())
+                                  actor=two.reviewer_a, today=clock.today())
     review_services.save_verdicts(two.b, [review_services.VerdictInput("B4", "not_met", "Mangler hos B")],
-                                  actor=two.reviewer_b, today=date.today())
+                                  actor=two.reviewer_b, today=clock.today())
     db.session.commit()
     verdicts = {(v.response_id, v.question_id): v.verdict for v in db.session.scalars(select(QuestionReview))}
     assert verdicts[(two.a.id, "B4")] == "meets"
@@ -377,7 +378,7 @@ def test_the_company_page_copies_company_answers_from_an_earlier_submission(clie
     db.session.commit()
     # Next year's round of the same buyer: a new set, filled by copying.
     round_ = create_round(year=2027, name_nb="Oppfølging 2027", name_en="Follow-up 2027", version=two.version,
-                          deadline=date.today() + timedelta(days=30), actor=None, buyer=two.buyer_a)
+                          deadline=clock.today() + timedelta(days=30), actor=None, buyer=two.buyer_a)
     db.session.add(Response(round=round_, agreement=two.a.agreement, supplier=two.supplier,
                             status="not_started", deadline=round_.deadline))
     db.session.commit()

@@ -11,12 +11,13 @@ import os
 import re
 import signal
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import MailDelivery, Response
 from portal.rounds import services as rounds
 from tests.components.conftest import wait_for
@@ -35,7 +36,7 @@ def _response_to_submit(db, make, login_as):
 
     agreement = make.agreement(suppliers=[user.supplier], questionnaire_variant="simplified")
     round_ = FollowUpRound(year=2025, name_nb="Oppfølging 2025", name_en="Follow-up 2025",
-                           questionnaire_version=version, deadline=date.today() + timedelta(days=30),
+                           questionnaire_version=version, deadline=clock.today() + timedelta(days=30),
                            buyer_id=agreement.buyer_id)
     response = Response(round=round_, agreement=agreement, supplier=user.supplier,
                         status="not_started", deadline=round_.deadline)
@@ -129,7 +130,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_doubles_nothing(
 
 def test_two_workers_run_each_reminder_tick_once_and_send_each_reminder_once(
         app, db, make, smtp, workers):
-    today = date.today()
+    today = clock.today()
     oslo_today = datetime.now(ZoneInfo("Europe/Oslo")).date()  # the tick's day
     version = store_shipped_version(db)
     round_ = rounds.create_round(actor=None, buyer=make.default_buyer, year=2025, name_nb="Oppfølging",

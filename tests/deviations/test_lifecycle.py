@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.codes import CLOSED_DEVIATION_STATUSES, DEVIATION_STATUSES, DEVIATION_TRANSITIONS
 from portal.deviations import services
 from portal.models import Attachment, AuditEvent, Deviation, DeviationUpdate
@@ -117,7 +118,7 @@ def test_the_supplier_proposes_a_plan_reports_and_closes_the_reviewer_approves_a
     assert "Etterbetale innen 1. mai." in sent_mail[0].text
     assert "Awaiting corrective action plan" in sent_mail[1].subject
 
-    services.approve_plan(stored, actor=reviewer, today=date.today())
+    services.approve_plan(stored, actor=reviewer, today=clock.today())
     db.session.commit()
     assert _reload(db, deviation).status == "IN_PROGRESS"
     assert _reload(db, deviation).plan_approved_at is not None
@@ -159,7 +160,7 @@ def test_the_contract_manager_hears_of_each_plan_progress_and_closure_in_their_l
 
     client.post(f"{page}/plan", data={"csrf_token": csrf_token(client, page),
                                      **plan_form(("Etterbetale innen 1. mai.", "Daglig leder", "2027-05-01"))})
-    services.approve_plan(_reload(db, deviation), actor=manager, today=date.today())
+    services.approve_plan(_reload(db, deviation), actor=manager, today=clock.today())
     db.session.commit()
     client.post(f"{page}/progress", data={
         "csrf_token": csrf_token(client, page), "text": "Halvveis.",

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal import clock
 from portal.models import AuditEvent, Deviation
 from tests.auth.helpers import link_in, location, post, text, tr
 from tests.deviations.helpers import deviation_form, make_deviation
@@ -87,7 +88,7 @@ def test_a_deviation_on_its_own(client, db, make, login_as, sent_mail):
         ({"country": "ZZ"}, "Choose a country from the list"),
         ({"description": ""}, "Describe what was found"),
         ({"detected_date": ""}, "Enter the date the deviation was detected as yyyy-mm-dd"),
-        ({"detected_date": (date.today() + timedelta(days=1)).isoformat()},
+        ({"detected_date": (clock.today() + timedelta(days=1)).isoformat()},
          "The date detected cannot be in the future"),
         ({"deadline": "2025-01-01"}, "The deadline cannot be before the date detected"),
         ({"supplier_id": "0"}, "Choose the supplier the deviation concerns"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from portal import storage
+from portal import clock, storage
 from portal.models import Attachment, Deviation, DeviationUpdate
 from tests.auth.helpers import text
 from tests.conftest import csrf_token
@@ -116,8 +116,8 @@ def test_the_list_filters(client, db, make, login_as):
     agreement = make.agreement(suppliers=[first])
     old = make_deviation(db, first, detected_date=date(2023, 5, 1), type="CHILD", tier="T3",
                          agreement_id=agreement.id)
-    late = make_deviation(db, first, deadline=date.today() - timedelta(days=1),
-                          status="IN_PROGRESS", detected_date=date.today() - timedelta(days=9))
+    late = make_deviation(db, first, deadline=clock.today() - timedelta(days=1),
+                          status="IN_PROGRESS", detected_date=clock.today() - timedelta(days=9))
     closed = make_deviation(db, second, status="CLOSED_OK", deadline=date(2020, 1, 1),
                             detected_date=date(2019, 12, 1))
     proposal = make_deviation(db, second, is_proposed=True)

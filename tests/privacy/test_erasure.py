@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from portal import audit, storage
+from portal import audit, clock, storage
 from portal.demo import DEMO_PASSWORD, load_demo_data
 from portal.models import (
     Agreement,
@@ -242,8 +242,8 @@ def test_the_name_goes_from_answers_submissions_deviations_and_the_trail(client,
 
     admin = login_as("admin")
     version = ensure_shipped_versions()[0]
-    round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
-                          deadline=date.today() + timedelta(days=10), actor=None, buyer=make.default_buyer)
+    round_ = create_round(year=clock.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
+                          deadline=clock.today() + timedelta(days=10), actor=None, buyer=make.default_buyer)
     supplier = make.supplier(name="Alfa AS")
     kari = make.user(role="supplier", supplier=supplier, email="kari@alfa.example", name="Kari Nordmann",
                      job_title="Bærekraftsansvarlig")
@@ -261,10 +261,10 @@ def test_the_name_goes_from_answers_submissions_deviations_and_the_trail(client,
         ClarificationReply(question_id="A1", text="Kari Nordmann er kontaktperson.", updated_by=ola)]))
     db.session.flush()
     deviation = Deviation(supplier_id=supplier.id, agreement_id=agreement.id, type="WAGES",
-                          detected_date=date.today(), responsible="Kari Nordmann", description="Lønn")
+                          detected_date=clock.today(), responsible="Kari Nordmann", description="Lønn")
     namesake = make.supplier(name="Beta AS")
     elsewhere = Deviation(supplier_id=namesake.id, agreement_id=make.agreement(suppliers=[namesake]).id,
-                          type="WAGES", detected_date=date.today(), responsible="Kari Nordmann")
+                          type="WAGES", detected_date=clock.today(), responsible="Kari Nordmann")
     db.session.add_all([deviation, elsewhere])
     db.session.flush()
     audit.record("deviation.created", elsewhere, actor=admin, supplier_id=namesake.id,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, clock
 from portal.models import (
     Answer,
     AuditEvent,
@@ -32,8 +32,8 @@ def people(make: Any, db: Any) -> dict[str, Any]:
     from portal.rounds.services import create_round, ensure_shipped_versions
 
     version = ensure_shipped_versions()[0]
-    round_ = create_round(year=date.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
-                          deadline=date.today() + timedelta(days=10), actor=None,
+    round_ = create_round(year=clock.today().year, name_nb="Oppfølging", name_en="Follow-up", version=version,
+                          deadline=clock.today() + timedelta(days=10), actor=None,
                           buyer=make.default_buyer)
     supplier = make.supplier(name="Alfa AS")
     kari = make.user(role="supplier", supplier=supplier, email="kari@alfa.example", name="Kari Nordmann",

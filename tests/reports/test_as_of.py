@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 
+from portal import clock
 from portal.models import DeviationUpdate, FollowUpActivity, ResponseStatus, Submission
 from portal.reports import queries
 from tests.auth.helpers import text
@@ -74,7 +75,7 @@ def test_report_basis_is_year_end_for_past_years_only():
 
 
 def test_statuses_as_of_31_december_from_the_history(app, history):
-    today = date.today()
+    today = clock.today()
     with app.app_context():
         past = queries.year_report(PAST, today, as_of=YEAR_END)
         now = queries.year_report(PAST, today)
@@ -97,7 +98,7 @@ def test_a_deviation_with_no_recorded_change_keeps_its_status(app, db, town):
                   status="AWAITING_CAP")
     db.session.commit()
     with app.app_context():
-        past = queries.year_report(PAST, date.today(), as_of=YEAR_END)
+        past = queries.year_report(PAST, clock.today(), as_of=YEAR_END)
     assert [r.status for r in past.deviations.detected.rows if r.type == "DISCR"] == ["AWAITING_CAP"]
 
 
@@ -105,7 +106,7 @@ def test_earlier_years_still_open_show_their_status_on_the_day(app, history):
     """In the 2024 report, the 2023 deviations are 'earlier, still open' with their 31.12.2024
     status: CHILD closed (1.10.2024), WAGES verifying (closed in 2025), HOURS escalated."""
     with app.app_context():
-        report = queries.year_report(2024, date.today(), as_of=date(2024, 12, 31))
+        report = queries.year_report(2024, clock.today(), as_of=date(2024, 12, 31))
     assert [(r.type, r.status) for r in report.deviations.earlier_open.rows] == [
         ("CHILD", "CLOSED_OK"), ("WAGES", "VERIFYING"), ("HOURS", "ESCALATED")]
 
@@ -145,14 +146,14 @@ def test_a_bad_as_of_value_is_a_message_not_an_error(client, history, reviewer):
 
 
 def test_the_current_year_is_always_as_of_today(client, db, town, reviewer):
-    this_year = date.today().year
+    this_year = clock.today().year
     add_deviation(db, town.s1, town.a1, detected_date=date(this_year, 1, 1))
     db.session.commit()
     body = text(client.get(f"/reports?year={this_year}"))
     assert "Statuses as of today." in body
     assert "as_of=today" not in client.get(f"/reports?year={this_year}").get_data(as_text=True)
     document = client.get(f"/reports/{this_year}.json").get_json()
-    assert document["as_of"] == {"date": date.today().isoformat(), "basis": "today"}
+    assert document["as_of"] == {"date": clock.today().isoformat(), "basis": "today"}
 
 
 def test_json_and_csv_follow_the_basis(client, history, reviewer):
@@ -162,7 +163,7 @@ def test_json_and_csv_follow_the_basis(client, history, reviewer):
     assert [r["status"] for r in document["deviations_4a3"]["rows"]] == [
         "VERIFYING", "IN_PROGRESS", "NOTIFIED"]
     live = client.get(f"/reports/{PAST}.json?as_of=today").get_json()
-    assert live["as_of"] == {"date": date.today().isoformat(), "basis": "today"}
+    assert live["as_of"] == {"date": clock.today().isoformat(), "basis": "today"}
     assert [r["status"] for r in live["deviations_4a3"]["rows"]] == [
         "CLOSED_OK", "CLOSED_OK", "ESCALATED"]
 
@@ -174,8 +175,8 @@ def test_json_and_csv_follow_the_basis(client, history, reviewer):
         ("Identified, not started", YEAR_END.isoformat())]
     rows = _csv(client.get(f"/reports/{PAST}/4a3.csv?as_of=today").data)
     assert [(row[status], row[-1]) for row in rows[1:]] == [
-        ("Closed", date.today().isoformat()), ("Closed", date.today().isoformat()),
-        ("Escalated", date.today().isoformat())]
+        ("Closed", clock.today().isoformat()), ("Closed", clock.today().isoformat()),
+        ("Escalated", clock.today().isoformat())]
 
 
 def test_the_workbook_names_its_basis(client, history, reviewer):
@@ -199,8 +200,8 @@ def test_overdue_is_judged_on_the_day(app, db, town, history):
     never.deadline = date(2024, 6, 1)  # extended: not late on 31.12.2023, late today
     db.session.commit()
     with app.app_context():
-        past = queries.year_report(PAST, date.today(), as_of=YEAR_END).follow_up.funnel
-        now = queries.year_report(PAST, date.today()).follow_up.funnel
+        past = queries.year_report(PAST, clock.today(), as_of=YEAR_END).follow_up.funnel
+        now = queries.year_report(PAST, clock.today()).follow_up.funnel
     assert (past.invited, past.submitted, past.accepted, past.not_answered) == (2, 1, 0, 0)
     assert (now.invited, now.submitted, now.accepted, now.not_answered) == (2, 1, 1, 1)
     assert dict(past.by_status)["submitted"] == 1
@@ -214,6 +215,6 @@ def test_a_withdrawn_activity_is_out_of_every_year(app, db, town):
     wrong.withdrawn_at = _at(date(2025, 3, 1))
     db.session.commit()
     with app.app_context():
-        past = queries.year_report(PAST, date.today(), as_of=YEAR_END).follow_up
+        past = queries.year_report(PAST, clock.today(), as_of=YEAR_END).follow_up
     assert (past.suppliers, past.activities) == (1, 1)
     assert isinstance(kept, FollowUpActivity)

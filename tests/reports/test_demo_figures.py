@@ -33,6 +33,7 @@ from flask import Flask
 from flask_babel import force_locale, ngettext, pgettext
 from sqlalchemy import select
 
+from portal import clock
 from portal.demo import DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
 from portal.models import Buyer, agreement_participant
@@ -42,7 +43,7 @@ from tests.auth.helpers import IsolatedClient, sign_in, text, tr
 from tests.conftest import _empty_all_tables
 from tests.reports.conftest import inbox_lights
 
-TODAY = date.today()
+TODAY = clock.today()
 #: The last deadline that decides a light or a "not answered" count: HOURS on the technical
 #: workwear agreement, due 1.8.2025 (see LIGHTS).
 LAST_DECIDING_DEADLINE = date(2025, 8, 1)

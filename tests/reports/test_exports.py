@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from weasyprint import HTML
 
+from portal import clock
 from portal import pdf as portal_pdf
 from portal.reports.csvfile import cell_text, guard
 from portal.reports.tables import TABLE_KEYS
@@ -69,7 +70,7 @@ def test_csv_has_bom_semicolons_and_a_header(client, town, reviewer):
     # The last column is the day the statuses are as of, on every row (issue 16).
     assert rows[0] == ["Code", "Figure", "Value", "Status as of"]
     assert {row[3] for row in rows[1:]} == {date(YEAR, 12, 31).isoformat()
-                                            if date.today().year > YEAR else date.today().isoformat()}
+                                            if clock.today().year > YEAR else clock.today().isoformat()}
     values = {row[0]: row[2] for row in rows[1:]}
     # Numbers unformatted: no thousands separator, no decimals for whole kroner.
     assert values["total_estimated_value_nok"] == "1800000"

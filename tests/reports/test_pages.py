@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.models import AuditEvent, ReportText
 from portal.reports import queries
 from tests.auth.helpers import markup, post, text, tr
@@ -96,7 +96,7 @@ def test_without_a_year_the_latest_year_is_shown(client, town, login_as):
 
     page = text(client.get("/reports"))
 
-    latest = queries.available_years(date.today())[-1]
+    latest = queries.available_years(clock.today())[-1]
     assert f"Annual report {latest}" in page
 
 

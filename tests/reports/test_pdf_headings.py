@@ -12,6 +12,7 @@ from sqlalchemy import select
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
+from portal import clock
 from portal.extensions import db as _db
 from portal.pdf import StaticOnlyFetcher
 
@@ -84,7 +85,7 @@ def test_every_heading_of_the_report_pdf_stays_inside_its_cell(app, town, lang):
     from portal.reports.pdf import PDF_LIMIT, report_layout
 
     with app.app_context():
-        report = queries.year_report(2025, date.today(), want=queries.ReportRequest.pdf(PDF_LIMIT),
+        report = queries.year_report(2025, clock.today(), want=queries.ReportRequest.pdf(PDF_LIMIT),
                                      as_of=date(2025, 12, 31))
         name = _db.session.scalars(select(Buyer).order_by(Buyer.id)).one().name
         seen: set[str] = set()

@@ -15,6 +15,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import AuditEvent, Deviation, PublishedReport, PublishedReportFile
 from portal.reports import publishing
 from portal.reports.publishing import Change
@@ -50,7 +51,7 @@ def test_admin_publishes_and_the_files_are_stored(client, town, login_as, db):
     assert reply.headers["Location"].endswith(f"/reports?year={YEAR}")
     [published] = _published(db)
     # A past year is published as of its 31 December (issue 16).
-    expected_as_of = date(YEAR, 12, 31) if date.today().year > YEAR else date.today()
+    expected_as_of = date(YEAR, 12, 31) if clock.today().year > YEAR else clock.today()
     assert (published.year, published.version, published.status_as_of) == (YEAR, 1, expected_as_of)
     assert set(published.documents) == {"nb", "en"}
     figures = published.documents["en"]["follow_up_4a2"]
@@ -156,8 +157,8 @@ def test_the_job_refuses_files_for_figures_that_changed_meanwhile(app, town, db)
 
     scope_to(db.session(), town.reviewer.buyer_id)
     published = PublishedReport(buyer_id=town.reviewer.buyer_id, year=YEAR, version=1,
-                                status_as_of=date.today(), published_by_id=None,
-                                documents=publishing.live_documents(YEAR, date.today(), (2024, 2025),
+                                status_as_of=clock.today(), published_by_id=None,
+                                documents=publishing.live_documents(YEAR, clock.today(), (2024, 2025),
                                                                     "Kommune"))
     db.session.add(published)
     db.session.commit()

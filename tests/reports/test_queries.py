@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from portal import clock
 from portal.reports import queries
 from tests.reports.conftest import YEAR, inbox_lights
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def test_active_agreements_and_value(town):

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from portal import clock
 from portal.reports import queries, records
 from portal.tenancy import scope_to
 from tests.auth.helpers import markup, text
 from tests.reports.conftest import YEAR, add_activity, add_response
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _age_submissions(db, town):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from portal import clock
 from portal.models import FollowUpRound, QuestionnaireVersion, Response
 from portal.questionnaires.definition import load_definition, shipped_definitions
 
@@ -45,7 +46,7 @@ def make_response(db: Any, make: Any, version: QuestionnaireVersion) -> Any:
         if round_ is None:
             round_ = FollowUpRound(year=year, name_nb=f"Oppfølging {year}", name_en=f"Follow-up {year}",
                                    questionnaire_version=version, buyer_id=agreement.buyer_id,
-                                   deadline=deadline or date.today() + timedelta(days=30))
+                                   deadline=deadline or clock.today() + timedelta(days=30))
             db.session.add(round_)
         response = Response(round=round_, agreement=agreement, supplier=supplier, status=status,
                             deadline=deadline or round_.deadline)

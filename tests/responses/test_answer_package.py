@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal import storage
+from portal import clock, storage
 from portal.models import Answer, AuditEvent, EvidenceFile, FollowUpRound, Response, Submission
 from portal.questionnaires import engine
 from portal.questionnaires.samples import sample_answers
@@ -223,7 +223,7 @@ def test_a_package_imports_into_a_fresh_installation(client, db, app, make, make
     version = store_shipped_version(db)
     agreement = fresh.agreement(suppliers=[other.supplier])
     round_ = FollowUpRound(year=2026, name_nb="Ny", name_en="New", questionnaire_version=version,
-                           buyer_id=agreement.buyer_id, deadline=date.today() + timedelta(days=9))
+                           buyer_id=agreement.buyer_id, deadline=clock.today() + timedelta(days=9))
     neighbour = fresh.supplier(name="Nabo AS")
     db.session.add(Response(round=round_, agreement=fresh.agreement(suppliers=[neighbour]), supplier=neighbour,
                             status="not_started", deadline=round_.deadline))

@@ -4,11 +4,12 @@ comes from ("B3 (earlier B2)"), and the copies stay marked until confirmed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 from flask_babel import force_locale, ngettext
 
+from portal import clock
 from portal.models import Answer, AuditEvent, EvidenceFile, FollowUpRound, Response, Submission
 from portal.uploads import store_upload
 from tests.auth.helpers import text, tr
@@ -34,7 +35,7 @@ def _response(db, make, supplier, version, year, name):
     agreement = make.agreement(suppliers=[supplier], name_nb=name, name_en=name)
     round_ = FollowUpRound(buyer_id=agreement.buyer_id, year=year, name_nb=f"Oppfølging {year}",
                            name_en=f"Follow-up {year}", questionnaire_version=version,
-                           deadline=date.today() + timedelta(days=30))
+                           deadline=clock.today() + timedelta(days=30))
     response = Response(round=round_, agreement=agreement, supplier=supplier, deadline=round_.deadline)
     db.session.add_all([round_, response])
     db.session.flush()

@@ -4,10 +4,11 @@ at each copied answer until it is confirmed, one question at a time or a whole p
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import force_locale, ngettext
 
+from portal import clock
 from portal.models import Answer, AuditEvent, FollowUpRound, Response, Submission
 from tests.auth.helpers import text, tr
 from tests.conftest import csrf_token
@@ -38,7 +39,7 @@ def _response_at(db, make, supplier, buyer, *, year=2025, name="Arbeidsklær"):
 
         round_ = FollowUpRound(buyer=buyer, year=year, name_nb=f"Oppfølging {buyer.name}",
                                name_en=f"Follow-up {buyer.name}", questionnaire_version=store_shipped_version(db),
-                               deadline=date.today() + timedelta(days=30))
+                               deadline=clock.today() + timedelta(days=30))
         db.session.add(round_)
     response = Response(round=round_, agreement=agreement, supplier=supplier, deadline=round_.deadline)
     db.session.add(response)

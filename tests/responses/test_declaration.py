@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date
 
 import pytest
 from babel.dates import format_date
 
+from portal import clock
 from portal.models import Answer, Response, Submission
 from portal.questionnaires import engine
 from portal.questionnaires.samples import sample_answers
@@ -133,7 +133,7 @@ def test_submitting_never_clears_copy_marks(make_response, db, make):
 
     with pytest.raises(services.ResponseStateError):
         services.submit_response(new, sections, actor=user, locale="nb", declaration=declaration,
-                                 today=date.today())
+                                 today=clock.today())
 
     assert all(a.is_copied for a in new.answers)
     assert new.submissions == []
@@ -164,10 +164,10 @@ def test_the_declaration_is_given_with_the_submission_and_dated_today(client, ma
     submission = db.session.get(Response, response.id).submissions[0]
     declared = submission.answers["I1"]["confirm"]
     assert declared == {"confirmed": "yes", "name": "Kari Nå", "title": "Daglig leder",
-                        "date": date.today().isoformat()}
+                        "date": clock.today().isoformat()}
     receipt = pdf_text(client.get(f"/responses/{response.id}/submissions/1/receipt.pdf").data)
     assert tr("Confirmed by %(name)s, %(title)s", name="Kari Nå", title="Daglig leder") in receipt
-    assert format_date(date.today(), "long", locale="nb") in receipt
+    assert format_date(clock.today(), "long", locale="nb") in receipt
     assert "2024" not in receipt
 
 
@@ -202,11 +202,11 @@ def test_the_declaration_is_signed_with_the_profile_not_typed(client, make_respo
     assert 'name="q-I1-confirm-date"' not in page
     assert "Kari Nå" in page
     assert "Daglig leder" in page
-    assert format_date(date.today(), "long", locale="nb") in page
+    assert format_date(clock.today(), "long", locale="nb") in page
 
     # A name posted by hand is not the signature: the profile's is.
     reply = _declare(client, response, **{"q-I1-confirm-name": "Noen Andre", "q-I1-confirm-date": "2020-01-01"})
     assert reply.status_code == 302
     declared = db.session.get(Response, response.id).submissions[0].answers["I1"]["confirm"]
     assert declared == {"confirmed": "yes", "name": "Kari Nå", "title": "Daglig leder",
-                        "date": date.today().isoformat()}
+                        "date": clock.today().isoformat()}

@@ -4,9 +4,10 @@ mapping when this version declares its replacements, and is refused with the pat
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
+from portal import clock
 from portal.models import Answer, AuditEvent, EvidenceFile, FollowUpRound, Response, Submission
 from portal.uploads import store_upload
 from tests.auth.helpers import text
@@ -27,7 +28,7 @@ def _response(db, make, supplier, version, year):
     agreement = make.agreement(suppliers=[supplier])
     round_ = FollowUpRound(buyer_id=agreement.buyer_id, year=year, name_nb=f"Oppfølging {year}",
                            name_en=f"Follow-up {year}", questionnaire_version=version,
-                           deadline=date.today() + timedelta(days=30))
+                           deadline=clock.today() + timedelta(days=30))
     response = Response(round=round_, agreement=agreement, supplier=supplier, deadline=round_.deadline)
     db.session.add_all([round_, response])
     db.session.flush()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 import subprocess
-from datetime import date
 
+from portal import clock
 from portal.models import Answer
 from portal.questionnaires import engine
 from portal.questionnaires.samples import sample_answers, sample_part
@@ -34,7 +34,7 @@ def _long_rows(part, count, sites):
             elif column.type == "date":
                 row[column.id] = f"2025-0{index % 9 + 1}-1{index % 9}"
             elif column.type != "file":
-                row[column.id] = sample_part(column, random.Random(index), date.today(), sites)
+                row[column.id] = sample_part(column, random.Random(index), clock.today(), sites)
         if "address" in row:
             row["address"] = f"https://leverandor.example/fabrikk/{index}/" + "adressedel" * 15
         rows.append(row)
@@ -60,7 +60,7 @@ def test_every_cell_of_wide_tables_is_in_the_receipt(app, client, make_response,
     db.session.flush()
     declaration = {"I1": {"confirm": {"confirmed": "yes", "name": "Kari Nå", "title": "Daglig leder"}}}
     submission = services.submit_response(response, sections, actor=user, locale="nb",
-                                          declaration=declaration, today=date.today())
+                                          declaration=declaration, today=clock.today())
     with app.test_request_context():
         services.store_receipt(response, definition, sections, submission)
     db.session.commit()

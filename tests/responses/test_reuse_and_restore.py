@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from portal import clock
 from portal.models import Answer, FollowUpRound, Response, Submission
 from tests.conftest import csrf_token, login
 
@@ -90,5 +91,5 @@ def test_deadline_and_rounds_are_shown(client, make, make_response, db, login_as
     db.session.commit()
     page = client.get(f"/responses/{response.id}").get_data(as_text=True)
     assert "2020" in page
-    assert db.session.get(Response, response.id).is_overdue(date.today())
+    assert db.session.get(Response, response.id).is_overdue(clock.today())
     assert db.session.query(FollowUpRound).count() == 1

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
 
+from portal import clock
 from portal.models import Answer, Response, User
 from portal.questionnaires import engine
 from portal.questionnaires.samples import sample_answers
@@ -44,8 +44,8 @@ def submitted(db: Any, make: Any, make_response: Any) -> Callable[..., Response]
             response.answers.append(Answer(question_id=question_id, value=value, updated_by=user))
         db.session.flush()
         submission = responses.submit_response(response, sections, actor=user, locale="nb",
-                                               declaration=declaration_by(user), today=date.today())
-        review.record_submission(response, submission, actor=user, today=date.today())
+                                               declaration=declaration_by(user), today=clock.today())
+        review.record_submission(response, submission, actor=user, today=clock.today())
         db.session.commit()
         return response
 
@@ -62,8 +62,8 @@ def resubmit(db: Any) -> Callable[..., Any]:
         assert not result.conflicts
         submission = responses.submit_response(response, sections_of(response), actor=user,
                                                locale=user.locale, declaration=declaration_by(user),
-                                               today=date.today())
-        review.record_submission(response, submission, actor=user, today=date.today())
+                                               today=clock.today())
+        review.record_submission(response, submission, actor=user, today=clock.today())
         db.session.commit()
         return submission
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal import clock
 from portal.models import Attachment, AuditEvent, FollowUpActivity
 from tests.auth.helpers import text, tr
 from tests.conftest import csrf_token
@@ -57,7 +58,7 @@ def test_an_activity_is_recorded_with_files_and_audited(client, db, make, login_
         ({"kind": "coffee"}, "Choose the kind of activity"),
         ({"date": ""}, "Enter the date as yyyy-mm-dd"),
         ({"date": "31.02.2025"}, "Enter the date as yyyy-mm-dd"),
-        ({"date": (date.today() + timedelta(days=2)).isoformat()},
+        ({"date": (clock.today() + timedelta(days=2)).isoformat()},
          "The date cannot be in the future: record activities that took place"),
         ({"agreement_id": "0"}, "Choose the agreement the activity concerns"),
         ({"supplier_id": "999999"}, "Choose the supplier the activity concerns"),

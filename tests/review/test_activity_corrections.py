@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import AuditEvent, FollowUpActivity
 from portal.reports import queries
 from tests.auth.helpers import post, text
@@ -26,7 +27,7 @@ def _suppliers(db, year, reviewer):
 
     scope_to(db.session(), reviewer.buyer_id)
     try:
-        return queries.follow_up(year, date.today()).suppliers
+        return queries.follow_up(year, clock.today()).suppliers
     finally:
         scope_to(db.session(), None)
 
@@ -60,7 +61,7 @@ def test_a_correction_needs_a_reason_and_a_past_date(client, db, make, login_as)
     no_reason = post(client, edit, {"kind": "status_meeting", "date": "2024-03-04", "reason": ""},
                      token_from=edit)
     future = post(client, edit, {"kind": "status_meeting", "reason": "x",
-                                 "date": (date.today() + timedelta(days=3)).isoformat()},
+                                 "date": (clock.today() + timedelta(days=3)).isoformat()},
                   token_from=edit)
 
     assert no_reason.status_code == 422

@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, to_user_timezone
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from portal import clock
 from portal.models import Answer, EvidenceFile, FollowUpRound, Response
 from portal.questionnaires.definition import load_definition, shipped_definitions
 from portal.responses import services as responses
@@ -87,7 +88,9 @@ def test_a_round_gives_one_row_per_response_and_a_sheet_per_table(
     assert row[tr("Agreement")] == alfa.agreement.name_nb
     assert row[tr("Round")] == "Oppfølging 2025"
     assert row[tr("Status")] == status("submitted")
-    assert row[tr("Submitted")] == datetime.combine(date.today(), datetime.min.time())
+    # the day in Oslo, which is not UTC's for an hour or two around midnight
+    submitted_on = to_user_timezone(alfa.latest_submission.submitted_at).date()
+    assert row[tr("Submitted")] == datetime.combine(submitted_on, datetime.min.time())
     assert row[tr("Answers from")] == tr("Submission %(number)s", number=1)
     assert row[_first(answers, "B1")] == "Ja"  # the label, not "yes"
     assert row[_part(answers, "B1", "Dato")] == datetime(2025, 3, 1)
@@ -217,7 +220,7 @@ def test_a_filter_without_responses_says_so_and_keeps_the_filter(client, db, mak
 def test_a_round_without_responses_says_so(client, db, make, version, login_as):
     round_ = FollowUpRound(year=2025, name_nb="Tom runde", name_en="Empty round",
                            questionnaire_version=version, buyer=make.default_buyer,
-                           deadline=date.today() + timedelta(days=30))
+                           deadline=clock.today() + timedelta(days=30))
     db.session.add(round_)
     db.session.commit()
     login_as("reviewer")
@@ -329,7 +332,7 @@ def test_responses_to_several_questionnaire_versions_get_a_set_of_sheets_each(
     assert newer_version.id != older.round.questionnaire_version_id
     db.session.add(FollowUpRound(year=2026, name_nb="Oppfølging 2026", name_en="Follow-up 2026",
                                  questionnaire_version=newer_version, buyer=make.default_buyer,
-                                 deadline=date.today() + timedelta(days=30)))
+                                 deadline=clock.today() + timedelta(days=30)))
     db.session.flush()
     newer = submitted(make.supplier(name="Beta AS"), year=2026)
     assert newer.round.questionnaire_version_id == newer_version.id

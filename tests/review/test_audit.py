@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from flask_babel import force_locale
 
-from portal import audit
+from portal import audit, clock
 from portal.codes import RESPONSE_STATUSES, VERDICTS
 from portal.models import AuditEvent
 from portal.review import services
@@ -48,7 +48,7 @@ def test_the_audit_log_is_for_administrators_and_filters(client, db, make, submi
     response = submitted()
     first = make.user(role="reviewer", name="Første")
     services.save_verdicts(response, [services.VerdictInput("B1", "meets")], actor=first,
-                           today=date.today())
+                           today=clock.today())
     db.session.add(AuditEvent(action="old.thing", object_type="Thing", object_id=1,
                               buyer_id=make.default_buyer.id,
                               at=datetime(2020, 1, 1, tzinfo=UTC)))

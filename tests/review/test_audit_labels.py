@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask_babel import force_locale
 
-from portal import audit, audit_labels
+from portal import audit, audit_labels, clock
 from portal.codes import DEVIATION_TYPES, RECORDABLE_ACTIVITY_KINDS
 from portal.deviations import services as deviations
 from portal.models import AuditEvent
@@ -246,7 +246,7 @@ def test_english_screens_write_dates_the_british_way(client, db, make, submitted
 def test_the_response_history_names_which_deviation_or_activity_each_change_is_on(
         client, db, make, submitted, login_as):
     response, deviation, _other = _seed(db, make, submitted)
-    activity = services.accept_response(response, actor=make.user(role="reviewer"), today=date.today())
+    activity = services.accept_response(response, actor=make.user(role="reviewer"), today=clock.today())
     db.session.commit()
     login_as("reviewer")
 
@@ -287,13 +287,13 @@ def test_what_follows_from_a_persons_act_is_recorded_as_aktsoms(app, db, make, s
     while the event still says whose request it was; the person's own act stays theirs."""
     response = submitted()
     reviewer = make.user(role="reviewer")
-    services.accept_response(response, actor=reviewer, today=date.today())
+    services.accept_response(response, actor=reviewer, today=clock.today())
     deviation = deviations.propose_deviation(response, "B4", DEVIATION_TYPES.codes[0], actor=reviewer,
-                                             today=date.today())
+                                             today=clock.today())
     deviation.description = "Funnet ved gjennomgang."
     deviations.confirm_deviation(deviation, actor=reviewer)
-    deviations.change_deviation_status(deviation, "ESCALATED", actor=reviewer, today=date.today())
-    deviations.change_deviation_status(deviation, "CLOSED_NOT_OK", actor=reviewer, today=date.today())
+    deviations.change_deviation_status(deviation, "ESCALATED", actor=reviewer, today=clock.today())
+    deviations.change_deviation_status(deviation, "CLOSED_NOT_OK", actor=reviewer, today=clock.today())
     db.session.commit()
 
     events = {(e.action, e.field): e for e in db.session.query(AuditEvent)}

@@ -6,10 +6,11 @@ are shown as new, and the questions the earlier version dropped are listed once.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import force_locale, ngettext
 
+from portal import clock
 from portal.models import FollowUpRound, Response, Submission
 from tests.auth.helpers import markup, text, tr
 from tests.questionnaires.renumbered import DFO_2026, store_version
@@ -33,7 +34,7 @@ NOW = {
 def _submitted(db, make, supplier, user, agreement, version, year, answers):
     round_ = FollowUpRound(buyer_id=agreement.buyer_id, year=year, name_nb=f"Oppfølging {year}",
                            name_en=f"Follow-up {year}", questionnaire_version=version,
-                           deadline=date.today() + timedelta(days=30))
+                           deadline=clock.today() + timedelta(days=30))
     when = datetime.now(UTC) - timedelta(days=2027 - year)
     response = Response(round=round_, agreement=agreement, supplier=supplier, deadline=round_.deadline,
                         status="submitted", submitted_at=when, submitted_by=user)

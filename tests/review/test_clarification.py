@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
+from portal import clock
 from portal.models import (
     AuditEvent,
     Clarification,
@@ -168,7 +167,7 @@ def test_comments_reach_the_supplier_only_when_returned_or_accepted(db, make, su
     services.save_verdicts(response, [
         services.VerdictInput("B1", "meets", "Bra.", "Intern merknad"),
         services.VerdictInput("B2", "partly", "", "Bare internt"),
-    ], actor=reviewer, today=date.today())
+    ], actor=reviewer, today=clock.today())
     db.session.commit()
 
     assert services.comments_for_supplier(response) == {}  # still under review
@@ -193,7 +192,7 @@ def test_accept_records_the_activity_and_mails_the_comments_never_the_internal_n
     assert stored.accepted_at is not None
     activity = db.session.query(FollowUpActivity).one()
     assert (activity.kind, activity.date, activity.response_id) == (
-        "questionnaire_reviewed", date.today(), response.id)
+        "questionnaire_reviewed", clock.today(), response.id)
     assert (activity.agreement_id, activity.supplier_id, activity.created_by_id) == (
         response.agreement_id, response.supplier_id, reviewer.id)
     [mail] = sent_mail
@@ -242,7 +241,7 @@ def test_reopening_a_review_after_a_clarification_goes_back_to_resubmitted(db, m
     response = submitted(user=user)
     services.return_response(response, ["B4"], "Utdyp.", actor=reviewer)
     resubmit(response, user, {"B4": {"answer": "Utdypet."}})
-    services.accept_response(response, actor=reviewer, today=date.today())
+    services.accept_response(response, actor=reviewer, today=clock.today())
 
     assert services.reopen_response(response, "Feil", actor=reviewer) == "resubmitted"
     assert db.session.query(QuestionReview).count() == 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_babel import force_locale
 
+from portal import clock
 from portal.models import Deviation
 from portal.review import services
 from portal.review.labels import light_text
@@ -28,12 +29,12 @@ def test_counts_per_status_and_filters(client, db, make, make_response, submitte
     submitted(accepted_supplier)
     waiting = submitted(make.supplier(name="Venter AS"))
     late = make_response(make.supplier(name="Sen AS"), status="in_progress")
-    late.deadline = date.today() - timedelta(days=3)
+    late.deadline = clock.today() - timedelta(days=3)
     ict = make.agreement(suppliers=[make.supplier(name="Data AS")], dfo_category="ict")
     make_response(ict.suppliers[0], agreement=ict)
     reviewer = make.user(role="reviewer")
     accepted = db.session.query(type(waiting)).filter_by(supplier_id=accepted_supplier.id).one()
-    services.accept_response(accepted, actor=reviewer, today=date.today())
+    services.accept_response(accepted, actor=reviewer, today=clock.today())
     db.session.commit()
     login_as("reviewer")
 
@@ -66,7 +67,7 @@ def test_counts_per_status_and_filters(client, db, make, make_response, submitte
 def test_sorted_by_deadline_either_way(client, db, make, make_response, login_as):
     for name, days in (("Midt AS", 20), ("Først AS", 5), ("Sist AS", 40)):
         response = make_response(make.supplier(name=name))
-        response.deadline = date.today() + timedelta(days=days)
+        response.deadline = clock.today() + timedelta(days=days)
     db.session.commit()
     login_as("reviewer")
 
@@ -83,9 +84,9 @@ def test_the_light_is_shown_in_words_and_can_be_filtered(client, db, make, submi
     submitted(make.supplier(name="Grå AS"))
     reviewer = make.user(role="reviewer")
     services.save_verdicts(red, [services.VerdictInput("B1", "not_met")], actor=reviewer,
-                           today=date.today())
+                           today=clock.today())
     services.save_verdicts(yellow, [services.VerdictInput("B2", "partly")], actor=reviewer,
-                           today=date.today())
+                           today=clock.today())
     db.session.commit()
     login_as("reviewer")
 
@@ -110,8 +111,8 @@ def test_an_open_deviation_of_the_supplier_is_a_tag_not_the_light(client, db, ma
                                                                   login_as):
     response = submitted(make.supplier(name="Avvik AS"))
     db.session.add(Deviation(supplier_id=response.supplier_id, agreement_id=response.agreement_id,
-                             type="WAGES", detected_date=date.today() - timedelta(days=60),
-                             deadline=date.today() - timedelta(days=1), status="IN_PROGRESS"))
+                             type="WAGES", detected_date=clock.today() - timedelta(days=60),
+                             deadline=clock.today() - timedelta(days=1), status="IN_PROGRESS"))
     db.session.commit()
     login_as("reviewer")
 
@@ -127,8 +128,8 @@ def test_a_deviation_found_through_the_response_still_colours_its_light(client, 
     response = submitted(make.supplier(name="Eget AS"))
     db.session.add(Deviation(supplier_id=response.supplier_id, agreement_id=response.agreement_id,
                              response_id=response.id, type="WAGES",
-                             detected_date=date.today() - timedelta(days=60),
-                             deadline=date.today() - timedelta(days=1), status="IN_PROGRESS"))
+                             detected_date=clock.today() - timedelta(days=60),
+                             deadline=clock.today() - timedelta(days=1), status="IN_PROGRESS"))
     db.session.commit()
     login_as("reviewer")
 
@@ -146,7 +147,7 @@ def test_a_gate_answered_no_is_red_until_judged(client, db, make, submitted, log
     assert "Ja AS" not in reds
 
     services.save_verdicts(response, [services.VerdictInput("B1", "meets")],
-                           actor=make.user(role="reviewer"), today=date.today())
+                           actor=make.user(role="reviewer"), today=clock.today())
     db.session.commit()
     assert "Nei AS" not in _table(client.get("/review?light=red").get_data(as_text=True))
 
@@ -157,7 +158,7 @@ def test_the_inbox_costs_the_same_number_of_queries_for_more_responses(
     reviewer = make.user(role="reviewer")
     first = submitted()
     services.save_verdicts(first, [services.VerdictInput("B1", "meets")], actor=reviewer,
-                           today=date.today())
+                           today=clock.today())
     db.session.commit()
     login_as("reviewer")
     client.get("/review")
@@ -168,9 +169,9 @@ def test_the_inbox_costs_the_same_number_of_queries_for_more_responses(
     for _ in range(6):
         response = submitted()
         services.save_verdicts(response, [services.VerdictInput("B2", "partly")], actor=reviewer,
-                               today=date.today())
+                               today=clock.today())
         db.session.add(Deviation(supplier_id=response.supplier_id, type="WAGES",
-                                 agreement_id=response.agreement_id, detected_date=date.today()))
+                                 agreement_id=response.agreement_id, detected_date=clock.today()))
     db.session.commit()
     db.session.expire_all()
     with count_queries() as many:

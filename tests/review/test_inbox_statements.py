@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from portal import clock
 from portal.review import services
 
 #: The signed-in user; the buyer (its name in the header); the responses with their round,
@@ -18,7 +17,7 @@ def test_the_inbox_runs_a_fixed_number_of_statements(client, db, make, submitted
     for code in ("B1", "B2"):
         response = submitted()
         services.save_verdicts(response, [services.VerdictInput(code, "meets")], actor=reviewer,
-                               today=date.today())
+                               today=clock.today())
     db.session.commit()
     login_as("reviewer")
     client.get("/review")

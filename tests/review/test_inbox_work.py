@@ -7,8 +7,10 @@ import csv
 import io
 from datetime import date, timedelta
 
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
+from portal import clock
 from portal.models import AuditEvent, Response
 from tests.conftest import post_form
 from tests.review.test_inbox import _rows, _table
@@ -24,7 +26,7 @@ def test_the_default_view_is_what_needs_action(client, db, make, make_response, 
     submitted(make.supplier(name="Innsendt AS"))
     make_response(make.supplier(name="Ikke startet AS"))
     late = make_response(make.supplier(name="Forsinket AS"), status="in_progress")
-    late.deadline = date.today() - timedelta(days=2)
+    late.deadline = clock.today() - timedelta(days=2)
     db.session.commit()
     login_as("reviewer")
 
@@ -58,7 +60,7 @@ def test_search_finds_supplier_org_number_and_agreement(client, db, make, submit
 
 def test_every_column_sorts_both_ways_with_aria_sort(client, db, make, make_response, login_as):
     for name, days in (("Ærlig AS", 20), ("Berg AS", 5), ("Åsen AS", 40)):
-        make_response(make.supplier(name=name), deadline=date.today() + timedelta(days=days))
+        make_response(make.supplier(name=name), deadline=clock.today() + timedelta(days=days))
     db.session.commit()
     login_as("reviewer")
     names = ("Ærlig AS", "Berg AS", "Åsen AS")
@@ -139,7 +141,7 @@ def test_bulk_deadline_moves_the_selected_and_says_what_was_missing(client, db, 
     db.session.commit()
     before = untouched.deadline
     login_as("reviewer")
-    new = date.today() + timedelta(days=90)
+    new = clock.today() + timedelta(days=90)
 
     missing = post_form(client, "/review/bulk?status=all",
                         {"responses": [str(first.id)], "extend": "1"}, token_from="/review")
@@ -174,7 +176,7 @@ def test_bulk_with_a_foreign_or_unknown_id_changes_nothing(client, db, make, mak
     for bad in ("999999", "99999999999", "abc"):
         reply = post_form(client, "/review/bulk", {
             "responses": [str(mine.id), bad], "extend": "1",
-            "new_deadline": (date.today() + timedelta(days=90)).isoformat(), "reason": "x"},
+            "new_deadline": (clock.today() + timedelta(days=90)).isoformat(), "reason": "x"},
             token_from="/review")
         assert reply.status_code in (400, 404)
     db.session.expire_all()
@@ -196,10 +198,24 @@ def test_bulk_on_another_buyers_response_is_404_and_changes_nothing(client, db, 
     assert "Fremmed AS" not in _table(client.get("/review?status=all").get_data(as_text=True))
     assert "Fremmed AS" not in client.get("/review/export.csv?status=all").get_data().decode()
     for action in ({"remind": "1"}, {"extend": "1", "reason": "x",
-                                      "new_deadline": (date.today() + timedelta(days=60)).isoformat()}):
+                                      "new_deadline": (clock.today() + timedelta(days=60)).isoformat()}):
         reply = post_form(client, "/review/bulk", {"responses": [str(foreign.id)], **action},
                           token_from="/review")
         assert reply.status_code == 404
     db.session.expire_all()
     assert db.session.get(Response, foreign.id).deadline == before
     assert sent_mail == []
+
+
+def test_after_midnight_in_norway_yesterdays_deadline_is_late_in_the_inbox(
+    client, db, make, make_response, login_as
+):
+    late = make_response(make.supplier(name="Forsinket AS"), status="in_progress")
+    on_time = make_response(make.supplier(name="I tide AS"), status="in_progress")
+    late.deadline, on_time.deadline = date(2026, 12, 6), date(2026, 12, 7)
+    db.session.commit()
+    with freeze_time("2026-12-06 23:30:00", tick=True):  # 00:30 on 7 December in Oslo
+        login_as("reviewer")
+        page = client.get("/review").get_data(as_text=True)
+
+    assert _names(page, "Forsinket AS", "I tide AS") == ["Forsinket AS"]

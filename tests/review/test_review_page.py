@@ -3,8 +3,7 @@ refused with nothing saved, changed and copied answers marked, deviations propos
 
 from __future__ import annotations
 
-from datetime import date
-
+from portal import clock
 from portal.models import (
     Answer,
     AuditEvent,
@@ -46,7 +45,7 @@ def test_page_shows_requirements_answers_files_and_guidance(client, db, make, ma
                                        mimetype="application/pdf", uploaded_by=user))
     db.session.flush()
     responses.submit_response(response, sections, actor=user, locale="nb", declaration=declaration_by(user),
-                              today=date.today())
+                              today=clock.today())
     db.session.commit()
     login_as("reviewer")
 
@@ -160,7 +159,7 @@ def test_an_untouched_entry_never_overwrites_a_colleagues_newer_verdict(client, 
     shown = services.fingerprint(None, "", "")  # what the page showed: nothing yet
 
     services.save_verdicts(response, [services.VerdictInput("B1", "not_met", "Nei.", "")],
-                           actor=colleague, today=date.today())
+                           actor=colleague, today=clock.today())
     db.session.commit()
 
     # Sent back unchanged: skipped.
@@ -194,12 +193,12 @@ def test_gate_no_proposes_one_draft_deviation_however_often_it_is_checked(db, ma
     assert b1.detected_by == "SAQ"
     assert b1.supplier_id == response.supplier_id
     assert b1.agreement_id == response.agreement_id
-    assert b1.detected_date == date.today()
+    assert b1.detected_date == clock.today()
     assert b1.status == "REGISTERED"
 
-    services.record_submission(response, response.latest_submission, actor=None, today=date.today())
+    services.record_submission(response, response.latest_submission, actor=None, today=clock.today())
     services.save_verdicts(response, [services.VerdictInput("B1", "not_met")], actor=reviewer,
-                           today=date.today())
+                           today=clock.today())
     db.session.commit()
     assert db.session.query(Deviation).filter_by(response_id=response.id).count() == 2
 
@@ -235,7 +234,7 @@ def test_a_discarded_proposal_stays_discarded_until_the_next_submission(client, 
     assert {e.object_type for e in discarded} == {"Deviation", "Response"}
     assert all(e.before["type"] == "P-POLICY" for e in discarded)
     services.save_verdicts(response, [services.VerdictInput("B2", "meets")], actor=reviewer,
-                           today=date.today())
+                           today=clock.today())
     db.session.commit()
     assert db.session.query(Deviation).count() == 0
 
@@ -287,7 +286,7 @@ def test_answers_copied_from_last_year_and_not_confirmed_are_marked(client, db, 
     for answer in response.answers:
         answer.is_copied = False
     responses.submit_response(response, sections, actor=user, locale="nb", declaration=declaration_by(user),
-                              today=date.today())
+                              today=clock.today())
     db.session.commit()
     login_as("reviewer")
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from portal import clock
 from portal.models import FollowUpRound, QuestionnaireVersion, User
 from portal.rounds import services
 from tests.auth.helpers import isolate_requests, location
@@ -39,7 +40,7 @@ def make_round(db: Any, make: Any, version: QuestionnaireVersion) -> Callable[..
             "name_nb": "Oppfølging 2025",
             "name_en": "Follow-up 2025",
             "version": version,
-            "deadline": deadline or date.today() + timedelta(days=60),
+            "deadline": deadline or clock.today() + timedelta(days=60),
             "intro_nb": "Velkommen",
             "intro_en": "Welcome",
         }
@@ -59,8 +60,8 @@ def active_agreement(make: Factories) -> Callable[..., Any]:
 
     def _agreement(**kwargs: Any) -> Any:
         values: dict[str, Any] = {
-            "start_date": date.today() - timedelta(days=365),
-            "end_date": date.today() + timedelta(days=365),
+            "start_date": clock.today() - timedelta(days=365),
+            "end_date": clock.today() + timedelta(days=365),
         }
         values.update(kwargs)
         return make.agreement(**values)

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.models import AuditEvent, MailDelivery, Response, utcnow
 from portal.rounds import services
 from tests.auth.helpers import flashed, location, text
@@ -38,7 +39,7 @@ def setting(db, make, make_round, active_agreement):
     make.user(role="supplier", supplier=gamma, email="per@gamma.no")
     agreement = active_agreement(suppliers=[alfa, beta, gamma], name_nb="Arbeidsklær", name_en="Workwear",
                                  reference="LK-77")
-    round = make_round(deadline=date(date.today().year + 1, 3, 31))
+    round = make_round(deadline=date(clock.today().year + 1, 3, 31))
     db.session.add(Response(round=round, agreement=agreement, supplier=gamma, status="not_started",
                             deadline=round.deadline))
     db.session.commit()
@@ -243,7 +244,7 @@ def test_bulk_preview_lists_created_and_skipped_across_agreements(
 
 
 def test_a_historical_round_preview_says_no_email_is_sent(client, db, make, make_round, active_agreement, login_as):
-    year = date.today().year - 2
+    year = clock.today().year - 2
     supplier = make.supplier(name="Alfa AS")
     make.user(role="supplier", supplier=supplier)
     agreement = active_agreement(suppliers=[supplier], start_date=date(year, 1, 1), end_date=date(year, 12, 31))
@@ -262,7 +263,7 @@ def test_a_preview_where_no_supplier_has_a_user_says_no_email_is_sent(
     # Seen in the 375 px screenshot: "0 invitation e-mails will be sent: one to each user…".
     supplier = make.supplier(name="Alfa AS")
     agreement = active_agreement(suppliers=[supplier])
-    round = make_round(year=date.today().year, name_nb=f"Oppfølging {date.today().year}")
+    round = make_round(year=clock.today().year, name_nb=f"Oppfølging {clock.today().year}")
     login_as("admin", locale="en")
 
     page = text(client.get(f"/rounds/{round.id}/agreements/preview?agreement_id={agreement.id}"))
@@ -294,8 +295,8 @@ def test_a_bad_choice_in_the_address_shows_the_round_with_the_error(client, db, 
 def other_buyer(db, make, make_round):
     buyer = make.buyer(name="Annen kommune")
     supplier = make.supplier(name="Fremmed AS")
-    agreement = make.agreement(suppliers=[supplier], buyer=buyer, start_date=date.today() - timedelta(days=10),
-                               end_date=date.today() + timedelta(days=100))
+    agreement = make.agreement(suppliers=[supplier], buyer=buyer, start_date=clock.today() - timedelta(days=10),
+                               end_date=clock.today() + timedelta(days=100))
     round = make_round(buyer=buyer)
     db.session.commit()
     return round, agreement

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import AuditEvent, Response, ResponseStatus, utcnow
 from portal.rounds import services
 from tests.auth.helpers import flashed, location, text
@@ -17,7 +18,7 @@ from tests.conftest import post_form
 def open_response(db, make, make_round, active_agreement):
     supplier = make.supplier(name="Alfa AS")
     make.user(role="supplier", supplier=supplier, email="kari@alfa.no", locale="en")
-    round = make_round(deadline=date.today() + timedelta(days=10))
+    round = make_round(deadline=clock.today() + timedelta(days=10))
     response = services.add_agreement_to_round(round, active_agreement(suppliers=[supplier]), actor=None)[0]
     db.session.commit()
     return response
@@ -75,12 +76,12 @@ def test_a_deadline_extension_is_validated(client, db, open_response, login_as, 
 
 
 def test_a_new_deadline_in_the_past_is_refused(client, db, open_response, login_as):
-    open_response.deadline = date.today() - timedelta(days=10)
+    open_response.deadline = clock.today() - timedelta(days=10)
     db.session.commit()
     login_as("reviewer", locale="en")
 
     response = post_form(client, f"/responses/{open_response.id}/deadline",
-                         {"new_deadline": (date.today() - timedelta(days=1)).isoformat(), "reason": "x"})
+                         {"new_deadline": (clock.today() - timedelta(days=1)).isoformat(), "reason": "x"})
 
     assert "The new deadline cannot be in the past" in text(response)
 

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.models import AuditEvent, FollowUpActivity, FollowUpRound, Response, ResponseStatus
 from portal.reports import queries
 from portal.rounds import services
@@ -19,7 +20,7 @@ from tests.review.conftest import make_response, submitted  # noqa: F401 - fixtu
 from tests.review.helpers import accept
 from tests.rounds.conftest import add_through_preview
 
-PAST = date.today().year - 2
+PAST = clock.today().year - 2
 
 
 def _form(version, **changes):
@@ -49,7 +50,7 @@ def test_an_admin_creates_a_historical_round_with_a_past_deadline(client, db, ve
 @pytest.mark.parametrize(("changes", "message"), [
     ({"historical": None}, "The deadline cannot be in the past. For follow-up done in a past "
                            "year, mark the round as historical"),
-    ({"year": str(date.today().year), "deadline": (date.today() + timedelta(days=30)).isoformat()},
+    ({"year": str(clock.today().year), "deadline": (clock.today() + timedelta(days=30)).isoformat()},
      "A historical round is for a past year: enter a year before this one"),
 ])
 def test_a_past_deadline_needs_a_historical_round_of_a_past_year(client, db, version, login_as,
@@ -71,13 +72,13 @@ def test_agreements_active_in_the_rounds_year_join_and_no_one_is_mailed(
                            contract_condition=True)
     make.user(role="supplier", supplier=supplier)
     historical = make_round(year=PAST, deadline=date(PAST, 10, 1), historical=True)
-    normal = make_round(year=date.today().year, name_nb="Nå", name_en="Now")
+    normal = make_round(year=clock.today().year, name_nb="Nå", name_en="Now")
     login_as("admin", locale="en")
 
     assert [a.id for a in db.session.scalars(
-        services.joinable_agreements_query(historical, date.today()))] == [ended.id]
+        services.joinable_agreements_query(historical, clock.today()))] == [ended.id]
     assert ended.id not in [a.id for a in db.session.scalars(
-        services.joinable_agreements_query(normal, date.today()))]
+        services.joinable_agreements_query(normal, clock.today()))]
     page = client.get(f"/rounds/{historical.id}").get_data(as_text=True)
     assert f'value="{ended.id}"' in page
 
@@ -90,7 +91,7 @@ def test_agreements_active_in_the_rounds_year_join_and_no_one_is_mailed(
     assert response.agreement_id == ended.id
     assert sent_mail == []  # a historical round invites no one
     # Nor does it remind: its deadline has passed by design.
-    assert services.send_due_reminders(date.today())["emails"] == 0
+    assert services.send_due_reminders(clock.today())["emails"] == 0
     assert sent_mail == []
 
 
@@ -123,7 +124,7 @@ def test_a_historical_acceptance_is_dated_within_the_year(client, db, make, subm
     created = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "activity.created"))
     assert created.after["backfilled"] is True
     # The buyer's 4.A.2 of that year counts the supplier; as of its 31.12 it is accepted.
-    report = queries.year_report(PAST, date.today(), as_of=date(PAST, 12, 31))
+    report = queries.year_report(PAST, clock.today(), as_of=date(PAST, 12, 31))
     assert (report.follow_up.suppliers, report.follow_up.activities) == (1, 1)
     assert report.follow_up.funnel.accepted == 1
 
@@ -170,7 +171,7 @@ def test_a_normal_rounds_acceptance_is_today_whatever_is_posted(client, db, make
     accept(client, response, {"accepted_on": "2020-01-01"})
 
     activity = db.session.scalar(select(FollowUpActivity))
-    assert (activity.date, activity.backfilled) == (date.today(), False)
+    assert (activity.date, activity.backfilled) == (clock.today(), False)
 
 
 def test_an_activity_recorded_afterwards_is_marked(client, db, make, login_as):

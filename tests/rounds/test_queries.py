@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
+from portal import clock
 from portal.rounds import services
 
 _registry_ids = itertools.count(1)
@@ -48,7 +49,7 @@ def test_round_list_queries_do_not_grow_with_rounds_or_responses(
 def test_round_page_queries_do_not_grow_with_responses(
     client, db, make, make_round, active_agreement, login_as, count_queries
 ):
-    round = make_round(deadline=date.today() + timedelta(days=30))
+    round = make_round(deadline=clock.today() + timedelta(days=30))
     _fill(db, make, round, active_agreement, agreements=1, suppliers_each=1)
     login_as("admin")
     few = _queries(client, count_queries, f"/rounds/{round.id}")

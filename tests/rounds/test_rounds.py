@@ -9,6 +9,7 @@ from babel.dates import format_date
 from flask import url_for
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.models import AuditEvent, FollowUpRound, Response, ResponseStatus
 from portal.rounds import notify, services
 from tests.auth.helpers import flashed, location, text, tr
@@ -28,7 +29,7 @@ def _responses(db, round_id):
 
 def test_admin_creates_a_round(client, db, version, login_as):
     admin = login_as("admin", locale="en")
-    deadline = date.today() + timedelta(days=90)
+    deadline = clock.today() + timedelta(days=90)
 
     response = post_form(client, "/rounds/new", {
         "year": "2025", "name_nb": "Oppfølging 2025", "name_en": "Follow-up 2025",
@@ -54,7 +55,7 @@ def test_a_round_needs_a_deadline_not_in_the_past_and_names(client, db, version,
     response = post_form(client, "/rounds/new", {
         "year": "1999", "name_nb": "", "name_en": "Follow-up",
         "questionnaire_version_id": str(version.id),
-        "deadline": (date.today() - timedelta(days=1)).isoformat(),
+        "deadline": (clock.today() - timedelta(days=1)).isoformat(),
     })
 
     assert response.status_code == 200
@@ -100,7 +101,7 @@ def test_adding_an_agreement_creates_a_response_per_supplier_and_invites_users(
     client, db, make_round, two_suppliers, login_as, sent_mail
 ):
     agreement, _users = two_suppliers
-    deadline = date(date.today().year + 1, 3, 31)
+    deadline = date(clock.today().year + 1, 3, 31)
     round = make_round(deadline=deadline, name_nb="Oppfølging 2025", name_en="Follow-up 2025")
     login_as("admin")
 
@@ -209,7 +210,7 @@ def test_adding_without_choosing_an_agreement_shows_the_error(client, db, make_r
 
 @pytest.fixture
 def agreements(make, active_agreement):
-    today = date.today()
+    today = clock.today()
     return {
         "condition": active_agreement(contract_condition=True, dfo_category="ict"),
         "no_condition": active_agreement(contract_condition=False, dfo_category="workwear"),
@@ -287,11 +288,11 @@ def test_bulk_by_category_needs_a_category(client, db, make_round, login_as):
 def test_round_page_lists_responses_with_status_and_overdue_flag(
     client, db, make_round, active_agreement, login_as
 ):
-    round = make_round(deadline=date.today() + timedelta(days=5))
+    round = make_round(deadline=clock.today() + timedelta(days=5))
     late, on_time = (active_agreement(name_en=name) for name in ("Late agreement", "On-time agreement"))
     created = services.add_agreement_to_round(round, late, actor=None)
     services.add_agreement_to_round(round, on_time, actor=None)
-    created[0].deadline = date.today() - timedelta(days=2)
+    created[0].deadline = clock.today() - timedelta(days=2)
     db.session.commit()
     login_as("reviewer", locale="en")
 

@@ -18,7 +18,6 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
@@ -31,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tests.conftest as conftest
-from portal import create_app
+from portal import clock, create_app
 from portal.extensions import db as _db
 from portal.models import utcnow
 from tests.auth.helpers import isolate_requests, location, sign_in
@@ -113,7 +112,7 @@ def _supplier_archived(client: Any, w: World) -> None:
 def _plan_proposed(client: Any, w: World) -> None:
     from portal.deviations.services import propose_plan
 
-    propose_plan(w.a.deviation, "Vi retter lønnsutbetalingen innen en måned.", actor=w.a.user, today=date.today())
+    propose_plan(w.a.deviation, "Vi retter lønnsutbetalingen innen en måned.", actor=w.a.user, today=clock.today())
 
 
 def _supplier_joined(client: Any, w: World) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from portal import create_app, mail
+from portal import clock, create_app, mail
 from portal.config import LOCAL_BASE_URL, ROOT
 from portal.extensions import limiter
 from portal.models import Answer, Deviation, Response, User
@@ -99,7 +99,7 @@ class World:
         reply = client.post(path, data={
             "csrf_token": csrf_token(client, path), "q-I1-confirm-confirmed": "yes",
             "q-I1-confirm-name": "Per Hansen", "q-I1-confirm-title": "Daglig leder",
-            "q-I1-confirm-date": date.today().isoformat()})
+            "q-I1-confirm-date": clock.today().isoformat()})
         assert reply.status_code == 302, reply.get_data(as_text=True)[:1000]
         return user, response
 
@@ -134,8 +134,8 @@ def _invitation(world: World) -> None:
 def _round_invitation(world: World) -> None:
     supplier = world.make.supplier()
     world.make.user(role="supplier", supplier=supplier)
-    agreement = world.make.agreement(suppliers=[supplier], start_date=date.today() - timedelta(days=30),
-                                     end_date=date.today() + timedelta(days=365))
+    agreement = world.make.agreement(suppliers=[supplier], start_date=clock.today() - timedelta(days=30),
+                                     end_date=clock.today() + timedelta(days=365))
     round_ = world.make_response().round
     world.db.session.commit()
     admin = world.staff("admin")
@@ -154,8 +154,8 @@ def _deadline_extended(world: World) -> None:
 
 
 def _reminder(world: World) -> None:
-    _user, response = world.supplier_with_response(deadline=date.today() + timedelta(days=2))
-    world.cron(date.today())
+    _user, response = world.supplier_with_response(deadline=clock.today() + timedelta(days=2))
+    world.cron(clock.today())
 
 
 def _response_submitted(world: World) -> None:
@@ -198,8 +198,8 @@ def _deviation_supplier_update(world: World) -> None:
 
 
 def _deviation_overdue(world: World) -> None:
-    world.deviation(status="IN_PROGRESS", deadline=date.today() - timedelta(days=3))
-    world.cron(date.today())
+    world.deviation(status="IN_PROGRESS", deadline=clock.today() - timedelta(days=3))
+    world.cron(clock.today())
 
 
 def _colleagues(world: World) -> tuple[User, User]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
 
+from portal import clock
 from portal.models import (
     Agreement,
     Answer,
@@ -71,10 +71,10 @@ def sharing(db: Any, make: Any, make_response: Any) -> Sharing:  # noqa: F811
     response.files.append(evidence)
     db.session.flush()
     responses.submit_response(response, sections, actor=user, locale="nb",
-                              declaration=declaration_by(user), today=date.today())
+                              declaration=declaration_by(user), today=clock.today())
     source_reviewer = make.user(role="reviewer", buyer=source)
     db.session.add(Deviation(supplier_id=supplier.id, agreement_id=source_agreement.id,
-                             response_id=response.id, type="WAGES", detected_date=date.today(),
+                             response_id=response.id, type="WAGES", detected_date=clock.today(),
                              status="NOTIFIED", description=SOURCE_DEVIATION,
                              internal_note=SOURCE_NOTE))
     db.session.add(QuestionReview(response_id=response.id, question_id="B1", verdict="not_met",

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db as _db
 from portal.models import FollowUpActivity, Response
 from portal.reports import jsondoc, labels, queries, tables
@@ -30,7 +31,7 @@ def _report(app: Flask, buyer_id: int, year: int) -> queries.YearReport:
     scope_to(_db.session(), buyer_id, joint_reads=True)
     try:
         with app.test_request_context():
-            return queries.year_report(year, date.today())
+            return queries.year_report(year, clock.today())
     finally:
         scope_to(_db.session(), None)
 
@@ -52,7 +53,7 @@ def _accept_source(db: Any, w: Sharing, on: date) -> None:
 def test_accepting_counts_the_supplier_once_for_the_receiver_with_the_source_named(
         app, client, db, sharing):
     w = sharing
-    year = date.today().year
+    year = clock.today().year
     before = _report(app, w.source.id, year).follow_up
     made = shared(client, db, w)
     assert sign_in(client, w.receiver_reviewer.email).status_code == 302
@@ -69,7 +70,7 @@ def test_accepting_counts_the_supplier_once_for_the_receiver_with_the_source_nam
     assert (activity.kind, activity.buyer_id, activity.agreement_id, activity.supplier_id,
             activity.share_id, activity.source_buyer_name, activity.date) == (
         "shared_self_assessment", w.receiver.id, w.receiver_agreement.id, w.supplier.id, made.id,
-        SOURCE, date.today())
+        SOURCE, clock.today())
     assert activity.response_id is None  # never a link into the source buyer's records
 
     follow = _report(app, w.receiver.id, year).follow_up
@@ -116,7 +117,7 @@ def test_reuse_needs_an_accepted_result_no_older_than_three_years(app, client, d
     made = shared(client, db, w)
     assert sign_in(client, w.receiver_reviewer.email).status_code == 302
     token = csrf_token(client, f"/review/received/{made.id}")
-    today = date.today()
+    today = clock.today()
 
     def reuse(day: date) -> Any:
         return client.post(f"/review/received/{made.id}/reuse", data={
@@ -158,7 +159,7 @@ def test_the_export_tables_name_the_source(app, client, db, sharing):
     token = csrf_token(client, f"/review/received/{made.id}")
     client.post(f"/review/received/{made.id}/accept",
                 data={"csrf_token": token, "agreement_id": str(w.receiver_agreement.id)})
-    report = _report(app, w.receiver.id, date.today().year)
+    report = _report(app, w.receiver.id, clock.today().year)
     with app.test_request_context():
         table = tables.table(report, "4a2_by_method")
         document = jsondoc.document(report, "nb", "Mottakerkommune")
@@ -187,7 +188,7 @@ def test_the_pdf_and_xlsx_name_the_source(client, db, monkeypatch, sharing):
     token = csrf_token(client, f"/review/received/{made.id}")
     client.post(f"/review/received/{made.id}/accept",
                 data={"csrf_token": token, "agreement_id": str(w.receiver_agreement.id)})
-    year = date.today().year
+    year = clock.today().year
     label = tr("Shared self-assessment (from %(buyer)s)", buyer=SOURCE)
 
     pdf = client.get(f"/reports/{year}.pdf?lang=nb")

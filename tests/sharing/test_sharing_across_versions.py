@@ -4,12 +4,13 @@ supplier reuses the shared answers in the receiver's round of another version th
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import Answer, FollowUpRound, Response, ShareReview
 from portal.tenancy import ALL_BUYERS
 from tests.auth.helpers import markup, sign_in, sign_out
@@ -46,9 +47,9 @@ def test_the_receiver_judges_the_shared_version_and_the_supplier_reuses_it_in_an
     sign_out(client)
 
     # The receiver's own round uses 2026.1: the supplier copies the shared submission into it.
-    round_ = FollowUpRound(buyer_id=w.receiver.id, year=date.today().year, name_nb="Mottakers runde",
+    round_ = FollowUpRound(buyer_id=w.receiver.id, year=clock.today().year, name_nb="Mottakers runde",
                            name_en="Receiver's round", questionnaire_version=store_version(db, DFO_2026),
-                           deadline=date.today() + timedelta(days=30))
+                           deadline=clock.today() + timedelta(days=30))
     draft = Response(round=round_, agreement=w.receiver_agreement, supplier=w.supplier, deadline=round_.deadline)
     db.session.add_all([round_, draft])
     db.session.commit()

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.models import AuditEvent, ProductionSite
 from tests.auth.helpers import flashed, location, markup, post, sign_in, text
 from tests.sites.conftest import add_site
@@ -44,7 +45,7 @@ def test_a_supplier_user_adds_a_site_and_sees_it_in_the_register(client, alfa, d
 
 def test_the_site_form_checks_by_meaning_and_stores_nothing_wrong(client, alfa, db):
     sign_in(client, "kari@alfa.example")
-    tomorrow = (date.today() + timedelta(days=1)).strftime("%d.%m.%Y")
+    tomorrow = (clock.today() + timedelta(days=1)).strftime("%d.%m.%Y")
     reply = post(client, "/company/sites/2025/new",
                  {**FORM, "country": "XX", "workers": "-3", "women_pct": "150", "last_audit_date": tomorrow,
                   "tier": "T9"}, token_from="/company/sites/2025/new")

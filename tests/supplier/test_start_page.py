@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from portal import clock
 from portal.models import FollowUpRound, Response
 from tests.responses.conftest import store_shipped_version
 
@@ -12,7 +13,7 @@ def _request(db, make, supplier, buyer, *, days, status="not_started", name=None
     agreement = make.agreement(suppliers=[supplier], buyer=buyer, name_nb=name or f"Avtale om {days}")
     round_ = FollowUpRound(year=2026, name_nb=f"Oppfølging {buyer.name}", name_en="Follow-up",
                            questionnaire_version=store_shipped_version(db), buyer_id=buyer.id,
-                           deadline=date.today() + timedelta(days=days))
+                           deadline=clock.today() + timedelta(days=days))
     db.session.add(round_)
     response = Response(round=round_, agreement=agreement, supplier=supplier, status=status,
                         deadline=round_.deadline)
