@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "development-only-key-never-use-in-production"  # noqa: S105
@@ -180,6 +181,19 @@ def check_environment(config: dict[str, Any]) -> None:
         )
 
 
+def check_time_zone(config: dict[str, Any]) -> None:
+    """The buyers' calendar must be a zone the machine knows: a misspelt one would fail
+    every page that needs today's date, long after the start."""
+    name = str(config.get("BABEL_DEFAULT_TIMEZONE") or "")
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"BABEL_DEFAULT_TIMEZONE (PORTAL_BABEL_DEFAULT_TIMEZONE) must be a time zone "
+            f"such as Europe/Oslo, not {name!r}"
+        ) from None
+
+
 def check_public_base_url(config: dict[str, Any], *, production: bool) -> None:
     base = str(config.get("PUBLIC_BASE_URL") or "").strip()
     if not base:
@@ -233,6 +247,7 @@ def configure_rate_limit_storage(config: dict[str, Any], *, production: bool) ->
 def apply_production_rules(config: dict[str, Any]) -> None:
     """Refuse to run production with unsafe settings; harden cookies."""
     check_environment(config)
+    check_time_zone(config)
     production = config["ENV_NAME"] == "production"
     if production:
         check_secret_key(str(config.get("SECRET_KEY") or ""))

@@ -100,6 +100,18 @@ def test_an_unknown_environment_name_is_refused_from_any_source(built):
         built(ENV_NAME="prod", **PRODUCTION)
 
 
+@pytest.mark.parametrize("zone", ["Europe/Olso", "", "../etc/passwd", "CET "])
+def test_an_unknown_time_zone_is_refused_at_the_start(built, zone):
+    with pytest.raises(ConfigError, match="must be a time zone such as Europe/Oslo"):
+        built(BABEL_DEFAULT_TIMEZONE=zone)
+
+
+def test_the_time_zone_can_come_from_the_environment(built, monkeypatch):
+    monkeypatch.setenv("PORTAL_BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
+
+    assert built().config["BABEL_DEFAULT_TIMEZONE"] == "Europe/Stockholm"
+
+
 @pytest.mark.parametrize("base", [None, "", "aktsom.kommune.example", "http://aktsom.kommune.example",
                                   "https://", "https://aktsom.kommune.example/?next=x"])
 def test_production_refuses_a_missing_or_malformed_public_base_url(built, monkeypatch, base):
