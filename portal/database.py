@@ -41,6 +41,27 @@ def _postgresql_settings(dbapi_connection: Any, connection_record: Any) -> None:
     dbapi_connection.autocommit = autocommit
 
 
+#: psycopg converts each statement's ``%(name)s`` placeholders to PostgreSQL's ``$n`` by
+#: parsing the whole text, and keeps the result (an LRU of 128 statements) only for statements
+#: under 4 kB with at most 50 parameters: it guards against ORMs' one-off bulk INSERTs. The
+#: buyer's criteria make most staff statements longer than that, and the traffic lights'
+#: is 38 kB: they were parsed again at every execution, 8 % of the CPU of a reviewer's
+#: report page and inbox (measured with bench/request_cost.py --staff). These limits let
+#: them be kept; the LRU still holds at most 128 statements, under 10 MB at these sizes.
+PSYCOPG_CACHED_STATEMENT_LENGTH = 64 * 1024
+PSYCOPG_CACHED_STATEMENT_PARAMS = 1000
+
+
+def _cache_long_statements() -> None:
+    """Raise psycopg's limits (module settings of ``psycopg._queries``, read at each execution)."""
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH,
+                                               PSYCOPG_CACHED_STATEMENT_LENGTH)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS,
+                                               PSYCOPG_CACHED_STATEMENT_PARAMS)
+
+
 def _close_session(_error: BaseException | None) -> None:
     """Close the request's session even when the database is gone (a restart, a failover).
 
@@ -65,3 +86,5 @@ def init_app(app: Flask) -> None:
             event.listen(engine, "connect", _sqlite_pragmas)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgresql_settings, insert=True)
+            if engine.dialect.driver == "psycopg":
+                _cache_long_statements()
