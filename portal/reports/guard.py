@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from flask import url_for
@@ -86,13 +86,7 @@ class Terms:
 
     @cached_property
     def _pattern(self) -> re.Pattern[str] | None:
-        if not self.kind_of:
-            return None
-        try:
-            return re.compile(rf"(?<!\w){_trie_pattern(self.kind_of)}(?!\w)", re.IGNORECASE)
-        except RecursionError:  # thousands of terms each a prefix of the next: the flat form
-            alternatives = "|".join(re.escape(t) for t in sorted(self.kind_of, key=len, reverse=True))
-            return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        return _terms_pattern(frozenset(self.kind_of)) if self.kind_of else None
 
     def find(self, text: str) -> tuple[Hit, ...]:
         if self._pattern is None or not text:
@@ -104,6 +98,17 @@ class Terms:
             kind, term = self.kind_of[match.group(0).casefold()]
             hits[Hit(kind, term)] = None
         return tuple(hits)
+
+
+@lru_cache(maxsize=64)
+def _terms_pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    """The search for ``terms``, made once for a set of terms: a buyer's names change seldom,
+    and writing the tree out took a few milliseconds of every report page."""
+    try:
+        return re.compile(rf"(?<!\w){_trie_pattern(terms)}(?!\w)", re.IGNORECASE)
+    except RecursionError:  # thousands of terms each a prefix of the next: the flat form
+        alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def _trie_pattern(terms: Iterable[str]) -> str:

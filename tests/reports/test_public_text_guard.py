@@ -180,3 +180,14 @@ def test_register_sites_are_known_terms_and_never_in_a_public_output(client, tow
         reply = client.get(path)
         assert reply.status_code == 200, path
         assert b"Narayanganj" not in reply.data, path
+
+
+def test_the_search_is_made_once_for_a_set_of_names_and_again_when_one_is_added():
+    names = [(SUPPLIER, "Nordlys Tekstil AS"), (SITE, "Dhaka Apparel Works Ltd")]
+    first, again = Terms(names), Terms(list(reversed(names)))
+    assert first._pattern is again._pattern  # the same names, in any order: one pattern
+    more = Terms([*names, (PERSON, "Kari Nordmann")])
+    assert more._pattern is not first._pattern
+    assert more.find("Kari Nordmann besøkte Nordlys Tekstil") == (
+        Hit(PERSON, "Kari Nordmann"), Hit(SUPPLIER, "Nordlys Tekstil AS"))
+    assert first.find("Kari Nordmann besøkte Nordlys Tekstil") == (Hit(SUPPLIER, "Nordlys Tekstil AS"),)
