@@ -258,6 +258,41 @@ class Driver:
                                             (200,))
                 self.pause(error)
 
+    def saves_loop(self, user: dict[str, Any]) -> None:
+        """Saves and nothing else: the save's own capacity. The supplier reads section B once
+        for the form's token and B4's revision; each acknowledged save makes the revision one
+        higher, so the next save sends that without reading the page again. A save that is
+        not acknowledged (an error, a 409) reads the page again."""
+        s, rid = user["session"], user["response_id"]
+        url = f"/responses/{rid}/sections/B"
+        token = revision = None
+        self.stagger()
+        while time.time() < self.deadline and not user.get("submitted"):
+            if token is None:
+                _resp, error, body = self.call(s, "section", "GET", url, (200,))
+                found, rev = CSRF_RE.search(body or ""), REV_RE["B4"].search(body or "")
+                if error or not found or not rev:
+                    self.pause(error or "form")
+                    continue
+                token, revision = found.group(1), int(rev.group(1) or 0)
+            user["seq"] += 1
+            text = f"Lasttest {user['index']}-{user['seq']}-{random.getrandbits(32):08x}: bare lagring."
+            data = {"csrf_token": token, "present-B4": "1", "rev-B4": str(revision or ""),
+                    "q-B4-answer": text, "action": "save"}
+            t0 = time.time()
+            resp, error, _ = self.call(s, "save", "POST", url, (302,), data=data)
+            location = (resp.headers.get("location") or "") if not error else ""
+            if not error and not location.endswith(url):
+                error = f"302 to {location}"
+                self.rows[-1] = (*self.rows[-1][:5], error)
+            self.saves.append((user["index"], rid, t0, "ack" if not error else "fail",
+                               {"B4": {"answer": text}}, error))
+            if error:
+                token = None
+                self.pause(error)
+            else:
+                revision = (revision or 0) + 1
+
     def reviewer_loop(self, user: dict[str, Any]) -> None:
         s = user["session"]
         pages = [("inbox", "/review"), ("reports", f"/reports?year={self.plan['report_year']}")]
@@ -359,6 +394,8 @@ class Driver:
                 continue
             if phase.get("kind") == "ceiling":
                 jobs = [gevent.spawn(self.health_loop) for _ in range(phase["concurrency"])]
+            elif phase.get("kind") == "saves":
+                jobs = [gevent.spawn(self.saves_loop, u) for u in suppliers]
             else:
                 jobs = [gevent.spawn(self.supplier_loop, u) for u in suppliers]
                 jobs += [gevent.spawn(self.reviewer_loop, u) for u in reviewers]
