@@ -202,6 +202,20 @@ class Driver:
             user["submitted"] = True
         self.pause(error)
 
+    def save(self, user: dict[str, Any], url: str, data: dict[str, str],
+             value: dict[str, Any]) -> str | None:
+        """POST a save of section B; acknowledged only by a 302 to the section itself. Every
+        save is recorded with the values it sent, for the durability check."""
+        t0 = time.time()
+        resp, error, _ = self.call(user["session"], "save", "POST", url, (302,), data=data)
+        location = (resp.headers.get("location") or "") if not error else ""
+        if not error and not location.endswith(url):
+            error = f"302 to {location}"
+            self.rows[-1] = (*self.rows[-1][:5], error)
+        self.saves.append((user["index"], user["response_id"], t0, "ack" if not error else "fail",
+                           value, error))
+        return error
+
     def supplier_loop(self, user: dict[str, Any]) -> None:
         s, rid = user["session"], user["response_id"]
         url = f"/responses/{rid}/sections/B"
@@ -243,13 +257,7 @@ class Driver:
                 value["B5"] = {"trained": trained, "total": total}
                 data.update({"present-B5": "1", "rev-B5": revs["B5"].group(1),
                              "q-B5-trained": trained, "q-B5-total": total})
-            t0 = time.time()
-            resp, error, _ = self.call(s, "save", "POST", url, (302,), data=data)
-            location = (resp.headers.get("location") or "") if not error else ""
-            if not error and not location.endswith(url):
-                error = f"302 to {location}"
-                self.rows[-1] = (*self.rows[-1][:5], error)
-            self.saves.append((user["index"], rid, t0, "ack" if not error else "fail", value, error))
+            error = self.save(user, url, data, value)
             self.pause(error)
             # Now and then the supplier looks at another section before coming back.
             if random.random() < 0.3 and time.time() < self.deadline:
@@ -279,14 +287,7 @@ class Driver:
             text = f"Lasttest {user['index']}-{user['seq']}-{random.getrandbits(32):08x}: bare lagring."
             data = {"csrf_token": token, "present-B4": "1", "rev-B4": str(revision or ""),
                     "q-B4-answer": text, "action": "save"}
-            t0 = time.time()
-            resp, error, _ = self.call(s, "save", "POST", url, (302,), data=data)
-            location = (resp.headers.get("location") or "") if not error else ""
-            if not error and not location.endswith(url):
-                error = f"302 to {location}"
-                self.rows[-1] = (*self.rows[-1][:5], error)
-            self.saves.append((user["index"], rid, t0, "ack" if not error else "fail",
-                               {"B4": {"answer": text}}, error))
+            error = self.save(user, url, data, {"B4": {"answer": text}})
             if error:
                 token = None
                 self.pause(error)
