@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     cfg.apply_production_rules(app.config)
+    cfg.check_time_zone(app.config)
     instance_path.mkdir(parents=True, exist_ok=True)
     logs.configure(app)  # first: its request hooks must wrap everyone else's
 

@@ -247,7 +247,6 @@ def configure_rate_limit_storage(config: dict[str, Any], *, production: bool) ->
 def apply_production_rules(config: dict[str, Any]) -> None:
     """Refuse to run production with unsafe settings; harden cookies."""
     check_environment(config)
-    check_time_zone(config)
     production = config["ENV_NAME"] == "production"
     if production:
         check_secret_key(str(config.get("SECRET_KEY") or ""))
