@@ -22,9 +22,11 @@ from flask_babel import gettext as _
 from portal import storage
 
 #: What reading an untrusted ZIP archive can raise: a broken or truncated archive, a damaged
-#: deflate stream (zlib.error), or a compression method zipfile cannot read, such as deflate64,
-#: for which it raises NotImplementedError. Each means "not an archive we accept", never a 500.
-UNREADABLE_ZIP = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError)
+#: deflate stream (zlib.error), and RuntimeError for a member that is encrypted (no password)
+#: or that zipfile cannot read at all (a newer zip version, strong encryption, patched data:
+#: RuntimeError's subclass for what zipfile does not support). Each means "not an archive we
+#: accept", never a 500.
+UNREADABLE_ZIP = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError)
 
 # extension → (stored MIME type, kinds that filetype may report for it)
 ALLOWED: dict[str, tuple[str, frozenset[str]]] = {

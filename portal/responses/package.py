@@ -214,7 +214,7 @@ def _open_archive(data: bytes) -> dict[str, bytes]:
                 continue
             with archive.open(info) as member:
                 members[info.filename] = member.read(info.file_size + 1)
-    except (*UNREADABLE_ZIP, RuntimeError):  # RuntimeError: an encrypted member
+    except UNREADABLE_ZIP:  # an encrypted member among them (RuntimeError)
         raise PackageRefused([_("The ZIP archive is damaged. Download the package again.")]) from None
     return members
 

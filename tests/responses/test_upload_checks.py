@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import tracemalloc
 import zipfile
 
@@ -203,3 +204,38 @@ def test_csv_deviation_attachment_downloads_with_one_charset(app, client, make, 
     assert download.status_code == 200
     assert download.headers["Content-Type"] == CSV_TYPE
     assert download.data == CSV
+
+
+def _flagged_odt(flags: int, version: int = 20) -> bytes:
+    """An .odt whose ``mimetype`` member claims ``flags`` (general purpose bits) and needs zip
+    ``version`` to be extracted, as written by an odd tool or by hand."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    data = bytearray(buffer.getvalue())
+    struct.pack_into("<H", data, 6, flags)  # the local header's flags
+    directory = data.find(b"PK\x01\x02")  # the central directory's entry of the first member
+    struct.pack_into("<HH", data, directory + 6, version, flags)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("flags", "zip_version"), [
+    (0x01, 20),  # encrypted: zipfile wants a password (RuntimeError; was a 500)
+    (0x20, 20),  # compressed patched data: not supported by zipfile
+    (0x40, 20),  # strong encryption: not supported
+    (0x00, 99),  # a zip version zipfile does not know, refused while reading the directory
+])
+def test_an_archive_zipfile_cannot_read_is_refused_at_the_field(client, make_response, db, login_as,
+                                                                flags, zip_version):
+    response = _supplier_response(make_response, db, login_as)
+
+    reply = _post_upload(client, response, _flagged_odt(flags, zip_version), "rutine.odt")
+
+    assert reply.status_code == 200
+    page = text(reply)
+    assert "rutine.odt" in page
+    assert tr("The content of the file does not match its name (.%(ext)s). Check that it is the right file.",
+              ext="odt") in page
+    assert db.session.query(EvidenceFile).count() == 0
+    assert db.session.query(Answer).filter_by(question_id="B1").one().value["answer"] == "yes"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import struct
+from collections.abc import Iterator
 from datetime import date
 
 from openpyxl import Workbook, load_workbook
@@ -186,3 +188,28 @@ def test_the_template_has_the_headings_in_the_users_language(client, alfa, db):
     client.post("/language/nb", data={"csrf_token": csrf_token(client, "/company/")})
     csv_template = client.get("/company/sites/2025/template.csv").data.decode("utf-8-sig")
     assert csv_template.startswith("Navn på produksjonssted;Gateadresse;By/region;Land")
+
+
+def _unreadable_workbook(flags: int, zip_version: int) -> bytes:
+    """A real workbook whose sheet claims ``flags`` and a zip version needed to extract it."""
+    data = bytearray(_xlsx([HEADINGS_EN[:5], ["Mill", "", "", "NO", "T1"]]))
+    sheet = b"xl/worksheets/sheet1.xml"
+    local = next(i for i in _offsets(data, b"PK\x03\x04") if data[i + 30:i + 30 + len(sheet)] == sheet)
+    entry = next(i for i in _offsets(data, b"PK\x01\x02") if data[i + 46:i + 46 + len(sheet)] == sheet)
+    struct.pack_into("<H", data, local + 6, flags)
+    struct.pack_into("<HH", data, entry + 6, zip_version, flags)
+    return bytes(data)
+
+
+def _offsets(data: bytearray, signature: bytes) -> Iterator[int]:
+    at = data.find(signature)
+    while at != -1:
+        yield at
+        at = data.find(signature, at + 1)
+
+
+def test_a_workbook_zipfile_cannot_read_is_refused_not_a_server_error(client, alfa, db):
+    sign_in(client, "kari@alfa.example")
+    for flags, zip_version in ((0x01, 20), (0x40, 20), (0x00, 99)):  # encrypted, strong encryption, zip 9.9
+        _refused(client, db, _unreadable_workbook(flags, zip_version), "sites.xlsx",
+                 "could not be read as an XLSX workbook")
