@@ -12,7 +12,6 @@ from here; stored moments are UTC and are turned into the buyer's day with ``day
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -21,15 +20,10 @@ from flask import current_app, has_app_context
 DEFAULT_ZONE = "Europe/Oslo"
 
 
-@lru_cache(maxsize=8)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def zone() -> ZoneInfo:
     """The buyers' time zone: the app's ``BABEL_DEFAULT_TIMEZONE``."""
     name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    return _zone(name or DEFAULT_ZONE)
+    return ZoneInfo(name or DEFAULT_ZONE)  # ZoneInfo keeps the zones it has read
 
 
 def as_utc(moment: datetime) -> datetime:
