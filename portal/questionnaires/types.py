@@ -48,6 +48,10 @@ MAX_ROWS = 1000  # for tables whose definition sets no maximum
 # Numbers beyond these are not amounts anyone reports, and Babel cannot format some of them.
 MAX_NUMBER = Decimal("1e15")
 MAX_DECIMALS = 10
+
+#: A spreadsheet cell of an answer (``PartType.cell``): typed where a spreadsheet reads the type.
+SheetCell = str | int | float | date | None
+
 ROW_ID = re.compile(r"^[a-z0-9]{4,16}$")
 # One address: something@domain.tld, no spaces, no second @ (what a person can be mailed at).
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -240,6 +244,13 @@ class PartType:
         text, note = cut(as_text(raw), MAX_TEXT)
         return Shown(text=text, note=note)
 
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        """The answer as a spreadsheet cell (the staff's answers export): what a person reads,
+        typed where a spreadsheet has the type (numbers, dates); ``None`` when unanswered."""
+        if self.is_empty(raw, part, ctx):
+            return None
+        return self.show(raw, part, ctx).text or None
+
     def edit_value(self, raw: Any, part: Part) -> Any:
         """What the fill-in page puts into the control: bounded, so a huge stored value cannot stall it."""
         return self.coerce(raw, part)
@@ -345,6 +356,11 @@ class Multi(PartType):
     lists_options = True
     is_chosen = True
 
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        # A semicolon between choices: their labels may hold commas ("Forced, bonded labour").
+        values = self.coerce(raw, part)[:len(options_of(part))]
+        return "; ".join(option_label(part, v[:MAX_SHORT], ctx.locale) for v in values) or None
+
     def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
                question_id: str) -> Any:
         options = [o.value for o in options_of(part)]
@@ -389,6 +405,9 @@ class TextType(PartType):
     template = "questionnaire/parts/text.html"
     label = lazy_pgettext("answer type", "Text")
     change_shown_as = "words"
+
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        return as_text(raw)[:MAX_TEXT] or None
 
     def describe(self, part: Part) -> list[str]:
         details = [_("Several lines")] if part.multiline else []
@@ -521,6 +540,14 @@ class NumberType(PartType):
     template = "questionnaire/parts/number.html"
     label = lazy_pgettext("answer type", "Number")
 
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        text = as_text(raw).strip()
+        number = parse_number(text) if text else None
+        if number is None or not number_in_range(number):
+            return text or None  # a draft may hold anything: kept as typed
+        # A float, not a Decimal: the report's workbook gives Decimals an amount's two decimals.
+        return int(number) if number == number.to_integral_value() else float(number)
+
     def hint(self, part: Part, locale: str) -> str:
         """How to write a number in the user's language, from Babel ("1 234,5"; "1,234.5")."""
         return _("For example %(example)s", example=number_example(part, locale))
@@ -631,6 +658,10 @@ class DateType(PartType):
     template = "questionnaire/parts/date.html"
     label = lazy_pgettext("answer type", "Date")
 
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        text = as_text(raw).strip()
+        return parse_date(text) or text or None
+
     def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
                question_id: str) -> Any:
         return (today - timedelta(days=rng.randint(30, 300))).isoformat()
@@ -665,6 +696,9 @@ class UrlType(PartType):
     name = "url"
     template = "questionnaire/parts/url.html"
     label = _l("Web address")
+
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        return as_text(raw)[:MAX_TEXT] or None
 
     def sample(self, part: Part, rng: random.Random, today: date, rows: dict[str, list[str]],
                question_id: str) -> Any:
@@ -705,6 +739,9 @@ class FileType(PartType):
     stores_value = False
     change_shown_as = "files"
 
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        return ", ".join(f.original_name for f in ctx.files_for(part)) or None
+
     def describe(self, part: Part) -> list[str]:
         details = [_("Several files") if part.multiple else _("One file")]
         if part.tag_free:
@@ -735,6 +772,10 @@ class ConfirmType(PartType):
     template = "questionnaire/parts/confirm.html"
     label = _l("Confirmation with name, title and date")
     FIELDS = ("name", "title", "date")
+
+    def cell(self, raw: Any, part: Part, ctx: Context) -> SheetCell:
+        # Never answered: empty. A declaration answered but not ticked says "Not confirmed".
+        return (self.show(raw, part, ctx).text or None) if self.coerce(raw, part) else None
 
     def signed(self, raw: Any, signer: Mapping[str, str]) -> Any:
         given = dict(raw or {})

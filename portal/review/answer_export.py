@@ -38,17 +38,9 @@ from portal.models import Answer, EvidenceFile, QuestionnaireVersion, Response, 
 from portal.questionnaires import engine
 from portal.questionnaires.definition import Definition, Part, Question
 from portal.questionnaires.types import (
-    MAX_SHORT,
-    MAX_TEXT,
     Context,
     TableType,
     answer_of,
-    as_text,
-    number_in_range,
-    option_label,
-    options_of,
-    parse_date,
-    parse_number,
     type_of,
 )
 from portal.reports.exports import XLSX_MIME
@@ -155,34 +147,6 @@ def _heading(question: Question, part: Part, locale: str) -> str:
     return heading
 
 
-def typed_value(part: Part, raw: Any, ctx: Context) -> Cell:
-    """A part's answer as a spreadsheet reads it: numbers and dates typed, the rest as text."""
-    kind = type_of(part)
-    if part.type == "number":
-        text = as_text(raw).strip()
-        number = parse_number(text) if text else None
-        if number is None or not number_in_range(number):
-            return text or None
-        # A float, not a Decimal: the report's workbook gives Decimals an amount's two decimals.
-        return int(number) if number == number.to_integral_value() else float(number)
-    if part.type == "date":
-        text = as_text(raw).strip()
-        return parse_date(text) or text or None
-    if part.type == "file":
-        return ", ".join(f.original_name for f in ctx.files_for(part)) or None
-    if part.type in ("text", "url"):
-        return as_text(raw)[:MAX_TEXT] or None
-    if part.type == "multi":
-        # A semicolon between choices: their labels may hold commas ("Forced, bonded labour").
-        values = kind.coerce(raw, part)[:len(options_of(part))]
-        return "; ".join(option_label(part, v[:MAX_SHORT], ctx.locale) for v in values) or None
-    if part.type == "confirm" and not kind.coerce(raw, part):
-        return None  # never answered; a declaration answered but not ticked says "Not confirmed"
-    if part.type != "confirm" and kind.is_empty(raw, part, ctx):
-        return None
-    return kind.show(raw, part, ctx).text or None
-
-
 @dataclass(frozen=True)
 class _Column:
     question: Question
@@ -246,7 +210,7 @@ def version_tables(group: VersionSheets, locale: str, suffix: str = "") -> list[
             ctx = Context(locale=locale, answers=row.answers, files=row.files, question_id=question.id)
             raw = answer_of(row.answers, question.id).get(part.id)
             if part.type != "table":
-                cells.append(typed_value(part, raw, ctx))
+                cells.append(type_of(part).cell(raw, part, ctx))
                 continue
             content = TABLE.content_rows(raw, part, ctx)
             cells.append(len(content) if raw is not None else None)  # 0 rows, or not answered
@@ -254,7 +218,7 @@ def version_tables(group: VersionSheets, locale: str, suffix: str = "") -> list[
             for number, table_row in enumerate(content, 1):
                 table_rows[question.id + "." + part.id].append((
                     *_key(response), number,
-                    *(typed_value(c, table_row.get(c.id), ctx) for c in shown),
+                    *(type_of(c).cell(table_row.get(c.id), c, ctx) for c in shown),
                 ))
         rows.append(tuple(cells))
     headings = tuple(

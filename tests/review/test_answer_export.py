@@ -398,8 +398,10 @@ def test_more_responses_than_one_workbook_holds_are_refused_with_advice(
 
 def test_values_keep_their_type_and_what_does_not_parse_stays_as_typed(app, db):
     from portal.questionnaires.definition import Option, Part, Text
-    from portal.questionnaires.types import Context
-    from portal.review.answer_export import typed_value
+    from portal.questionnaires.types import MAX_TEXT, Context, type_of
+
+    def typed_value(part, raw, ctx):
+        return type_of(part).cell(raw, part, ctx)
 
     ctx = Context(locale="en")
     number = Part(id="n", type="number")
@@ -419,6 +421,14 @@ def test_values_keep_their_type_and_what_does_not_parse_stays_as_typed(app, db):
     assert typed_value(declaration, {}, ctx) is None
     with app.test_request_context(), force_locale("en"):
         assert typed_value(declaration, {"name": "Per"}, ctx) == tr("Not confirmed", "en")
+    # Several choices apart by semicolons (a label may hold a comma); text bounded, never empty.
+    several = Part(id="m", type="multi", options=(Option("a", Text("A", "Forced, bonded")),
+                                                  Option("b", Text("B", "Child"))))
+    assert typed_value(several, ["a", "b"], ctx) == "Forced, bonded; Child"
+    assert typed_value(several, [], ctx) is None
+    assert typed_value(Part(id="t", type="text"), "x" * (MAX_TEXT + 5), ctx) == "x" * MAX_TEXT
+    assert typed_value(Part(id="t", type="text"), "", ctx) is None
+    assert typed_value(Part(id="u", type="url"), "https://a.example", ctx) == "https://a.example"
 
 
 def test_odd_query_strings_and_ids_never_give_a_server_error(client, db, make, submitted, login_as):
