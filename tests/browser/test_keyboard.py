@@ -214,8 +214,9 @@ def test_supplier_replies_to_a_reopened_question_by_keyboard_only(page: Page, id
     page.set_default_timeout(10_000)
     login(page, SUPPLIER)
     page.goto(f"/responses/{ids['returned_response']}")
-    # «What you need to answer» links to the reopened question; the reply field ends it,
-    # after C5's table of three production sites (about 25 stops a row).
+    # «What you need to answer» links to the reopened question; the reply field is the first
+    # stop after it, under the reviewer's comment and before C5's table of three production
+    # sites (about 25 stops a row), which the Tab then crosses on the way to «Lagre».
     tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith("C5 ") and "#q-C5" in f["href"],
            what="C5 under «What you need to answer»")
     page.keyboard.press("Enter")
@@ -224,11 +225,11 @@ def test_supplier_replies_to_a_reopened_question_by_keyboard_only(page: Page, id
     # machine a Tab pressed before that started from the top of the page (focus on body).
     expect(page.locator("#q-C5")).to_be_in_viewport()
     label = tr("nb", "Your reply to the reviewer on %(question)s", question="C5")
-    info = tab_to(page, lambda f: f["id"] == "reply-C5", what="the reply field under C5", limit=160)
+    info = tab_to(page, lambda f: f["id"] == "reply-C5", what="the reply field under C5", limit=1)
     assert info["label"].startswith(label), info
     page.keyboard.press("Control+A")
     page.keyboard.type("Vi har lagt til produksjonsstedet i Dhaka.")
-    info = tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Lagre", what="Lagre")
+    info = tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Lagre", what="Lagre", limit=250)
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Lagret")
     expect(page.get_by_label(label)).to_have_value("Vi har lagt til produksjonsstedet i Dhaka.")

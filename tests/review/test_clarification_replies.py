@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db as _db
-from portal.models import AuditEvent, Clarification, ClarificationReply, Response
+from portal.models import AuditEvent, Clarification, ClarificationReply, QuestionReview, Response
 from portal.responses import services as responses
 from portal.review import services
 from tests.auth.helpers import markup, post, sign_in, text, tr
@@ -56,6 +56,9 @@ def _stored_replies(db):
 
 def test_a_reply_is_saved_with_the_section_and_shown_again(db, returned):
     response, _user, client = returned
+    db.session.add(QuestionReview(response_id=response.id, question_id="B4",
+                                  comment_to_supplier="Beskriv rutinen for varsling."))
+    db.session.commit()
 
     saved = _save_b(client, response, "  Vi har lagt til rutinen\r\nfra mars.  ")
 
@@ -66,6 +69,9 @@ def test_a_reply_is_saved_with_the_section_and_shown_again(db, returned):
     b4 = html.split('id="q-B4"', 1)[1].split('id="q-B5"', 1)[0]
     assert '<textarea class="ds-input" id="reply-B4" name="reply-B4"' in b4
     assert "Vi har lagt til rutinen\nfra mars.</textarea>" in b4
+    # Right under the reviewer's comment it answers, before the answer's own fields.
+    assert (b4.index("Beskriv rutinen for varsling.") < b4.index('id="reply-B4"')
+            < b4.index('name="q-B4-answer"'))
     assert tr("Your reply to the reviewer on %(question)s", question="B4") in text(page)
     # Only reopened questions get a reply field.
     assert 'name="reply-B5"' not in html
