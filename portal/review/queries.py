@@ -22,6 +22,7 @@ from portal.models import (
     Agreement,
     Answer,
     AuditEvent,
+    Buyer,
     Deviation,
     FollowUpActivity,
     FollowUpRound,
@@ -36,7 +37,7 @@ from portal.questionnaires import engine
 from portal.questionnaires.types import answer_of
 from portal.review import rollup
 from portal.review.services import section_facts
-from portal.tenancy import archived_suppliers
+from portal.tenancy import ALL_BUYERS, archived_suppliers, scoped_buyer
 
 LIGHTS = (rollup.GREEN, rollup.YELLOW, rollup.RED, "none")
 STATUSES = tuple(status.value for status in ResponseStatus)
@@ -142,6 +143,9 @@ class InboxRow:
     overdue: bool
     open_deviations: int = 0
     overdue_deviations: int = 0
+    #: The lead buyer's name, for a joint agreement's response another buyer follows up: the
+    #: reader takes part and reads it, and has nothing to do on it.
+    lead: str | None = None
 
 
 @dataclass
@@ -156,8 +160,22 @@ class Inbox:
         return sum(self.counts.values())
 
 
-def needs_action(response: Response, today: date) -> bool:
+def needs_action(response: Response, today: date, buyer_id: int | None = None) -> bool:
+    """Awaiting review or overdue, on an agreement ``buyer_id`` follows up itself (a joint
+    agreement's participant reads the lead's responses and has nothing to do on them)."""
+    if buyer_id is not None and response.agreement.buyer_id != buyer_id:
+        return False
     return response.status in _AWAITING or response.is_overdue(today)
+
+
+def _lead_names(responses: list[Response], buyer_id: int | None) -> dict[int, str]:
+    """The names of the buyers leading the joint agreements among ``responses`` (one statement)."""
+    leads = {r.agreement.buyer_id for r in responses} - {buyer_id}
+    if buyer_id is None or not leads:
+        return {}
+    rows = db.session.execute(select(Buyer.id, Buyer.name).where(Buyer.id.in_(leads))
+                              .execution_options(**{ALL_BUYERS: True}))
+    return {row.id: row.name for row in rows}
 
 
 def _filtered(filters: InboxFilters, today: date) -> Select[Any]:
@@ -336,9 +354,10 @@ def inbox_rows(filters: InboxFilters, today: date, locale: str) -> tuple[list[In
     counts: dict[str, int] = defaultdict(int)
     for response in found:
         counts[response.status] += 1
-    action = sum(1 for r in found if needs_action(r, today))
+    own = scoped_buyer(db.session())
+    action = sum(1 for r in found if needs_action(r, today, own))
     if filters.status == ACTION:
-        responses = [r for r in found if needs_action(r, today)]
+        responses = [r for r in found if needs_action(r, today, own)]
     elif filters.status == ALL:
         responses = found
     else:
@@ -348,6 +367,7 @@ def inbox_rows(filters: InboxFilters, today: date, locale: str) -> tuple[list[In
     deviations = deviation_facts_for(responses)
     answers = gate_answers(responses)
     open_deviations = open_deviations_by_supplier({r.supplier_id for r in responses}, today)
+    leads = _lead_names(responses, own)
     rows = []
     for response in responses:
         light = light_of(response, verdicts.get(response.id, {}), deviations[response.id],
@@ -355,7 +375,8 @@ def inbox_rows(filters: InboxFilters, today: date, locale: str) -> tuple[list[In
         if filters.light and (light or "none") != filters.light:
             continue
         total, late = open_deviations.get(response.supplier_id, (0, 0))
-        rows.append(InboxRow(response, light, response.is_overdue(today), total, late))
+        rows.append(InboxRow(response, light, response.is_overdue(today), total, late,
+                             leads.get(response.agreement.buyer_id)))
     rows = _sorted(rows, filters, locale)
     empty: Page[InboxRow] = Page(items=[], number=1, size=1, total=0)
     return rows, Inbox(page=empty, counts=dict(counts), action=action)
