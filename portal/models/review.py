@@ -266,8 +266,9 @@ class FollowUpActivity(BuyerOwned, TimestampMixin, Base):
         return self.withdrawn_at is not None
 
     def can_correct(self, user: User) -> bool:
-        """Edit or withdraw: staff, while it counts."""
-        return user.is_staff and not self.is_withdrawn
+        """Edit or withdraw: staff of the activity's own buyer (a joint agreement's participants
+        only read the lead's), while it counts."""
+        return user.is_staff and user.buyer_id == self.buyer_id and not self.is_withdrawn
 
 
 class Attachment(Base):
