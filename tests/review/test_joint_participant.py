@@ -145,3 +145,16 @@ def test_the_lead_is_not_told_it_reads_someone_elses_follow_up(app, joint):
     activity_words = _words(lead.get(f"/review/activities/{joint['activity'].id}").get_data(as_text=True))
     assert tr("Correct the activity") in activity_words
     assert tr("Withdraw the activity") in activity_words
+
+
+def test_the_participant_follows_the_sections_of_a_joint_response_to_the_leads_review(
+        client, joint, login_as):
+    login_as("reviewer")
+    response_id = joint["joint"].id
+
+    overview = client.get(f"/responses/{response_id}").get_data(as_text=True)
+
+    links = re.findall(rf'href="(/[^"]*{response_id}[^"]*(?:sections/|part=)[^"]*)"', overview)
+    assert links
+    assert all(f"/review/responses/{response_id}?part=" in link for link in links), links
+    assert {client.get(html.unescape(link)).status_code for link in links} == {200}
