@@ -83,9 +83,14 @@ def list_sites(year: int) -> str:
     year = _year_or_404(year)
     sites = services.sites_of(current_user.supplier_id, year)
     earlier = services.latest_year_before(current_user.supplier_id, year) if not sites else None
+    # The years either side, within the registers kept: none before FIRST_YEAR, and none
+    # after next year's (a register is kept for the year its answers are given).
+    last = min(services.LAST_YEAR, clock.today().year + 1)
     return render_template("sites/list_sites.html", year=year, sites=sites, earlier=earlier,
                            fields=site_fields.FIELDS, display=site_fields.display_value,
-                           max_sites=services.MAX_SITES)
+                           max_sites=services.MAX_SITES,
+                           previous_year=year - 1 if year > services.FIRST_YEAR else None,
+                           next_year=year + 1 if year < last else None)
 
 
 def _name_taken(form: EditSiteForm, error: services.SiteNameTaken) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -118,3 +119,16 @@ def test_copy_last_years_register_into_an_empty_year(client, alfa, db):
     reply = post(client, "/company/sites/2025/copy", {}, token_from="/company/sites/2025")
     assert _count(db) == 5
     assert "nothing was copied" in " ".join(flashed(client))
+
+
+def test_the_year_links_stay_within_the_registers_kept(client, alfa):
+    sign_in(client, "kari@alfa.example")
+    this_year = clock.today().year
+
+    def year_links(year: int) -> list[str]:
+        return re.findall(r'href="/company/sites/(\d{4})"', markup(client.get(f"/company/sites/{year}")))
+
+    assert year_links(this_year) == [str(this_year - 1), str(this_year + 1)]
+    assert year_links(this_year + 1) == [str(this_year)]  # no register after next year's
+    assert year_links(2000) == ["2001"]  # none before the first year kept (its page is a 404)
+    assert client.get("/company/sites/1999").status_code == 404
