@@ -443,6 +443,20 @@ def test_arbitrary_documents_are_refused_or_imported_never_an_error(client, db, 
     assert reply.status_code in (302, 422), reply.status_code
 
 
+def test_a_member_whose_name_was_damaged_to_nothing_is_refused(client, db, setup):
+    """Found by the fuzzing below (a 500 one run in many): zipfile ends a name at its first NUL,
+    so a central-directory name starting with one is "", which it cannot ask ``is_dir()`` of."""
+    _user, source, draft = setup
+    package = bytearray(_export(client, source))
+    entry = package.find(b"PK\x01\x02")  # the first central-directory entry
+    package[entry + 46] = 0  # the first character of its name
+
+    reply = _import(client, draft, bytes(package))
+
+    assert reply.status_code == 422
+    assert "The ZIP archive is damaged. Download the package again." in reply.get_data(as_text=True)
+
+
 @settings(FUZZ, max_examples=30)
 @given(position=st.integers(min_value=0), byte=st.integers(min_value=0, max_value=255))
 def test_damaged_archives_are_refused_never_an_error(client, db, setup, position, byte):
