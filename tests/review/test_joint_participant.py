@@ -158,3 +158,20 @@ def test_the_participant_follows_the_sections_of_a_joint_response_to_the_leads_r
     assert links
     assert all(f"/review/responses/{response_id}?part=" in link for link in links), links
     assert {client.get(html.unescape(link)).status_code for link in links} == {200}
+
+
+def test_a_joint_response_returned_by_the_lead_links_the_participant_to_the_review(app, client, joint,
+                                                                                   login_as):
+    from tests.review.helpers import return_response
+
+    lead = app.test_client()
+    assert sign_in(lead, joint["lead_reviewer"].email).status_code == 302
+    response_id = joint["joint"].id
+    assert return_response(lead, joint["joint"], ["B4"], "Utdyp B4.").status_code == 302
+    login_as("reviewer")
+
+    overview = client.get(f"/responses/{response_id}").get_data(as_text=True)
+
+    to_answer = re.findall(r'href="([^"]*#q-B4)"', overview)
+    assert to_answer == [f"/review/responses/{response_id}?part=B#q-B4"]
+    assert f"/responses/{response_id}/sections/" not in overview
