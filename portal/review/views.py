@@ -114,7 +114,9 @@ def build_sections(
                 item.earlier = build_question(
                     definition, question, previous_states[question.id], reviewed.previous_answers,
                     reviewed.previous_files, locale=locale, editable=False,
-                    response_id=response.id, revision=None, is_copied=False, upload_errors={},
+                    # Its files are that submission's response's (an earlier round's, maybe).
+                    response_id=reviewed.previous.response_id, revision=None, is_copied=False,
+                    upload_errors={},
                 )
                 item.earlier_number = reviewed.previous.number
                 item.changes = part_changes(question, reviewed.answers, reviewed.files,

@@ -3,6 +3,9 @@ refused with nothing saved, changed and copied answers marked, deviations propos
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from portal import clock
 from portal.models import (
     Answer,
@@ -332,3 +335,42 @@ def test_an_accepted_review_shows_its_verdicts_read_only(client, db, submitted, 
     assert "Kun for oss." not in page
     b2 = _question_html(page, "B2")
     assert "review-verdict" not in b2  # no verdict given: nothing shown
+
+
+def test_the_earlier_rounds_files_are_linked_where_they_are_kept(client, db, make, make_response,
+                                                                 login_as):
+    """A first submission is compared with the same agreement's submission of the year before;
+    that submission's files belong to its own response and are downloaded from there (they were
+    linked under this year's response: a 404)."""
+    supplier = make.supplier()
+    user = make.user(role="supplier", supplier=supplier)
+    agreement = make.agreement(suppliers=[supplier])
+
+    def submitted_with(year: int, file_name: str) -> Any:
+        response = make_response(supplier, agreement=agreement, year=year)
+        sections = sections_of(response)
+        for qid, value in sample_answers(sections).items():
+            response.answers.append(Answer(question_id=qid, value=value, updated_by=user))
+        response.files.append(EvidenceFile(
+            question_id="B1", part_id="file", original_name=file_name, stored_name=make.stored_file().key,
+            size=1234, sha256=str(year) * 16, mimetype="application/pdf", uploaded_by=user))
+        db.session.flush()
+        responses.submit_response(response, sections, actor=user, locale="nb",
+                                  declaration=declaration_by(user), today=clock.today())
+        return response
+
+    last_year = submitted_with(2024, "policy-2024.pdf")
+    this_year = submitted_with(2025, "policy-2025.pdf")
+    db.session.commit()
+    login_as("reviewer")
+
+    page = client.get(f"/review/responses/{this_year.id}").get_data(as_text=True)
+
+    earlier = re.search(r'href="([^"]+)">policy-2024\.pdf<', page)
+    assert earlier is not None
+    assert earlier.group(1).startswith(f"/responses/{last_year.id}/files/")
+    assert client.get(earlier.group(1)).status_code == 200
+    current = re.search(r'href="([^"]+)">policy-2025\.pdf<', page)
+    assert current is not None
+    assert current.group(1).startswith(f"/responses/{this_year.id}/files/")
+    assert client.get(current.group(1)).status_code == 200
