@@ -236,19 +236,22 @@ def export_inbox(fmt: str) -> HttpResponse:
     """The responses of the current filter (every page), as CSV or XLSX."""
     filters = queries.InboxFilters.from_args(inputs.args())
     rows, _counts = queries.inbox_rows(filters, clock.today(), current_locale())
+    buyer = signed_in_user().buyer
+    own = buyer.name if buyer is not None else ""
     table = Table(
         key="responses", title=_("Responses to review"),
         headers=(_("Supplier"), _("Organisation number"), _("Agreement"), _("Reference"),
                  _("Round"), _("Status"), _("Deadline"), _("Overdue"), _("Traffic light"),
-                 _("Open deviations of the supplier")),
+                 _("Open deviations of the supplier"), _("Followed up by")),
         rows=tuple(
             (r.response.supplier.name, r.response.supplier.identifier, r.response.agreement.name,
              r.response.agreement.reference, r.response.round.name,
              response_status_label(r.response.status), r.response.deadline,
-             _("Yes") if r.overdue else _("No"), labels.light_text(r.light), r.open_deviations)
+             _("Yes") if r.overdue else _("No"), labels.light_text(r.light), r.open_deviations,
+             r.lead or own)
             for r in rows
         ),
-        widths=(36, 16, 40, 14, 30, 18, 12, 10, 16, 14),
+        widths=(36, 16, 40, 14, 30, 18, 12, 10, 16, 14, 36),
     )
     if fmt == "csv":
         body = to_csv(table)

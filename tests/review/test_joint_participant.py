@@ -175,3 +175,17 @@ def test_a_joint_response_returned_by_the_lead_links_the_participant_to_the_revi
     to_answer = re.findall(r'href="([^"]*#q-B4)"', overview)
     assert to_answer == [f"/review/responses/{response_id}?part=B#q-B4"]
     assert f"/responses/{response_id}/sections/" not in overview
+
+
+def test_the_inbox_export_says_who_follows_up_each_response(client, db, joint, login_as, make):
+    import csv
+    import io
+
+    login_as("reviewer")
+
+    rows = list(csv.reader(io.StringIO(client.get("/review/export.csv?status=all").get_data()
+                                       .decode("utf-8-sig")), delimiter=";"))
+
+    assert rows[0][-1] == tr("Followed up by")
+    by_supplier = {row[0]: row[-1] for row in rows[1:]}
+    assert by_supplier == {"Felles AS": LEAD, "Egen AS": make.default_buyer.name}
