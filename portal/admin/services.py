@@ -311,6 +311,14 @@ def lead_of(agreement: Agreement) -> Buyer | None:
     return db.session.get(Buyer, agreement.buyer_id, execution_options={ALL_BUYERS: True})
 
 
+def lead_for_participant(agreement: Agreement | None, user: User) -> Buyer | None:
+    """The lead of ``agreement`` when ``user`` is staff of a buyer taking part in it, reading
+    the lead's follow-up (its pages say so); ``None`` for the lead's own staff and for suppliers."""
+    if agreement is None or not user.is_staff or agreement.is_led_by(user):
+        return None
+    return lead_of(agreement)
+
+
 def add_participant(agreement: Agreement, buyer_id: int, *, actor: User) -> Buyer:
     """Let another buyer take part in ``agreement`` (its staff then read its follow-up)."""
     _check_lead(agreement, actor)

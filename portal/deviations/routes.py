@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as HttpResponse
 
 from portal import clock, inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
-from portal.admin.services import lead_of
+from portal.admin.services import lead_for_participant
 from portal.codes import (
     DEVIATION_STATUSES,
     DEVIATION_TRANSITIONS,
@@ -148,12 +148,9 @@ def _render_deviation(deviation: Deviation, status: int = 200, **forms: Any) -> 
         forms.setdefault("progress_form", ReportProgressForm(formdata=None))
     updates = [u for u in deviation.updates if user.is_staff or not u.is_internal]
     events = review_queries.object_history("Deviation", deviation.id) if deviation.is_led_by(user) else []
-    # A joint agreement's participant reads the lead's deviation, and is told so.
-    lead = (lead_of(deviation.agreement) if user.is_staff and not deviation.is_led_by(user)
-            and deviation.agreement is not None else None)
     return render_template(
         "deviations/view_deviation.html", deviation=deviation, updates=updates, events=events,
-        today=clock.today(), lead=lead, **forms,
+        today=clock.today(), lead=lead_for_participant(deviation.agreement, user), **forms,
     ), status
 
 

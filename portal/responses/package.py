@@ -189,7 +189,7 @@ def _open_archive(data: bytes) -> dict[str, bytes]:
     if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_TOTAL:
         raise PackageRefused([_("The package has too many files, or unpacked it would be far too large "
                                 "(at most %(members)s files).", members=MAX_MEMBERS - 1)])
-    if any(not info.filename for info in infos):  # a name's length damaged to 0: nothing to check
+    if any(not info.filename for info in infos):  # a name starting with NUL (zipfile ends names there)
         raise PackageRefused([_("The ZIP archive is damaged. Download the package again.")])
     problems: list[str] = []
     names: set[str] = set()

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as HttpResponse
 
 from portal import clock, inputs
 from portal.access import get_or_404, id_or_404, require_roles, role_required, signed_in_user
-from portal.admin.services import lead_of
+from portal.admin.services import lead_for_participant
 from portal.codes import ACTIVITY_KINDS, DFO_CATEGORIES, RECORDABLE_ACTIVITY_KINDS
 from portal.extensions import db
 from portal.i18n import current_locale
@@ -351,8 +351,6 @@ def _render_review(
                            {qid: v.verdict for qid, v in verdicts.items()}, facts, today,
                            queries.gates_said_no(sections, reviewed.answers))
     can_review = response.can_review(signed_in_user())
-    # A joint agreement's participant reads the lead's review, and is told so.
-    lead = None if response.agreement.is_led_by(signed_in_user()) else lead_of(response.agreement)
     states = engine.response_state(sections, reviewed.answers, reviewed.files, locale)
     shown_ids = [q.question.id for state in states for q in state.questions if q.shown]
     if verdict_form is None and can_review:
@@ -402,7 +400,8 @@ def _render_review(
         reopen_form=reopen_form, deviations=deviations,
         clarifications=clarifications, replies=services.latest_replies(clarifications),
         can_review=can_review, conflicts=conflicts, all_sections=all_sections, view=view,
-        return_on_page=return_on_page, return_elsewhere=return_elsewhere, lead=lead,
+        return_on_page=return_on_page, return_elsewhere=return_elsewhere,
+        lead=lead_for_participant(response.agreement, signed_in_user()),
     )
 
 
@@ -635,8 +634,8 @@ def get_activity_or_404(activity_id: int) -> FollowUpActivity:
 def view_activity(activity_id: int, withdraw_form: WithdrawActivityForm | None = None) -> str:
     """One follow-up activity with its notes, files and history."""
     activity = get_activity_or_404(activity_id)
-    lead = None if activity.buyer_id == signed_in_user().buyer_id else lead_of(activity.agreement)
-    return render_template("review/view_activity.html", activity=activity, lead=lead,
+    return render_template("review/view_activity.html", activity=activity,
+                           lead=lead_for_participant(activity.agreement, signed_in_user()),
                            events=queries.object_history("FollowUpActivity", activity.id),
                            withdraw_form=withdraw_form or WithdrawActivityForm())
 
